@@ -1,0 +1,42 @@
+# pgqtune — make run: a real workload on a throwaway Postgres; make test: all tests.
+GO       ?= go
+BIN      := bin/pgqtune
+DURATION ?= 30s
+SCENARIO ?= baseline
+PKGS     := ./...
+# pg_query_go is cgo and slow to build the first time: the Go build cache
+# keeps it after that.
+export CGO_ENABLED := 1
+
+.PHONY: all deps deps-test build run test test-short bench lint fmt clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build:
+	$(GO) build -o $(BIN) ./cmd/pgqtune
+
+run: deps build
+	./$(BIN) run --scenario $(SCENARIO) --duration $(DURATION)
+
+lint:
+	$(GO) vet $(PKGS)
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt -l reports unformatted files:"; echo "$$out"; exit 1; fi
+
+deps-test:
+	@bash scripts/deps.sh --test
+
+test: deps-test lint
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+bench: deps build
+	bash scripts/bench.sh
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin pgqtune-runs

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS job_archive;
+DROP TABLE IF EXISTS job;

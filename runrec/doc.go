@@ -1,0 +1,21 @@
+// Package runrec holds the plain data types of a pgqtune run directory and of
+// its report.json contract, and reads and writes them.
+//
+// Every other package talks through these types: sqlload appends one
+// WorkloadTick per second, the sampler (analyze/collect) appends one Sample
+// per tick, analyze turns both into Findings, recommendations turns findings
+// into Recommendations, and report renders a Report. Keeping them here, with
+// no logic beyond reading and writing, means nothing imports in a circle and
+// analysis can be re-run on a saved directory without a database.
+//
+// A run directory holds:
+//
+//	run.json         Meta: what ran, against what, with which settings
+//	workload.jsonl   one WorkloadTick per second (append-only)
+//	samples.jsonl    one Sample per sampler tick (append-only)
+//	report.json      the schema_version 1 contract (Report)
+//	report.md, report.html
+//
+// The .jsonl files are appended a line at a time and synced, so a crash or a
+// kill loses at most the line in flight; readers skip a torn last line.
+package runrec

@@ -1,0 +1,54 @@
+package runrec
+
+import "time"
+
+// Meta is run.json: what ran, against what, and the driver's end-of-run
+// totals that cannot be rebuilt from per-second ticks (merged histograms,
+// integrity). It is written at start and rewritten (atomically) at the end.
+type Meta struct {
+	ID       string `json:"id"`
+	Mode     string `json:"mode"` // "run" or "observe"
+	Scenario string `json:"scenario"`
+	// ScenarioYAML is the scenario as actually used (flags applied).
+	ScenarioYAML string `json:"scenario_yaml,omitempty"`
+
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at,omitempty"`
+
+	ServerVersion    string            `json:"server_version"`
+	ServerVersionNum int               `json:"server_version_num"`
+	Settings         map[string]string `json:"settings"`
+	// Target is host:port/db, never with a password.
+	Target string `json:"target"`
+	// Schema is where the built-in queue tables live (run mode).
+	Schema      string   `json:"schema,omitempty"`
+	QueueTables []string `json:"queue_tables,omitempty"`
+	// Workload records what makes results comparable.
+	Workload map[string]any `json:"workload,omitempty"`
+	// SamplerInterval is the sampler's tick, in seconds.
+	SamplerIntervalS float64 `json:"sampler_interval_s,omitempty"`
+
+	Phases []PhaseSpan `json:"phases,omitempty"`
+
+	// End-of-run totals from the driver (run mode).
+	Integrity      *Integrity             `json:"integrity,omitempty"`
+	LatencyMs      *Percentiles           `json:"latency_ms,omitempty"`
+	Operations     map[string]Percentiles `json:"operations,omitempty"`
+	MaxSustainable *float64               `json:"max_sustainable,omitempty"`
+	Knee           *Knee                  `json:"knee,omitempty"`
+
+	// Interrupted is set when the run ended early (signal, lost server).
+	Interrupted string   `json:"interrupted,omitempty"`
+	Notes       []string `json:"notes,omitempty"`
+}
+
+// PhaseSpan is when a scenario phase ran.
+type PhaseSpan struct {
+	Name     string    `json:"name"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	Pressure string    `json:"pressure,omitempty"`
+	Warmup   bool      `json:"warmup,omitempty"`
+	// TargetRate is the phase's intended enqueue rate (0 closed loop).
+	TargetRate float64 `json:"target_rate,omitempty"`
+}

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS a_default;
+DROP TABLE IF EXISTS q_default;
+DROP TABLE IF EXISTS meta;

@@ -1,0 +1,44 @@
+package sqlload
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EncodePayload returns the JSON document adapters store as the job's data:
+// {"seq":N,"t":<intended send time, Unix microseconds>,"pad":"xxx..."}, with
+// the filler sized so the whole document is about j.PayloadSize bytes. Real
+// queues carry their arguments in such a document, so keeping the driver's
+// bookkeeping there (rather than in extra columns) leaves the queue's schema
+// as its users have it.
+func EncodePayload(j *NewJob) []byte {
+	const overhead = len(`{"seq":,"t":,"pad":""}`)
+	b := make([]byte, 0, max(j.PayloadSize, 64))
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, j.Seq, 10)
+	b = append(b, `,"t":`...)
+	b = strconv.AppendInt(b, j.IntendedAt.UnixMicro(), 10)
+	b = append(b, `,"pad":"`...)
+	if pad := j.PayloadSize - overhead - 2*19; pad > 0 {
+		b = append(b, strings.Repeat("x", pad)...)
+	}
+	return append(b, `"}`...)
+}
+
+// PayloadFields are what EncodePayload stored.
+type PayloadFields struct {
+	Seq int64 `json:"seq"`
+	T   int64 `json:"t"`
+}
+
+// DecodePayload reads the Seq and intended time back from a payload.
+func DecodePayload(b []byte) (seq int64, intended time.Time, err error) {
+	var f PayloadFields
+	if err := json.Unmarshal(b, &f); err != nil {
+		return 0, time.Time{}, fmt.Errorf("sqlload: decode job payload: %w", err)
+	}
+	return f.Seq, time.UnixMicro(f.T), nil
+}

@@ -1,0 +1,285 @@
+package sqlload
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgqtune/pgqtune/migrations"
+)
+
+// The skiplocked adapter is a pg-boss-style job table (migrations/skiplocked):
+// a state column, a partial claim index, claims with FOR UPDATE SKIP LOCKED.
+//
+// Settings:
+//
+//	completion: delete (default) | update | archive
+//	    delete removes the row; update keeps it as state 'completed' (the
+//	    table grows, as with pg-boss before its archiver runs); archive
+//	    moves it to job_archive in the same statement.
+//	insert: multirow (default) | single | copy
+//	    how Enqueue writes a batch when the scenario does not say.
+//	notify: false (default) | true
+//	    NOTIFY pgqtune_<schema> with the queue name in the enqueue
+//	    transaction, so consumers can wait on LISTEN instead of polling.
+func init() { RegisterAdapter("skiplocked", newSkipLocked) }
+
+type skipLocked struct {
+	pool       *pgxpool.Pool
+	dsn        string
+	schema     string
+	completion string
+	insert     InsertMethod
+	channel    string
+	maxAtt     int
+
+	claim, enqueue, complete, fail, stats, pending, lookup string
+}
+
+func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
+	s := c.Settings
+	if err := s.Check("completion", "insert", "notify"); err != nil {
+		return nil, err
+	}
+	completion, err := s.String("completion", "delete", "delete", "update", "archive")
+	if err != nil {
+		return nil, err
+	}
+	insert, err := s.String("insert", string(InsertMultiRow), string(InsertMultiRow), string(InsertSingle), string(InsertCopy))
+	if err != nil {
+		return nil, err
+	}
+	notify, err := s.Bool("notify", false)
+	if err != nil {
+		return nil, err
+	}
+	a := &skipLocked{
+		pool: c.Pool, dsn: c.DSN, schema: c.Schema, completion: completion,
+		insert: InsertMethod(insert), maxAtt: max(c.MaxAttempts, 1),
+	}
+	if notify {
+		a.channel = "pgqtune_" + c.Schema
+	}
+	a.claim = loadSQL("skiplocked_claim", c.Schema)
+	a.enqueue = loadSQL("skiplocked_enqueue", c.Schema)
+	a.complete = loadSQL("skiplocked_complete_"+completion, c.Schema)
+	a.fail = loadSQL("skiplocked_fail", c.Schema)
+	a.stats = loadSQL("skiplocked_stats", c.Schema)
+	a.pending = loadSQL("skiplocked_pending", c.Schema)
+	a.lookup = loadSQL("skiplocked_lookup", c.Schema)
+	return a, nil
+}
+
+func (a *skipLocked) Setup(ctx context.Context) error {
+	if err := migrations.Up(ctx, a.dsn, "skiplocked", a.schema); err != nil {
+		return fmt.Errorf("skiplocked: setup: %w", err)
+	}
+	return nil
+}
+
+func (a *skipLocked) Tables() []string {
+	q := pgx.Identifier{a.schema}.Sanitize() + "."
+	return []string{q + "job", q + "job_archive"}
+}
+
+func (a *skipLocked) Channel() string { return a.channel }
+
+func (a *skipLocked) Describe() map[string]any {
+	return map[string]any{"completion": a.completion, "insert": string(a.insert), "notify": a.channel != ""}
+}
+
+func (a *skipLocked) Enqueue(ctx context.Context, p *EnqueueParams) error {
+	if len(p.Jobs) == 0 {
+		return nil
+	}
+	method := p.Method
+	if method == InsertDefault {
+		method = a.insert
+	}
+	var err error
+	switch method {
+	case InsertMultiRow:
+		err = a.enqueueMultiRow(ctx, p.Jobs)
+	case InsertSingle:
+		err = a.enqueueSingle(ctx, p.Jobs)
+	case InsertCopy:
+		err = a.enqueueCopy(ctx, p.Jobs)
+	default:
+		err = fmt.Errorf("insert method %q: %w", method, ErrUnsupported)
+	}
+	if err != nil {
+		return fmt.Errorf("skiplocked: enqueue %d jobs (%s): %w", len(p.Jobs), method, err)
+	}
+	return nil
+}
+
+func (a *skipLocked) enqueueMultiRow(ctx context.Context, jobs []NewJob) error {
+	queues := make([]string, len(jobs))
+	prios := make([]int16, len(jobs))
+	runAt := make([]*time.Time, len(jobs))
+	data := make([]string, len(jobs))
+	for i := range jobs {
+		j := &jobs[i]
+		queues[i], prios[i], data[i] = j.Queue, j.Priority, string(EncodePayload(j))
+		if !j.RunAt.IsZero() {
+			runAt[i] = &j.RunAt
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(a.enqueue, queues, prios, runAt, data, a.maxAtt)
+	a.queueNotify(b, jobs)
+	return a.pool.SendBatch(ctx, b).Close()
+}
+
+func (a *skipLocked) enqueueSingle(ctx context.Context, jobs []NewJob) error {
+	return pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for i := range jobs {
+			j := &jobs[i]
+			var runAt *time.Time
+			if !j.RunAt.IsZero() {
+				runAt = &j.RunAt
+			}
+			b.Queue(`/* pgqtune skiplocked enqueue single */ INSERT INTO `+a.q("job")+
+				` (queue, priority, run_at, payload, max_attempts) VALUES ($1, $2, coalesce($3, now()), $4, $5)`,
+				j.Queue, j.Priority, runAt, string(EncodePayload(j)), a.maxAtt)
+		}
+		a.queueNotify(b, jobs)
+		return tx.SendBatch(ctx, b).Close()
+	})
+}
+
+func (a *skipLocked) enqueueCopy(ctx context.Context, jobs []NewJob) error {
+	now := time.Now()
+	return pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{a.schema, "job"},
+			[]string{"queue", "priority", "run_at", "payload", "max_attempts"},
+			pgx.CopyFromSlice(len(jobs), func(i int) ([]any, error) {
+				j := &jobs[i]
+				runAt := j.RunAt
+				if runAt.IsZero() {
+					runAt = now
+				}
+				return []any{j.Queue, j.Priority, runAt, string(EncodePayload(j)), a.maxAtt}, nil
+			}))
+		if err != nil {
+			return err
+		}
+		if a.channel != "" {
+			b := &pgx.Batch{}
+			a.queueNotify(b, jobs)
+			return tx.SendBatch(ctx, b).Close()
+		}
+		return nil
+	})
+}
+
+// queueNotify adds one NOTIFY per distinct queue of the batch; Postgres
+// delivers them at commit, so a listener never wakes before the rows are
+// visible.
+func (a *skipLocked) queueNotify(b *pgx.Batch, jobs []NewJob) {
+	if a.channel == "" {
+		return
+	}
+	seen := map[string]bool{}
+	for i := range jobs {
+		if q := jobs[i].Queue; !seen[q] {
+			seen[q] = true
+			b.Queue(`SELECT pg_notify($1, $2)`, a.channel, q)
+		}
+	}
+}
+
+func (a *skipLocked) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
+	rows, err := a.pool.Query(ctx, a.claim, p.Queue, p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
+	}
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
+		j := &Job{Queue: p.Queue}
+		var t int64
+		if err := r.Scan(&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt); err != nil {
+			return nil, err
+		}
+		j.IntendedAt = time.UnixMicro(t)
+		return j, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
+	}
+	return jobs, nil
+}
+
+func (a *skipLocked) Complete(ctx context.Context, p *CompleteParams) error {
+	if len(p.Jobs) == 0 {
+		return nil
+	}
+	if _, err := a.pool.Exec(ctx, a.complete, ids(p.Jobs)); err != nil {
+		return fmt.Errorf("skiplocked: complete %d jobs (%s): %w", len(p.Jobs), a.completion, err)
+	}
+	return nil
+}
+
+func (a *skipLocked) Fail(ctx context.Context, p *FailParams) error {
+	if len(p.Jobs) == 0 {
+		return nil
+	}
+	atts := make([]int32, len(p.Jobs))
+	for i, j := range p.Jobs {
+		atts[i] = int32(j.Attempt)
+	}
+	var retryAt *time.Time
+	if !p.RetryAt.IsZero() {
+		retryAt = &p.RetryAt
+	}
+	if _, err := a.pool.Exec(ctx, a.fail, ids(p.Jobs), atts, retryAt, p.Error); err != nil {
+		return fmt.Errorf("skiplocked: fail %d jobs: %w", len(p.Jobs), err)
+	}
+	return nil
+}
+
+func (a *skipLocked) Stats(ctx context.Context) (QueueStats, error) {
+	var s QueueStats
+	var age float64
+	if err := a.pool.QueryRow(ctx, a.stats).Scan(&s.Depth, &s.Scheduled, &age); err != nil {
+		return s, fmt.Errorf("skiplocked: stats: %w", err)
+	}
+	s.OldestPendingAge = time.Duration(age * float64(time.Second))
+	return s, nil
+}
+
+func (a *skipLocked) Pending(ctx context.Context) ([]int64, error) {
+	return collectInt64s(ctx, a.pool, "skiplocked: pending", a.pending)
+}
+
+func (a *skipLocked) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
+	return collectInt64s(ctx, a.pool, "skiplocked: lookup", a.lookup, seqs)
+}
+
+func (a *skipLocked) Close(context.Context) error { return nil }
+
+func (a *skipLocked) q(table string) string { return pgx.Identifier{a.schema, table}.Sanitize() }
+
+func ids(jobs []*Job) []int64 {
+	out := make([]int64, len(jobs))
+	for i, j := range jobs {
+		out[i] = j.ID
+	}
+	return out
+}
+
+// collectInt64s runs a one-column bigint query.
+func collectInt64s(ctx context.Context, pool *pgxpool.Pool, op, sql string, args ...any) ([]int64, error) {
+	rows, err := pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}

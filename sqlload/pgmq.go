@@ -1,0 +1,591 @@
+package sqlload
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgqtune/pgqtune/migrations"
+)
+
+// The pgmq adapter has pgmq's semantics: one table per queue (msg_id,
+// read_ct, enqueued_at, vt, message jsonb), a read that hides messages for a
+// visibility timeout instead of marking them taken, delete or archive on
+// completion, and messages whose timeout expires before they are finished
+// read again (counted as redeliveries).
+//
+// pgmq has no priorities (pgmq/pgmq#202): it reads in msg_id order. The
+// adapter does what a pgmq producer that cares can do, and no more: it sends
+// each batch in priority order (stable), so within one send the more urgent
+// messages get the lower msg_ids and are read first; across sends, msg_id
+// (FIFO) order rules, exactly as in pgmq.
+//
+// By default it uses the built-in pgmq-shaped tables (migrations/pgmq) in
+// the run's schema, with the statements pgmq's functions run. When the real
+// extension is installed on the target it can drive it instead, through
+// pgmq.create/send_batch/read/delete/archive/set_vt, so pgmq users measure
+// the queue they run.
+//
+// Settings:
+//
+//	completion: delete (default) | archive
+//	    pgmq.delete or pgmq.archive (to a_<queue>) when a job finishes.
+//	    Jobs that fail for good are always archived (pgmq has no failed
+//	    state; the archive is its dead-letter table).
+//	visibility_timeout: "30s" (default)
+//	    how long a read message stays hidden; whole seconds with the
+//	    extension, whose vt is an integer.
+//	extension: auto (default) | on | off
+//	    auto uses the pgmq extension when pg_extension lists it and the
+//	    built-in tables otherwise; on requires it (Setup fails without it);
+//	    off always uses the built-in tables. Describe records the choice.
+//	queue_prefix: "pgqtune_" (default)
+//	    extension mode only: the scenario's queue q becomes pgmq queue
+//	    <prefix>q, so a run never touches the target's own queues.
+func init() { RegisterAdapter("pgmq", newPgmq) }
+
+// pgmqQueueName is what pgmq accepts as a queue name (it builds table names
+// from it); 47 leaves room for the "q_"/"a_" prefixes and pgmq's own limit.
+var pgmqQueueName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,46}$`)
+
+type pgmq struct {
+	pool       *pgxpool.Pool
+	dsn        string
+	schema     string
+	completion string
+	vt         time.Duration
+	extMode    string
+	prefix     string
+	queueNames []string
+
+	// Set by Setup: which backend runs, and the per-queue statements.
+	mu         sync.RWMutex
+	ext        bool
+	extVersion string
+	queues     map[string]*pgmqQueue
+
+	// failedAt remembers, per message, the delivery (read_ct) that Fail
+	// scheduled a retry for: the next read of that message is a retry, any
+	// other re-read is a redelivery after an expired visibility timeout.
+	// Entries live only while a retried message is in the queue.
+	failedAt sync.Map // msg_id int64 -> pgmqRetry
+}
+
+// pgmqRetry is a failed delivery waiting for its backoff. pgmq's tables
+// cannot tell a message hidden for a retry from one a reader holds (both
+// have read_ct > 0 and vt in the future), so Stats counts retries from here.
+type pgmqRetry struct {
+	attempt int
+	at      time.Time
+}
+
+// pgmqQueue is one queue's tables and statements; Job.Handle points to it.
+type pgmqQueue struct {
+	name  string // the scenario's queue name
+	pgmq  string // the queue's name in pgmq (prefixed in extension mode)
+	table string // quoted, schema-qualified q_ table
+	arch  string // quoted, schema-qualified a_ table
+
+	send, read, del, archive, setVT, stats, pending, lookup string
+}
+
+func newPgmq(_ context.Context, c *Config) (Adapter, error) {
+	s := c.Settings
+	if err := s.Check("completion", "visibility_timeout", "extension", "queue_prefix"); err != nil {
+		return nil, err
+	}
+	completion, err := s.String("completion", "delete", "delete", "archive")
+	if err != nil {
+		return nil, err
+	}
+	vt, err := s.Duration("visibility_timeout", 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	extMode, err := s.String("extension", "auto", "auto", "on", "off")
+	if err != nil {
+		return nil, err
+	}
+	prefix, err := s.String("queue_prefix", "pgqtune_")
+	if err != nil {
+		return nil, err
+	}
+	queues := c.Queues
+	if len(queues) == 0 {
+		queues = []string{"default"}
+	}
+	for _, q := range queues {
+		if !pgmqQueueName.MatchString(q) {
+			return nil, fmt.Errorf("pgmq: queue name %q: want lower-case letters, digits and underscores (at most 47), as pgmq requires", q)
+		}
+		if extMode != "off" && !pgmqQueueName.MatchString(prefix+q) {
+			return nil, &SettingError{Key: "queue_prefix", Msg: fmt.Sprintf("%q + queue %q is not a valid pgmq queue name", prefix, q)}
+		}
+	}
+	return &pgmq{
+		pool: c.Pool, dsn: c.DSN, schema: c.Schema, completion: completion,
+		vt: vt, extMode: extMode, prefix: prefix, queueNames: queues,
+	}, nil
+}
+
+// Setup picks the backend (see the extension setting) and creates the
+// queues: the built-in tables through migrations/pgmq plus one table pair
+// per extra queue, or pgmq.create in extension mode.
+func (a *pgmq) Setup(ctx context.Context) error {
+	version, err := PgmqExtensionVersion(ctx, a.pool)
+	if err != nil {
+		return fmt.Errorf("pgmq: setup: %w", err)
+	}
+	ext := false
+	switch a.extMode {
+	case "on":
+		if version == "" {
+			return fmt.Errorf("pgmq: setup: extension: on, but the pgmq extension is not installed in this database (CREATE EXTENSION pgmq, or use extension: auto/off for the built-in tables)")
+		}
+		ext = true
+	case "auto":
+		ext = version != ""
+	}
+	queues := map[string]*pgmqQueue{}
+	if ext {
+		for _, name := range a.queueNames {
+			q := a.extQueue(name)
+			if _, err := a.pool.Exec(ctx, `/* pgqtune pgmq create */ SELECT pgmq.create($1::text)`, q.pgmq); err != nil {
+				return fmt.Errorf("pgmq: setup: pgmq.create(%s): %w", q.pgmq, err)
+			}
+			queues[name] = q
+		}
+	} else {
+		if err := migrations.Up(ctx, a.dsn, "pgmq", a.schema); err != nil {
+			return fmt.Errorf("pgmq: setup: %w", err)
+		}
+		for _, name := range a.queueNames {
+			q := a.builtinQueue(name)
+			if name != "default" {
+				sql := strings.ReplaceAll(q.expand(loadSQL("pgmq_add_queue", a.schema)), "{name}", quoteLiteral(name))
+				if _, err := a.pool.Exec(ctx, sql); err != nil {
+					return fmt.Errorf("pgmq: setup: add queue %s: %w", name, err)
+				}
+			}
+			queues[name] = q
+		}
+	}
+	a.mu.Lock()
+	a.ext, a.extVersion, a.queues = ext, version, queues
+	a.mu.Unlock()
+	return nil
+}
+
+// PgmqExtensionVersion returns the installed version of the pgmq extension
+// in the database pool is connected to, or "" when it is not installed.
+func PgmqExtensionVersion(ctx context.Context, pool *pgxpool.Pool) (string, error) {
+	var v string
+	err := pool.QueryRow(ctx, `/* pgqtune pgmq detect */ SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgmq'`).Scan(&v)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("detect pgmq extension: %w", err)
+	}
+	return v, nil
+}
+
+func (a *pgmq) builtinQueue(name string) *pgmqQueue {
+	q := &pgmqQueue{
+		name: name, pgmq: name,
+		table: pgx.Identifier{a.schema, "q_" + name}.Sanitize(),
+		arch:  pgx.Identifier{a.schema, "a_" + name}.Sanitize(),
+	}
+	load := func(f string) string { return q.expand(loadSQL(f, a.schema)) }
+	q.send, q.read, q.del, q.archive = load("pgmq_send"), load("pgmq_read"), load("pgmq_delete"), load("pgmq_archive")
+	q.setVT, q.stats, q.pending, q.lookup = load("pgmq_set_vt"), load("pgmq_stats"), load("pgmq_pending"), load("pgmq_lookup")
+	return q
+}
+
+func (a *pgmq) extQueue(name string) *pgmqQueue {
+	q := &pgmqQueue{
+		name: name, pgmq: a.prefix + name,
+		table: pgx.Identifier{"pgmq", "q_" + a.prefix + name}.Sanitize(),
+		arch:  pgx.Identifier{"pgmq", "a_" + a.prefix + name}.Sanitize(),
+	}
+	load := func(f string) string { return q.expand(loadSQL(f, "pgmq")) }
+	q.send, q.read, q.del, q.archive = load("pgmq_ext_send"), load("pgmq_ext_read"), load("pgmq_ext_delete"), load("pgmq_ext_archive")
+	q.setVT, q.stats, q.pending, q.lookup = load("pgmq_ext_set_vt"), load("pgmq_stats"), load("pgmq_pending"), load("pgmq_lookup")
+	return q
+}
+
+func (q *pgmqQueue) expand(sql string) string {
+	return strings.NewReplacer("{q}", q.table, "{a}", q.arch).Replace(sql)
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// queue returns the queue's statements; before Setup (or for a queue the
+// scenario did not declare) it is an error, not a panic.
+func (a *pgmq) queue(name string) (*pgmqQueue, bool, error) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	q, ok := a.queues[name]
+	if !ok {
+		if a.queues == nil {
+			return nil, false, fmt.Errorf("pgmq: queue %s: Setup has not run", name)
+		}
+		return nil, false, fmt.Errorf("pgmq: unknown queue %q (declared: %s)", name, strings.Join(a.queueNames, ", "))
+	}
+	return q, a.ext, nil
+}
+
+// Tables names the live and archive table of every queue.
+func (a *pgmq) Tables() []string {
+	a.mu.RLock()
+	ext := a.ext
+	a.mu.RUnlock()
+	var out []string
+	for _, name := range a.queueNames {
+		q := a.builtinQueue(name)
+		if ext {
+			q = a.extQueue(name)
+		}
+		out = append(out, q.table, q.arch)
+	}
+	return out
+}
+
+// Describe records the effective settings, including which backend ran.
+func (a *pgmq) Describe() map[string]any {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	d := map[string]any{
+		"completion":           a.completion,
+		"visibility_timeout_s": a.vt.Seconds(),
+		"extension":            a.extMode,
+		"backend":              "builtin",
+		"insert":               string(InsertMultiRow),
+		"priorities":           "ignored (pgmq has none)",
+	}
+	if a.ext {
+		d["backend"] = "extension " + a.extVersion
+		d["queue_prefix"] = a.prefix
+	}
+	return d
+}
+
+// Enqueue sends a batch: pgmq.send_batch's statement (or the function
+// itself in extension mode). Methods single and copy are the built-in
+// tables' only; the extension offers neither.
+func (a *pgmq) Enqueue(ctx context.Context, p *EnqueueParams) error {
+	if len(p.Jobs) == 0 {
+		return nil
+	}
+	byQueue := map[string][]NewJob{}
+	for _, j := range p.Jobs {
+		byQueue[j.Queue] = append(byQueue[j.Queue], j)
+	}
+	for _, jobs := range byQueue {
+		slices.SortStableFunc(jobs, func(x, y NewJob) int { return cmp.Compare(x.Priority, y.Priority) })
+	}
+	method := p.Method
+	if method == InsertDefault {
+		method = InsertMultiRow
+	}
+	// One transaction for the whole batch: all or none, across queues.
+	err := pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
+		for name, jobs := range byQueue {
+			q, ext, err := a.queue(name)
+			if err != nil {
+				return err
+			}
+			switch {
+			case ext && method == InsertMultiRow:
+				err = a.sendExt(ctx, tx, q, jobs)
+			case ext:
+				err = fmt.Errorf("insert method %q with the pgmq extension: %w", method, ErrUnsupported)
+			case method == InsertMultiRow:
+				err = a.sendMultiRow(ctx, tx, q, jobs)
+			case method == InsertSingle:
+				err = a.sendSingle(ctx, tx, q, jobs)
+			case method == InsertCopy:
+				err = a.sendCopy(ctx, tx, q, jobs)
+			default:
+				err = fmt.Errorf("insert method %q: %w", method, ErrUnsupported)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("pgmq: send %d messages (%s): %w", len(p.Jobs), method, err)
+	}
+	return nil
+}
+
+// delaySeconds is how long after now the job becomes readable (0 for
+// immediate jobs and for run_at times already past).
+func delaySeconds(j *NewJob, now time.Time) float64 {
+	if j.RunAt.IsZero() {
+		return 0
+	}
+	return max(j.RunAt.Sub(now).Seconds(), 0)
+}
+
+func (a *pgmq) sendMultiRow(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJob) error {
+	now := time.Now()
+	msgs := make([]string, len(jobs))
+	delays := make([]float64, len(jobs))
+	for i := range jobs {
+		msgs[i] = string(EncodePayload(&jobs[i]))
+		delays[i] = delaySeconds(&jobs[i], now)
+	}
+	_, err := tx.Exec(ctx, q.send, msgs, delays)
+	return err
+}
+
+func (a *pgmq) sendSingle(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJob) error {
+	now := time.Now()
+	sql := `/* pgqtune pgmq send single */ INSERT INTO ` + q.table + ` (vt, message) VALUES (clock_timestamp() + make_interval(secs => $1::float8), $2::jsonb)`
+	b := &pgx.Batch{}
+	for i := range jobs {
+		b.Queue(sql, delaySeconds(&jobs[i], now), string(EncodePayload(&jobs[i])))
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// sendCopy uses COPY, which cannot evaluate clock_timestamp(): vt comes from
+// the client's clock here, the one place it does.
+func (a *pgmq) sendCopy(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJob) error {
+	now := time.Now()
+	schema, table := a.schema, "q_"+q.name
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{schema, table}, []string{"vt", "message"},
+		pgx.CopyFromSlice(len(jobs), func(i int) ([]any, error) {
+			vt := now
+			if j := &jobs[i]; j.RunAt.After(now) {
+				vt = j.RunAt
+			}
+			return []any{vt, string(EncodePayload(&jobs[i]))}, nil
+		}))
+	return err
+}
+
+// sendExt groups the batch by delay, since pgmq.send_batch takes one delay
+// (whole seconds, rounded up so no message becomes visible early).
+func (a *pgmq) sendExt(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJob) error {
+	now := time.Now()
+	byDelay := map[int32][]string{}
+	for i := range jobs {
+		d := int32(math.Ceil(delaySeconds(&jobs[i], now)))
+		byDelay[d] = append(byDelay[d], string(EncodePayload(&jobs[i])))
+	}
+	b := &pgx.Batch{}
+	for d, msgs := range byDelay {
+		b.Queue(q.send, q.pgmq, msgs, d)
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// Dequeue is pgmq.read: up to p.Limit visible messages, hidden for the
+// visibility timeout.
+func (a *pgmq) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
+	q, ext, err := a.queue(p.Queue)
+	if err != nil {
+		return nil, err
+	}
+	var rows pgx.Rows
+	if ext {
+		rows, err = a.pool.Query(ctx, q.read, q.pgmq, int32(math.Ceil(a.vt.Seconds())), p.Limit)
+	} else {
+		rows, err = a.pool.Query(ctx, q.read, p.Limit, a.vt.Seconds())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pgmq: read from %s: %w", q.pgmq, err)
+	}
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
+		j := &Job{Queue: p.Queue, Handle: q}
+		var t int64
+		if err := r.Scan(&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt); err != nil {
+			return nil, err
+		}
+		j.IntendedAt = time.UnixMicro(t)
+		if j.Attempt > 1 {
+			prev, retried := a.failedAt.LoadAndDelete(j.ID)
+			j.Redelivered = !retried || prev.(pgmqRetry).attempt != j.Attempt-1
+		}
+		return j, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgmq: read from %s: %w", q.pgmq, err)
+	}
+	return jobs, nil
+}
+
+// byHandle groups jobs by queue, keeping Dequeue's order within each.
+func pgmqByQueue(jobs []*Job) (map[*pgmqQueue][]*Job, error) {
+	out := map[*pgmqQueue][]*Job{}
+	for _, j := range jobs {
+		q, ok := j.Handle.(*pgmqQueue)
+		if !ok {
+			return nil, fmt.Errorf("pgmq: job %d (seq %d) was not read by the pgmq adapter", j.ID, j.Seq)
+		}
+		out[q] = append(out[q], j)
+	}
+	return out, nil
+}
+
+// Complete deletes or archives the messages (pgmq.delete / pgmq.archive).
+func (a *pgmq) Complete(ctx context.Context, p *CompleteParams) error {
+	if err := a.finish(ctx, p.Jobs, a.completion == "archive", nil); err != nil {
+		return fmt.Errorf("pgmq: complete %d messages (%s): %w", len(p.Jobs), a.completion, err)
+	}
+	return nil
+}
+
+func (a *pgmq) finish(ctx context.Context, jobs []*Job, archive bool, failure *string) error {
+	groups, err := pgmqByQueue(jobs)
+	if err != nil {
+		return err
+	}
+	for q, js := range groups {
+		_, ext, err := a.queue(q.name)
+		if err != nil {
+			return err
+		}
+		switch {
+		case ext && archive:
+			_, err = a.pool.Exec(ctx, q.archive, q.pgmq, ids(js))
+		case ext:
+			_, err = a.pool.Exec(ctx, q.del, q.pgmq, ids(js))
+		case archive:
+			_, err = a.pool.Exec(ctx, q.archive, ids(js), failure)
+		default:
+			_, err = a.pool.Exec(ctx, q.del, ids(js))
+		}
+		if err != nil {
+			return err
+		}
+		for _, j := range js {
+			a.failedAt.Delete(j.ID)
+		}
+	}
+	return nil
+}
+
+// Fail makes the messages readable again at p.RetryAt (pgmq.set_vt), or
+// archives them as dead letters when p.RetryAt is zero.
+func (a *pgmq) Fail(ctx context.Context, p *FailParams) error {
+	if len(p.Jobs) == 0 {
+		return nil
+	}
+	if p.RetryAt.IsZero() {
+		msg := p.Error
+		if err := a.finish(ctx, p.Jobs, true, &msg); err != nil {
+			return fmt.Errorf("pgmq: fail %d messages for good (archive): %w", len(p.Jobs), err)
+		}
+		return nil
+	}
+	groups, err := pgmqByQueue(p.Jobs)
+	if err != nil {
+		return err
+	}
+	for q, js := range groups {
+		_, ext, err := a.queue(q.name)
+		if err != nil {
+			return err
+		}
+		atts := make([]int32, len(js))
+		for i, j := range js {
+			atts[i] = int32(j.Attempt)
+			// Before the UPDATE: once it commits another reader may take the
+			// message at once, and must see it as a retry.
+			a.failedAt.Store(j.ID, pgmqRetry{attempt: j.Attempt, at: p.RetryAt})
+		}
+		if ext {
+			secs := int32(math.Ceil(max(time.Until(p.RetryAt).Seconds(), 0)))
+			_, err = a.pool.Exec(ctx, q.setVT, q.pgmq, ids(js), atts, secs)
+		} else {
+			_, err = a.pool.Exec(ctx, q.setVT, ids(js), atts, p.RetryAt)
+		}
+		if err != nil {
+			return fmt.Errorf("pgmq: fail %d messages (set_vt): %w", len(js), err)
+		}
+	}
+	return nil
+}
+
+// Stats is pgmq.metrics' view, summed over the queues.
+func (a *pgmq) Stats(ctx context.Context) (QueueStats, error) {
+	var total QueueStats
+	for _, name := range a.queueNames {
+		q, _, err := a.queue(name)
+		if err != nil {
+			return total, err
+		}
+		var s QueueStats
+		var age float64
+		if err := a.pool.QueryRow(ctx, q.stats).Scan(&s.Depth, &s.Scheduled, &s.InFlight, &age); err != nil {
+			return total, fmt.Errorf("pgmq: stats of %s: %w", q.pgmq, err)
+		}
+		total.Depth += s.Depth
+		total.Scheduled += s.Scheduled
+		total.InFlight += s.InFlight
+		total.OldestPendingAge = max(total.OldestPendingAge, time.Duration(age*float64(time.Second)))
+	}
+	// Retries still in backoff were counted as in flight: move them.
+	now := time.Now()
+	a.failedAt.Range(func(_, v any) bool {
+		if r := v.(pgmqRetry); r.at.After(now) && total.InFlight > 0 {
+			total.InFlight--
+			total.Scheduled++
+		}
+		return true
+	})
+	return total, nil
+}
+
+// Pending lists the Seq of every message still in a queue table: waiting,
+// delayed, in flight or waiting for a retry.
+func (a *pgmq) Pending(ctx context.Context) ([]int64, error) {
+	var out []int64
+	for _, name := range a.queueNames {
+		q, _, err := a.queue(name)
+		if err != nil {
+			return nil, err
+		}
+		seqs, err := collectInt64s(ctx, a.pool, "pgmq: pending in "+q.pgmq, q.pending)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, seqs...)
+	}
+	return out, nil
+}
+
+// Lookup returns which of seqs exist in a queue or its archive. Messages
+// already deleted on completion cannot be found: pgmq keeps no trace of them.
+func (a *pgmq) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
+	var out []int64
+	for _, name := range a.queueNames {
+		q, _, err := a.queue(name)
+		if err != nil {
+			return nil, err
+		}
+		found, err := collectInt64s(ctx, a.pool, "pgmq: lookup in "+q.pgmq, q.lookup, seqs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// Close has nothing to release: the pool is the driver's.
+func (a *pgmq) Close(context.Context) error { return nil }

@@ -1,0 +1,93 @@
+package recommendations
+
+import (
+	"fmt"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// Input is everything the rules see: the recorded run, the findings analyze
+// made of it, and the catalog snapshot (nil when none was taken).
+type Input struct {
+	Run      *runrec.Run
+	Findings []runrec.Finding
+	Catalog  *Catalog
+}
+
+// rule is one recommendation rule: it appends its recommendations (without
+// ids) and notes to out.
+type rule struct {
+	name string
+	fn   func(f *facts, out *output)
+}
+
+// rules run in this order; ids are assigned in it, so the same input always
+// gets the same ids.
+var rules = []rule{
+	{"index", indexRule},
+	{"fillfactor", fillfactorRule},
+	{"autovacuum", autovacuumRule},
+	{"partitioning", partitioningRule},
+	{"config", configRule},
+	{"application", applicationRule},
+}
+
+// output collects what the rules produce.
+type output struct {
+	rule  string
+	recs  []runrec.Recommendation
+	notes []string
+}
+
+func (o *output) add(r runrec.Recommendation) {
+	r.Rule = o.rule
+	if r.FindingIDs == nil {
+		r.FindingIDs = []string{}
+	}
+	o.recs = append(o.recs, r)
+}
+
+func (o *output) note(format string, args ...any) {
+	o.notes = append(o.notes, fmt.Sprintf(format, args...))
+}
+
+// Recommend runs every rule over the input and returns the recommendations,
+// numbered R1, R2... in rule order, and notes on what the rules could not
+// see. It is deterministic: the same input gives the same output.
+func Recommend(in *Input) ([]runrec.Recommendation, []string) {
+	if in == nil {
+		return []runrec.Recommendation{}, nil
+	}
+	f := newFacts(in)
+	out := &output{}
+	if in.Catalog == nil {
+		out.note("no catalog snapshot: index, fillfactor and partitioning rules work from the statistics alone")
+	}
+	if f.Claim == nil && in.Run != nil && len(in.Run.Samples) > 0 {
+		out.note("no claim statement (a SELECT ... FOR UPDATE on a queue table) in pg_stat_statements: index rule skipped")
+	}
+	for _, r := range rules {
+		out.rule = r.name
+		r.fn(f, out)
+	}
+	recs := out.recs
+	for i := range recs {
+		recs[i].ID = fmt.Sprintf("R%d", i+1)
+	}
+	if recs == nil {
+		recs = []runrec.Recommendation{}
+	}
+	return recs, dedupeStrings(out.notes)
+}
+
+func dedupeStrings(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

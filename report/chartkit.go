@@ -1,0 +1,252 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"image/color"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// chart is one rendered SVG chart of report.html.
+type chart struct {
+	ID    string
+	Title string
+	Note  string
+	SVG   template.HTML
+	// Series are the data-series names drawn (each an SVG group with
+	// class "series" and that data-series attribute).
+	Series []string
+	Err    string
+}
+
+// sansFont is metric-compatible with Arial, so a browser without the
+// Liberation fonts lays text out as gonum measured it.
+var sansFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+
+// newPlot is a plot with pgqtune's look: sans-serif text, light grid, a time
+// axis shared by every chart of the report.
+func newPlot(yLabel string, g timeGrid) *plot.Plot {
+	// The page's heading names the chart; a second title inside the SVG
+	// would only take height.
+	p := plot.New()
+	p.Y.Label.Text = yLabel
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = font.From(sansFont, 9)
+		a.Tick.Label.Font = font.From(sansFont, 8)
+		a.LineStyle.Color = color.Gray{Y: 150}
+		a.Tick.LineStyle.Color = color.Gray{Y: 150}
+	}
+	p.Legend.TextStyle.Font = font.From(sansFont, 8)
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.ThumbnailWidth = vg.Points(14)
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = color.Gray{Y: 232}
+	grid.Horizontal.Color = color.Gray{Y: 232}
+	p.Add(grid)
+	p.X.Tick.Marker = clockTicks{}
+	p.X.Min, p.X.Max = unixSec(g.t0), unixSec(g.t1)
+	p.Y.Min = 0
+	return p
+}
+
+func unixSec(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// clockTicks labels a time axis (unix seconds) with UTC clock times at a
+// round step.
+type clockTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (clockTicks) Ticks(lo, hi float64) []plot.Tick {
+	span := hi - lo
+	step := 3600.0
+	for _, s := range []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600} {
+		if span/s <= 8 {
+			step = s
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for t := math.Ceil(lo/step) * step; t <= hi; t += step {
+		label := time.Unix(int64(t), 0).UTC().Format("15:04:05")
+		if hi-t < span*0.04 || t-lo < span*0.04 && t != lo {
+			// A label centred on the very edge would be cut off.
+			label = ""
+		}
+		ticks = append(ticks, plot.Tick{Value: t, Label: label})
+	}
+	return ticks
+}
+
+// xy turns a series into line segments split at unknown values (plotter
+// refuses NaN, and a gap is the honest picture of a missing sample).
+func xy(ts []time.Time, vals []float64) []plotter.XYs {
+	var out []plotter.XYs
+	var cur plotter.XYs
+	for i, t := range ts {
+		if i >= len(vals) || math.IsNaN(vals[i]) || math.IsInf(vals[i], 0) {
+			if len(cur) > 0 {
+				out = append(out, cur)
+				cur = nil
+			}
+			continue
+		}
+		cur = append(cur, plotter.XY{X: unixSec(t), Y: vals[i]})
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// series is one named data series: its plotters are drawn inside one SVG
+// group so the browser (and tests) can find it.
+type series struct {
+	name  string
+	id    int
+	parts []plot.Plotter
+}
+
+// sentinel is the no-op translation that marks a series' group in the SVG
+// stream: vgsvg offers no way to name a group, so each series opens one with
+// a unique, invisible offset that svgChart then rewrites into a class.
+func sentinel(id int) vg.Length { return vg.Length(float64(id) * 1e-7) }
+
+// Plot implements plot.Plotter.
+func (s *series) Plot(c draw.Canvas, p *plot.Plot) {
+	c.Push()
+	c.Translate(vg.Point{X: sentinel(s.id)})
+	for _, part := range s.parts {
+		part.Plot(c, p)
+	}
+	c.Pop()
+}
+
+// DataRange implements plot.DataRanger over the parts that have one.
+func (s *series) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	for _, part := range s.parts {
+		if dr, ok := part.(plot.DataRanger); ok {
+			a, b, c, d := dr.DataRange()
+			xmin, xmax = math.Min(xmin, a), math.Max(xmax, b)
+			ymin, ymax = math.Min(ymin, c), math.Max(ymax, d)
+		}
+	}
+	return xmin, xmax, ymin, ymax
+}
+
+// chartBuilder collects one chart's series.
+type chartBuilder struct {
+	id     string
+	p      *plot.Plot
+	series []*series
+}
+
+func (b *chartBuilder) add(name string, parts ...plot.Plotter) *series {
+	s := &series{name: name, id: len(b.series) + 1, parts: parts}
+	b.series = append(b.series, s)
+	b.p.Add(s)
+	return s
+}
+
+// line adds a line series; it returns false when there was nothing to draw.
+func (b *chartBuilder) line(name, legend string, ts []time.Time, vals []float64, clr color.Color, dashed bool) (bool, error) {
+	segs := xy(ts, vals)
+	if len(segs) == 0 {
+		return false, nil
+	}
+	var parts []plot.Plotter
+	var first *plotter.Line
+	for _, seg := range segs {
+		l, err := plotter.NewLine(seg)
+		if err != nil {
+			return false, fmt.Errorf("series %s: %w", name, err)
+		}
+		l.LineStyle.Color = clr
+		l.LineStyle.Width = vg.Points(1.4)
+		if dashed {
+			l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		if len(seg) == 1 {
+			// A lone point has no line to draw: show it as a dot.
+			sc, err := plotter.NewScatter(seg)
+			if err != nil {
+				return false, fmt.Errorf("series %s: %w", name, err)
+			}
+			sc.GlyphStyle.Color = clr
+			sc.GlyphStyle.Radius = vg.Points(1.5)
+			parts = append(parts, sc)
+		}
+		if first == nil {
+			first = l
+		}
+		parts = append(parts, l)
+	}
+	b.add(name, parts...)
+	if legend != "" {
+		b.p.Legend.Add(legend, first)
+	}
+	return true, nil
+}
+
+// svgWidth and svgHeight are the charts' drawing size; the page scales them
+// to its width through the viewBox.
+const (
+	svgWidth  = 10 * vg.Inch
+	svgHeight = 2.6 * vg.Inch
+)
+
+var (
+	xmlHeader = regexp.MustCompile(`(?s)^<\?xml[^>]*\?>\s*(<!--.*?-->\s*)?`)
+	groupMark = regexp.MustCompile(`<g transform="translate\(([0-9.]+e-0[0-9]), 0\)">`)
+	svgOpen   = regexp.MustCompile(`<svg width="[^"]*" height="[^"]*"`)
+)
+
+// render draws the chart to an SVG element ready to inline in HTML.
+func (b *chartBuilder) render() (template.HTML, []string, error) {
+	if b.p.Y.Max <= b.p.Y.Min {
+		// An all-zero series would collapse the axis to a point.
+		b.p.Y.Max = b.p.Y.Min + 1
+	}
+	// Headroom above the data keeps the legend and the finding labels
+	// (both at the top) off the lines.
+	b.p.Y.Max += (b.p.Y.Max - b.p.Y.Min) * 0.25
+	c := vgsvg.New(svgWidth, svgHeight)
+	b.p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return "", nil, fmt.Errorf("chart %s: write SVG: %w", b.id, err)
+	}
+	byID := map[string]*series{}
+	for _, s := range b.series {
+		byID[strconv.FormatFloat(sentinel(s.id).Points(), 'g', 5, 64)] = s
+	}
+	var names []string
+	out := groupMark.ReplaceAllStringFunc(buf.String(), func(m string) string {
+		s := byID[groupMark.FindStringSubmatch(m)[1]]
+		if s == nil {
+			return m
+		}
+		names = append(names, s.name)
+		return fmt.Sprintf(`<g class="series" data-series="%s" id="%s-%s">`, s.name, b.id, s.name)
+	})
+	out = xmlHeader.ReplaceAllString(out, "")
+	out = svgOpen.ReplaceAllString(out, fmt.Sprintf(`<svg class="chart" id="chart-%s" role="img"`, b.id))
+	out = strings.ReplaceAll(out, "font-family:Liberation Sans;", "font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")
+	// The markup is produced here from numbers and our own labels (escaped
+	// by vgsvg), never from report text without escaping.
+	return template.HTML(out), names, nil //nolint:gosec
+}

@@ -1,0 +1,278 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Series colours: a colour-blind-safe palette, one meaning per colour.
+var (
+	colCompleted = rgb(0x1f, 0x77, 0xb4)
+	colEnqueued  = rgb(0x9a, 0xa5, 0xb1)
+	colBaseline  = rgb(0x2c, 0xa0, 0x2c)
+	colP50       = rgb(0x2c, 0xa0, 0x2c)
+	colP95       = rgb(0xff, 0x7f, 0x0e)
+	colP99       = rgb(0xd6, 0x27, 0x28)
+	colDepth     = rgb(0x94, 0x67, 0xbd)
+	colLocks     = rgb(0xd6, 0x27, 0x28)
+	colWAL       = rgb(0x17, 0xbe, 0xcf)
+	colCkptReq   = rgb(0xd6, 0x27, 0x28)
+	colCkptTimed = rgb(0x7f, 0x7f, 0x7f)
+	colAutovac   = rgb(0x2c, 0xa0, 0x2c)
+	colPhase     = color.NRGBA{R: 0x99, G: 0x99, B: 0x99, A: 0x22}
+	tablePalette = []color.Color{rgb(0x8c, 0x56, 0x4b), rgb(0x1f, 0x77, 0xb4), rgb(0xbc, 0xbd, 0x22), rgb(0xe3, 0x77, 0xc2), rgb(0x7f, 0x7f, 0x7f)}
+)
+
+func rgb(r, g, b uint8) color.Color { return color.NRGBA{R: r, G: g, B: b, A: 0xff} }
+
+// causeColor gives every cause code its own hue so a reader learns them.
+func causeColor(cause string) (fill, ink color.Color) {
+	hues := map[string][3]uint8{
+		"lock_contention":       {0xd6, 0x27, 0x28},
+		"row_lock_contention":   {0xe3, 0x77, 0xc2},
+		"xmin_horizon":          {0x94, 0x67, 0xbd},
+		"vacuum_lag":            {0x8c, 0x56, 0x4b},
+		"bloat":                 {0xbc, 0xbd, 0x22},
+		"missing_index":         {0xff, 0x7f, 0x0e},
+		"checkpoint_pressure":   {0x17, 0xbe, 0xcf},
+		"wal_write":             {0x1f, 0x77, 0xb4},
+		"cpu_saturation":        {0xff, 0x98, 0x96},
+		"io_saturation":         {0x2c, 0xa0, 0x2c},
+		"connection_saturation": {0xc5, 0xb0, 0xd5},
+		"client_bound":          {0x7f, 0x7f, 0x7f},
+		"server_unavailable":    {0x00, 0x00, 0x00},
+	}
+	h, ok := hues[cause]
+	if !ok {
+		h = [3]uint8{0x99, 0x99, 0x99}
+	}
+	return color.NRGBA{R: h[0], G: h[1], B: h[2], A: 0x30}, color.NRGBA{R: h[0] / 4 * 3, G: h[1] / 4 * 3, B: h[2] / 4 * 3, A: 0xff}
+}
+
+// buildCharts draws every chart the recorded data allows. A chart that
+// cannot be drawn carries its error instead of failing the report.
+func buildCharts(v *view) []chart {
+	g := v.grid()
+	if g.t0.IsZero() {
+		return nil
+	}
+	var out []chart
+	for _, f := range []func(*view, timeGrid) (*chartBuilder, chart, error){
+		throughputChart, latencyChart, depthChart, deadTupleChart, lockChart, walChart,
+	} {
+		out = append(out, drawChart(v, g, f))
+	}
+	var kept []chart
+	for _, c := range out {
+		if c.SVG != "" || c.Err != "" {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+// drawChart runs one chart function, turning a panic inside the plotting
+// library into an error on that chart alone.
+func drawChart(v *view, g timeGrid, f func(*view, timeGrid) (*chartBuilder, chart, error)) (c chart) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.SVG, c.Err = "", fmt.Sprintf("chart could not be drawn: %v", r)
+		}
+	}()
+	b, c, err := f(v, g)
+	if err != nil {
+		c.Err = "chart could not be drawn: " + err.Error()
+		return c
+	}
+	if b == nil {
+		return c
+	}
+	c.SVG, c.Series, err = b.render()
+	if err != nil {
+		c.Err = err.Error()
+	}
+	return c
+}
+
+// findingSpans shades each finding's window, labelled with its cause.
+func (v *view) findingSpans() spans {
+	var ss spans
+	for i, f := range v.Findings {
+		fill, ink := causeColor(f.Cause)
+		ss = append(ss, span{start: f.Start, end: f.End, label: f.ID + " " + f.Cause, fill: fill, ink: ink, row: i % 2})
+	}
+	return ss
+}
+
+// phaseSpans shades the scenario's pressure phases lightly.
+func (v *view) phaseSpans() spans {
+	var ss spans
+	for _, p := range v.Rep.Phases {
+		if p.Pressure == "" || p.Pressure == "none" {
+			continue
+		}
+		ss = append(ss, span{start: p.Start, end: p.End, fill: colPhase})
+	}
+	return ss
+}
+
+// withWindows adds the phase and finding shading under the data series.
+func (b *chartBuilder) withWindows(v *view) {
+	if ps := v.phaseSpans(); len(ps) > 0 {
+		b.add("phases", ps)
+	}
+	for i, s := range v.findingSpans() {
+		b.add("finding-"+safeName(v.Findings[i].ID), spans{s})
+	}
+}
+
+func throughputChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
+	c := chart{ID: "throughput", Title: "Throughput", Note: "Completed and enqueued jobs per second; shaded windows are findings, labelled by cause."}
+	tl := v.TL
+	if !hasData(tl.Completed) {
+		return nil, c, nil
+	}
+	b := &chartBuilder{id: c.ID, p: newPlot("jobs/s", g)}
+	b.withWindows(v)
+	if _, err := b.line("enqueued", "enqueued/s", tl.T, tl.Enqueued, colEnqueued, false); err != nil {
+		return nil, c, err
+	}
+	if _, err := b.line("completed", "completed/s", tl.T, tl.Completed, colCompleted, false); err != nil {
+		return nil, c, err
+	}
+	if base := v.Rep.Throughput.Baseline; base > 0 {
+		if _, err := b.line("baseline", fmt.Sprintf("baseline %s/s", fmtNum(base)), []time.Time{g.t0, g.t1}, []float64{base, base}, colBaseline, true); err != nil {
+			return nil, c, err
+		}
+	}
+	return b, c, nil
+}
+
+func latencyChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
+	c := chart{ID: "latency", Title: "Latency", Note: "End-to-end latency percentiles of the jobs completed in each second."}
+	tl := v.TL
+	if !hasData(tl.P99) && !hasData(tl.P50) {
+		return nil, c, nil
+	}
+	b := &chartBuilder{id: c.ID, p: newPlot("ms", g)}
+	b.withWindows(v)
+	for _, s := range []struct {
+		name string
+		vals []float64
+		col  color.Color
+	}{{"p50", tl.P50, colP50}, {"p95", tl.P95, colP95}, {"p99", tl.P99, colP99}} {
+		if _, err := b.line(s.name, s.name, tl.T, s.vals, s.col, false); err != nil {
+			return nil, c, err
+		}
+	}
+	return b, c, nil
+}
+
+func depthChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
+	c := chart{ID: "depth", Title: "Queue depth", Note: "Jobs waiting at the end of each second."}
+	if !hasData(v.TL.Depth) {
+		return nil, c, nil
+	}
+	b := &chartBuilder{id: c.ID, p: newPlot("jobs", g)}
+	b.withWindows(v)
+	if _, err := b.line("depth", "", v.TL.T, v.TL.Depth, colDepth, false); err != nil {
+		return nil, c, err
+	}
+	return b, c, nil
+}
+
+func deadTupleChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
+	c := chart{ID: "deadtuples", Title: "Dead tuples and autovacuum", Note: "n_dead_tup per queue table; vertical ticks mark sampler ticks in which autovacuum finished on that table."}
+	tl := v.TL
+	if len(tl.Tables) == 0 {
+		return nil, c, nil
+	}
+	b := &chartBuilder{id: c.ID, p: newPlot("dead tuples", g)}
+	b.withWindows(v)
+	for i, name := range tl.Tables {
+		col := tablePalette[i%len(tablePalette)]
+		if _, err := b.line("deadtup-"+safeName(name), name, tl.ST, tl.DeadTup[name], col, false); err != nil {
+			return nil, c, err
+		}
+		if av := tl.Autovacuums[name]; len(av) > 0 {
+			var marks []vmark
+			for _, t := range av {
+				marks = append(marks, vmark{at: t, label: "av"})
+			}
+			b.add("autovacuum-"+safeName(name), vmarks{marks: marks, color: col, dashed: true})
+			b.p.Legend.Add("autovacuum "+name, legendDash(col))
+		}
+	}
+	return b, c, nil
+}
+
+func lockChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
+	c := chart{ID: "locks", Title: "Lock waits", Note: "Sessions waiting on heavyweight locks (pg_locks, granted = false) at each sampler tick."}
+	if !hasData(v.TL.LockWaits) {
+		return nil, c, nil
+	}
+	b := &chartBuilder{id: c.ID, p: newPlot("sessions", g)}
+	b.withWindows(v)
+	if _, err := b.line("lockwaits", "", v.TL.ST, v.TL.LockWaits, colLocks, false); err != nil {
+		return nil, c, err
+	}
+	return b, c, nil
+}
+
+func walChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
+	c := chart{ID: "wal", Title: "WAL and checkpoints", Note: "WAL bytes written per second; vertical lines mark checkpoints (red dashed: requested, grey: timed)."}
+	if !hasData(v.TL.WALBytesPS) {
+		return nil, c, nil
+	}
+	mb := make([]float64, len(v.TL.WALBytesPS))
+	for i, x := range v.TL.WALBytesPS {
+		mb[i] = x / (1 << 20)
+	}
+	b := &chartBuilder{id: c.ID, p: newPlot("MB/s", g)}
+	b.withWindows(v)
+	if _, err := b.line("wal", "", v.TL.ST, mb, colWAL, false); err != nil {
+		return nil, c, err
+	}
+	var req, timed []vmark
+	for _, ck := range v.TL.Checkpoints {
+		if ck.Requested {
+			req = append(req, vmark{at: ck.T, label: "checkpoint (requested)"})
+		} else {
+			timed = append(timed, vmark{at: ck.T, label: "checkpoint"})
+		}
+	}
+	if len(timed) > 0 {
+		b.add("checkpoints-timed", vmarks{marks: timed, color: colCkptTimed})
+	}
+	if len(req) > 0 {
+		b.add("checkpoints-requested", vmarks{marks: req, color: colCkptReq, dashed: true})
+	}
+	return b, c, nil
+}
+
+// legendDash is a legend thumbnail for a dashed marker line.
+func legendDash(col color.Color) plot.Thumbnailer {
+	l := &plotter.Line{LineStyle: draw.LineStyle{Color: col, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}}
+	return l
+}
+
+// safeName makes a name usable in an SVG id and class.
+func safeName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,231 @@
+package report_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// fixtureStart is when every synthetic run starts: fixed, so golden files
+// do not change from one day to the next.
+var fixtureStart = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
+
+// synth describes a synthetic run: Seconds of workload around Rate jobs/s
+// with Noise (relative standard deviation), optionally a lock-contention
+// drop of DropPct over [DropFrom, DropTo) seconds.
+type synth struct {
+	ID                 string
+	Seed               uint64
+	Seconds            int
+	Rate, Noise        float64
+	DropFrom, DropTo   int
+	DropPct            float64
+	P99Ms              float64
+	ServerVersion      string
+	Workload           map[string]any
+	QueryMs            float64 // mean ms of the claim statement
+	WithFinding, WithR bool
+}
+
+// build makes the recorded run and the report the pipeline would build for
+// it.
+func (s synth) build() (*runrec.Report, *runrec.Run) {
+	rng := rand.New(rand.NewPCG(s.Seed, 7))
+	start := fixtureStart
+	if s.ServerVersion == "" {
+		s.ServerVersion = "15.8"
+	}
+	if s.Workload == nil {
+		s.Workload = map[string]any{"adapter": "skiplocked", "batch_size": 10.0, "consumers": 8.0, "producers": 2.0, "completion": "delete"}
+	}
+	if s.QueryMs == 0 {
+		s.QueryMs = 0.8
+	}
+	run := &runrec.Run{Meta: runrec.Meta{
+		ID: s.ID, Mode: "run", Scenario: "baseline", StartedAt: start,
+		EndedAt: start.Add(time.Duration(s.Seconds) * time.Second), ServerVersion: s.ServerVersion,
+		ServerVersionNum: 150008, Settings: map[string]string{"max_wal_size": "1GB", "autovacuum_naptime": "60s", "shared_buffers": "128MB"},
+		Target: "127.0.0.1:5432/pgqtune", Schema: "pgqtune", QueueTables: []string{"pgqtune.job"},
+		Workload: s.Workload, SamplerIntervalS: 1,
+		ScenarioYAML: "name: baseline\nduration: 2m\nadapter: skiplocked\n",
+	}}
+	var series []runrec.SeriesPoint
+	var sum float64
+	dead := int64(0)
+	claim := int64(-4242)
+	for i := range s.Seconds {
+		t := start.Add(time.Duration(i) * time.Second)
+		rate := s.Rate
+		inDrop := i >= s.DropFrom && i < s.DropTo
+		if inDrop {
+			rate *= 1 - s.DropPct/100
+		}
+		done := int64(math.Max(0, math.Round(rate*(1+s.Noise*rng.NormFloat64()))))
+		enq := int64(math.Round(s.Rate * (1 + s.Noise/2*rng.NormFloat64())))
+		depth := int64(20 + rng.IntN(10))
+		p99 := s.P99Ms * (1 + 0.1*rng.NormFloat64())
+		if inDrop {
+			depth += int64(i-s.DropFrom) * int64(s.Rate*s.DropPct/100)
+			p99 *= 6
+		}
+		lat := &runrec.Percentiles{P50: p99 / 5, P95: p99 / 2, P99: p99, Max: p99 * 1.5, Count: done}
+		run.Workload = append(run.Workload, runrec.WorkloadTick{T: t, Enqueued: enq, Dequeued: done, Completed: done,
+			Depth: depth, OldestPendingAgeS: float64(depth) / s.Rate, LatencyMs: lat})
+		d, p := depth, p99
+		series = append(series, runrec.SeriesPoint{T: t, Enqueued: enq, Completed: done, Depth: &d, P99Ms: &p})
+		sum += float64(done)
+
+		waiting := 0
+		if inDrop {
+			waiting = 6 + rng.IntN(3)
+		}
+		dead += done
+		autovac := int64(0)
+		if i%45 == 44 {
+			dead, autovac = dead/20, 1
+		}
+		ckpt := &runrec.CheckpointStats{}
+		if i == s.DropFrom+10 {
+			ckpt.Requested = 1
+		}
+		text := ""
+		if i == 0 {
+			text = "WITH next AS (SELECT id FROM pgqtune.job WHERE queue = $1 AND state = $2 ORDER BY priority, run_at LIMIT $3 FOR UPDATE SKIP LOCKED) UPDATE pgqtune.job j SET state = $4 FROM next WHERE j.id = next.id RETURNING j.id"
+		}
+		calls := done/10 + 1
+		qms := s.QueryMs * (1 + 0.05*rng.NormFloat64())
+		if inDrop {
+			qms *= 8
+		}
+		smp := runrec.Sample{T: t, IntervalS: 1,
+			Database:     &runrec.DatabaseStats{XactCommit: done * 2, NumBackends: 12},
+			Activity:     &runrec.Activity{Total: 12, Active: 8 + waiting, ByWait: map[string]int{"CPU": 4, "Lock:relation": waiting}},
+			Locks:        &runrec.Locks{Waiting: waiting},
+			WAL:          &runrec.WALStats{LSNBytes: done * 900, HasStatWAL: true, Bytes: done * 1000, Records: done * 4},
+			Checkpointer: ckpt,
+			Tables: []runrec.TableStats{{Relation: "pgqtune.job", Queue: true, LiveTup: depth, DeadTup: dead, Autovacuum: autovac,
+				Ins: enq, Upd: done, Del: done, IdxScan: calls}},
+			Statements: []runrec.StatementDelta{
+				{QueryID: claim, Text: text, Calls: calls, TotalExecMs: float64(calls) * qms, Rows: done},
+				{QueryID: 99, Text: textIf(i == 0, "INSERT INTO pgqtune.job (queue, payload) SELECT $1, $2 FROM generate_series($3, $4)"), Calls: enq / 10, TotalExecMs: float64(enq/10) * 0.3, Rows: enq},
+				{QueryID: 7, Text: textIf(i == 0, "/* pgqtune */ SELECT count(*) FROM pg_stat_activity"), Calls: 1, TotalExecMs: 0.2, Rows: 1},
+			},
+		}
+		run.Samples = append(run.Samples, smp)
+	}
+	p := runrec.Percentiles{P50: s.P99Ms / 5, P95: s.P99Ms / 2, P99: s.P99Ms * 1.4, Max: s.P99Ms * 9, Count: int64(sum)}
+	run.Meta.LatencyMs = &p
+	run.Meta.Integrity = &runrec.Integrity{Enqueued: int64(sum) + 25, Completed: int64(sum), Pending: 25}
+
+	rep := &runrec.Report{
+		SchemaVersion: runrec.SchemaVersion,
+		Run: runrec.RunInfo{ID: s.ID, Mode: "run", Scenario: "baseline", StartedAt: start, EndedAt: run.Meta.EndedAt,
+			ServerVersion: s.ServerVersion, Settings: run.Meta.Settings, Workload: s.Workload,
+			QueueTables: run.Meta.QueueTables, Target: run.Meta.Target},
+		Throughput: runrec.Throughput{Unit: "jobs/s", Baseline: s.Rate, Series: series, LatencyMs: p,
+			Mean: math.Round(sum/float64(s.Seconds)*10) / 10,
+			Operations: map[string]runrec.Percentiles{
+				"enqueue":  {P50: 0.4, P95: 0.9, P99: 1.6, Max: 12, Count: int64(sum)},
+				"dequeue":  {P50: 0.7, P95: 2.1, P99: 5.5, Max: 80, Count: int64(sum)},
+				"complete": {P50: 0.3, P95: 0.8, P99: 1.2, Max: 9, Count: int64(sum)},
+			}},
+		Integrity: run.Meta.Integrity,
+		Notes:     []string{"pg_stat_statements texts are normalized: parameters appear as $n"},
+	}
+	if s.WithFinding {
+		base := 0.0
+		rep.Findings = []runrec.Finding{{
+			ID: "F1", Cause: "lock_contention", Kind: runrec.FindingDrop,
+			Start: start.Add(time.Duration(s.DropFrom) * time.Second), End: start.Add(time.Duration(s.DropTo) * time.Second),
+			ThroughputDropPct: s.DropPct, Confidence: 0.9,
+			Summary: "An ACCESS EXCLUSIVE lock on pgqtune.job held by pid 4242 (LOCK TABLE pgqtune.job) stalled every consumer for 30 s.",
+			Evidence: []runrec.Evidence{
+				{Signal: "pg_locks.waiting", Value: 7, Baseline: &base, Detail: "AccessExclusiveLock on pgqtune.job held by pid 4242: LOCK TABLE pgqtune.job IN ACCESS EXCLUSIVE MODE"},
+				{Signal: "pg_stat_activity.wait_event", Value: 7, Detail: "Lock:relation | 7 workload sessions"},
+			},
+			Objects: []string{"pgqtune.job"}, PIDs: []int{4242},
+			Alternatives: []runrec.CauseScore{{Cause: "row_lock_contention", Score: 0.2}},
+		}}
+		rep.Phases = []runrec.PhaseResult{
+			{Name: "steady", Start: start, End: start.Add(time.Duration(s.DropFrom) * time.Second), JobsPerS: s.Rate},
+			{Name: "lock", Pressure: "lock_table", Start: start.Add(time.Duration(s.DropFrom) * time.Second),
+				End: start.Add(time.Duration(s.DropTo) * time.Second), JobsPerS: s.Rate * (1 - s.DropPct/100), DropPct: s.DropPct,
+				RecoveryS: ptr(4.0), P99Ms: s.P99Ms * 6},
+		}
+	}
+	if s.WithR {
+		sig := true
+		rep.Recommendations = []runrec.Recommendation{{
+			ID: "R1", Kind: runrec.RecApplication, Target: "pgqtune.job",
+			SQL:            "SET lock_timeout = '2s';\nLOCK TABLE pgqtune.job IN ACCESS EXCLUSIVE MODE;",
+			Rationale:      "Maintenance that takes an ACCESS EXCLUSIVE lock on a queue table stops every consumer; bound how long it may wait and hold.",
+			FindingIDs:     []string{"F1"},
+			ExpectedImpact: "drops shorter than lock_timeout (2 s) instead of 30 s",
+			Risk:           "the maintenance statement fails and must be retried",
+			Rollback:       "RESET lock_timeout;",
+			Validation:     &runrec.Validation{Method: "rerun", Before: 480, After: 790, Unit: "jobs/s", Significant: &sig},
+		}, {
+			ID: "R2", Kind: runrec.RecAutovacuum, Target: "pgqtune.job",
+			SQL:            "ALTER TABLE pgqtune.job SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000);",
+			Rationale:      "Dead tuples reach tens of thousands between autovacuum runs; vacuum the queue table after a fixed number of changes.",
+			FindingIDs:     []string{},
+			ExpectedImpact: "dead tuples stay under ~5000",
+			Risk:           "more frequent vacuum I/O",
+			Rollback:       "ALTER TABLE pgqtune.job RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold);",
+			Validation:     &runrec.Validation{Method: "hypopg", Before: 1520, After: 1520, Unit: "cost", Note: "plan unchanged"},
+		}}
+	}
+	return rep, run
+}
+
+func textIf(ok bool, s string) string {
+	if ok {
+		return s
+	}
+	return ""
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// fixture is the golden run: two minutes at 800 jobs/s with a 30-second
+// lock-contention drop, one finding and two recommendations.
+func fixture() (*runrec.Report, *runrec.Run) {
+	return synth{ID: "20260314-092600-golden", Seed: 1, Seconds: 120, Rate: 800, Noise: 0.03,
+		DropFrom: 50, DropTo: 80, DropPct: 60, P99Ms: 9, WithFinding: true, WithR: true}.build()
+}
+
+// writeRunDir writes run.json, workload.jsonl and samples.jsonl of run into
+// dir (as the pipeline would), and sets run.Dir.
+func writeRunDir(t testing.TB, dir string, run *runrec.Run) {
+	t.Helper()
+	run.Dir = dir
+	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), run.Meta); err != nil {
+		t.Fatal(err)
+	}
+	for name, lines := range map[string][]any{runrec.WorkloadFile: anySlice(run.Workload), runrec.SamplesFile: anySlice(run.Samples)} {
+		a, err := runrec.NewAppender(filepath.Join(dir, name), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			if err := a.Append(l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func anySlice[T any](s []T) []any {
+	out := make([]any, len(s))
+	for i := range s {
+		out[i] = s[i]
+	}
+	return out
+}

@@ -1,0 +1,52 @@
+package report
+
+import (
+	"embed"
+	"fmt"
+	"io"
+	"math"
+	"text/template"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// funcs are the formatting helpers both templates use.
+var funcs = map[string]any{
+	"fmtNum":       fmtNum,
+	"fmtMs":        fmtMs,
+	"fmtPct":       fmtPct,
+	"fmtSignedPct": fmtSignedPct,
+	"fmtClock":     fmtClock,
+	"fmtTime":      fmtTime,
+	"fmtDur":       fmtDur,
+	"fmtBytes":     fmtBytes,
+	"oneLineText":  oneLineText,
+	"mdCell":       mdCell,
+	"pctChange":    pctChange,
+}
+
+var mdTemplate = template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.md.tmpl"))
+
+func renderMarkdown(w io.Writer, v *view) error {
+	if err := mdTemplate.Execute(w, v); err != nil {
+		return fmt.Errorf("execute markdown template: %w", err)
+	}
+	return nil
+}
+
+// Markdown renders rep (with the recorded run, which may be nil) as
+// report.md.
+func Markdown(w io.Writer, rep *runrec.Report, run *runrec.Run) error {
+	return renderMarkdown(w, buildView(Normalize(rep), run))
+}
+
+// pctChange is the change from before to after in percent of before.
+func pctChange(before, after float64) float64 {
+	if before == 0 {
+		return math.NaN()
+	}
+	return (after - before) / before * 100
+}

@@ -1,0 +1,61 @@
+package report
+
+import (
+	"maps"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// Normalize returns a copy of rep as report.json carries it: the schema
+// version set, times in UTC, and every list and map the contract requires
+// present (empty, never null), so parsers need no null checks. rep itself is
+// not changed.
+func Normalize(rep *runrec.Report) *runrec.Report {
+	r := *rep
+	if r.SchemaVersion == 0 {
+		r.SchemaVersion = runrec.SchemaVersion
+	}
+	if r.Throughput.Unit == "" {
+		r.Throughput.Unit = "jobs/s"
+	}
+	r.Run.StartedAt = r.Run.StartedAt.UTC()
+	r.Run.EndedAt = r.Run.EndedAt.UTC()
+	r.Run.Settings = maps.Clone(r.Run.Settings)
+	if r.Run.Settings == nil {
+		r.Run.Settings = map[string]string{}
+	}
+	r.Throughput.Series = make([]runrec.SeriesPoint, len(rep.Throughput.Series))
+	for i, p := range rep.Throughput.Series {
+		p.T = p.T.UTC()
+		r.Throughput.Series[i] = p
+	}
+	if len(rep.Phases) > 0 {
+		r.Phases = make([]runrec.PhaseResult, len(rep.Phases))
+		for i, p := range rep.Phases {
+			p.Start, p.End = p.Start.UTC(), p.End.UTC()
+			r.Phases[i] = p
+		}
+	}
+	r.Findings = make([]runrec.Finding, len(rep.Findings))
+	for i, f := range rep.Findings {
+		f.Start, f.End = f.Start.UTC(), f.End.UTC()
+		f.Evidence = orEmpty(f.Evidence)
+		f.Objects = orEmpty(f.Objects)
+		f.PIDs = orEmpty(f.PIDs)
+		r.Findings[i] = f
+	}
+	r.Recommendations = make([]runrec.Recommendation, len(rep.Recommendations))
+	for i, rc := range rep.Recommendations {
+		rc.FindingIDs = orEmpty(rc.FindingIDs)
+		r.Recommendations[i] = rc
+	}
+	r.Notes = orEmpty(append([]string(nil), rep.Notes...))
+	return &r
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

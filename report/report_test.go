@@ -1,0 +1,187 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files and synthetic run directories in testdata")
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		gotPath := filepath.Join(t.TempDir(), name)
+		_ = os.WriteFile(gotPath, got, 0o644)
+		t.Fatalf("%s differs from the golden file; got written to %s (diff it; -update accepts it)", name, gotPath)
+	}
+}
+
+func TestWrite(t *testing.T) {
+	rep, run := fixture()
+	dir := t.TempDir()
+	writeRunDir(t, dir, run)
+	if err := report.Write(dir, rep, run); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("report.json matches the golden file and the schema", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join(dir, runrec.ReportJSON))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := report.ValidateJSON(b); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "report.json", b)
+	})
+	t.Run("report.md matches the golden file", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join(dir, runrec.ReportMD))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"### F1 · `lock_contention`", "```sql\nSET lock_timeout = '2s';", "| max_wal_size | 1GB |", "## Timeline"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("report.md lacks %q", want)
+			}
+		}
+		golden(t, "report.md", b)
+	})
+	t.Run("Load reads back what Write wrote", func(t *testing.T) {
+		got, err := report.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Run.ID != rep.Run.ID || len(got.Findings) != 1 || got.Findings[0].Cause != "lock_contention" || len(got.Recommendations) != 2 {
+			t.Fatalf("loaded %+v", got.Run)
+		}
+	})
+	t.Run("nil lists are written as empty arrays", func(t *testing.T) {
+		bare := &runrec.Report{Run: runrec.RunInfo{ID: "bare", Mode: "observe"}}
+		d := t.TempDir()
+		if err := report.Write(d, bare, nil); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(filepath.Join(d, runrec.ReportJSON))
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"findings", "recommendations", "notes"} {
+			if _, ok := m[k].([]any); !ok {
+				t.Errorf("%s is %T, want an array", k, m[k])
+			}
+		}
+		if m["schema_version"] != 1.0 {
+			t.Errorf("schema_version = %v", m["schema_version"])
+		}
+	})
+	t.Run("an invalid report is refused and nothing is written", func(t *testing.T) {
+		bad := *rep
+		bad.Run.Mode = "sideways"
+		d := t.TempDir()
+		err := report.Write(d, &bad, nil)
+		if !errors.Is(err, report.ErrInvalid) {
+			t.Fatalf("err = %v, want ErrInvalid", err)
+		}
+		if entries, _ := os.ReadDir(d); len(entries) != 0 {
+			t.Fatalf("files written: %v", entries)
+		}
+	})
+}
+
+func TestValidateJSON(t *testing.T) {
+	rep, _ := fixture()
+	good, err := report.MarshalJSON(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.ValidateJSON(good); err != nil {
+		t.Fatalf("valid report refused: %v", err)
+	}
+	mutate := func(t *testing.T, f func(m map[string]any)) []byte {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for name, f := range map[string]func(m map[string]any){
+		"missing findings":          func(m map[string]any) { delete(m, "findings") },
+		"missing run.started_at":    func(m map[string]any) { delete(m["run"].(map[string]any), "started_at") },
+		"missing throughput series": func(m map[string]any) { delete(m["throughput"].(map[string]any), "series") },
+		"schema_version 2":          func(m map[string]any) { m["schema_version"] = 2 },
+		"time not RFC 3339":         func(m map[string]any) { m["run"].(map[string]any)["ended_at"] = "yesterday" },
+		"confidence above 1": func(m map[string]any) {
+			m["findings"].([]any)[0].(map[string]any)["confidence"] = 1.5
+		},
+		"finding without evidence": func(m map[string]any) {
+			delete(m["findings"].([]any)[0].(map[string]any), "evidence")
+		},
+		"recommendation without sql": func(m map[string]any) {
+			delete(m["recommendations"].([]any)[0].(map[string]any), "sql")
+		},
+	} {
+		t.Run("refuses "+name, func(t *testing.T) {
+			err := report.ValidateJSON(mutate(t, f))
+			if !errors.Is(err, report.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+		})
+	}
+	t.Run("allows added fields", func(t *testing.T) {
+		b := mutate(t, func(m map[string]any) {
+			m["future_section"] = map[string]any{"x": 1}
+			m["run"].(map[string]any)["host"] = "db1"
+		})
+		if err := report.ValidateJSON(b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("refuses what is not JSON", func(t *testing.T) {
+		if err := report.ValidateJSON([]byte("{")); !errors.Is(err, report.ErrInvalid) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestSummary(t *testing.T) {
+	rep, _ := fixture()
+	var b bytes.Buffer
+	report.Summary(&b, rep, "/runs/x")
+	out := b.String()
+	for _, want := range []string{"throughput  800 jobs/s baseline", "p99 12.6 ms", "integrity   ok", "F1  lock_contention", "recommendations 2 (R1 application, R2 autovacuum)", "/runs/x/report.html"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}

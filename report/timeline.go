@@ -1,0 +1,152 @@
+package report
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// timeline is the recorded run as plain series for the charts and
+// sparklines: workload seconds, and database statistics per sampler tick.
+// Unknown values are NaN so a chart shows a gap instead of a false zero.
+type timeline struct {
+	// Workload seconds.
+	T                   []time.Time
+	Completed, Enqueued []float64
+	Depth               []float64
+	P50, P95, P99       []float64
+	Warmup              []bool
+
+	// Sampler ticks.
+	ST         []time.Time
+	LockWaits  []float64
+	WALBytesPS []float64
+	// DeadTup is dead tuples per queue table (sorted names in Tables).
+	Tables  []string
+	DeadTup map[string][]float64
+	// Autovacuums are the ticks in which a table's autovacuum count rose.
+	Autovacuums map[string][]time.Time
+	Checkpoints []checkpointEvent
+}
+
+// checkpointEvent is a sampler tick in which checkpoints completed.
+type checkpointEvent struct {
+	T         time.Time
+	Requested bool
+}
+
+// buildTimeline takes the series from the recorded run when there is one,
+// else from the report's own throughput series.
+func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
+	tl := &timeline{DeadTup: map[string][]float64{}, Autovacuums: map[string][]time.Time{}}
+	if run != nil && len(run.Workload) > 0 {
+		for _, w := range run.Workload {
+			tl.T = append(tl.T, w.T.UTC())
+			tl.Completed = append(tl.Completed, float64(w.Completed))
+			tl.Enqueued = append(tl.Enqueued, float64(w.Enqueued))
+			tl.Depth = append(tl.Depth, knownOrNaN(float64(w.Depth), w.Depth >= 0))
+			tl.Warmup = append(tl.Warmup, w.Warmup)
+			if l := w.LatencyMs; l != nil {
+				tl.P50, tl.P95, tl.P99 = append(tl.P50, l.P50), append(tl.P95, l.P95), append(tl.P99, l.P99)
+			} else {
+				tl.P50, tl.P95, tl.P99 = append(tl.P50, math.NaN()), append(tl.P95, math.NaN()), append(tl.P99, math.NaN())
+			}
+		}
+	} else {
+		for _, p := range rep.Throughput.Series {
+			tl.T = append(tl.T, p.T.UTC())
+			tl.Completed = append(tl.Completed, float64(p.Completed))
+			tl.Enqueued = append(tl.Enqueued, float64(p.Enqueued))
+			tl.Warmup = append(tl.Warmup, false)
+			if p.Depth != nil && *p.Depth >= 0 {
+				tl.Depth = append(tl.Depth, float64(*p.Depth))
+			} else {
+				tl.Depth = append(tl.Depth, math.NaN())
+			}
+			tl.P50, tl.P95 = append(tl.P50, math.NaN()), append(tl.P95, math.NaN())
+			if p.P99Ms != nil {
+				tl.P99 = append(tl.P99, *p.P99Ms)
+			} else {
+				tl.P99 = append(tl.P99, math.NaN())
+			}
+		}
+	}
+	if run == nil {
+		return tl
+	}
+	queue := map[string]bool{}
+	for _, q := range rep.Run.QueueTables {
+		queue[q] = true
+	}
+	for _, q := range run.Meta.QueueTables {
+		queue[q] = true
+	}
+	for i := range run.Samples {
+		s := &run.Samples[i]
+		n := len(tl.ST)
+		tl.ST = append(tl.ST, s.T.UTC())
+		tl.LockWaits = append(tl.LockWaits, math.NaN())
+		if s.Locks != nil {
+			tl.LockWaits[n] = float64(s.Locks.Waiting)
+		}
+		tl.WALBytesPS = append(tl.WALBytesPS, math.NaN())
+		if s.WAL != nil && s.IntervalS > 0 {
+			b := s.WAL.LSNBytes
+			if s.WAL.HasStatWAL && s.WAL.Bytes > 0 {
+				b = s.WAL.Bytes
+			}
+			tl.WALBytesPS[n] = float64(b) / s.IntervalS
+		}
+		if c := s.Checkpointer; c != nil && c.Timed+c.Requested > 0 {
+			tl.Checkpoints = append(tl.Checkpoints, checkpointEvent{T: s.T.UTC(), Requested: c.Requested > 0})
+		}
+		for _, ts := range s.Tables {
+			if !ts.Queue && !queue[ts.Relation] {
+				continue
+			}
+			dt, ok := tl.DeadTup[ts.Relation]
+			if !ok {
+				// A table first seen late gets gaps for the ticks before.
+				dt = nanSlice(n)
+				tl.Tables = append(tl.Tables, ts.Relation)
+			}
+			for len(dt) < n {
+				dt = append(dt, math.NaN())
+			}
+			tl.DeadTup[ts.Relation] = append(dt, float64(ts.DeadTup))
+			if ts.Autovacuum > 0 {
+				tl.Autovacuums[ts.Relation] = append(tl.Autovacuums[ts.Relation], s.T.UTC())
+			}
+		}
+	}
+	for _, name := range tl.Tables {
+		for len(tl.DeadTup[name]) < len(tl.ST) {
+			tl.DeadTup[name] = append(tl.DeadTup[name], math.NaN())
+		}
+	}
+	slices.SortFunc(tl.Tables, strings.Compare)
+	return tl
+}
+
+func knownOrNaN(v float64, known bool) float64 {
+	if known {
+		return v
+	}
+	return math.NaN()
+}
+
+func nanSlice(n int) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = math.NaN()
+	}
+	return s
+}
+
+// hasData reports whether s has at least one known value.
+func hasData(s []float64) bool {
+	return slices.ContainsFunc(s, func(v float64) bool { return !math.IsNaN(v) })
+}

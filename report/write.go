@@ -1,0 +1,85 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// Write renders rep into dir as report.json, report.md and report.html, each
+// written atomically. report.json is validated against the embedded schema
+// before anything is written, so an invalid report leaves the directory as
+// it was. run supplies the recorded series for the charts; it may be nil, in
+// which case the charts use the report's own throughput series only.
+func Write(dir string, rep *runrec.Report, run *runrec.Run) error {
+	if rep == nil {
+		return errors.New("report: write: nil report")
+	}
+	norm := Normalize(rep)
+	js, err := MarshalJSON(norm)
+	if err != nil {
+		return err
+	}
+	var md, html bytes.Buffer
+	v := buildView(norm, run)
+	if err := renderMarkdown(&md, v); err != nil {
+		return fmt.Errorf("report: render %s: %w", runrec.ReportMD, err)
+	}
+	if err := renderHTML(&html, v); err != nil {
+		return fmt.Errorf("report: render %s: %w", runrec.ReportHTML, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: create %s: %w", dir, err)
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{runrec.ReportJSON, js}, {runrec.ReportMD, md.Bytes()}, {runrec.ReportHTML, html.Bytes()}} {
+		path := filepath.Join(dir, f.name)
+		if err := runrec.WriteFileAtomic(path, f.data); err != nil {
+			return fmt.Errorf("report: write: %w", err)
+		}
+		// The temp file behind the atomic write is private; a report is
+		// meant to be shared.
+		if err := os.Chmod(path, 0o644); err != nil {
+			return fmt.Errorf("report: write: %w", err)
+		}
+	}
+	return nil
+}
+
+// MarshalJSON encodes rep as report.json (indented, trailing newline) after
+// normalizing it, and validates the result against the schema.
+func MarshalJSON(rep *runrec.Report) ([]byte, error) {
+	b, err := json.MarshalIndent(Normalize(rep), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("report: encode %s: %w", runrec.ReportJSON, err)
+	}
+	b = append(b, '\n')
+	if err := ValidateJSON(b); err != nil {
+		return nil, fmt.Errorf("report: %s: %w", runrec.ReportJSON, err)
+	}
+	return b, nil
+}
+
+// Load reads dir/report.json and validates it against the schema.
+func Load(dir string) (*runrec.Report, error) {
+	path := filepath.Join(dir, runrec.ReportJSON)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: load: %w", err)
+	}
+	if err := ValidateJSON(b); err != nil {
+		return nil, fmt.Errorf("report: load %s: %w", path, err)
+	}
+	var rep runrec.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return nil, fmt.Errorf("report: load %s: %w", path, err)
+	}
+	return &rep, nil
+}

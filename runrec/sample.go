@@ -297,6 +297,13 @@ type QueueHealth struct {
 	Enqueued  int64  `json:"enqueued"`
 	Completed int64  `json:"completed"`
 	Note      string `json:"note,omitempty"`
+	// Dequeued is jobs that left the waiting state over the interval
+	// (inserted minus the growth of depth), when depth is counted.
+	Dequeued int64 `json:"dequeued,omitempty"`
+	// InFlight is the number of claimed, unfinished jobs (-1 unknown).
+	InFlight int64 `json:"in_flight,omitempty"`
+	// System is the recognized queue system ("pgmq", "river", ...).
+	System string `json:"system,omitempty"`
 }
 
 // HostStats are from /proc when the server runs on this host.

@@ -1,0 +1,123 @@
+package collect
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+//go:embed sql/activity.sql
+var activitySQL string
+
+// maxNonWorkload caps the non-workload backends listed per tick.
+const maxNonWorkload = 10
+
+// insufficientPrivilege is what pg_stat_activity shows for other roles'
+// sessions without pg_read_all_stats.
+const insufficientPrivilege = "<insufficient privilege>"
+
+type activityCollector struct{}
+
+func (*activityCollector) name() string { return "activity" }
+func (*activityCollector) forget()      {}
+
+// activityRow is one pg_stat_activity row with where it is connected.
+type activityRow struct {
+	runrec.Backend
+	sameDB bool
+}
+
+func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+	rows, err := e.conn.Query(ctx, activitySQL)
+	if err != nil {
+		return fmt.Errorf("read pg_stat_activity: %w", err)
+	}
+	var all []activityRow
+	var r activityRow
+	b := &r.Backend
+	_, err = pgx.ForEachRow(rows, []any{&b.PID, &b.ApplicationName, &b.BackendType, &b.State, &b.WaitEventType,
+		&b.WaitEvent, &b.Query, &b.XactAgeS, &b.QueryAgeS, &b.XminAge, &r.sameDB}, func() error {
+		r.Workload = e.isWorkload(b.ApplicationName, b.Query)
+		all = append(all, r)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read pg_stat_activity: %w", err)
+	}
+	a := &runrec.Activity{ByState: map[string]int{}, ByWait: map[string]int{}}
+	if v, err := strconv.Atoi(e.info.Settings["max_connections"]); err == nil {
+		a.MaxConnections = v
+	}
+	hidden := false
+	for i := range all {
+		b := all[i].Backend
+		a.Total++
+		if b.Query == insufficientPrivilege {
+			hidden = true
+		}
+		state := b.State
+		if state == "" {
+			state = "unknown"
+		}
+		a.ByState[state]++
+		switch state {
+		case "active":
+			a.Active++
+			w := "CPU"
+			if b.WaitEventType != "" {
+				w = b.WaitEventType + ":" + b.WaitEvent
+			}
+			a.ByWait[w]++
+			if !b.Workload && all[i].sameDB {
+				a.ActiveNonWorkload++
+				if len(a.NonWorkload) < maxNonWorkload {
+					a.NonWorkload = append(a.NonWorkload, b)
+				}
+			}
+		case "idle in transaction", "idle in transaction (aborted)":
+			a.IdleInXact++
+		}
+		if b.XactAgeS > 0 && (a.OldestXact == nil || b.XactAgeS > a.OldestXact.XactAgeS) {
+			bb := b
+			a.OldestXact = &bb
+		}
+		if b.XminAge > 0 && (a.OldestXmin == nil || b.XminAge > a.OldestXmin.XminAge) {
+			bb := b
+			a.OldestXmin = &bb
+		}
+	}
+	sort.Slice(a.NonWorkload, func(i, j int) bool { return a.NonWorkload[i].QueryAgeS > a.NonWorkload[j].QueryAgeS })
+	smp.Activity = a
+	if hidden && !e.monitor {
+		setStatus(smp, c.name(), "no privilege: other roles' queries and waits are hidden; GRANT pg_monitor TO "+e.role)
+	}
+	return nil
+}
+
+// isWorkload tells whether a session belongs to the measured workload: its
+// application_name starts with one of cfg.WorkloadApps, or (observe mode, or
+// when no prefixes are given) its query names a queue table.
+func (e *env) isWorkload(app, query string) bool {
+	for _, p := range e.cfg.WorkloadApps {
+		if p != "" && strings.HasPrefix(app, p) {
+			return true
+		}
+	}
+	if (len(e.cfg.WorkloadApps) > 0 && !e.cfg.ReadOnly) || query == "" {
+		return false
+	}
+	q := strings.ToLower(query)
+	for _, n := range e.queueNames {
+		if strings.Contains(q, n) {
+			return true
+		}
+	}
+	return false
+}

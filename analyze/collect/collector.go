@@ -1,0 +1,49 @@
+package collect
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// collector owns one statistics view: its query, its previous snapshot and
+// its delta.
+type collector interface {
+	// name is the key of the collector in runrec.Sample.Status.
+	name() string
+	// collect reads the view and fills its part of smp. An error that is not
+	// a lost connection becomes the collector's Status for this tick.
+	collect(ctx context.Context, e *env, smp *runrec.Sample) error
+	// forget drops the previous snapshot (after a reconnect the next tick is
+	// a new baseline rather than a delta over the gap).
+	forget()
+}
+
+// missingHinter is implemented by collectors that need an extension or a
+// newer server, to name it in their "missing:" status.
+type missingHinter interface {
+	missingHint() string
+}
+
+// env is what collectors share: the session and what was learned at start.
+type env struct {
+	conn       *pgx.Conn
+	cfg        Config
+	info       ServerInfo
+	role       string
+	dbName     string
+	dbOID      uint32
+	pid        int // the sampler's own backend pid, excluded everywhere
+	superuser  bool
+	monitor    bool // member of pg_monitor (or superuser)
+	queues     []QueueTable
+	queueRels  map[string]bool // every queue table and partition, schema.table
+	queueNames []string        // bare table names, for matching query text
+	queueOIDs  []uint32        // queue tables and their partitions
+	sampled    []uint32        // tables sampled this tick (set by the tables collector)
+}
+
+// version is server_version_num.
+func (e *env) version() int { return e.info.VersionNum }

@@ -1,0 +1,71 @@
+package collect
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"time"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+//go:embed sql/database.sql
+var databaseSQL string
+
+// databaseSnap is one pg_stat_database reading.
+type databaseSnap struct {
+	counters [13]int64 // in the order of runrec.DatabaseStats' counter fields
+	times    [2]float64
+	backends int64
+	reset    time.Time
+}
+
+// DiffSince returns the delta from prev, refusing when a counter went down
+// or stats_reset changed.
+func (c databaseSnap) DiffSince(prev databaseSnap) (runrec.DatabaseStats, bool) {
+	if !c.reset.Equal(prev.reset) {
+		return runrec.DatabaseStats{}, false
+	}
+	d, ok := diffCounters(c.counters[:], prev.counters[:])
+	if !ok {
+		return runrec.DatabaseStats{}, false
+	}
+	t, ok := diffFloats(c.times[:], prev.times[:])
+	if !ok {
+		return runrec.DatabaseStats{}, false
+	}
+	return runrec.DatabaseStats{
+		XactCommit: d[0], XactRollback: d[1], BlksRead: d[2], BlksHit: d[3],
+		TupReturned: d[4], TupFetched: d[5], TupInserted: d[6], TupUpdated: d[7], TupDeleted: d[8],
+		TempFiles: d[9], TempBytes: d[10], Deadlocks: d[11], Conflicts: d[12],
+		BlkReadTimeMs: t[0], BlkWriteTimeMs: t[1],
+		NumBackends: c.backends,
+	}, true
+}
+
+type databaseCollector struct{ prev *databaseSnap }
+
+func (*databaseCollector) name() string { return "database" }
+func (c *databaseCollector) forget()    { c.prev = nil }
+
+func (c *databaseCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+	var s databaseSnap
+	k := &s.counters
+	err := e.conn.QueryRow(ctx, databaseSQL).Scan(&k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &k[6], &k[7], &k[8],
+		&k[9], &k[10], &k[11], &k[12], &s.times[0], &s.times[1], &s.backends, &s.reset)
+	if err != nil {
+		return fmt.Errorf("read pg_stat_database: %w", err)
+	}
+	prev := c.prev
+	c.prev = &s
+	if prev == nil {
+		return nil
+	}
+	d, ok := s.DiffSince(*prev)
+	if !ok {
+		setStatus(smp, c.name(), StatusReset)
+		return nil
+	}
+	smp.Database = &d
+	return nil
+}

@@ -1,0 +1,18 @@
+// Package collect is pgqtune's sampler: once per interval it reads the
+// statistics views a DBA looks at when a Postgres-backed queue slows down and
+// turns them into one runrec.Sample.
+//
+// Each statistics view has its own collector (one file, its SQL in sql/, its
+// snapshot type and its delta). Counters become deltas against the previous
+// tick and are dropped for a tick (Status "reset") when a counter went down or
+// stats_reset changed; gauges are recorded as they are. A collector that
+// cannot run (missing extension, missing privilege, older server) records why
+// in Sample.Status and in Notes, and the others go on.
+//
+// The sampler uses one dedicated connection (application_name
+// pgqtune-sampler, short statement_timeout and lock_timeout), queries outside
+// any transaction block so that Postgres 15+ never serves it a cached stats
+// snapshot, and in read-only mode runs with default_transaction_read_only on.
+// A lost connection is retried with backoff; the ticks in between are
+// recorded with Status["server"] so the gap is visible.
+package collect

@@ -1,0 +1,305 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// Sampler samples one database's statistics every Config.Interval.
+type Sampler struct {
+	cfg  Config
+	env  *env
+	cols []collector
+
+	mu    sync.Mutex
+	notes []string
+	seen  map[string]bool
+}
+
+// New connects (application_name pgqtune-sampler, statement_timeout,
+// lock_timeout, read-only when cfg.ReadOnly), reads the server version,
+// settings and the session's privileges, and finds the queue tables.
+// Missing privileges and extensions are not errors: they become Notes.
+func New(ctx context.Context, cfg Config) (*Sampler, error) {
+	cfg = cfg.withDefaults()
+	if cfg.DSN == "" {
+		return nil, errors.New("collect: new sampler: empty DSN")
+	}
+	conn, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sampler{cfg: cfg, env: &env{conn: conn, cfg: cfg}, seen: map[string]bool{}}
+	if err := identify(ctx, s.env); err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	if v := s.env.version(); v < 120000 || v >= 180000 {
+		s.note(fmt.Sprintf("server version %s is outside the tested range 12-17: some collectors may be unavailable", s.env.info.Version))
+	}
+	if !s.env.monitor {
+		s.note(fmt.Sprintf("role %s is not a member of pg_monitor: other sessions' queries, waits and xmin holders may be hidden; run GRANT pg_monitor TO %s", s.env.role, s.env.role))
+	}
+	settings, err := readSettings(ctx, s.env)
+	if err != nil {
+		conn.Close(context.Background())
+		return nil, fmt.Errorf("collect: read settings: %w", err)
+	}
+	s.env.info.Settings = settings
+	queues, qnotes, err := resolveQueues(ctx, s.env, cfg.QueueTables)
+	if err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	s.env.setQueues(queues)
+	for _, n := range qnotes {
+		s.note(n)
+	}
+	s.cols = newCollectors(cfg)
+	for _, c := range s.cols {
+		if p, ok := c.(preparer); ok {
+			for _, n := range p.prepare(ctx, s.env) {
+				s.note(n)
+			}
+		}
+	}
+	return s, nil
+}
+
+// preparer is implemented by collectors that inspect the server once at
+// start (extension versions, indexes usable for a query); the notes they
+// return say what they cannot see.
+type preparer interface {
+	prepare(ctx context.Context, e *env) []string
+}
+
+// newCollectors lists the collectors in tick order. Tables runs before
+// queues because queue health derives enqueue/complete counts from the
+// queue tables' tuple counters.
+func newCollectors(cfg Config) []collector {
+	cols := []collector{
+		&databaseCollector{},
+		&statementsCollector{},
+		&activityCollector{},
+		&locksCollector{},
+		&walCollector{},
+		&checkpointCollector{},
+		&tablesCollector{},
+		&indexesCollector{},
+		&vacuumCollector{},
+		&xminCollector{},
+		&queuesCollector{},
+		&settingsCollector{},
+	}
+	if cfg.HostStats {
+		cols = append(cols, &hostCollector{})
+	}
+	return cols
+}
+
+// Server returns what the sampler learned about the server at start.
+func (s *Sampler) Server() ServerInfo { return s.env.info }
+
+// QueueTables returns the queue tables sampled (schema.table), named or
+// detected.
+func (s *Sampler) QueueTables() []string {
+	out := make([]string, 0, len(s.env.queues))
+	for _, q := range s.env.queues {
+		out = append(out, q.Name)
+	}
+	return out
+}
+
+// Notes returns what the sampler could not see and what to install or grant
+// to see it, and which queue tables it detected.
+func (s *Sampler) Notes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.notes...)
+}
+
+// Close closes the sampler's session.
+func (s *Sampler) Close() {
+	if s.env.conn != nil {
+		s.env.conn.Close(context.Background())
+		s.env.conn = nil
+	}
+}
+
+func (s *Sampler) note(n string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen[n] {
+		return
+	}
+	s.seen[n] = true
+	s.notes = append(s.notes, n)
+}
+
+// noteStatus turns a collector's non-ok status into a note, once per
+// collector and kind of status (a status that repeats every tick is one note).
+func (s *Sampler) noteStatus(name, status string) {
+	kind, _, _ := strings.Cut(status, ":")
+	if status == StatusOK || status == StatusReset || kind == "error" {
+		return
+	}
+	key := name + "\x00" + kind
+	s.mu.Lock()
+	dup := s.seen[key]
+	s.seen[key] = true
+	s.mu.Unlock()
+	if !dup {
+		s.note(name + ": " + status)
+	}
+}
+
+// Run samples until ctx is done, passing one Sample per tick to sink. A
+// cancelled ctx ends Run without error; a lost connection is retried with
+// backoff, and the ticks without a connection are still passed to sink with
+// Status["server"] saying why. Only a sink error ends Run early.
+func (s *Sampler) Run(ctx context.Context, sink func(runrec.Sample) error) error {
+	interval := s.cfg.Interval
+	next := time.Now()
+	var prevT time.Time
+	skipped := 0
+	var downSince time.Time
+	var retryAt time.Time
+	backoff := interval
+	for {
+		if !sleepUntil(ctx, next) {
+			return nil
+		}
+		start := time.Now()
+		smp := runrec.Sample{T: start.UTC(), Skipped: skipped}
+		if !prevT.IsZero() {
+			smp.IntervalS = start.Sub(prevT).Seconds()
+		}
+		if s.env.conn == nil && !start.Before(retryAt) {
+			if err := s.reconnect(ctx); err != nil {
+				backoff = min(2*backoff, 10*time.Second)
+				retryAt = start.Add(backoff)
+				setStatus(&smp, "server", "unavailable: "+err.Error())
+			} else {
+				setStatus(&smp, "server", fmt.Sprintf("reconnected after %.1fs", start.Sub(downSince).Seconds()))
+				backoff = interval
+			}
+		}
+		if s.env.conn == nil {
+			if smp.Status["server"] == "" {
+				setStatus(&smp, "server", "unavailable: reconnecting")
+			}
+		} else if err := s.tick(ctx, &smp); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.dropConn()
+			downSince, retryAt, backoff = start, start, interval
+			setStatus(&smp, "server", "unavailable: "+err.Error())
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err := sink(smp); err != nil {
+			return fmt.Errorf("collect: write sample: %w", err)
+		}
+		prevT = start
+		next, skipped = advance(next, interval, time.Now())
+	}
+}
+
+// tick runs every collector once into smp. Only a lost connection is
+// returned; other failures become the collector's status.
+func (s *Sampler) tick(ctx context.Context, smp *runrec.Sample) error {
+	tctx, cancel := context.WithTimeout(ctx, s.cfg.statementTimeout()+2*time.Second)
+	defer cancel()
+	for _, c := range s.cols {
+		err := c.collect(tctx, s.env, smp)
+		h := hint{}
+		if mh, ok := c.(missingHinter); ok {
+			h.missing = mh.missingHint()
+		}
+		st, lost := classify(err, s.env.role, h)
+		if lost == nil && err != nil && (tctx.Err() != nil || s.env.conn.IsClosed()) {
+			lost = fmt.Errorf("%w: %w", ErrConnLost, err)
+		}
+		if lost != nil {
+			return lost
+		}
+		if err != nil {
+			c.forget()
+			setStatus(smp, c.name(), st)
+		}
+		if cur, ok := smp.Status[c.name()]; ok {
+			s.noteStatus(c.name(), cur)
+		}
+	}
+	return nil
+}
+
+// reconnect opens a new session after a lost one; the collectors start a
+// new baseline.
+func (s *Sampler) reconnect(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.statementTimeout()+2*time.Second)
+	defer cancel()
+	conn, err := connect(cctx, s.cfg)
+	if err != nil {
+		return err
+	}
+	s.env.conn = conn
+	if err := identify(cctx, s.env); err != nil {
+		s.dropConn()
+		return err
+	}
+	return nil
+}
+
+func (s *Sampler) dropConn() {
+	if s.env.conn != nil {
+		s.env.conn.Close(context.Background())
+		s.env.conn = nil
+	}
+	for _, c := range s.cols {
+		c.forget()
+	}
+}
+
+// advance returns the next tick time after now and how many ticks were
+// missed because the last one overran.
+func advance(next time.Time, interval time.Duration, now time.Time) (time.Time, int) {
+	next = next.Add(interval)
+	skipped := 0
+	for !next.After(now) {
+		next = next.Add(interval)
+		skipped++
+	}
+	return next, skipped
+}
+
+// sleepUntil waits until t or until ctx is done (false).
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+func setStatus(smp *runrec.Sample, name, status string) {
+	if smp.Status == nil {
+		smp.Status = map[string]string{}
+	}
+	smp.Status[name] = status
+}

@@ -1,0 +1,35 @@
+/* pgqtune */
+-- Everything that holds back the cleanup horizon, typed by cause, oldest
+-- first: backends (by state), replication slots (xmin and catalog_xmin),
+-- prepared transactions and standbys' hot_standby_feedback. All of these are
+-- read from shared memory; no index. Backends are limited to the oldest
+-- few: a busy workload has many sessions with a current, harmless xmin.
+(SELECT CASE WHEN a.state = 'active' THEN 'backend_active'
+             WHEN a.state LIKE 'idle in transaction%' THEN 'backend_idle_in_transaction'
+             ELSE 'backend_other' END,
+        a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), coalesce(left(a.query, 2000), ''),
+        pg_catalog.age(coalesce(a.backend_xmin, a.backend_xid))::bigint,
+        coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - a.xact_start), 0)::float8
+ FROM pg_catalog.pg_stat_activity a
+ WHERE coalesce(a.backend_xmin, a.backend_xid) IS NOT NULL AND a.pid <> pg_catalog.pg_backend_pid()
+   AND a.backend_type <> 'walsender'
+ ORDER BY pg_catalog.age(coalesce(a.backend_xmin, a.backend_xid)) DESC
+ LIMIT 5)
+UNION ALL
+SELECT 'replication_slot', coalesce(s.active_pid, 0), s.slot_name, CASE WHEN s.active THEN 'active' ELSE 'inactive' END,
+       s.slot_type, pg_catalog.age(s.xmin)::bigint, 0::float8
+FROM pg_catalog.pg_replication_slots s WHERE s.xmin IS NOT NULL
+UNION ALL
+SELECT 'replication_slot_catalog', coalesce(s.active_pid, 0), s.slot_name, CASE WHEN s.active THEN 'active' ELSE 'inactive' END,
+       s.slot_type, pg_catalog.age(s.catalog_xmin)::bigint, 0::float8
+FROM pg_catalog.pg_replication_slots s WHERE s.catalog_xmin IS NOT NULL
+UNION ALL
+SELECT 'prepared_transaction', 0, p.gid, 'prepared', 'database ' || p.database || ', owner ' || p.owner,
+       pg_catalog.age(p.transaction)::bigint,
+       extract(epoch FROM pg_catalog.clock_timestamp() - p.prepared)::float8
+FROM pg_catalog.pg_prepared_xacts p
+UNION ALL
+SELECT 'standby_feedback', r.pid, coalesce(r.application_name, ''), coalesce(r.state, ''),
+       coalesce(host(r.client_addr), 'local'), pg_catalog.age(r.backend_xmin)::bigint,
+       coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - r.backend_start), 0)::float8
+FROM pg_catalog.pg_stat_replication r WHERE r.backend_xmin IS NOT NULL

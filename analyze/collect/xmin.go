@@ -1,0 +1,39 @@
+package collect
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+//go:embed sql/xmin_holders.sql
+var xminHoldersSQL string
+
+type xminCollector struct{}
+
+func (*xminCollector) name() string { return "xmin" }
+func (*xminCollector) forget()      {}
+
+func (c *xminCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+	rows, err := e.conn.Query(ctx, xminHoldersSQL)
+	if err != nil {
+		return fmt.Errorf("read xmin holders: %w", err)
+	}
+	var out []runrec.XminHolder
+	var h runrec.XminHolder
+	_, err = pgx.ForEachRow(rows, []any{&h.Kind, &h.PID, &h.Name, &h.State, &h.Query, &h.XminAge, &h.AgeS}, func() error {
+		out = append(out, h)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read xmin holders: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].XminAge > out[j].XminAge })
+	smp.XminHolders = out
+	return nil
+}

@@ -1,0 +1,110 @@
+package live_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgqtune/pgqtune/report/live"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+func TestServer(t *testing.T) {
+	setup := func(t *testing.T) (*live.Server, func() string) {
+		t.Helper()
+		s, err := live.Start("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		scrape := func() string {
+			t.Helper()
+			resp, err := http.Get("http://" + s.Addr() + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET /metrics: %s", resp.Status)
+			}
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+		return s, scrape
+	}
+
+	t.Run("exposes throughput, latency, depth and findings", func(t *testing.T) {
+		s, scrape := setup(t)
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		s.Tick(runrec.WorkloadTick{T: now, Warmup: true, Enqueued: 1000, Completed: 1000})
+		s.Tick(runrec.WorkloadTick{T: now.Add(time.Second), Enqueued: 500, Completed: 480, Depth: 42, OldestPendingAgeS: 1.5,
+			LatencyMs: &runrec.Percentiles{P50: 2, P95: 8, P99: 20, Max: 50}})
+		s.Tick(runrec.WorkloadTick{T: now.Add(2 * time.Second), Enqueued: 500, Completed: 510, Depth: 12, OldestPendingAgeS: -1})
+		s.Sample(runrec.Sample{T: now, Locks: &runrec.Locks{Waiting: 3},
+			Activity:     &runrec.Activity{Active: 9, ByWait: map[string]int{"Lock:relation": 3, "CPU": 6}},
+			WAL:          &runrec.WALStats{LSNBytes: 4096},
+			Checkpointer: &runrec.CheckpointStats{Requested: 1},
+			Tables:       []runrec.TableStats{{Relation: "pgqtune.job", Queue: true, DeadTup: 777, Autovacuum: 1}, {Relation: "public.other", DeadTup: 5}}})
+		s.SetFindings(2)
+		out := scrape()
+		for _, want := range []string{
+			"pgqtune_jobs_completed_total 990", // warm-up excluded
+			"pgqtune_jobs_enqueued_total 1000",
+			"pgqtune_throughput_jobs_per_second 510",
+			`pgqtune_latency_seconds{quantile="0.99"} 0.02`,
+			"pgqtune_queue_depth_jobs 12",
+			"pgqtune_queue_oldest_pending_seconds 1.5", // unknown (-1) keeps the last known
+			"pgqtune_findings 2",
+			"pgqtune_lock_waiting_sessions 3",
+			`pgqtune_active_backends_by_wait{wait_event_type="Lock"} 3`,
+			"pgqtune_wal_bytes_total 4096",
+			`pgqtune_checkpoints_total{kind="requested"} 1`,
+			`pgqtune_dead_tuples{table="pgqtune.job"} 777`,
+			`pgqtune_autovacuums_total{table="pgqtune.job"} 1`,
+			"go_goroutines",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
+		if strings.Contains(out, "public.other") {
+			t.Error("a table that is not a queue table was exported")
+		}
+	})
+
+	t.Run("close stops serving and is idempotent", func(t *testing.T) {
+		s, _ := setup(t)
+		addr := s.Addr()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := http.Get("http://" + addr + "/metrics"); err == nil {
+			t.Fatal("still serving after Close")
+		}
+	})
+
+	t.Run("a nil server is a no-op", func(t *testing.T) {
+		var s *live.Server
+		s.Tick(runrec.WorkloadTick{})
+		s.Sample(runrec.Sample{})
+		s.SetFindings(1)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("a busy address is an error", func(t *testing.T) {
+		s, _ := setup(t)
+		if _, err := live.Start(s.Addr()); err == nil {
+			t.Fatal("second Start on the same address succeeded")
+		}
+	})
+}

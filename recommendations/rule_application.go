@@ -1,0 +1,150 @@
+package recommendations
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// applicationRule recommends changes to how the workers use the queue:
+// SKIP LOCKED where the claim blocks, fewer workers when they mostly wait on
+// each other, batched claims when per-job round trips dominate, and
+// LISTEN/NOTIFY instead of tight polling.
+func applicationRule(f *facts, out *output) {
+	skipLockedRule(f, out)
+	workersRule(f, out)
+	batchRule(f, out)
+	pollingRule(f, out)
+}
+
+func rowLockWaits(f *facts) int {
+	return f.WaitMax["Lock:transactionid"] + f.WaitMax["Lock:tuple"]
+}
+
+func skipLockedRule(f *facts, out *output) {
+	c := f.Claim
+	if c == nil || c.Claim.SkipLocked || c.Claim.NoWait {
+		return
+	}
+	fids := f.findingIDs("row_lock_contention", "lock_contention")
+	waits := rowLockWaits(f)
+	if len(fids) == 0 && waits == 0 {
+		return
+	}
+	fixed := *c.Claim
+	fixed.SkipLocked = true
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecApplication,
+		Target: c.Claim.Relation,
+		SQL:    fmt.Sprintf("-- in the workers' claim query (queryid %d):\n-- before: ... %s\n-- after:  ... %s", c.QueryID, c.Claim.String(), fixed.String()),
+		Rationale: fmt.Sprintf("The claim locks its rows with %s but without SKIP LOCKED, so concurrent workers queue behind the first one on the same rows: up to %d sessions waited on row locks at once%s.",
+			c.Claim.Lock, waits, citeFindings(fids)),
+		FindingIDs:     orEmpty(fids),
+		ExpectedImpact: "Workers skip rows another worker holds and claim the next ones: no row-lock waits, throughput scales with workers.",
+		Risk:           "Claims are no longer strictly in order under concurrency (a locked job is passed over until released); code relying on strict FIFO must tolerate that.",
+		Rollback:       "Remove SKIP LOCKED from the claim query.",
+	})
+}
+
+func workersRule(f *facts, out *output) {
+	fids := f.findingIDs("row_lock_contention", "lock_contention", "connection_saturation")
+	if len(fids) == 0 || f.MaxLockWaiters < 4 {
+		return
+	}
+	consumers := workloadInt(f, "consumers")
+	if consumers <= 0 || f.MaxLockWaiters*2 < consumers {
+		return
+	}
+	want := max(1, consumers-f.MaxLockWaiters+1)
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecApplication,
+		Target: "workers",
+		SQL:    fmt.Sprintf("-- run %d workers instead of %d (or cap the pool at %d connections)", want, consumers, want),
+		Rationale: fmt.Sprintf("Up to %d of the %d workers waited on locks at the same moment%s: the extra workers add contention, not throughput.",
+			f.MaxLockWaiters, consumers, citeFindings(fids)),
+		FindingIDs:     fids,
+		ExpectedImpact: "Fewer lock waits and context switches; throughput holds or rises while latency falls.",
+		Risk:           "If the lock waits came from a one-off blocker rather than worker contention, fewer workers lower peak capacity: fix the blocker first.",
+		Rollback:       fmt.Sprintf("Return to %d workers.", consumers),
+	})
+}
+
+func batchRule(f *facts, out *output) {
+	c := f.Claim
+	if c == nil || c.RowsPerCall() >= 2 || c.RowsPerCall() < 0.5 {
+		return
+	}
+	fids := f.findingIDs("wal_write", "cpu_saturation")
+	if len(fids) == 0 {
+		return
+	}
+	claimsPerS := f.PerSec(c.Calls)
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecApplication,
+		Target: c.Claim.Relation,
+		SQL:    fmt.Sprintf("-- claim jobs in batches: %s with LIMIT 10..50 instead of ~1 row per call, and complete them in one statement (WHERE id = ANY($1))", c.Claim.String()),
+		Rationale: fmt.Sprintf("The claim returned %s rows per call at %s calls/s: each job costs its own claim and completion transaction and WAL flush%s.",
+			fmtNum(c.RowsPerCall()), fmtNum(claimsPerS), citeFindings(fids)),
+		FindingIDs:     fids,
+		ExpectedImpact: "Commits and round trips per job fall by about the batch size; WAL flushes and CPU per job fall with them.",
+		Risk:           "A worker holds several jobs at once: a crash re-delivers the whole batch, and a slow job delays the others of its batch unless completed individually.",
+		Rollback:       "Go back to LIMIT 1.",
+	})
+}
+
+func pollingRule(f *facts, out *output) {
+	c := f.Claim
+	if c == nil || c.Calls == 0 {
+		return
+	}
+	claimsPerS := f.PerSec(c.Calls)
+	if c.RowsPerCall() >= 0.5 || claimsPerS < 50 {
+		return
+	}
+	for _, s := range f.Statements {
+		if s.Notify {
+			return // already woken by NOTIFY
+		}
+	}
+	fids := f.findingIDs("cpu_saturation")
+	rec := runrec.Recommendation{
+		Kind:   runrec.RecApplication,
+		Target: c.Claim.Relation,
+		SQL: "-- producers, in the enqueue transaction:  SELECT pg_notify('jobs', '');\n" +
+			"-- workers: LISTEN jobs; claim until a claim returns no row, then wait for a notification (with a timeout of a few seconds as a safety net)",
+		Rationale: fmt.Sprintf("%s claims per second returned %s rows on average: most polls found nothing and cost a statement (%s ms each)%s.",
+			fmtNum(claimsPerS), fmtNum(c.RowsPerCall()), fmtNum(c.MeanMs()), citeFindings(fids)),
+		FindingIDs:     orEmpty(fids),
+		ExpectedImpact: "Idle workers stop polling: fewer statements, less CPU, and jobs start as soon as they are enqueued instead of at the next poll.",
+		Risk:           "NOTIFY takes a global lock at commit and its queue is bounded (8 GB); under very high enqueue rates notify per batch, not per job. Connection poolers in transaction mode do not support LISTEN.",
+		Rollback:       "Go back to polling.",
+	}
+	if len(fids) == 0 {
+		rec.Informational = true
+	}
+	out.add(rec)
+}
+
+func citeFindings(fids []string) string {
+	if len(fids) == 0 {
+		return ""
+	}
+	return " (finding(s) " + strings.Join(fids, ", ") + ")"
+}
+
+// workloadInt reads an integer knob the driver recorded in run.json.
+func workloadInt(f *facts, key string) int {
+	if f.in.Run == nil {
+		return 0
+	}
+	switch v := f.in.Run.Meta.Workload[key].(type) {
+	case float64:
+		return int(v)
+	case int:
+		return v
+	case int64:
+		return int(v)
+	}
+	return 0
+}

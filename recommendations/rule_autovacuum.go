@@ -1,0 +1,192 @@
+package recommendations
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// autovacuumRule recommends per-table autovacuum settings for queue tables
+// whose dead tuples outrun autovacuum, sized from the dead tuples the run
+// created per minute, and server-wide naptime/max_workers only when several
+// tables need it. Dead tuples held by an xmin horizon are left to the config
+// rule: no autovacuum setting can remove them.
+func autovacuumRule(f *facts, out *output) {
+	xminIDs := f.findingIDs("xmin_horizon")
+	var needy []string
+	var names []string
+	for name := range f.Tables {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		tf := f.Tables[name]
+		var t *TableInfo
+		if f.in.Catalog != nil {
+			t = f.in.Catalog.Table(name)
+		}
+		if !tf.Queue && t == nil {
+			continue
+		}
+		lag := f.findingsOn(name, "vacuum_lag", "bloat")
+		disabled := t != nil && isOff(t.Reloption("autovacuum_enabled"))
+		createdPerMin := f.PerSec(tf.Upd+tf.Del) * 60
+		climb := tf.DeadLast - tf.DeadFirst
+		// Without a finding, a climb counts only when autovacuum had two
+		// naptimes to act and did not bring it down: a short healthy run
+		// always shows dead tuples rising towards the first vacuum.
+		naptime, ok := f.in.Catalog.SettingSeconds("autovacuum_naptime")
+		if !ok || naptime <= 0 {
+			naptime = 60
+		}
+		climbing := tf.DeadSlopePerMin > 100 && float64(climb) > math.Max(1000, 0.2*float64(tf.LiveLast)) &&
+			f.DurationS >= 2*naptime && float64(tf.DeadLast) >= 0.8*float64(tf.DeadMax)
+		if len(lag) == 0 && !climbing && !(disabled && createdPerMin > 0) {
+			continue
+		}
+		if len(lag) == 0 && len(xminIDs) > 0 && !disabled {
+			out.note("dead tuples on %s climbed by %s but finding(s) %s show an xmin horizon holding them: autovacuum settings would not help until it is released",
+				name, itoa(climb), strings.Join(xminIDs, ", "))
+			continue
+		}
+		out.add(autovacuumRec(f, name, t, tf, lag, disabled, createdPerMin))
+		needy = append(needy, name)
+	}
+	serverWideAutovacuum(f, out, needy)
+}
+
+func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []runrec.Finding, disabled bool, createdPerMin float64) runrec.Recommendation {
+	naptime, ok := f.in.Catalog.SettingSeconds("autovacuum_naptime")
+	if !ok || naptime <= 0 {
+		naptime = 60
+	}
+	// A scale factor multiplies reltuples, which on a bloated queue table
+	// counts the bloat: the threshold grows with the problem. A fixed
+	// threshold of about half of what one naptime creates makes each
+	// autovacuum visit find work, and keeps the dead tuples bounded.
+	threshold := roundNice(math.Max(500, createdPerMin*naptime/60/2))
+	opts := []string{}
+	if disabled {
+		opts = append(opts, "autovacuum_enabled = on")
+	}
+	opts = append(opts,
+		"autovacuum_vacuum_scale_factor = 0",
+		fmt.Sprintf("autovacuum_vacuum_threshold = %d", threshold),
+		"autovacuum_analyze_scale_factor = 0",
+		fmt.Sprintf("autovacuum_analyze_threshold = %d", threshold))
+	// Throttling: when vacuum ran but could not keep up, let it work
+	// harder on this table only.
+	throttled := tf.Autovacuums > 0 || vacuumSeen(f, name)
+	if throttled {
+		opts = append(opts, "autovacuum_vacuum_cost_limit = 2000", "autovacuum_vacuum_cost_delay = 1")
+	}
+	var why []string
+	if len(lag) > 0 {
+		why = append(why, fmt.Sprintf("Finding(s) %s show vacuum not keeping up on %s.", strings.Join(ids(lag), ", "), name))
+	}
+	why = append(why, fmt.Sprintf("During the %s s run, updates and deletes created about %s dead tuples per minute on %s; n_dead_tup went from %s to %s (peak %s, slope %s/min) with %s autovacuum run(s).",
+		fmtNum(f.DurationS), fmtNum(createdPerMin), name, itoa(tf.DeadFirst), itoa(tf.DeadLast), itoa(tf.DeadMax), fmtNum(tf.DeadSlopePerMin), itoa(tf.Autovacuums)))
+	if disabled {
+		why = append(why, "autovacuum is disabled on the table (autovacuum_enabled = off): nothing removes its dead tuples but manual VACUUM.")
+	}
+	if t != nil {
+		sf := t.Reloption("autovacuum_vacuum_scale_factor")
+		if sf == "" {
+			sf = f.in.Catalog.SettingString("autovacuum_vacuum_scale_factor")
+		}
+		if sf != "" {
+			why = append(why, fmt.Sprintf("With scale_factor %s autovacuum waits for %s of reltuples (%s rows now, dead ones included) to be dead, which on a churning queue table grows with the bloat itself.",
+				sf, sf, fmtNum(t.Reltuples)))
+		}
+	}
+	why = append(why, fmt.Sprintf("A fixed threshold of %d (about half of what one %s s autovacuum_naptime creates) vacuums the table on each autovacuum visit.", threshold, fmtNum(naptime)))
+	if throttled {
+		why = append(why, "Autovacuum did run but fell behind, so the table also gets a higher cost limit and shorter delay than the server default.")
+	}
+	reset := []string{}
+	for _, o := range opts {
+		k, _, _ := strings.Cut(o, " =")
+		reset = append(reset, k)
+	}
+	return runrec.Recommendation{
+		Kind:       runrec.RecAutovacuum,
+		Target:     name,
+		SQL:        fmt.Sprintf("ALTER TABLE %s SET (%s);", quoteQualified(name), strings.Join(opts, ", ")),
+		Rationale:  strings.Join(why, " "),
+		FindingIDs: ids(lag),
+		ExpectedImpact: fmt.Sprintf("Dead tuples on %s stay bounded near %d instead of climbing (%s/min in this run); the table and its indexes stop growing and each claim reads fewer dead entries.",
+			name, threshold, fmtNum(tf.DeadSlopePerMin)),
+		Risk: "More frequent vacuums of this table cost I/O and CPU (small on a table kept small); a higher cost limit lets them compete harder with the workload. " +
+			"ALTER TABLE ... SET takes a SHARE UPDATE EXCLUSIVE lock briefly.",
+		Rollback: fmt.Sprintf("ALTER TABLE %s RESET (%s);", quoteQualified(name), strings.Join(reset, ", ")),
+	}
+}
+
+// serverWideAutovacuum adds naptime/max_workers when more tables need
+// frequent vacuums than workers and naptime serve.
+func serverWideAutovacuum(f *facts, out *output, needy []string) {
+	if len(needy) < 2 {
+		return
+	}
+	workers, ok := f.in.Catalog.SettingFloat("autovacuum_max_workers")
+	if !ok {
+		workers = 3
+	}
+	naptime, ok := f.in.Catalog.SettingSeconds("autovacuum_naptime")
+	if !ok {
+		naptime = 60
+	}
+	var sql, rollback []string
+	var why []string
+	why = append(why, fmt.Sprintf("%d tables need frequent vacuums (%s).", len(needy), strings.Join(needy, ", ")))
+	if naptime > 15 {
+		sql = append(sql, "ALTER SYSTEM SET autovacuum_naptime = '15s';")
+		rollback = append(rollback, "ALTER SYSTEM RESET autovacuum_naptime;")
+		why = append(why, fmt.Sprintf("autovacuum_naptime %s s means each database is visited that rarely; 15 s lets the per-table thresholds act sooner.", fmtNum(naptime)))
+	}
+	if float64(len(needy)) >= workers {
+		w := len(needy) + 1
+		sql = append(sql, fmt.Sprintf("ALTER SYSTEM SET autovacuum_max_workers = %d;", w))
+		rollback = append(rollback, "ALTER SYSTEM RESET autovacuum_max_workers;")
+		why = append(why, fmt.Sprintf("autovacuum_max_workers is %s: one long vacuum elsewhere can starve the queue tables; %d leaves a worker free (it needs a restart).", fmtNum(workers), w))
+	}
+	if len(sql) == 0 {
+		return
+	}
+	sql = append(sql, "SELECT pg_reload_conf();")
+	rollback = append(rollback, "SELECT pg_reload_conf();")
+	out.add(runrec.Recommendation{
+		Kind:           runrec.RecAutovacuum,
+		Target:         "server",
+		SQL:            strings.Join(sql, "\n"),
+		Rationale:      strings.Join(why, " "),
+		ExpectedImpact: "Autovacuum reaches each queue table sooner after it crosses its threshold.",
+		Risk:           "More autovacuum activity server-wide; autovacuum_max_workers needs a restart, and the cost limit is shared among workers, so each runs slower unless the limit is raised too.",
+		Rollback:       strings.Join(rollback, "\n"),
+	})
+}
+
+func vacuumSeen(f *facts, table string) bool {
+	if f.in.Run == nil {
+		return false
+	}
+	for i := range f.in.Run.Samples {
+		for _, v := range f.in.Run.Samples[i].Vacuums {
+			if v.Relation == table {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isOff(v string) bool {
+	switch strings.ToLower(v) {
+	case "off", "false", "0", "no", "f", "n":
+		return true
+	}
+	return false
+}

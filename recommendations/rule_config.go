@@ -1,0 +1,297 @@
+package recommendations
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// configRule recommends server and database settings from the evidence:
+// checkpoint sizing, commit cost, xmin horizon guards and work_mem.
+func configRule(f *facts, out *output) {
+	checkpointConfig(f, out)
+	commitConfig(f, out)
+	xminConfig(f, out)
+	workMemConfig(f, out)
+}
+
+// dbName is the database the queue lives in (for ALTER DATABASE).
+func (f *facts) dbName() string {
+	if f.in.Catalog != nil && f.in.Catalog.Database != "" {
+		return f.in.Catalog.Database
+	}
+	if f.in.Run != nil {
+		if _, db, ok := strings.Cut(f.in.Run.Meta.Target, "/"); ok && db != "" {
+			return db
+		}
+	}
+	return "postgres"
+}
+
+func checkpointConfig(f *facts, out *output) {
+	fids := f.findingIDs("checkpoint_pressure")
+	if len(fids) == 0 && f.CheckpointsReqd == 0 {
+		return
+	}
+	cat := f.in.Catalog
+	timeout, ok := cat.SettingSeconds("checkpoint_timeout")
+	if !ok {
+		timeout = 300
+	}
+	cct, ok := cat.SettingFloat("checkpoint_completion_target")
+	if !ok {
+		cct = 0.9
+	}
+	cur, haveCur := cat.SettingBytes("max_wal_size")
+	rate := f.PerSec(f.WALBytes)
+	var sql, rollback, why []string
+	if len(fids) > 0 {
+		why = append(why, fmt.Sprintf("Finding(s) %s attribute drops to checkpoint pressure.", strings.Join(fids, ", ")))
+	}
+	why = append(why, fmt.Sprintf("The run wrote %s of WAL per second and took %s requested (WAL-triggered) and %s timed checkpoints in %s s.",
+		fmtBytes(rate), itoa(f.CheckpointsReqd), itoa(f.CheckpointsTimed), fmtNum(f.DurationS)))
+	// A checkpoint is requested once WAL since the last one passes
+	// max_wal_size / (1 + checkpoint_completion_target): size it so a whole
+	// checkpoint_timeout of WAL at this rate fits, with 50% headroom.
+	need := rate * timeout * (1 + cct) * 1.5
+	if need > 0 && (!haveCur || need > float64(cur)) {
+		v := mbSetting(need)
+		sql = append(sql, fmt.Sprintf("ALTER SYSTEM SET max_wal_size = '%s';", v))
+		rollback = append(rollback, "ALTER SYSTEM RESET max_wal_size;")
+		why = append(why, fmt.Sprintf("At that rate one checkpoint_timeout (%s s) produces %s; with checkpoint_completion_target %s, max_wal_size must be at least %s (1.5× headroom) for checkpoints to be timed, not forced (now %s).",
+			fmtNum(timeout), fmtBytes(rate*timeout), fmtNum(cct), v, fmtBytes(float64(cur))))
+	}
+	if cct < 0.9 {
+		sql = append(sql, "ALTER SYSTEM SET checkpoint_completion_target = 0.9;")
+		rollback = append(rollback, "ALTER SYSTEM RESET checkpoint_completion_target;")
+		why = append(why, fmt.Sprintf("checkpoint_completion_target %s writes each checkpoint in a burst; 0.9 spreads it over the interval.", fmtNum(cct)))
+	}
+	if timeout < 900 && f.CheckpointsTimed+f.CheckpointsReqd > 0 && f.WALFPI > 0 {
+		sql = append(sql, "ALTER SYSTEM SET checkpoint_timeout = '15min';")
+		rollback = append(rollback, "ALTER SYSTEM RESET checkpoint_timeout;")
+		why = append(why, fmt.Sprintf("Every checkpoint makes the next change to each page write a full-page image; %s FPIs in this run. Checkpoints every 15 min instead of %s s write fewer of them (crash recovery takes longer).",
+			itoa(f.WALFPI), fmtNum(timeout)))
+	}
+	if fpiShare := fpiShare(f); fpiShare > 0.3 && isOff(cat.SettingString("wal_compression")) {
+		sql = append(sql, "ALTER SYSTEM SET wal_compression = 'lz4';")
+		rollback = append(rollback, "ALTER SYSTEM RESET wal_compression;")
+		why = append(why, fmt.Sprintf("Full-page images are about %s of the WAL; wal_compression = lz4 shrinks them at a small CPU cost (use 'pglz' if the server lacks lz4).", fmtPct(fpiShare)))
+	}
+	if len(sql) == 0 {
+		return
+	}
+	sql = append(sql, "SELECT pg_reload_conf();")
+	rollback = append(rollback, "SELECT pg_reload_conf();")
+	out.add(runrec.Recommendation{
+		Kind:           runrec.RecConfig,
+		Target:         "server: checkpoints",
+		SQL:            strings.Join(sql, "\n"),
+		Rationale:      strings.Join(why, " "),
+		FindingIDs:     orEmpty(fids),
+		ExpectedImpact: "Checkpoints come on schedule instead of being forced by WAL volume; fewer full-page images, less WAL and fewer write bursts stalling commits.",
+		Risk:           "pg_wal may grow up to max_wal_size (make sure the disk has room); crash recovery replays more WAL. All of these take effect on reload.",
+		Rollback:       strings.Join(rollback, "\n"),
+	})
+}
+
+// fpiShare estimates the share of WAL bytes that are full-page images
+// (about 4 kB each after hole compression).
+func fpiShare(f *facts) float64 {
+	if f.WALBytes <= 0 {
+		return 0
+	}
+	return math.Min(1, float64(f.WALFPI)*4096/float64(f.WALBytes))
+}
+
+func commitConfig(f *facts, out *output) {
+	fids := f.findingIDs("wal_write")
+	if len(fids) == 0 {
+		return
+	}
+	walWaits := f.WaitMax["LWLock:WALWrite"] + f.WaitMax["IO:WALSync"] + f.WaitMax["IO:WALWrite"]
+	commitsPerS := f.PerSec(f.Commits)
+	db := quoteIdent(f.dbName())
+	base := fmt.Sprintf("Finding(s) %s show commits waiting on WAL flush (up to %d sessions at once in WALWrite/WALSync waits; %s commits/s).",
+		strings.Join(fids, ", "), walWaits, fmtNum(commitsPerS))
+	if walWaits >= 3 && f.in.Catalog.SettingString("commit_delay") == "0" {
+		out.add(runrec.Recommendation{
+			Kind:   runrec.RecConfig,
+			Target: "server: group commit",
+			SQL:    "ALTER SYSTEM SET commit_delay = 200;\nALTER SYSTEM SET commit_siblings = 3;\nSELECT pg_reload_conf();",
+			Rationale: base + " With several sessions committing at once, commit_delay (200 µs) lets one WAL flush cover " +
+				"the commits of the others instead of each waiting for its own fsync; commit_siblings 3 applies it only when at least 3 other transactions are open.",
+			FindingIDs:     fids,
+			ExpectedImpact: "Fewer WAL flushes per second and higher commit throughput under concurrency, with no loss of durability.",
+			Risk:           "Adds up to 200 µs to a commit that finds no one to share its flush with; little effect with few concurrent committers.",
+			Rollback:       "ALTER SYSTEM RESET commit_delay;\nALTER SYSTEM RESET commit_siblings;\nSELECT pg_reload_conf();",
+		})
+	}
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecConfig,
+		Target: "database " + f.dbName() + ": synchronous_commit",
+		SQL:    fmt.Sprintf("ALTER DATABASE %s SET synchronous_commit = off;", db),
+		Rationale: base + " synchronous_commit = off lets a commit return before its WAL is flushed; the WAL writer flushes it within 3 × wal_writer_delay. " +
+			"Scope it to the queue's database (or to the workers' role with ALTER ROLE ... SET) rather than the whole server.",
+		FindingIDs:     fids,
+		ExpectedImpact: "Commits no longer wait for fsync: enqueue, claim and complete latencies drop and throughput rises where WAL flush was the limit.",
+		Risk: "Durability trade-off: a server crash (not a client crash) can lose the last ~600 ms of commits (3 × wal_writer_delay, default 200 ms). " +
+			"An enqueue the producer saw succeed may vanish, and a completion may be lost so the job runs again: workers must be idempotent. No corruption; replicas are unaffected in consistency.",
+		Rollback: fmt.Sprintf("ALTER DATABASE %s RESET synchronous_commit;", db),
+	})
+}
+
+func xminConfig(f *facts, out *output) {
+	fids := f.findingIDs("xmin_horizon")
+	if len(fids) == 0 {
+		return
+	}
+	db := quoteIdent(f.dbName())
+	done := map[string]bool{}
+	for _, h := range f.XminHolders {
+		switch h.Kind {
+		case runrec.XminBackendIdleInXact:
+			if done[h.Kind] {
+				continue
+			}
+			done[h.Kind] = true
+			timeout := idleTimeout(h.AgeS)
+			out.add(runrec.Recommendation{
+				Kind:   runrec.RecConfig,
+				Target: "database " + f.dbName() + ": idle_in_transaction_session_timeout",
+				SQL:    fmt.Sprintf("ALTER DATABASE %s SET idle_in_transaction_session_timeout = '%s';", db, timeout),
+				Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) sat idle in transaction for %s s holding the xmin horizon back %s transactions, so vacuum could not remove the queue's dead tuples. "+
+					"A timeout ends such sessions automatically; %s is well above any idle gap a queue worker's own transactions have.",
+					strings.Join(fids, ", "), h.PID, orUnknown(h.Name), fmtNum(h.AgeS), itoa(h.XminAge), timeout),
+				FindingIDs:     fids,
+				ExpectedImpact: "No session can hold the horizon for longer than the timeout; dead tuples become removable and the queue stops degrading.",
+				Risk:           "A client that legitimately pauses inside a transaction for longer (interactive sessions, slow batch code) is disconnected and its transaction rolled back.",
+				Rollback:       fmt.Sprintf("ALTER DATABASE %s RESET idle_in_transaction_session_timeout;", db),
+			})
+		case runrec.XminBackendActive, runrec.XminBackendIdle:
+			if done[runrec.XminBackendActive] || h.AgeS < 60 {
+				continue
+			}
+			done[runrec.XminBackendActive] = true
+			timeout := idleTimeout(h.AgeS)
+			out.add(runrec.Recommendation{
+				Kind:   runrec.RecConfig,
+				Target: "database " + f.dbName() + ": statement_timeout",
+				SQL:    fmt.Sprintf("ALTER DATABASE %s SET statement_timeout = '%s';", db, timeout),
+				Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) ran one snapshot for %s s (query: %s), holding the xmin horizon back %s transactions. "+
+					"Long reports belong on a replica, or under their own role with a longer timeout (ALTER ROLE ... SET statement_timeout).",
+					strings.Join(fids, ", "), h.PID, orUnknown(h.Name), fmtNum(h.AgeS), orUnknown(truncate(h.Query, 120)), itoa(h.XminAge)),
+				FindingIDs:     fids,
+				ExpectedImpact: "Runaway statements end before they hold back vacuum for long.",
+				Risk:           "Legitimate long statements in this database (migrations, VACUUM FULL, reports) fail unless their sessions SET a longer statement_timeout.",
+				Rollback:       fmt.Sprintf("ALTER DATABASE %s RESET statement_timeout;", db),
+			})
+		case runrec.XminSlot, runrec.XminSlotCatalog:
+			key := "slot:" + h.Name
+			if done[key] || h.Name == "" {
+				continue
+			}
+			done[key] = true
+			out.add(runrec.Recommendation{
+				Kind:   runrec.RecConfig,
+				Target: "replication slot " + h.Name,
+				SQL:    fmt.Sprintf("SELECT pg_drop_replication_slot(%s);  -- only if its consumer is gone\nALTER SYSTEM SET max_slot_wal_keep_size = '10GB';\nSELECT pg_reload_conf();", quoteLiteral(h.Name)),
+				Rationale: fmt.Sprintf("Finding(s) %s: replication slot %s holds the xmin horizon back %s transactions, so vacuum cannot remove dead tuples anywhere in the cluster. "+
+					"A slot whose consumer is gone holds it forever; max_slot_wal_keep_size bounds what any slot can retain from now on.",
+					strings.Join(fids, ", "), h.Name, itoa(h.XminAge)),
+				FindingIDs:     fids,
+				ExpectedImpact: "Vacuum can remove dead tuples again; pg_wal stops growing for the slot.",
+				Risk:           "The slot's consumer (a replica, a CDC pipeline) loses its position and must be re-seeded; max_slot_wal_keep_size invalidates slots that fall further behind.",
+				Rollback:       fmt.Sprintf("Recreate the slot (pg_create_logical_replication_slot / pg_create_physical_replication_slot %s) and re-seed its consumer; ALTER SYSTEM RESET max_slot_wal_keep_size;", quoteLiteral(h.Name)),
+			})
+		case runrec.XminPrepared:
+			key := "prepared:" + h.Name
+			if done[key] || h.Name == "" {
+				continue
+			}
+			done[key] = true
+			out.add(runrec.Recommendation{
+				Kind:   runrec.RecConfig,
+				Target: "prepared transaction " + h.Name,
+				SQL:    fmt.Sprintf("ROLLBACK PREPARED %s;", quoteLiteral(h.Name)),
+				Rationale: fmt.Sprintf("Finding(s) %s: prepared transaction %s has been open %s s and holds the xmin horizon back %s transactions; it survives restarts until its coordinator finishes it.",
+					strings.Join(fids, ", "), quoteLiteral(h.Name), fmtNum(h.AgeS), itoa(h.XminAge)),
+				FindingIDs:     fids,
+				ExpectedImpact: "The horizon advances and vacuum removes the dead tuples it was holding.",
+				Risk:           "If the coordinator still intends to commit it, its work is lost: ask the transaction manager first (COMMIT PREPARED instead if it should commit).",
+				Rollback:       "None: a rolled-back prepared transaction cannot be restored.",
+			})
+		}
+	}
+	if len(done) == 0 {
+		out.note("xmin_horizon finding(s) %s, but the samples name no holder to act on", strings.Join(fids, ", "))
+	}
+}
+
+// idleTimeout is a timeout comfortably below the harmful age seen but not
+// shorter than a minute.
+func idleTimeout(ageS float64) string {
+	m := math.Max(1, math.Min(10, math.Floor(ageS/60/2)))
+	return fmt.Sprintf("%.0fmin", m)
+}
+
+func workMemConfig(f *facts, out *output) {
+	var worst *stmtFacts
+	for _, s := range f.Statements {
+		if s.TempBlksWritten > 0 && s.Calls > 0 && (worst == nil || s.TempBlksWritten > worst.TempBlksWritten) {
+			worst = s
+		}
+	}
+	fids := f.findingIDs("io_saturation")
+	if worst == nil || (len(fids) == 0 && f.TempBytes < 64<<20) {
+		return
+	}
+	perCall := float64(worst.TempBlksWritten) * 8192 / float64(worst.Calls)
+	cur, _ := f.in.Catalog.SettingBytes("work_mem")
+	// An in-memory sort or hash needs roughly twice its on-disk size.
+	want := math.Min(1<<30, perCall*2)
+	if want <= float64(cur) {
+		return
+	}
+	v := mbSetting(want)
+	db := quoteIdent(f.dbName())
+	why := fmt.Sprintf("Statement %d (%s) spilled %s to temp files per call over %s calls (%s of temp files in the run, %s files).",
+		worst.QueryID, truncate(worst.Text, 100), fmtBytes(perCall), itoa(worst.Calls), fmtBytes(float64(f.TempBytes)), itoa(f.TempFiles))
+	if len(fids) > 0 {
+		why = fmt.Sprintf("Finding(s) %s show I/O saturation. ", strings.Join(fids, ", ")) + why
+	}
+	why += fmt.Sprintf(" work_mem is %s; a sort or hash that spilled that much needs about twice it in memory.", fmtBytes(float64(cur)))
+	out.add(runrec.Recommendation{
+		Kind:           runrec.RecConfig,
+		Target:         "database " + f.dbName() + ": work_mem",
+		SQL:            fmt.Sprintf("ALTER DATABASE %s SET work_mem = '%s';", db, v),
+		Rationale:      why,
+		FindingIDs:     orEmpty(fids),
+		ExpectedImpact: "The statement sorts/hashes in memory: no temp-file I/O, lower latency.",
+		Risk:           fmt.Sprintf("work_mem is per sort/hash node per session: %s × active sessions × nodes must fit in RAM. Prefer SET work_mem in the one session that needs it if you can.", v),
+		Rollback:       fmt.Sprintf("ALTER DATABASE %s RESET work_mem;", db),
+	})
+}
+
+func orEmpty(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

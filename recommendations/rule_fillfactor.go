@@ -1,0 +1,124 @@
+package recommendations
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// minUpdatesPerS is the update rate from which a table's HOT ratio matters.
+const minUpdatesPerS = 20
+
+// fillfactorRule recommends a fillfactor below 100 for queue tables with
+// heavy updates and a low HOT ratio, when the updates could be HOT (they do
+// not set indexed columns). When they set indexed columns it says so
+// instead: free space in the page cannot make those updates HOT.
+func fillfactorRule(f *facts, out *output) {
+	for _, tf := range f.queueTables() {
+		if f.PerSec(tf.Upd) < minUpdatesPerS {
+			continue
+		}
+		hot := float64(tf.HotUpd) / float64(tf.Upd)
+		if hot >= 0.5 {
+			continue
+		}
+		var t *TableInfo
+		if f.in.Catalog != nil {
+			t = f.in.Catalog.Table(tf.Name)
+		}
+		if t == nil {
+			out.note("%s: %s updates/s with %s HOT, but no catalog snapshot to size a fillfactor from", tf.Name, fmtNum(f.PerSec(tf.Upd)), fmtPct(hot))
+			continue
+		}
+		cur := 100.0
+		if v := t.Reloption("fillfactor"); v != "" {
+			fmt.Sscan(v, &cur)
+		}
+		eligible, blocked, blockers := hotEligibleUpdates(f, t)
+		if eligible+blocked == 0 {
+			eligible = tf.Upd // no statement text: assume the updates could be HOT
+		}
+		share := float64(eligible) / float64(eligible+blocked)
+		if share < 0.3 {
+			out.note("%s: %s of updates are HOT, but %s of the updated rows come from statements that set indexed columns (%s): they can never be HOT, so fillfactor would not help; only dropping those columns from the indexes would",
+				tf.Name, fmtPct(hot), fmtPct(1-share), strings.Join(blockers, "; "))
+			continue
+		}
+		perRow := float64(tf.Upd) / math.Max(1, float64(tf.Ins))
+		hotPerRow := perRow * share
+		// Each row needs room for about one new version on its page until
+		// the page is pruned (pruning happens on the next access of a page
+		// that is nearly full), so reserve min(1, HOT-eligible updates per
+		// row) row widths per row.
+		n := 100 / (1 + math.Min(1, hotPerRow))
+		n = math.Max(50, math.Min(95, math.Floor(n/5)*5))
+		if n >= cur {
+			continue
+		}
+		rowsPerPage := math.Floor(8168 * n / 100 / float64(max(t.RowWidth, 32)))
+		why := []string{fmt.Sprintf("%s took %s updates/s during the run, only %s of them HOT (%s updates per inserted row).",
+			tf.Name, fmtNum(f.PerSec(tf.Upd)), fmtPct(hot), fmtNum(perRow))}
+		if ff := f.findingsOn(tf.Name, "bloat", "vacuum_lag"); len(ff) > 0 {
+			why = append(why, fmt.Sprintf("Finding(s) %s show the table growing or vacuum lagging.", strings.Join(ids(ff), ", ")))
+		}
+		why = append(why, fmt.Sprintf("A non-HOT update writes a new entry into every index; a HOT one needs free space on the same heap page. With rows of about %d bytes, fillfactor %.0f leaves room for the new version of each row (%s HOT-eligible updates per row) and still fits %s rows per page.",
+			t.RowWidth, n, fmtNum(hotPerRow), fmtNum(rowsPerPage)))
+		if len(blockers) > 0 {
+			why = append(why, fmt.Sprintf("Updates only stay HOT while they set no indexed column: %s cannot be HOT however much space is free.", strings.Join(blockers, "; ")))
+		} else {
+			why = append(why, "The updated columns are not indexed, so with free space these updates can be HOT; keep it that way (an index on an updated column, partial predicates included, makes them non-HOT).")
+		}
+		out.add(runrec.Recommendation{
+			Kind:       runrec.RecFillfactor,
+			Target:     tf.Name,
+			SQL:        fmt.Sprintf("ALTER TABLE %s SET (fillfactor = %.0f);", quoteQualified(tf.Name), n),
+			Rationale:  strings.Join(why, " "),
+			FindingIDs: ids(f.findingsOn(tf.Name, "bloat", "vacuum_lag")),
+			ExpectedImpact: fmt.Sprintf("HOT ratio rises from %s towards %s of updates; fewer index writes, less WAL and less index bloat. Applies to pages written from now on (existing pages fill as rows are rewritten, or at once after VACUUM FULL / pg_repack).",
+				fmtPct(hot), fmtPct(share)),
+			Risk: fmt.Sprintf("The table takes about %s more space for the same rows and sequential scans read that much more; ALTER TABLE ... SET takes a brief SHARE UPDATE EXCLUSIVE lock.",
+				fmtPct(100/n-1)),
+			Rollback: fmt.Sprintf("ALTER TABLE %s SET (fillfactor = %.0f);", quoteQualified(tf.Name), cur),
+		})
+	}
+}
+
+// hotEligibleUpdates splits the rows the run's UPDATE statements changed on
+// t into those that set no indexed column and those that do, naming the
+// latter's columns and indexes.
+func hotEligibleUpdates(f *facts, t *TableInfo) (eligible, blocked int64, blockers []string) {
+	indexed := map[string][]string{}
+	for _, ix := range t.Indexes {
+		for _, c := range indexedColumns(ix) {
+			indexed[c] = append(indexed[c], ix.Name)
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range f.Statements {
+		if s.Command != "update" || s.Target == "" || f.in.Catalog.Table(s.Target) != t {
+			continue
+		}
+		var hits []string
+		for _, c := range s.SetColumns {
+			if ixs, ok := indexed[c]; ok {
+				hits = append(hits, fmt.Sprintf("%s (in %s)", c, strings.Join(ixs, ", ")))
+			}
+		}
+		if len(hits) == 0 {
+			eligible += s.Rows
+			continue
+		}
+		blocked += s.Rows
+		for _, h := range hits {
+			if !seen[h] {
+				seen[h] = true
+				blockers = append(blockers, h)
+			}
+		}
+	}
+	sort.Strings(blockers)
+	return eligible, blocked, blockers
+}

@@ -1,0 +1,158 @@
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// Result is what Analyze found in a run.
+type Result struct {
+	// Baseline is the robust normal completed jobs/s (warm-up, pressure
+	// phases and events excluded).
+	Baseline float64
+	// BaselineP99Ms is the median per-second p99 latency over the same
+	// seconds (0 when the run recorded no latencies).
+	BaselineP99Ms float64
+	// Mean is the mean completed jobs/s over the measured seconds.
+	Mean float64
+	// Findings are events in time order (F1, F2, ...) followed by
+	// whole-run findings.
+	Findings []runrec.Finding
+	// Phases are Meta.Phases measured.
+	Phases []runrec.PhaseResult
+	// Series is the throughput series, one point per second.
+	Series []runrec.SeriesPoint
+	// Notes say what could not be seen (collectors without data, resets,
+	// gaps).
+	Notes []string
+}
+
+// ErrNoData is returned when a run has neither workload ticks nor samples.
+var ErrNoData = errors.New("analyze: run has no workload ticks and no samples")
+
+// Analyze finds the throughput drops and slow-downs of a recorded run and
+// names their causes. It reads only run (no database) and is deterministic:
+// the same run and options give the same result.
+func Analyze(run *runrec.Run, opts Options) (*Result, error) {
+	if run == nil {
+		return nil, fmt.Errorf("analyze: nil run")
+	}
+	if len(run.Workload) == 0 && len(run.Samples) == 0 {
+		return nil, ErrNoData
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	sc := newScene(run, opts)
+
+	// Two passes: the first baseline includes the events, which would
+	// flatten it; the second leaves them out.
+	sc.computeBaseline(nil)
+	events := sc.detect()
+	if len(events) > 0 {
+		sc.computeBaseline(eventMask(len(sc.tl.Slots), events))
+		events = sc.detect()
+	}
+
+	res := &Result{
+		Baseline:      round(sc.base.Rate, 2),
+		BaselineP99Ms: round(sc.base.P99Ms, 3),
+		Mean:          round(sc.measuredMean(), 2),
+		Series:        sc.series(),
+		Findings:      []runrec.Finding{},
+	}
+	for _, w := range events {
+		res.Findings = append(res.Findings, sc.finding(w, sc.attribute(core(w))))
+	}
+	var late []runrec.Finding
+	if tw := sc.trendWindow(events); tw != nil {
+		// Attribute a slide on its last quarter, where it is worst.
+		aw := *tw
+		aw.I0 = max(tw.I0, tw.I1-(tw.I1-tw.I0+1)/4)
+		f := sc.finding(tw, sc.attribute(&aw))
+		late = append(late, f)
+	}
+	for _, w := range sc.cleanupWindows() {
+		f := sc.finding(w, sc.attribute(w))
+		if !explained(res.Findings, f) {
+			late = append(late, f)
+		}
+	}
+	late = append(late, sc.hotFindings()...)
+	sort.SliceStable(res.Findings, func(a, b int) bool { return res.Findings[a].Start.Before(res.Findings[b].Start) })
+	sort.SliceStable(late, func(a, b int) bool { return late[a].Start.Before(late[b].Start) })
+	res.Findings = append(res.Findings, late...)
+	for i := range res.Findings {
+		res.Findings[i].ID = fmt.Sprintf("F%d", i+1)
+	}
+	res.Phases = sc.phaseResults()
+	res.Notes = sc.notes()
+	if res.Notes == nil {
+		res.Notes = []string{}
+	}
+	return res, nil
+}
+
+// measuredMean is the mean completed jobs/s over measured slots.
+func (sc *scene) measuredMean() float64 {
+	var s float64
+	n := 0
+	for i := range sc.tl.Slots {
+		if sc.tl.Slots[i].Measured {
+			s += sc.tl.Slots[i].Completed
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return s / float64(n)
+}
+
+// validate rejects thresholds that would make every second an event.
+func (o Options) validate() error {
+	bad := func(name string, v float64) error {
+		return fmt.Errorf("analyze: option %s = %v is out of range", name, v)
+	}
+	switch {
+	case o.MinDropPct <= 0 || o.MinDropPct >= 100 || math.IsNaN(o.MinDropPct):
+		return bad("MinDropPct", o.MinDropPct)
+	case o.MinWindowS <= 0:
+		return bad("MinWindowS", o.MinWindowS)
+	case o.LatencyFactor <= 1:
+		return bad("LatencyFactor", o.LatencyFactor)
+	case o.BacklogFactor <= 1:
+		return bad("BacklogFactor", o.BacklogFactor)
+	case o.ClaimFactor <= 1:
+		return bad("ClaimFactor", o.ClaimFactor)
+	case o.MinCauseScore <= 0 || o.MinCauseScore > 1:
+		return bad("MinCauseScore", o.MinCauseScore)
+	}
+	return nil
+}
+
+// core is the part of w where the fault acts: a drop's low seconds, not
+// the catch-up after them.
+func core(w *window) *window {
+	if !w.Drop || w.D0 < 0 {
+		return w
+	}
+	c := *w
+	c.I0, c.I1 = w.D0, w.D1
+	return &c
+}
+
+// explained reports whether an event finding already names f's cause over
+// an overlapping span (a cleanup problem that also slowed the claim).
+func explained(events []runrec.Finding, f runrec.Finding) bool {
+	for _, e := range events {
+		if e.Cause == f.Cause && e.Start.Before(f.End) && f.Start.Before(e.End) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,117 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+func init() { register(CauseCPU, scoreCPU) }
+
+// scoreCPU: the host's CPUs were busy well beyond baseline, with foreign
+// (non-workload) backends active or more runnable backends than CPUs.
+func scoreCPU(sc *scene, w *window) verdict {
+	fr := sc.windowFrames(w)
+	host := func(f *frame) bool { return f.HasHost }
+	act := func(f *frame) bool { return f.HasActivity }
+	busy := func(f *frame) float64 { return f.CPUBusyPct }
+	winBusy, hasHost := winMean(fr, host, busy)
+	baseBusy := sc.baseMean(host, busy)
+	foreign := func(f *frame) float64 { return f.ActiveForeign }
+	winForeign, hasAct := winMean(fr, act, foreign)
+	baseForeign := sc.baseMean(act, foreign)
+	cpus := winMax(fr, host, func(f *frame) float64 { return f.CPUs })
+	if cpus == 0 {
+		cpus = 2 // unknown host: a conservative small server
+	}
+	onCPU := func(f *frame) float64 { return f.CPUWaiters }
+	winOnCPU, _ := winMean(fr, act, onCPU)
+	baseOnCPU := sc.baseMean(act, onCPU)
+	s1 := 0.0
+	if hasHost {
+		s1 = ramp(winBusy, 75, 95) * ramp(winBusy-baseBusy, 5, 25)
+	}
+	s2 := 0.0
+	if hasAct {
+		s2 = ramp(winForeign-baseForeign, 0.5, max(1, cpus/2))
+	}
+	s3 := ramp(winOnCPU/cpus, 1, 2) * ramp(winOnCPU-baseOnCPU, 0.5, 2)
+	var score float64
+	if hasHost {
+		// Foreign backends only explain a slowdown if the CPUs were busy.
+		score = 0.5*s1 + 0.35*s2*max(s1, 0.3) + 0.15*s3
+	} else {
+		score = 0.6*s2 + 0.4*s3
+	}
+	if score == 0 {
+		return verdict{}
+	}
+	v := verdict{Score: score}
+	if hasHost {
+		load := winMax(fr, host, func(f *frame) float64 { return f.Load1 })
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "host.cpu_busy_pct", Value: round(winBusy, 1), Baseline: ptr(round(baseBusy, 1)),
+			Detail: fmt.Sprintf("CPU %.0f%% busy (baseline %.0f%%), load up to %.1f on %.0f CPUs", winBusy, baseBusy, load, cpus)})
+	}
+	if hasAct {
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_activity.active_non_workload", Value: round(winForeign, 1), Baseline: ptr(round(baseForeign, 1)),
+			Detail: fmt.Sprintf("%.1f non-workload backends active on average (baseline %.1f); %.1f backends on CPU (baseline %.1f)", winForeign, baseForeign, winOnCPU, baseOnCPU)})
+	}
+	top := sc.foreignBackends(w)
+	for i, b := range top {
+		if i == 3 {
+			break
+		}
+		v.PIDs = append(v.PIDs, b.PID)
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_activity.non_workload", Value: float64(b.PID),
+			Detail: fmt.Sprintf("pid %d (%s) active in %d samples, query running up to %s: %s", b.PID, cmpOr(b.ApplicationName, "no application_name"), b.seen, dur(b.QueryAgeS), clip(b.Query, 160))})
+	}
+	v.Summary = fmt.Sprintf("the CPUs were saturated (%.0f%% busy, baseline %.0f%%)", winBusy, baseBusy)
+	if !hasHost {
+		v.Summary = fmt.Sprintf("%.1f more backends competed for CPU than at baseline", winOnCPU-baseOnCPU)
+	}
+	if len(top) > 0 {
+		v.Summary += fmt.Sprintf(" with %d non-workload backends running queries such as pid %d: %s", len(top), top[0].PID, clip(top[0].Query, 100))
+	}
+	return v
+}
+
+// foreignBackend is a non-workload backend seen active in a window.
+type foreignBackend struct {
+	runrec.Backend
+	seen int
+}
+
+// foreignBackends lists non-workload active backends in w, most often seen
+// first.
+func (sc *scene) foreignBackends(w *window) []foreignBackend {
+	m := map[int]*foreignBackend{}
+	for _, s := range sc.windowSamples(w) {
+		if s.Activity == nil {
+			continue
+		}
+		for _, b := range s.Activity.NonWorkload {
+			if b.Workload {
+				continue
+			}
+			fb := m[b.PID]
+			if fb == nil {
+				fb = &foreignBackend{Backend: b}
+				m[b.PID] = fb
+			}
+			fb.seen++
+			fb.QueryAgeS = max(fb.QueryAgeS, b.QueryAgeS)
+		}
+	}
+	out := make([]foreignBackend, 0, len(m))
+	for _, b := range m {
+		out = append(out, *b)
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].seen != out[b].seen {
+			return out[a].seen > out[b].seen
+		}
+		return out[a].PID < out[b].PID
+	})
+	return out
+}

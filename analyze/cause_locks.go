@@ -1,0 +1,225 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+func init() {
+	register(CauseLock, func(sc *scene, w *window) verdict { return scoreLocks(sc, w, false) })
+	register(CauseRowLock, func(sc *scene, w *window) verdict { return scoreLocks(sc, w, true) })
+}
+
+// scoreLocks scores heavyweight lock waits: relation-level ones for
+// lock_contention, tuple/transactionid ones (hot rows) for
+// row_lock_contention. Waits by the workload's own sessions count fully;
+// foreign sessions waiting among themselves count for less.
+func scoreLocks(sc *scene, w *window, row bool) verdict {
+	fr := sc.windowFrames(w)
+	has := func(f *frame) bool { return f.HasLocks }
+	waits := func(f *frame) float64 { return f.RelLockWaits }
+	wl := func(f *frame) float64 { return f.RelLockWorkload }
+	if row {
+		waits = func(f *frame) float64 { return f.RowLockWaits }
+		wl = func(f *frame) float64 { return f.RowLockWorkload }
+	}
+	winAll, ok := winMean(fr, has, waits)
+	if !ok {
+		return verdict{}
+	}
+	winWL, _ := winMean(fr, has, wl)
+	baseAll := sc.baseMean(has, waits)
+	fracAll := winFrac(fr, has, func(f *frame) bool { return waits(f) > 0 })
+	fracWL := winFrac(fr, has, func(f *frame) bool { return wl(f) > 0 })
+	sWL := 0.6*ramp(fracWL, 0.1, 0.5) + 0.4*ramp(winWL, 0.2, 1)
+	sAll := 0.6*ramp(fracAll, 0.1, 0.5) + 0.4*ramp(winAll-baseAll, 0.2, 1)
+	score := max(sWL, 0.6*sAll)
+	// Waits that are as common as at baseline are the workload's normal.
+	if winAll <= baseAll*1.5 {
+		score *= 0.3
+	}
+	if score == 0 {
+		return verdict{}
+	}
+	return lockVerdict(sc, w, row, score)
+}
+
+// blockerAgg is one blocking session over the window.
+type blockerAgg struct {
+	runrec.LockBlocker
+	ticks   int
+	blocked int // sum over ticks
+}
+
+// lockVerdict gathers the waits and their blockers for evidence.
+func lockVerdict(sc *scene, w *window, row bool, score float64) verdict {
+	v := verdict{Score: score}
+	type waitKey struct{ rel, mode string }
+	waitTicks := map[waitKey]int{}
+	waitMax := map[waitKey]int{}
+	waitQuery := map[waitKey]string{}
+	blockers := map[int]*blockerAgg{}
+	maxWaiting := 0
+	for _, s := range sc.windowSamples(w) {
+		if s.Locks == nil {
+			continue
+		}
+		relevant := map[int]bool{}
+		perKey := map[waitKey]int{}
+		n := 0
+		for _, lw := range s.Locks.Waits {
+			if isRowLock(lw.LockType) != row {
+				continue
+			}
+			n++
+			k := waitKey{lw.Relation, lw.LockType + ":" + lw.Mode}
+			perKey[k]++
+			if waitQuery[k] == "" && lw.Workload {
+				waitQuery[k] = lw.Query
+			}
+			for _, p := range lw.BlockedBy {
+				relevant[p] = true
+			}
+		}
+		maxWaiting = max(maxWaiting, n)
+		for k, c := range perKey {
+			waitTicks[k]++
+			waitMax[k] = max(waitMax[k], c)
+		}
+		for _, b := range s.Locks.Blockers {
+			if len(relevant) > 0 && !relevant[b.PID] {
+				continue
+			}
+			if len(relevant) == 0 && n == 0 {
+				continue
+			}
+			a := blockers[b.PID]
+			if a == nil {
+				a = &blockerAgg{LockBlocker: b}
+				blockers[b.PID] = a
+			}
+			a.ticks++
+			a.blocked += b.Blocked
+			if b.HeldS > a.HeldS {
+				a.HeldS = b.HeldS
+			}
+			if b.XactAgeS > a.XactAgeS {
+				a.XactAgeS = b.XactAgeS
+			}
+			if a.ModeHeld == "" {
+				a.ModeHeld = b.ModeHeld
+			}
+			if a.Relation == "" {
+				a.Relation = b.Relation
+			}
+			if a.Query == "" {
+				a.Query = b.Query
+			}
+			a.State = b.State
+		}
+	}
+	keys := make([]waitKey, 0, len(waitTicks))
+	for k := range waitTicks {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if waitTicks[keys[a]] != waitTicks[keys[b]] {
+			return waitTicks[keys[a]] > waitTicks[keys[b]]
+		}
+		return keys[a].rel+keys[a].mode < keys[b].rel+keys[b].mode
+	})
+	for i, k := range keys {
+		if i == 3 {
+			break
+		}
+		on := ""
+		if k.rel != "" {
+			on = " on " + k.rel
+			v.Objects = append(v.Objects, k.rel)
+		}
+		detail := fmt.Sprintf("up to %d sessions waited for %s%s, in %d samples", waitMax[k], k.mode, on, waitTicks[k])
+		if q := waitQuery[k]; q != "" {
+			detail += ": " + clip(q, 120)
+		}
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_locks.waiting", Value: float64(waitMax[k]), Detail: detail})
+	}
+	bl := make([]*blockerAgg, 0, len(blockers))
+	for _, b := range blockers {
+		bl = append(bl, b)
+	}
+	sort.Slice(bl, func(a, b int) bool {
+		if bl[a].blocked != bl[b].blocked {
+			return bl[a].blocked > bl[b].blocked
+		}
+		return bl[a].PID < bl[b].PID
+	})
+	for i, b := range bl {
+		if i == 3 {
+			break
+		}
+		v.PIDs = append(v.PIDs, b.PID)
+		if b.Relation != "" {
+			v.Objects = append(v.Objects, b.Relation)
+		}
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_locks.blocker", Value: float64(b.PID), Detail: blockerDetail(&b.LockBlocker, row)})
+	}
+	what := "relation locks"
+	if row {
+		what = "row locks"
+	}
+	if len(bl) > 0 {
+		v.Summary = fmt.Sprintf("%s; up to %d sessions waited on %s", blockerDetail(&bl[0].LockBlocker, row), maxWaiting, what)
+	} else {
+		v.Summary = fmt.Sprintf("up to %d sessions waited on %s (blocker not identified)", maxWaiting, what)
+	}
+	if row {
+		v.Summary += " (hot rows locked without SKIP LOCKED)"
+	}
+	return v
+}
+
+// blockerDetail reads like "AccessExclusiveLock on pgqtune.job held by pid
+// 4242 for 21 s (idle in transaction, psql): LOCK TABLE ...".
+func blockerDetail(b *runrec.LockBlocker, row bool) string {
+	var sb strings.Builder
+	mode := b.ModeHeld
+	if mode == "" {
+		mode = "a lock"
+		if row {
+			mode = "row locks"
+		}
+	}
+	sb.WriteString(mode)
+	if b.Relation != "" {
+		sb.WriteString(" on " + b.Relation)
+	}
+	if b.Prepared || b.PID == 0 {
+		sb.WriteString(" held by a prepared transaction")
+	} else {
+		fmt.Fprintf(&sb, " held by pid %d", b.PID)
+	}
+	held := b.HeldS
+	if held == 0 {
+		held = b.XactAgeS
+	}
+	if held > 0 {
+		sb.WriteString(" for " + dur(held))
+	}
+	var who []string
+	if b.State != "" {
+		who = append(who, b.State)
+	}
+	if b.ApplicationName != "" {
+		who = append(who, b.ApplicationName)
+	}
+	if len(who) > 0 {
+		sb.WriteString(" (" + strings.Join(who, ", ") + ")")
+	}
+	if b.Query != "" {
+		sb.WriteString(": " + clip(b.Query, 160))
+	}
+	return sb.String()
+}

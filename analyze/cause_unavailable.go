@@ -1,0 +1,67 @@
+package analyze
+
+import (
+	"fmt"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+func init() { register(CauseUnavailable, scoreUnavailable) }
+
+// scoreUnavailable: the sampler got nothing (or only errors) for much of
+// the window, statistics were reset (a restart), or the workload's
+// operations failed.
+func scoreUnavailable(sc *scene, w *window) verdict {
+	fr := sc.windowFrames(w)
+	secs := sc.seconds(w)
+	step := sc.samplerStep()
+	expected := secs / step
+	got := 0.0
+	resets := 0
+	for i := range fr {
+		if fr[i].Errors < 3 {
+			got++
+		}
+		if fr[i].Reset {
+			resets++
+		}
+	}
+	missing := clamp01(1 - got/max(expected, 1))
+	var errs float64
+	for i := w.I0; i <= w.I1; i++ {
+		errs += sc.tl.Slots[i].Errors * sc.tl.StepS
+	}
+	s1 := ramp(missing, 0.25, 0.7)
+	s2 := 0.0
+	if resets > 0 {
+		s2 = 0.6
+	}
+	s3 := ramp(errs/secs, 1, 20)
+	score := noisyOr(s1, s2*max(s1, s3, 0.5), 0.7*s3)
+	if score == 0 {
+		return verdict{}
+	}
+	v := verdict{Score: score}
+	if missing > 0 {
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "sampler.missing_ticks", Value: round(missing*expected, 0),
+			Detail: fmt.Sprintf("no usable statistics for %s of %s: the sampler could not read the server", dur(missing*secs), dur(secs))})
+	}
+	if resets > 0 {
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "sampler.resets", Value: float64(resets),
+			Detail: "statistics counters reset in the window (a server restart or pg_stat_reset)"})
+	}
+	if errs > 0 {
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "workload.errors", Value: errs,
+			Detail: fmt.Sprintf("the workload saw %s database errors in the window", num(errs))})
+	}
+	v.Summary = fmt.Sprintf("the server was unreachable or restarting (%s without statistics, %s workload errors)", dur(missing*secs), num(errs))
+	return v
+}
+
+// samplerStep is the sampler's usual tick in seconds.
+func (sc *scene) samplerStep() float64 {
+	if sc.run.Meta.SamplerIntervalS > 0 {
+		return sc.run.Meta.SamplerIntervalS
+	}
+	return 1
+}

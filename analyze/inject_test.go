@@ -1,0 +1,216 @@
+package analyze_test
+
+import (
+	"slices"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// The injectors below write the signature each fault leaves in the
+// sampler's data, as seen on a real cluster: second i's tick and the
+// sample taken at its end.
+
+// lockTable: pid 4242 holds ACCESS EXCLUSIVE on the queue table; every
+// worker queues behind it and completions stop.
+func (s *synth) lockTable(from, to int) {
+	s.stall(from, to, 0)
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		held := float64(i - from + 1)
+		var waits []runrec.LockWait
+		for p := 0; p < 4; p++ {
+			waits = append(waits, runrec.LockWait{PID: 3000 + p, LockType: "relation", Mode: "RowExclusiveLock", Relation: synthQueue,
+				WaitingS: held, Query: claimText, BlockedBy: []int{4242}, Workload: true})
+		}
+		sm.Locks = &runrec.Locks{Waiting: 4, ByMode: map[string]int{"relation:RowExclusiveLock": 4}, Waits: waits,
+			Blockers: []runrec.LockBlocker{{PID: 4242, ModeHeld: "AccessExclusiveLock", Relation: synthQueue, State: "idle in transaction",
+				Query: "LOCK TABLE pgqtune.job IN ACCESS EXCLUSIVE MODE", ApplicationName: "psql", XactAgeS: held, HeldS: held, Blocked: 4}}}
+		sm.Activity.Active = 4
+		sm.Activity.ByWait = map[string]int{"Lock:relation": 4}
+		blockClaim(sm, held)
+	})
+}
+
+// blockClaim makes the claim's one call in the second take waitedS.
+func blockClaim(sm *runrec.Sample, waitedS float64) {
+	for k := range sm.Statements {
+		if sm.Statements[k].QueryID == claimID {
+			sm.Statements[k].Calls = 1
+			sm.Statements[k].TotalExecMs = waitedS * 1000
+			sm.Statements[k].SharedBlksHit = 6
+		}
+	}
+}
+
+// rowLocks: pid 6161 holds a hot row with FOR UPDATE; workers updating it
+// wait on its transaction id.
+func (s *synth) rowLocks(from, to int) {
+	s.stall(from, to, 0.4)
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		held := float64(i - from + 1)
+		var waits []runrec.LockWait
+		for p := 0; p < 3; p++ {
+			waits = append(waits, runrec.LockWait{PID: 3100 + p, LockType: "transactionid", Mode: "ShareLock",
+				WaitingS: held, Query: "UPDATE pgqtune.job SET state = $1, finished_at = now() WHERE id = $2", BlockedBy: []int{6161}, Workload: true})
+		}
+		sm.Locks = &runrec.Locks{Waiting: 3, ByMode: map[string]int{"transactionid:ShareLock": 3}, Waits: waits,
+			Blockers: []runrec.LockBlocker{{PID: 6161, Relation: synthQueue, State: "idle in transaction",
+				Query: "SELECT * FROM pgqtune.job WHERE id = $1 FOR UPDATE", ApplicationName: "hotrow", XactAgeS: held, HeldS: held, Blocked: 3}}}
+		sm.Activity.Active = 4
+		sm.Activity.ByWait = map[string]int{"Lock:transactionid": 3, "CPU": 1}
+	})
+}
+
+// holdXmin: pid 5151 sits idle in a REPEATABLE READ transaction; autovacuum
+// runs but removes nothing, dead tuples climb and the claim steps over them.
+func (s *synth) holdXmin(from, to int) {
+	dead := float64(s.smp(from).Tables[0].DeadTup)
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		age := float64(i - from + 1)
+		dead += float64(tk.Completed)
+		t := &sm.Tables[0]
+		t.DeadTup = int64(dead)
+		t.Autovacuum = 0
+		if (i-from)%3 == 2 {
+			t.Autovacuum = 1
+		}
+		sm.XminHolders = []runrec.XminHolder{{Kind: runrec.XminBackendIdleInXact, PID: 5151, Name: "psql", State: "idle in transaction",
+			Query: "SELECT count(*) FROM pgqtune.job", XminAge: int64(age * 400), AgeS: age}}
+		sm.Activity.IdleInXact = 1
+		setClaimMean(sm, 0.3+0.0015*dead)
+		tk.LatencyMs.P99 += dead / 500
+	})
+	s.smp(to).Tables[0].DeadTup = 10
+	s.smp(to).Tables[0].Autovacuum = 1
+}
+
+// setClaimMean sets the claim statement's mean time in a sample.
+func setClaimMean(sm *runrec.Sample, ms float64) {
+	for k := range sm.Statements {
+		st := &sm.Statements[k]
+		if st.QueryID == claimID {
+			st.TotalExecMs = ms * float64(st.Calls)
+		}
+	}
+}
+
+// vacuumOff: autovacuum_enabled=false on the queue table from `from`.
+func (s *synth) vacuumOff(from int) {
+	s.smp(from).Reloptions = map[string][]string{synthQueue: {"autovacuum_enabled=false"}}
+	dead := float64(s.smp(from).Tables[0].DeadTup)
+	s.each(from, len(s.run.Samples), func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		dead += float64(tk.Completed)
+		sm.Tables[0].DeadTup = int64(dead)
+		sm.Tables[0].Autovacuum = 0
+		sm.Tables[0].LastAutovacuumAgeS = float64(i - from + 1)
+		setClaimMean(sm, 0.3+0.00003*dead)
+	})
+}
+
+// checkpoints: CHECKPOINT in a loop; every checkpoint is followed by
+// full-page images, WAL volume jumps and commits slow down.
+func (s *synth) checkpoints(from, to int) {
+	s.stall(from, to, 0.55)
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		tk.LatencyMs.P99 = 120
+		sm.Checkpointer = &runrec.CheckpointStats{Requested: 1, BuffersWritten: 2500, WriteTimeMs: 400, SyncTimeMs: 150}
+		w := sm.WAL
+		w.FPI = w.Records / 2
+		w.Bytes *= 6
+		w.LSNBytes = w.Bytes
+	})
+}
+
+// cpuHog: three foreign sessions run CPU-bound queries on a 2-CPU host.
+func (s *synth) cpuHog(from, to int) {
+	s.stall(from, to, 0.5)
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		tk.LatencyMs.P99 = 90
+		sm.Host.CPUBusyPct = 99
+		sm.Host.Load1 = 6
+		sm.Activity.Active = 5
+		sm.Activity.ActiveNonWorkload = 3
+		sm.Activity.ByWait = map[string]int{"CPU": 5}
+		sm.Activity.NonWorkload = nil
+		for p := 0; p < 3; p++ {
+			sm.Activity.NonWorkload = append(sm.Activity.NonWorkload, runrec.Backend{PID: 7001 + p, ApplicationName: "hog", State: "active",
+				Query: "SELECT count(*) FROM generate_series(1, 100000000) g, LATERAL md5(g::text)", QueryAgeS: float64(i - from + 1)})
+		}
+	})
+}
+
+// dropIndex: the claim index is dropped; every claim scans the table.
+func (s *synth) dropIndex(from int) {
+	n := len(s.run.Samples)
+	s.stall(from, n, 0.6)
+	s.each(from, n, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		sm.Indexes = slices.DeleteFunc(slices.Clone(sm.Indexes), func(ix runrec.IndexStats) bool { return ix.Index == "pgqtune.job_claim_idx" })
+		var claims int64
+		for _, st := range sm.Statements {
+			if st.QueryID == claimID {
+				claims = st.Calls
+			}
+		}
+		t := &sm.Tables[0]
+		t.SeqScan = claims
+		t.SeqTupRead = claims * 5000
+		t.IdxScan -= claims
+		setClaimMean(sm, 4.5)
+		tk.LatencyMs.P99 = 60
+	})
+}
+
+// producersSlow: the producers send 30% of the usual rate; the database
+// idles.
+func (s *synth) producersSlow(from, to int) {
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		tk.Enqueued = int64(float64(tk.Enqueued) * 0.3)
+		tk.Completed = int64(float64(tk.Completed) * 0.3)
+		tk.Dequeued = tk.Completed
+		tk.Depth = 1
+		scaleStatements(sm, 0.3)
+		sm.Activity.Active = 1
+		sm.Activity.ByWait = map[string]int{"CPU": 1}
+		sm.Host.CPUBusyPct = 15
+	})
+}
+
+// restart: the server is down in [from,to): the sampler records errors
+// (and misses a few ticks), the driver errors, and counters are reset
+// when it returns.
+func (s *synth) restart(from, to int) {
+	s.stall(from, to, 0)
+	down := map[string]string{"database": "error: connection refused", "activity": "error: connection refused",
+		"locks": "error: connection refused", "statements": "error: connection refused", "wal": "error: connection refused"}
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		tk.Errors = 40
+		*sm = runrec.Sample{T: sm.T, IntervalS: 1, Status: down}
+	})
+	back := s.smp(to)
+	back.Status = map[string]string{"database": "reset", "statements": "reset", "wal": "reset", "checkpointer": "reset"}
+	back.Database, back.Statements, back.WAL, back.Checkpointer = nil, nil, nil, nil
+	back.Skipped = 3
+	s.run.Samples = slices.Delete(s.run.Samples, from+2, from+5)
+}
+
+// resetsAndGaps: a stats reset at 30 s and a sampler overrun at 38-40 s
+// in an otherwise steady run.
+func (s *synth) resetsAndGaps() {
+	r := s.smp(30)
+	r.Status = map[string]string{"database": "reset", "statements": "reset"}
+	r.Database, r.Statements = nil, nil
+	s.smp(40).Skipped = 2
+	s.smp(40).IntervalS = 3
+	s.run.Samples = slices.Delete(s.run.Samples, 38, 40)
+}
+
+// toObserve drops the driver's ticks and puts the queue's state in the
+// samples' queue health instead, as observe mode records it.
+func (s *synth) toObserve() {
+	for i := range s.run.Samples {
+		tk := s.tick(i)
+		s.run.Samples[i].Queues = []runrec.QueueHealth{{Table: synthQueue, Depth: tk.Depth, OldestPendingAgeS: tk.OldestPendingAgeS,
+			Enqueued: tk.Enqueued, Completed: tk.Completed}}
+	}
+	s.run.Workload = nil
+	s.run.Meta.Mode = "observe"
+}

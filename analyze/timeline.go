@@ -1,0 +1,195 @@
+package analyze
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// slot is one step of the workload timeline (normally one second). Rates
+// are per second whatever the step.
+type slot struct {
+	T         time.Time
+	Present   bool // a tick was recorded for this slot
+	Warmup    bool
+	Measured  bool // counts for baseline and events
+	Pressure  bool // inside a phase that applies a pressure on purpose
+	Phase     string
+	Completed float64 // jobs/s
+	Enqueued  float64 // jobs/s
+	Depth     float64 // -1 unknown
+	OldestS   float64 // -1 unknown
+	P99Ms     float64 // -1 unknown
+	LatCount  int64
+	Lat       *runrec.Percentiles
+	ConnWaits float64
+	Errors    float64
+	Target    float64
+	tick      *runrec.WorkloadTick
+}
+
+// timeline is the workload on fixed slots plus the sampler ticks.
+type timeline struct {
+	T0    time.Time
+	StepS float64
+	Slots []slot
+	// Derived is set when the ticks were rebuilt from the samples' queue
+	// health because the run had no workload ticks.
+	Derived bool
+}
+
+// slotOf returns the slot index for t (may be out of range).
+func (tl *timeline) slotOf(t time.Time) int {
+	return int(math.Floor(t.Sub(tl.T0).Seconds()/tl.StepS + 1e-9))
+}
+
+// slotTime is the start of slot i.
+func (tl *timeline) slotTime(i int) time.Time {
+	return tl.T0.Add(time.Duration(float64(i) * tl.StepS * float64(time.Second)))
+}
+
+// buildTimeline lays the workload ticks on slots. Ticks are sorted by time;
+// the step is the median spacing rounded to whole seconds (at least 1).
+func buildTimeline(run *runrec.Run, opts Options) *timeline {
+	ticks := run.Workload
+	tl := &timeline{StepS: 1}
+	if len(ticks) == 0 {
+		ticks = ticksFromSamples(run.Samples)
+		tl.Derived = len(ticks) > 0
+	}
+	if len(ticks) == 0 {
+		return tl
+	}
+	sorted := make([]*runrec.WorkloadTick, len(ticks))
+	for i := range ticks {
+		sorted[i] = &ticks[i]
+	}
+	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].T.Before(sorted[b].T) })
+	if len(sorted) > 2 {
+		gaps := make([]float64, 0, len(sorted)-1)
+		for i := 1; i < len(sorted); i++ {
+			gaps = append(gaps, sorted[i].T.Sub(sorted[i-1].T).Seconds())
+		}
+		tl.StepS = math.Max(1, math.Round(median(gaps)))
+	}
+	tl.T0 = sorted[0].T
+	n := tl.slotOf(sorted[len(sorted)-1].T) + 1
+	tl.Slots = make([]slot, n)
+	for i := range tl.Slots {
+		tl.Slots[i] = slot{T: tl.slotTime(i), Depth: -1, OldestS: -1, P99Ms: -1}
+	}
+	anyWarm := false
+	for _, tk := range sorted {
+		i := tl.slotOf(tk.T)
+		s := &tl.Slots[i]
+		if s.Present { // two ticks in one slot: add them up
+			s.Completed += float64(tk.Completed) / tl.StepS
+			s.Enqueued += float64(tk.Enqueued) / tl.StepS
+			continue
+		}
+		s.Present = true
+		s.tick = tk
+		s.Warmup = tk.Warmup
+		anyWarm = anyWarm || tk.Warmup
+		s.Phase = tk.Phase
+		s.Completed = float64(tk.Completed) / tl.StepS
+		s.Enqueued = float64(tk.Enqueued) / tl.StepS
+		s.ConnWaits = float64(tk.ConnWaits) / tl.StepS
+		s.Errors = float64(tk.Errors) / tl.StepS
+		s.Target = tk.TargetRate
+		if tk.Depth >= 0 {
+			s.Depth = float64(tk.Depth)
+		}
+		if tk.OldestPendingAgeS >= 0 {
+			s.OldestS = tk.OldestPendingAgeS
+		}
+		if tk.LatencyMs != nil && tk.LatencyMs.P99 > 0 {
+			s.P99Ms = tk.LatencyMs.P99
+			s.Lat = tk.LatencyMs
+			s.LatCount = tk.LatencyMs.Count
+		}
+	}
+	markPhases(tl, run.Meta.Phases)
+	markMeasured(tl, anyWarm, opts)
+	return tl
+}
+
+// markPhases marks warm-up and pressure slots from Meta.Phases, for ticks
+// that did not carry them.
+func markPhases(tl *timeline, phases []runrec.PhaseSpan) {
+	for _, p := range phases {
+		for i := range tl.Slots {
+			s := &tl.Slots[i]
+			if s.T.Before(p.Start) || !s.T.Before(p.End) {
+				continue
+			}
+			if p.Warmup {
+				s.Warmup = true
+			}
+			if p.Pressure != "" {
+				s.Pressure = true
+			}
+			if s.Phase == "" {
+				s.Phase = p.Name
+			}
+		}
+	}
+}
+
+// markMeasured decides which slots count: present, not warm-up (or, when
+// nothing is marked, not the first WarmupS seconds), and not the tail after
+// the producers stopped (a drain is not a drop).
+func markMeasured(tl *timeline, anyWarm bool, opts Options) {
+	skip := 0
+	if !anyWarm && !tl.Derived {
+		skip = int(math.Ceil(opts.WarmupS / tl.StepS))
+	} else if tl.Derived {
+		skip = 1 // the first derived tick has no deltas behind it
+	}
+	for i := range tl.Slots {
+		s := &tl.Slots[i]
+		s.Measured = s.Present && !s.Warmup && i >= skip
+	}
+	// The producers' tail: trailing slots where nothing was enqueued.
+	{
+		for i := len(tl.Slots) - 1; i >= 0; i-- {
+			s := &tl.Slots[i]
+			if !s.Present {
+				continue
+			}
+			if s.Enqueued > 0 {
+				break
+			}
+			s.Measured = false
+		}
+	}
+	// The last slot is usually partial (the run stopped mid-second).
+	if n := len(tl.Slots); n > 0 {
+		tl.Slots[n-1].Measured = false
+	}
+}
+
+// ticksFromSamples rebuilds workload ticks from the sampler's queue health,
+// for runs recorded without them.
+func ticksFromSamples(samples []runrec.Sample) []runrec.WorkloadTick {
+	var out []runrec.WorkloadTick
+	for i := range samples {
+		s := &samples[i]
+		if len(s.Queues) == 0 {
+			continue
+		}
+		tk := runrec.WorkloadTick{T: s.T, Depth: -1, OldestPendingAgeS: -1}
+		for _, q := range s.Queues {
+			tk.Enqueued += q.Enqueued
+			tk.Completed += q.Completed
+			if q.Depth >= 0 {
+				tk.Depth = max(tk.Depth, 0) + q.Depth
+			}
+			tk.OldestPendingAgeS = math.Max(tk.OldestPendingAgeS, q.OldestPendingAgeS)
+		}
+		out = append(out, tk)
+	}
+	return out
+}

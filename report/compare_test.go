@@ -1,0 +1,184 @@
+package report_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pgqtune/pgqtune/report"
+)
+
+// syntheticRuns are the run directories under testdata/runs, generated with
+// -update: one minute each, 5% per-second noise.
+var syntheticRuns = map[string]synth{
+	// base and same are two runs of one scenario: same distribution.
+	"base": {ID: "synthetic-base", Seed: 11, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9},
+	"same": {ID: "synthetic-same", Seed: 12, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9},
+	// regressed has a 40% lower mean throughput and slower claims.
+	"regressed": {ID: "synthetic-regressed", Seed: 13, Seconds: 60, Rate: 480, Noise: 0.05, P99Ms: 15, QueryMs: 1.6},
+	// fault is base with an injected 30-second lock stall (-60%).
+	"fault": {ID: "synthetic-fault", Seed: 14, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9,
+		DropFrom: 20, DropTo: 50, DropPct: 60, WithFinding: true, WithR: true},
+	// otherbatch ran a different workload (batch size 50).
+	"otherbatch": {ID: "synthetic-otherbatch", Seed: 15, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9,
+		Workload: map[string]any{"adapter": "skiplocked", "batch_size": 50.0, "consumers": 8.0, "producers": 2.0, "completion": "delete"}},
+}
+
+// runDir returns testdata/runs/name, regenerating it with -update.
+func runDir(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join("testdata", "runs", name)
+	if *update {
+		s, ok := syntheticRuns[name]
+		if !ok {
+			t.Fatalf("no synthetic run %q", name)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rep, run := s.build()
+		writeRunDir(t, dir, run)
+		if err := report.Write(dir, rep, run); err != nil {
+			t.Fatal(err)
+		}
+		// The charts are not needed to compare; keep testdata small.
+		_ = os.Remove(filepath.Join(dir, "report.html"))
+		_ = os.Remove(filepath.Join(dir, "report.md"))
+	}
+	return dir
+}
+
+func loadRun(t *testing.T, name string) *report.RunData {
+	t.Helper()
+	d, err := report.LoadRunDir(runDir(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestCompare(t *testing.T) {
+	for name := range syntheticRuns {
+		runDir(t, name) // regenerate all with -update, whichever subtests run
+	}
+	text := func(t *testing.T, c *report.Comparison) string {
+		t.Helper()
+		var b bytes.Buffer
+		if err := c.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WriteJSON(&bytes.Buffer{}); err != nil {
+			t.Fatalf("JSON: %v", err)
+		}
+		return b.String()
+	}
+
+	t.Run("two runs from the same distribution: no significant change", func(t *testing.T) {
+		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "same"), report.CompareOptions{MaxRegressionPct: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := text(t, c)
+		if c.Regression || !strings.Contains(c.Verdict, "no significant change") {
+			t.Fatalf("verdict %q\n%s", c.Verdict, out)
+		}
+	})
+	t.Run("a 40% lower mean is a significant regression", func(t *testing.T) {
+		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "regressed"), report.CompareOptions{MaxRegressionPct: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := text(t, c)
+		if !c.Regression || !strings.HasPrefix(c.Verdict, "REGRESSION") {
+			t.Fatalf("verdict %q\n%s", c.Verdict, out)
+		}
+		if ch := float64(c.Tests[0].MeanChangePct); ch > -35 || ch < -45 {
+			t.Fatalf("mean change %v, want about -40%%", ch)
+		}
+		// Per-query time: the claim statement doubled.
+		if len(c.Queries) == 0 || !strings.HasPrefix(c.Queries[0].Text, "WITH next AS") || float64(c.Queries[0].MeanChangePct) < 50 {
+			t.Fatalf("queries %+v", c.Queries)
+		}
+		if !strings.Contains(out, "per-query time") {
+			t.Fatalf("no per-query section:\n%s", out)
+		}
+	})
+	t.Run("a 40% drop within a 50% tolerance is not a regression", func(t *testing.T) {
+		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "regressed"), report.CompareOptions{MaxRegressionPct: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Regression {
+			t.Fatalf("verdict %q", c.Verdict)
+		}
+	})
+	t.Run("an injected fault is flagged and its finding listed", func(t *testing.T) {
+		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "fault"), report.CompareOptions{MaxRegressionPct: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := text(t, c)
+		if !c.Regression || len(c.NewFindings) != 1 || !strings.Contains(out, "lock_contention") {
+			t.Fatalf("verdict %q\n%s", c.Verdict, out)
+		}
+	})
+	t.Run("an improvement is not a regression", func(t *testing.T) {
+		c, err := report.Compare(loadRun(t, "regressed"), loadRun(t, "base"), report.CompareOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Regression || !strings.Contains(c.Verdict, "improved") {
+			t.Fatalf("verdict %q", c.Verdict)
+		}
+	})
+	t.Run("latency gate", func(t *testing.T) {
+		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "regressed"), report.CompareOptions{MaxRegressionPct: 90, MaxLatencyRegressionPct: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Regression || !strings.Contains(c.Verdict, "p99 latency") {
+			t.Fatalf("verdict %q", c.Verdict)
+		}
+	})
+	t.Run("a different workload is refused unless allowed", func(t *testing.T) {
+		_, err := report.Compare(loadRun(t, "base"), loadRun(t, "otherbatch"), report.CompareOptions{})
+		if !errors.Is(err, report.ErrIncomparable) || !strings.Contains(err.Error(), "batch_size") {
+			t.Fatalf("err = %v", err)
+		}
+		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "otherbatch"), report.CompareOptions{AllowIncomparable: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Incomparable) != 1 || !strings.Contains(text(t, c), "warning: not comparable") {
+			t.Fatalf("incomparable %v", c.Incomparable)
+		}
+	})
+	t.Run("a different server major version is refused", func(t *testing.T) {
+		b, n := loadRun(t, "base"), loadRun(t, "same")
+		n.Report.Run.ServerVersion = "16.4"
+		if _, err := report.Compare(b, n, report.CompareOptions{}); !errors.Is(err, report.ErrIncomparable) {
+			t.Fatalf("err = %v", err)
+		}
+		n.Report.Run.ServerVersion = "15.9" // a minor update is the same server
+		if _, err := report.Compare(b, n, report.CompareOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("report.json alone is enough", func(t *testing.T) {
+		b, n := loadRun(t, "base"), loadRun(t, "regressed")
+		b.Run, n.Run = nil, nil
+		c, err := report.Compare(b, n, report.CompareOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Regression || len(c.Queries) != 0 {
+			t.Fatalf("verdict %q queries %d", c.Verdict, len(c.Queries))
+		}
+	})
+}

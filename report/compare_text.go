@@ -1,0 +1,85 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText prints the comparison for a terminal or a CI log; the verdict
+// is the last line.
+func (c *Comparison) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "base  %s  (%s)\nnew   %s  (%s)\n", c.BaseID, c.BaseDir, c.NewID, c.NewDir)
+	for _, why := range c.Incomparable {
+		fmt.Fprintf(&b, "warning: not comparable, compared anyway: %s\n", why)
+	}
+	section := func(title string, ds []Delta) {
+		fmt.Fprintf(&b, "%-28s %10s %10s %9s\n", title, "base", "new", "change")
+		for _, d := range ds {
+			fmt.Fprintf(&b, "  %-26s %10s %10s %9s\n", d.Name+" ("+d.Unit+")", fmtNum(d.Base), fmtNum(d.New), fmtSignedPct(float64(d.ChangePct)))
+		}
+	}
+	b.WriteString("\n")
+	section("throughput", c.Throughput)
+	section("latency", c.Latency)
+	for _, t := range c.Tests {
+		fmt.Fprintf(&b, "\n%s: %d vs %d seconds\n", t.Series, t.NBase, t.NNew)
+		fmt.Fprintf(&b, "  mean %s (bootstrap 95%% CI %s..%s)\n", fmtSignedPct(float64(t.MeanChangePct)), fmtSignedPct(float64(t.CILowPct)), fmtSignedPct(float64(t.CIHighPct)))
+		fmt.Fprintf(&b, "  Mann-Whitney U: p=%s (z=%.2f); significant: %s; tolerance %s%%\n", fmtP(t.Change.P), t.Change.Z, yesNo(t.Significant), fmtNum(t.TolerancePct))
+	}
+	if len(c.Queries) > 0 {
+		b.WriteString("\nper-query time (mean ms per call)\n")
+		qw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(qw, "  base\tnew\tchange\tcalls base/new\tstatement\n")
+		for _, q := range c.Queries {
+			fmt.Fprintf(qw, "  %s\t%s\t%s\t%d/%d\t%s\n", msOrDash(q.BaseMeanMs, q.BaseCalls), msOrDash(q.NewMeanMs, q.NewCalls),
+				fmtSignedPct(float64(q.MeanChangePct)), q.BaseCalls, q.NewCalls, oneLineText(q.Text, 90))
+		}
+		_ = qw.Flush()
+	}
+	b.WriteString("\nfindings\n")
+	fmt.Fprintf(&b, "  base: %s\n  new:  %s\n", listOrNone(c.BaseFindings), listOrNone(c.NewFindings))
+	if len(c.SettingsChanged) > 0 {
+		b.WriteString("\nsettings changed\n")
+		for _, s := range c.SettingsChanged {
+			fmt.Fprintf(&b, "  %s\n", s)
+		}
+	}
+	fmt.Fprintf(&b, "\n%s\n", c.Verdict)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteJSON prints the comparison as one JSON document.
+func (c *Comparison) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c); err != nil {
+		return fmt.Errorf("report: encode comparison: %w", err)
+	}
+	return nil
+}
+
+func msOrDash(ms float64, calls int64) string {
+	if calls == 0 {
+		return "-"
+	}
+	return fmtNum(ms)
+}
+
+func listOrNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, "; ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

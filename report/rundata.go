@@ -1,0 +1,79 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// RunData is a run directory as history and compare read it: the report
+// and, when the recorded files are there, the run itself.
+type RunData struct {
+	Dir    string
+	Report *runrec.Report
+	// Run is nil when only report.json is present (e.g. a report copied
+	// out of CI without its samples).
+	Run *runrec.Run
+}
+
+// LoadRunDir reads dir's report.json (validated) and, when present, its
+// run.json and recorded series.
+func LoadRunDir(dir string) (*RunData, error) {
+	rep, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	d := &RunData{Dir: dir, Report: rep}
+	if _, err := os.Stat(filepath.Join(dir, runrec.MetaFile)); err == nil {
+		run, err := runrec.Load(dir)
+		if err != nil {
+			return nil, fmt.Errorf("report: load run %s: %w", dir, err)
+		}
+		d.Run = run
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("report: load run %s: %w", dir, err)
+	}
+	return d, nil
+}
+
+// CompletedSeries is the per-second completed jobs of the measured part of
+// the run: warm-up seconds are left out when the recorded ticks say which
+// they are.
+func (d *RunData) CompletedSeries() []float64 {
+	var out []float64
+	if d.Run != nil && len(d.Run.Workload) > 0 {
+		for _, w := range d.Run.Workload {
+			if !w.Warmup {
+				out = append(out, float64(w.Completed))
+			}
+		}
+		return out
+	}
+	for _, p := range d.Report.Throughput.Series {
+		out = append(out, float64(p.Completed))
+	}
+	return out
+}
+
+// P99Series is the per-second p99 latency of the measured part of the run
+// (seconds without completions have none).
+func (d *RunData) P99Series() []float64 {
+	var out []float64
+	if d.Run != nil && len(d.Run.Workload) > 0 {
+		for _, w := range d.Run.Workload {
+			if !w.Warmup && w.LatencyMs != nil {
+				out = append(out, w.LatencyMs.P99)
+			}
+		}
+		return out
+	}
+	for _, p := range d.Report.Throughput.Series {
+		if p.P99Ms != nil {
+			out = append(out, *p.P99Ms)
+		}
+	}
+	return out
+}

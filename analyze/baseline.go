@@ -73,6 +73,7 @@ func (sc *scene) computeBaseline(exclude []bool) {
 		}
 	}
 	sc.baseFrames = sc.baseFrames[:0]
+	sc.baseCache = nil
 	var claim []float64
 	for k := range sc.frames {
 		f := &sc.frames[k]

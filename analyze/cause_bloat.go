@@ -15,7 +15,7 @@ func scoreBloat(sc *scene, w *window) verdict {
 	claim := func(f *frame) bool { return f.HasClaim }
 	blks := func(f *frame) float64 { return f.ClaimBlks }
 	winBlk, ok := winMean(fr, claim, blks)
-	baseBlk := sc.baseMedian(claim, blks)
+	baseBlk := sc.baseMedian("claim_blks", claim, blks)
 	s1 := 0.0
 	if ok && baseBlk > 0 {
 		s1 = ramp(winBlk/baseBlk, 1.5, 4)
@@ -36,7 +36,7 @@ func scoreBloat(sc *scene, w *window) verdict {
 	}
 	// Sequential scans reading more pages are missing_index's case.
 	seqW, _ := winMean(fr, func(f *frame) bool { return f.HasTables }, func(f *frame) float64 { return f.SeqScan })
-	seqB := sc.baseMean(func(f *frame) bool { return f.HasTables }, func(f *frame) float64 { return f.SeqScan })
+	seqB := sc.baseMean("seq_scan", func(f *frame) bool { return f.HasTables }, func(f *frame) float64 { return f.SeqScan })
 	if seqW > 2*seqB+1 {
 		s1 *= 0.3
 	}

@@ -22,13 +22,13 @@ func scoreCheckpoint(sc *scene, w *window) verdict {
 		}
 	}
 	secs := sc.seconds(w)
-	baseReq := sc.baseMean(ck, func(f *frame) float64 { return f.CkptReq }) * secs
+	baseReq := sc.baseMean("ckpt_req", ck, func(f *frame) float64 { return f.CkptReq }) * secs
 	s1 := ramp(req-baseReq, 0, 2)
 	s1t := 0.5 * ramp(timed, 0, 1)
 	wal := func(f *frame) bool { return f.HasWAL && f.WALRecords > 0 }
 	fpiShare := func(f *frame) float64 { return f.WALFPI / f.WALRecords }
 	winFPI, okW := winMean(fr, wal, fpiShare)
-	baseFPI := sc.baseMedian(wal, fpiShare)
+	baseFPI := sc.baseMedian("fpi_share", wal, fpiShare)
 	s2 := 0.0
 	if okW {
 		s2 = ramp(ratio(winFPI, baseFPI, 5), 1.5, 4) * ramp(winFPI, 0.02, 0.1)

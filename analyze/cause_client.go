@@ -19,7 +19,7 @@ func scoreClientBound(sc *scene, w *window) verdict {
 	act := func(f *frame) bool { return f.HasActivity }
 	active := func(f *frame) float64 { return f.Active }
 	winAct, ok := winMean(fr, act, active)
-	baseAct := sc.baseMean(act, active)
+	baseAct := sc.baseMean("active", act, active)
 	quiet := 1.0
 	if ok {
 		quiet = 1 - ramp(winAct/max(baseAct, 0.5), 0.9, 1.5)
@@ -37,7 +37,7 @@ func scoreClientBound(sc *scene, w *window) verdict {
 	claim := func(f *frame) bool { return f.HasClaim }
 	calls := func(f *frame) float64 { return f.ClaimCalls }
 	winCalls, okC := winMean(fr, claim, calls)
-	baseCalls := sc.baseMean(claim, calls)
+	baseCalls := sc.baseMean("claim_calls", claim, calls)
 	c := 0.0
 	if okC && baseCalls > 0 {
 		c = ramp(1-winCalls/baseCalls, 0.2, 0.6)

@@ -17,17 +17,17 @@ func scoreCPU(sc *scene, w *window) verdict {
 	act := func(f *frame) bool { return f.HasActivity }
 	busy := func(f *frame) float64 { return f.CPUBusyPct }
 	winBusy, hasHost := winMean(fr, host, busy)
-	baseBusy := sc.baseMean(host, busy)
+	baseBusy := sc.baseMean("cpu_busy", host, busy)
 	foreign := func(f *frame) float64 { return f.ActiveForeign }
 	winForeign, hasAct := winMean(fr, act, foreign)
-	baseForeign := sc.baseMean(act, foreign)
+	baseForeign := sc.baseMean("active_foreign", act, foreign)
 	cpus := winMax(fr, host, func(f *frame) float64 { return f.CPUs })
 	if cpus == 0 {
 		cpus = 2 // unknown host: a conservative small server
 	}
 	onCPU := func(f *frame) float64 { return f.CPUWaiters }
 	winOnCPU, _ := winMean(fr, act, onCPU)
-	baseOnCPU := sc.baseMean(act, onCPU)
+	baseOnCPU := sc.baseMean("on_cpu", act, onCPU)
 	s1 := 0.0
 	if hasHost {
 		s1 = ramp(winBusy, 75, 95) * ramp(winBusy-baseBusy, 5, 25)

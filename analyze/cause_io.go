@@ -21,13 +21,13 @@ func scoreIO(sc *scene, w *window) verdict {
 	iow := func(f *frame) float64 { return f.IOWaitPct }
 	iob := func(f *frame) float64 { return f.IOWaiters }
 	winRd, _ := winMean(fr, db, rd)
-	baseRd := sc.baseMean(db, rd)
+	baseRd := sc.baseMean("blks_read", db, rd)
 	winTmp, _ := winMean(fr, db, tmp)
-	baseTmp := sc.baseMean(db, tmp)
+	baseTmp := sc.baseMean("temp_bytes", db, tmp)
 	winIOW, _ := winMean(fr, host, iow)
-	baseIOW := sc.baseMean(host, iow)
+	baseIOW := sc.baseMean("iowait", host, iow)
 	winIOB, _ := winMean(fr, act, iob)
-	baseIOB := sc.baseMean(act, iob)
+	baseIOB := sc.baseMean("io_waiters", act, iob)
 	s1 := ramp(ratio(winRd, baseRd, 10), 3, 10) * ramp(winRd, 200, 2000)
 	s2 := ramp(winTmp-baseTmp, 1<<20, 32<<20)
 	s3 := ramp(winIOW-baseIOW, 10, 30)

@@ -31,7 +31,7 @@ func scoreLocks(sc *scene, w *window, row bool) verdict {
 		return verdict{}
 	}
 	winWL, _ := winMean(fr, has, wl)
-	baseAll := sc.baseMean(has, waits)
+	baseAll := sc.baseMean(fmt.Sprintf("lock_waits_%v", row), has, waits)
 	fracAll := winFrac(fr, has, func(f *frame) bool { return waits(f) > 0 })
 	fracWL := winFrac(fr, has, func(f *frame) bool { return wl(f) > 0 })
 	sWL := 0.6*ramp(fracWL, 0.1, 0.5) + 0.4*ramp(winWL, 0.2, 1)

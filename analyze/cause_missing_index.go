@@ -21,11 +21,11 @@ func scoreMissingIndex(sc *scene, w *window) verdict {
 		return verdict{}
 	}
 	winRows, _ := winMean(fr, has, rows)
-	baseSeq := sc.baseMean(has, seq)
-	baseRows := sc.baseMean(has, rows)
+	baseSeq := sc.baseMean("seq_scan", has, seq)
+	baseRows := sc.baseMean("seq_tup_read", has, rows)
 	perOp := func(x, calls float64) float64 { return x / max(calls, 1) }
 	winCalls, _ := winMean(fr, func(f *frame) bool { return f.HasClaim }, func(f *frame) float64 { return f.ClaimCalls })
-	baseCalls := sc.baseMean(func(f *frame) bool { return f.HasClaim }, func(f *frame) float64 { return f.ClaimCalls })
+	baseCalls := sc.baseMean("claim_calls", func(f *frame) bool { return f.HasClaim }, func(f *frame) float64 { return f.ClaimCalls })
 	if winCalls == 0 {
 		winCalls = max(w.WinRate, 1)
 		baseCalls = max(sc.base.Rate, 1)

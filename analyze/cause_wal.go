@@ -18,12 +18,12 @@ func scoreWALWrite(sc *scene, w *window) verdict {
 	if !ok {
 		return verdict{}
 	}
-	baseShare := sc.baseMean(act, share)
+	baseShare := sc.baseMean("wal_wait_share", act, share)
 	s1 := ramp(winShare-baseShare, 0.1, 0.4)
 	wal := func(f *frame) bool { return f.HasWAL }
 	syncMs := func(f *frame) float64 { return f.WALSyncMs }
 	winSync, _ := winMean(fr, wal, syncMs)
-	baseSync := sc.baseMean(wal, syncMs)
+	baseSync := sc.baseMean("wal_sync_ms", wal, syncMs)
 	s2 := ramp(ratio(winSync, baseSync, 5), 2, 5) * ramp(winSync, 50, 300)
 	score := noisyOr(0.75*s1, 0.5*s2)
 	if score == 0 {

@@ -14,7 +14,7 @@ func init() { register(CauseXmin, scoreXmin) }
 func (sc *scene) xminHolderScore(w *window) float64 {
 	fr := sc.windowFrames(w)
 	win := winMax(fr, nil, func(f *frame) float64 { return f.XminAgeS })
-	base := quantile(sc.baseVals(nil, func(f *frame) float64 { return f.XminAgeS }), 0.9)
+	base := sc.baseQuantile("xmin_age_s", 0.9, nil, func(f *frame) float64 { return f.XminAgeS })
 	return ramp(win-base, sc.opts.XminMinAgeS, 4*sc.opts.XminMinAgeS)
 }
 

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -19,6 +20,9 @@ type scene struct {
 	base    baseline
 	// baseFrames are indices of frames inside baseline slots.
 	baseFrames []int
+	// baseCache memoizes baseline statistics by signal name: every window
+	// asks for the same ones.
+	baseCache map[string]float64
 }
 
 // newScene sorts the samples, reduces them to frames and lays out the
@@ -79,14 +83,32 @@ func (sc *scene) baseVals(has func(*frame) bool, get func(*frame) float64) []flo
 	return out
 }
 
-// baseMean is the mean of get over baseline frames where has.
-func (sc *scene) baseMean(has func(*frame) bool, get func(*frame) float64) float64 {
-	return mean(sc.baseVals(has, get))
+// baseMean is the mean of get over baseline frames where has; key names
+// the signal for the cache.
+func (sc *scene) baseMean(key string, has func(*frame) bool, get func(*frame) float64) float64 {
+	return sc.cached("mean:"+key, func() float64 { return mean(sc.baseVals(has, get)) })
 }
 
 // baseMedian is the median of get over baseline frames where has.
-func (sc *scene) baseMedian(has func(*frame) bool, get func(*frame) float64) float64 {
-	return median(sc.baseVals(has, get))
+func (sc *scene) baseMedian(key string, has func(*frame) bool, get func(*frame) float64) float64 {
+	return sc.cached("median:"+key, func() float64 { return median(sc.baseVals(has, get)) })
+}
+
+// baseQuantile is the q-quantile of get over baseline frames.
+func (sc *scene) baseQuantile(key string, q float64, has func(*frame) bool, get func(*frame) float64) float64 {
+	return sc.cached(fmt.Sprintf("q%v:%s", q, key), func() float64 { return quantile(sc.baseVals(has, get), q) })
+}
+
+func (sc *scene) cached(key string, fn func() float64) float64 {
+	if v, ok := sc.baseCache[key]; ok {
+		return v
+	}
+	if sc.baseCache == nil {
+		sc.baseCache = map[string]float64{}
+	}
+	v := fn()
+	sc.baseCache[key] = v
+	return v
 }
 
 // winMean is the mean of get over fr where has (and whether any had data).

@@ -1,0 +1,152 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgqtune/pgqtune/internal/pgtest"
+	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// historyRoot makes a results root with three complete runs on different
+// days, one interrupted before its report, and a directory that is no run.
+func historyRoot(t *testing.T) (string, []*runrec.Report) {
+	t.Helper()
+	root := t.TempDir()
+	var reps []*runrec.Report
+	for i, name := range []string{"base", "fault", "regressed"} {
+		rep, run := syntheticRuns[name].build()
+		shift := time.Duration(i) * 24 * time.Hour
+		rep.Run.StartedAt, rep.Run.EndedAt = rep.Run.StartedAt.Add(shift), rep.Run.EndedAt.Add(shift)
+		run.Meta.StartedAt = rep.Run.StartedAt
+		dir := filepath.Join(root, rep.Run.ID)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeRunDir(t, dir, run)
+		if err := report.Write(dir, rep, run); err != nil {
+			t.Fatal(err)
+		}
+		reps = append(reps, rep)
+	}
+	_, run := syntheticRuns["same"].build()
+	run.Meta.StartedAt = run.Meta.StartedAt.Add(-time.Hour)
+	dir := filepath.Join(root, "interrupted")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeRunDir(t, dir, run)
+	if err := os.MkdirAll(filepath.Join(root, "notes"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root, reps
+}
+
+func TestHistory(t *testing.T) {
+	t.Run("lists runs newest first, with interrupted ones marked", func(t *testing.T) {
+		root, _ := historyRoot(t)
+		h, err := report.History(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range h {
+			ids = append(ids, e.ID)
+		}
+		want := "synthetic-regressed synthetic-fault synthetic-base synthetic-same"
+		if strings.Join(ids, " ") != want {
+			t.Fatalf("order %v, want %s", ids, want)
+		}
+		if h[1].Findings != 1 || h[1].Causes[0] != "lock_contention" || h[3].Status != "no report" {
+			t.Fatalf("entries %+v", h)
+		}
+		var b bytes.Buffer
+		if err := report.WriteHistory(&b, h); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, want := range []string{"DATE (UTC)", "synthetic-fault", "1 (lock_contention)", "PostgreSQL 15.8", "no report", "2026-03-16 09:26"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("history lacks %q:\n%s", want, out)
+			}
+		}
+	})
+	t.Run("a missing root is empty", func(t *testing.T) {
+		h, err := report.History(filepath.Join(t.TempDir(), "nope"))
+		if err != nil || len(h) != 0 {
+			t.Fatalf("%v %v", h, err)
+		}
+	})
+}
+
+func TestStore(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDB(t)
+	_, reps := historyRoot(t)
+	for _, rep := range reps {
+		if err := report.Store(ctx, dsn, rep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("history reads the store newest first", func(t *testing.T) {
+		h, err := report.StoredHistory(ctx, dsn, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 3 || h[0].ID != "synthetic-regressed" || h[1].ID != "synthetic-fault" || h[1].Findings != 1 ||
+			len(h[1].Causes) != 1 || h[1].Causes[0] != "lock_contention" || h[2].Mean < 700 {
+			t.Fatalf("stored history %+v", h)
+		}
+		if !h[0].StartedAt.Equal(reps[2].Run.StartedAt) {
+			t.Fatalf("started_at %v, want %v", h[0].StartedAt, reps[2].Run.StartedAt)
+		}
+	})
+	t.Run("storing a run again replaces it", func(t *testing.T) {
+		again := *reps[1]
+		again.Findings = nil
+		if err := report.Store(ctx, dsn, &again); err != nil {
+			t.Fatal(err)
+		}
+		h, err := report.StoredHistory(ctx, dsn, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 3 || h[1].Findings != 0 || len(h[1].Causes) != 0 {
+			t.Fatalf("stored history %+v", h)
+		}
+		pool := pgtest.Pool(t, dsn)
+		var n int
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM pgqtune_results.finding").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatalf("%d findings left", n)
+		}
+	})
+	t.Run("the whole report is kept and valid", func(t *testing.T) {
+		got, err := report.StoredReport(ctx, dsn, "synthetic-base")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Run.ID != "synthetic-base" || len(got.Throughput.Series) != 60 {
+			t.Fatalf("stored report %+v", got.Run)
+		}
+	})
+	t.Run("limit", func(t *testing.T) {
+		h, err := report.StoredHistory(ctx, dsn, 1)
+		if err != nil || len(h) != 1 {
+			t.Fatalf("%v %v", h, err)
+		}
+	})
+	t.Run("a bad DSN is an error, not a panic", func(t *testing.T) {
+		if err := report.Store(ctx, "postgres://127.0.0.1:1/x?connect_timeout=2", reps[0]); err == nil {
+			t.Fatal("stored into nothing")
+		}
+	})
+}

@@ -177,7 +177,7 @@ func verdict(c *Comparison, tp SignificanceTest, o CompareOptions) string {
 		var parts []string
 		for _, t := range c.Tests {
 			if t.Regression {
-				parts = append(parts, fmt.Sprintf("%s %s (95%% CI %s..%s, Mann-Whitney p=%s), beyond the %s%% tolerance",
+				parts = append(parts, fmt.Sprintf("%s %s (95%% CI %s..%s, Mann-Whitney p%s), beyond the %s%% tolerance",
 					t.Series, fmtSignedPct(float64(t.MeanChangePct)), fmtSignedPct(float64(t.CILowPct)), fmtSignedPct(float64(t.CIHighPct)), fmtP(t.Change.P), fmtNum(t.TolerancePct)))
 			}
 		}
@@ -187,11 +187,11 @@ func verdict(c *Comparison, tp SignificanceTest, o CompareOptions) string {
 	case tp.NBase < 2 || tp.NNew < 2:
 		return "no significant change (too few seconds recorded to test)"
 	case !tp.Significant:
-		return fmt.Sprintf("no significant change: mean completed/s %s (Mann-Whitney p=%s)", fmtSignedPct(float64(tp.MeanChangePct)), fmtP(tp.Change.P))
+		return fmt.Sprintf("no significant change: mean completed/s %s (Mann-Whitney p%s)", fmtSignedPct(float64(tp.MeanChangePct)), fmtP(tp.Change.P))
 	case tp.MeanChangePct > 0:
-		return fmt.Sprintf("no significant change for the worse: mean completed/s improved %s (Mann-Whitney p=%s)", fmtSignedPct(float64(tp.MeanChangePct)), fmtP(tp.Change.P))
+		return fmt.Sprintf("no significant change for the worse: mean completed/s improved %s (Mann-Whitney p%s)", fmtSignedPct(float64(tp.MeanChangePct)), fmtP(tp.Change.P))
 	default:
-		return fmt.Sprintf("no significant change beyond the %s%% tolerance: mean completed/s %s is detectable (p=%s) but within it",
+		return fmt.Sprintf("no significant change beyond the %s%% tolerance: mean completed/s %s is detectable (p%s) but within it",
 			fmtNum(o.MaxRegressionPct), fmtSignedPct(float64(tp.MeanChangePct)), fmtP(tp.Change.P))
 	}
 }
@@ -200,7 +200,7 @@ func fmtP(p float64) string {
 	if p < 0.001 {
 		return "<0.001"
 	}
-	return fmt.Sprintf("%.3f", p)
+	return fmt.Sprintf("=%.3f", p)
 }
 
 // incomparable lists what makes two runs measure different things.

@@ -28,7 +28,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	for _, t := range c.Tests {
 		fmt.Fprintf(&b, "\n%s: %d vs %d seconds\n", t.Series, t.NBase, t.NNew)
 		fmt.Fprintf(&b, "  mean %s (bootstrap 95%% CI %s..%s)\n", fmtSignedPct(float64(t.MeanChangePct)), fmtSignedPct(float64(t.CILowPct)), fmtSignedPct(float64(t.CIHighPct)))
-		fmt.Fprintf(&b, "  Mann-Whitney U: p=%s (z=%.2f); significant: %s; tolerance %s%%\n", fmtP(t.Change.P), t.Change.Z, yesNo(t.Significant), fmtNum(t.TolerancePct))
+		fmt.Fprintf(&b, "  Mann-Whitney U: p%s (z=%.2f); significant: %s; tolerance %s%%\n", fmtP(t.Change.P), t.Change.Z, yesNo(t.Significant), fmtNum(t.TolerancePct))
 	}
 	if len(c.Queries) > 0 {
 		b.WriteString("\nper-query time (mean ms per call)\n")

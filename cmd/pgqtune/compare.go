@@ -1,0 +1,85 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pgqtune/pgqtune/report"
+)
+
+func init() { register(newCompareCmd) }
+
+func newCompareCmd() *cobra.Command {
+	var o report.CompareOptions
+	var format string
+	c := &cobra.Command{
+		Use:   "compare BASE_RUN_DIR NEW_RUN_DIR",
+		Short: "Compare two runs; exit 1 on a significant throughput regression (a CI gate)",
+		Long: `Compare NEW with BASE: throughput (mean and baseline), latency percentiles,
+per-query time (pg_stat_statements, by normalized text), findings and changed
+server settings.
+
+A drop counts as a regression only when it is significant and larger than
+--max-regression: a Mann-Whitney U test on the per-second completed-jobs series
+and a bootstrap interval of the mean must both see a change, so noise is not a
+regression. --max-latency-regression PCT also gates on per-second p99 latency.
+
+Runs that measured different things (scenario, mode, workload settings such as
+adapter, batch sizes or connections, or the server's major version) are refused
+unless --allow-incomparable.
+
+Exit codes: 0 no significant regression; 1 regression; 2 bad input or runs that
+are not comparable.`,
+		Example: `  pgqtune compare runs/main runs/pr-1234 --max-regression 10
+  pgqtune compare runs/main runs/pr-1234 --format json > compare.json`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.MaxRegressionPct <= 0 || o.MaxRegressionPct >= 100 {
+				return usageErrorf("--max-regression must be a percentage between 0 and 100, got %g", o.MaxRegressionPct)
+			}
+			if o.MaxLatencyRegressionPct < 0 {
+				return usageErrorf("--max-latency-regression must not be negative, got %g", o.MaxLatencyRegressionPct)
+			}
+			if format != "text" && format != "json" {
+				return usageErrorf("--format must be text or json, got %q", format)
+			}
+			var runs [2]*report.RunData
+			for i, dir := range args {
+				d, err := report.LoadRunDir(dir)
+				if err != nil {
+					return usageErrorf("%s: %v", dir, err)
+				}
+				runs[i] = d
+			}
+			cmp, err := report.Compare(runs[0], runs[1], o)
+			if errors.Is(err, report.ErrIncomparable) {
+				return usageError(err)
+			}
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if format == "json" {
+				err = cmp.WriteJSON(w)
+			} else {
+				err = cmp.WriteText(w)
+			}
+			if err != nil {
+				return err
+			}
+			if cmp.Regression {
+				return &exitError{code: exitFailure, err: fmt.Errorf("%s", cmp.Verdict)}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.Float64Var(&o.MaxRegressionPct, "max-regression", report.DefaultMaxRegressionPct, "tolerated drop of mean throughput, in percent")
+	f.Float64Var(&o.MaxLatencyRegressionPct, "max-latency-regression", 0, "also fail when per-second p99 latency rises significantly by more than PCT (0: off)")
+	f.Float64Var(&o.Alpha, "alpha", 0.05, "significance level of the tests")
+	f.BoolVar(&o.AllowIncomparable, "allow-incomparable", false, "compare runs whose workload or server differ (with a warning)")
+	f.StringVar(&format, "format", "text", "text or json")
+	return c
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -141,7 +142,7 @@ func newPgmq(_ context.Context, c *Config) (Adapter, error) {
 // queues: the built-in tables through migrations/pgmq plus one table pair
 // per extra queue, or pgmq.create in extension mode.
 func (a *pgmq) Setup(ctx context.Context) error {
-	version, err := PgmqExtensionVersion(ctx, a.pool)
+	version, err := pgmqDetect(ctx, a)
 	if err != nil {
 		return fmt.Errorf("pgmq: setup: %w", err)
 	}
@@ -197,6 +198,12 @@ func PgmqExtensionVersion(ctx context.Context, pool *pgxpool.Pool) (string, erro
 		return "", fmt.Errorf("detect pgmq extension: %w", err)
 	}
 	return v, nil
+}
+
+// pgmqDetect is how Setup finds the extension; tests replace it to point
+// extension mode at a stand-in (the extension is not installable there).
+var pgmqDetect = func(ctx context.Context, a *pgmq) (string, error) {
+	return PgmqExtensionVersion(ctx, a.pool)
 }
 
 func (a *pgmq) builtinQueue(name string) *pgmqQueue {
@@ -383,8 +390,15 @@ func (a *pgmq) sendExt(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJ
 	now := time.Now()
 	byDelay := map[int32][]string{}
 	for i := range jobs {
-		d := int32(math.Ceil(delaySeconds(&jobs[i], now)))
-		byDelay[d] = append(byDelay[d], string(EncodePayload(&jobs[i])))
+		j := &jobs[i]
+		d := int32(math.Ceil(delaySeconds(j, now)))
+		msg := EncodePayload(j)
+		if d > 0 {
+			// pgmq.read will not say when a delayed message became
+			// readable: carry it in the message (see pgmq_ext_read.sql).
+			msg = append(strconv.AppendInt(append(msg[:len(msg)-1], `,"r":`...), now.Add(time.Duration(d)*time.Second).UnixMicro(), 10), '}')
+		}
+		byDelay[d] = append(byDelay[d], string(msg))
 	}
 	b := &pgx.Batch{}
 	for d, msgs := range byDelay {
@@ -409,16 +423,37 @@ func (a *pgmq) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgmq: read from %s: %w", q.pgmq, err)
 	}
+	now := time.Now()
 	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
 		j := &Job{Queue: p.Queue, Handle: q}
-		var t int64
-		if err := r.Scan(&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt); err != nil {
+		var t, runAt int64
+		dest := []any{&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt}
+		if ext {
+			dest = append(dest, &runAt)
+		}
+		if err := r.Scan(dest...); err != nil {
 			return nil, err
 		}
 		j.IntendedAt = time.UnixMicro(t)
+		var retry pgmqRetry
 		if j.Attempt > 1 {
 			prev, retried := a.failedAt.LoadAndDelete(j.ID)
-			j.Redelivered = !retried || prev.(pgmqRetry).attempt != j.Attempt-1
+			if retried {
+				retry = prev.(pgmqRetry)
+			}
+			j.Redelivered = !retried || retry.attempt != j.Attempt-1
+		}
+		if ext {
+			// ReadyAt is enqueued_at here; refine it with what is known.
+			switch {
+			case j.Attempt == 1 && runAt > 0:
+				j.ReadyAt = time.UnixMicro(runAt)
+			case j.Attempt > 1 && !j.Redelivered:
+				j.ReadyAt = retry.at
+			case j.Redelivered:
+				// When the timeout expired is not recorded: count no wait.
+				j.ReadyAt = now
+			}
 		}
 		return j, nil
 	})

@@ -16,6 +16,10 @@ func TestPgmq(t *testing.T) {
 	adaptertest.Run(t, "pgmq",
 		sqlload.Settings{"completion": "delete"},
 		sqlload.Settings{"completion": "archive", "extension": "off", "visibility_timeout": "1m"},
+		// Extension mode, against a stand-in for pgmq's functions (see
+		// PgmqShimPrefix): the calls, their arguments and the read_ct guard.
+		sqlload.Settings{"extension": "on", "queue_prefix": sqlload.PgmqShimPrefix},
+		sqlload.Settings{"extension": "on", "queue_prefix": sqlload.PgmqShimPrefix, "completion": "archive"},
 	)
 }
 
@@ -91,6 +95,27 @@ func TestPgmqExtensionDetection(t *testing.T) {
 		var n int
 		if err := b.Pool.QueryRow(ctx, `SELECT count(*) FROM pgqtune.meta WHERE queue_name = ANY($1)`, adaptertest.Queues).Scan(&n); err != nil || n != len(adaptertest.Queues) {
 			t.Fatalf("meta lists %d of the queues (err %v), want %d", n, err, len(adaptertest.Queues))
+		}
+	})
+	t.Run("on with the extension (a stand-in) drives pgmq's functions", func(t *testing.T) {
+		b := adaptertest.Setup(t, "pgmq", sqlload.Settings{"extension": "on", "queue_prefix": sqlload.PgmqShimPrefix})
+		if d := b.Adapter.(sqlload.Describer).Describe(); d["backend"] != "extension shim" {
+			t.Fatalf("backend = %v, want extension shim", d["backend"])
+		}
+		if got := b.Adapter.Tables(); got[0] != `"pgmq"."q_shim_default"` {
+			t.Fatalf("Tables() = %v, want pgmq's own tables first", got)
+		}
+		jobs := b.NewJobs("default", 2)
+		jobs[1].RunAt = time.Now().Add(time.Hour)
+		b.Enqueue(t, jobs)
+		var visible, delayed int
+		err := b.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE vt <= now()), count(*) FILTER (WHERE vt > now() + interval '59 minutes') FROM pgmq.q_shim_default`).Scan(&visible, &delayed)
+		if err != nil || visible != 1 || delayed != 1 {
+			t.Fatalf("pgmq.q_shim_default: %d visible, %d delayed (err %v), want 1 and 1", visible, delayed, err)
+		}
+		var own int
+		if err := b.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = $1`, adaptertest.Schema).Scan(&own); err != nil || own != 0 {
+			t.Fatalf("%d built-in tables created in extension mode (err %v)", own, err)
 		}
 	})
 	t.Run("on without the extension fails setup and creates nothing", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/golang-migrate/migrate/v4"
 	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
@@ -130,3 +131,25 @@ func open(ctx context.Context, dsn, set, schema string, create bool) (*migrate.M
 }
 
 func closeDB(db *sql.DB) error { return db.Close() }
+
+// UpSQL returns the text of set's up migrations in order, for tools that
+// replay them by hand (pgqtune's pgbench export). The SQL uses unqualified
+// names: run it with search_path set to the target schema.
+func UpSQL(set string) ([]string, error) {
+	entries, err := fs.ReadDir(files, set)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: unknown set %q", set)
+	}
+	var out []string
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".up.sql") {
+			continue
+		}
+		b, err := files.ReadFile(set + "/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("migrations: read %s/%s: %w", set, e.Name(), err)
+		}
+		out = append(out, string(b))
+	}
+	return out, nil
+}

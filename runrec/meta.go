@@ -51,4 +51,8 @@ type PhaseSpan struct {
 	Warmup   bool      `json:"warmup,omitempty"`
 	// TargetRate is the phase's intended enqueue rate (0 closed loop).
 	TargetRate float64 `json:"target_rate,omitempty"`
+	// JobsPerS and P99Ms are the driver's measurements over the phase:
+	// completed jobs/s and end-to-end p99 (run mode).
+	JobsPerS float64 `json:"jobs_per_s,omitempty"`
+	P99Ms    float64 `json:"p99_ms,omitempty"`
 }

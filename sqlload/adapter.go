@@ -76,11 +76,11 @@ type Worker interface {
 	Work(ctx context.Context, p *WorkParams) error
 }
 
-// Lookuper is an optional capability used to settle an enqueue whose outcome
-// is unknown (the connection died around the commit): the driver asks which
-// of the batch's Seqs exist and re-enqueues only the others, so a retry
-// never creates a second copy of a job. Adapters without it get their
-// ambiguous batches re-enqueued only after Pending has been consulted.
+// Lookuper is an optional capability: which of a set of Seqs exist in the
+// queue. The driver itself never re-sends a batch whose commit outcome is
+// unknown (it settles those from completions and Pending at the end, which
+// needs no lookup and cannot duplicate a job); Lookup serves tests and tools
+// that want to ask the queue directly.
 type Lookuper interface {
 	// Lookup returns which of seqs exist in the queue in any state
 	// (waiting, in flight, completed and kept, archived).
@@ -234,6 +234,10 @@ type Config struct {
 	MaxAttempts int
 	// Settings are the scenario's adapter.settings.
 	Settings Settings
+	// Notify is set when the scenario wants LISTEN/NOTIFY wake-ups
+	// (wakeup: notify): adapters that can send NOTIFY on enqueue should,
+	// and implement Notifier.
+	Notify bool
 }
 
 // Factory builds an adapter. It validates c.Settings (unknown keys and bad

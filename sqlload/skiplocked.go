@@ -60,7 +60,7 @@ func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 		pool: c.Pool, dsn: c.DSN, schema: c.Schema, completion: completion,
 		insert: InsertMethod(insert), maxAtt: max(c.MaxAttempts, 1),
 	}
-	if notify {
+	if notify || c.Notify {
 		a.channel = "pgqtune_" + c.Schema
 	}
 	a.claim = loadSQL("skiplocked_claim", c.Schema)

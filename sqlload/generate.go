@@ -1,0 +1,313 @@
+package sqlload
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// runPhases runs the scenario's phases in order, applying pressures, and
+// records their spans. It returns when the last phase ends or ctx is done.
+func (d *driver) runPhases(ctx context.Context) {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))
+	tables := d.ad.Tables()
+	for i := range d.sc.Phases {
+		ph := &d.sc.Phases[i]
+		if i > 0 && d.sc.Phases[i-1].Warmup && !ph.Warmup {
+			d.resetMeasured()
+		}
+		d.phase.Store(&phaseInfo{name: ph.Name, warmup: ph.Warmup})
+		span := runrec.PhaseSpan{Name: ph.Name, Start: time.Now().UTC(), Warmup: ph.Warmup, TargetRate: d.sc.TargetRate(ph)}
+		d.phaseH.reset()
+		compBefore := d.allComp.Load()
+		var stop func() error
+		if ph.Pressure != nil {
+			span.Pressure = ph.Pressure.Kind
+			pr := *ph.Pressure
+			if pr.Table == "" && len(tables) > 0 {
+				pr.Table = tables[0]
+			}
+			var err error
+			stop, err = StartPressure(ctx, d.p.DSN, d.schema, pr)
+			if err != nil {
+				d.note("phase %s: pressure %s did not start: %v", ph.Name, pr.Kind, err)
+			}
+		}
+		d.runProfile(ctx, rng, ph)
+		if stop != nil {
+			if err := stop(); err != nil {
+				d.note("phase %s: pressure %s: %v", ph.Name, ph.Pressure.Kind, err)
+			}
+		}
+		span.End = time.Now().UTC()
+		if secs := span.End.Sub(span.Start).Seconds(); secs > 0 {
+			span.JobsPerS = round2(float64(d.allComp.Load()-compBefore) / secs)
+		}
+		span.P99Ms = d.phaseH.percentiles().P99
+		d.spans = append(d.spans, span)
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// runProfile runs one phase's load profile until the phase ends.
+func (d *driver) runProfile(ctx context.Context, rng *rand.Rand, ph *Phase) {
+	from := time.Now()
+	dur := ph.Duration.D()
+	var cancel context.CancelFunc = func() {}
+	if dur > 0 {
+		ctx, cancel = context.WithDeadline(ctx, from.Add(dur))
+	}
+	defer cancel()
+	base := d.sc.TargetRate(ph)
+	switch ph.Profile {
+	case ProfileConstant:
+		d.openLoop(ctx, rng, from, dur, func(time.Duration) float64 { return base })
+	case ProfileRamp:
+		to := d.sc.phaseRate(ph.To, ph.ToX, 1)
+		d.openLoop(ctx, rng, from, dur, func(t time.Duration) float64 {
+			return base + (to-base)*min(float64(t)/float64(dur), 1)
+		})
+	case ProfileSpike:
+		spike := d.sc.phaseRate(ph.SpikeRate, ph.SpikeX, 1)
+		every, sd := ph.Every.D(), ph.SpikeDuration.D()
+		d.openLoop(ctx, rng, from, dur, func(t time.Duration) float64 {
+			if t%every >= every-sd {
+				return spike
+			}
+			return base
+		})
+	case ProfileBurst:
+		d.setTarget(base)
+		d.emitNow(ctx, rng, ph.Jobs, d.sc.EnqueueBatch, InsertMethod(d.sc.InsertMethod))
+		d.openLoop(ctx, rng, time.Now(), dur-time.Since(from), func(time.Duration) float64 { return base })
+	case ProfileSteps:
+		d.steps(ctx, rng, ph, base)
+	case ProfileMax:
+		d.closedLoop(ctx, rng, cmpOr(ph.MaxDepth, 5000))
+	case ProfileBurndown:
+		d.burndown(ctx, rng, ph)
+	}
+	d.lagNs.Store(0)
+}
+
+func cmpOr(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// openLoop schedules jobs at their intended send times following rateAt
+// (jobs/s as a function of time into the phase), for dur, and hands them
+// to producers a full enqueue batch at a time: the batch leaves when its
+// last job is due, so batching costs the earlier jobs latency, as it does
+// in real producers. When producers cannot keep up the schedule does not
+// bend: the next batches are already due, the lag shows in ScheduleLagMs
+// and in every job's latency (measured from its intended time).
+func (d *driver) openLoop(ctx context.Context, rng *rand.Rand, from time.Time, dur time.Duration, rateAt func(time.Duration) float64) {
+	end := from.Add(dur)
+	next := from
+	size := d.sc.EnqueueBatch
+	method := InsertMethod(d.sc.InsertMethod)
+	for next.Before(end) {
+		jobs := make([]NewJob, 0, size)
+		last := next
+		for len(jobs) < size && next.Before(end) {
+			jobs = append(jobs, d.newJob(rng, next))
+			last = next
+			r := rateAt(next.Sub(from))
+			next = next.Add(time.Duration(float64(time.Second) / r))
+		}
+		d.setTarget(rateAt(last.Sub(from)))
+		if wait := time.Until(last); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		if !d.send(ctx, batch{jobs: jobs, method: method}) {
+			return
+		}
+		if lag := time.Since(next); lag > 0 {
+			d.lagNs.Store(int64(lag))
+		} else {
+			d.lagNs.Store(0)
+		}
+	}
+}
+
+// emitNow sends n jobs, all intended now, in batches of size.
+func (d *driver) emitNow(ctx context.Context, rng *rand.Rand, n, size int, method InsertMethod) bool {
+	now := time.Now()
+	for n > 0 {
+		k := min(n, size)
+		jobs := make([]NewJob, k)
+		for i := range jobs {
+			jobs[i] = d.newJob(rng, now)
+		}
+		if !d.send(ctx, batch{jobs: jobs, method: method}) {
+			return false
+		}
+		n -= k
+	}
+	return true
+}
+
+// closedLoop enqueues as fast as the producers go, keeping the backlog
+// under maxDepth so the run measures the queue rather than a table growing
+// without bound.
+func (d *driver) closedLoop(ctx context.Context, rng *rand.Rand, maxDepth int) {
+	d.setTarget(0)
+	for ctx.Err() == nil {
+		if d.backlog.Load() >= int64(maxDepth) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			continue
+		}
+		now := time.Now()
+		jobs := make([]NewJob, d.sc.EnqueueBatch)
+		for i := range jobs {
+			jobs[i] = d.newJob(rng, now)
+		}
+		if !d.send(ctx, batch{jobs: jobs, method: InsertMethod(d.sc.InsertMethod)}) {
+			return
+		}
+	}
+}
+
+// burndown inserts the backlog with consumers paused, then lets them work
+// it off; the phase ends when the backlog is gone (or at its duration cap).
+func (d *driver) burndown(ctx context.Context, rng *rand.Rand, ph *Phase) {
+	d.setTarget(0)
+	method := InsertMethod(d.sc.InsertMethod)
+	if method == InsertDefault {
+		method = InsertCopy
+	}
+	size := max(d.sc.EnqueueBatch, 1000)
+	d.paused.Store(true)
+	want := d.acked.Load() + int64(ph.Jobs)
+	ok := d.emitNow(ctx, rng, ph.Jobs, size, method)
+	for ok && d.acked.Load() < want && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.paused.Store(false)
+	d.wake.wake()
+	for d.backlog.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// steps raises the rate step by step until the queue stops keeping up (the
+// backlog grows by more than a tenth of the step's jobs, the producers fall
+// a second behind, or the step's p99 passes the SLO), and records the last
+// rate it sustained and the knee.
+func (d *driver) steps(ctx context.Context, rng *rand.Rand, ph *Phase, start float64) {
+	step := d.sc.phaseRate(ph.Step, ph.StepX, 1)
+	limit := d.sc.phaseRate(ph.MaxRate, ph.MaxX, 0)
+	sd := ph.StepDuration.D()
+	slo := d.sc.SLOP99.D()
+	var best *float64
+	for r := start; ctx.Err() == nil; r += step {
+		if limit > 0 && r > limit+1e-9 {
+			d.note("steps: no knee found up to max rate %.0f jobs/s", limit)
+			break
+		}
+		from := time.Now()
+		compBefore, backlogBefore := d.allComp.Load(), d.backlog.Load()
+		d.stepH.reset()
+		var maxLag time.Duration
+		lagDone := make(chan struct{})
+		go func() {
+			// The lag is sampled during the step: it is the producers'
+			// health, not only its value at the end.
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-lagDone:
+					return
+				case <-t.C:
+					maxLag = max(maxLag, time.Duration(d.lagNs.Load()))
+				}
+			}
+		}()
+		d.openLoop(ctx, rng, from, sd, func(time.Duration) float64 { return r })
+		lagDone <- struct{}{}
+		if ctx.Err() != nil && time.Since(from) < sd*9/10 {
+			break // the phase or run ended mid-step: no verdict
+		}
+		secs := time.Since(from).Seconds()
+		achieved := float64(d.allComp.Load()-compBefore) / secs
+		grew := d.backlog.Load() - backlogBefore
+		p99 := d.stepH.percentiles().P99
+		var reason string
+		switch {
+		case maxLag > time.Second:
+			reason = fmt.Sprintf("producers fell %.1fs behind schedule at %.0f jobs/s (the driver is the limit: add producers or raise enqueue_batch)", maxLag.Seconds(), r)
+		case float64(grew) > 0.1*r*secs:
+			reason = fmt.Sprintf("backlog grew by %d jobs in the %.0fs step at %.0f jobs/s (completed %.0f jobs/s)", grew, secs, r, achieved)
+		case slo > 0 && p99 > float64(slo)/float64(time.Millisecond):
+			reason = fmt.Sprintf("p99 %.0f ms passed the SLO of %v at %.0f jobs/s", p99, slo, r)
+		}
+		if reason != "" {
+			d.knee = &runrec.Knee{Rate: round2(r), Reason: reason}
+			break
+		}
+		a := round2(achieved)
+		best = &a
+	}
+	if best != nil {
+		d.maxSustainable = best
+	} else if d.knee != nil {
+		d.note("steps: the first step (%.0f jobs/s) already could not be sustained; lower the starting rate", start)
+	}
+}
+
+// newJob makes the next job, intended at t.
+func (d *driver) newJob(rng *rand.Rand, t time.Time) NewJob {
+	seq := d.seq.Add(1)
+	j := NewJob{Seq: seq, Queue: d.queues[int(seq)%len(d.queues)], IntendedAt: t}
+	if d.sc.Priorities > 1 {
+		j.Priority = int16(rng.IntN(d.sc.Priorities))
+	}
+	if d.sc.Delayed.Share > 0 && rng.Float64() < d.sc.Delayed.Share {
+		// A delayed job is intended to run at its run_at: latency counts
+		// from then.
+		j.RunAt = t.Add(d.sc.Delayed.By.D())
+		j.IntendedAt = j.RunAt
+	}
+	ps := d.sc.PayloadBytes
+	j.PayloadSize = ps.Min
+	if ps.Max > ps.Min {
+		j.PayloadSize += rng.IntN(ps.Max - ps.Min + 1)
+	}
+	return j
+}
+
+// send hands a batch to a producer; false when ctx ended first (the batch
+// is dropped unsent: its jobs were never enqueued and are not counted).
+func (d *driver) send(ctx context.Context, b batch) bool {
+	select {
+	case d.batches <- b:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }

@@ -1,0 +1,113 @@
+package sqlload
+
+import (
+	"sync"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// ledger is the driver's integrity account: one bit per Seq in each of a
+// few sets, so a million jobs cost ~125 KB a set, whatever the backlog.
+type ledger struct {
+	mu        sync.Mutex
+	enqueued  bitset // the enqueue call returned success
+	unsure    bitset // the enqueue's outcome is unknown (connection died around the commit)
+	completed bitset
+	failed    bitset // failed for good (attempts exhausted)
+	dups      int64  // completions or final failures of a Seq already finished
+}
+
+type bitset []uint64
+
+func (b *bitset) set(i int64) {
+	w := int(i >> 6)
+	if w >= len(*b) {
+		n := make([]uint64, max(w+1, 2*len(*b)))
+		copy(n, *b)
+		*b = n
+	}
+	(*b)[w] |= 1 << (uint(i) & 63)
+}
+
+func (b bitset) has(i int64) bool {
+	w := int(i >> 6)
+	return w < len(b) && b[w]&(1<<(uint(i)&63)) != 0
+}
+
+func (l *ledger) markEnqueued(jobs []NewJob) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range jobs {
+		l.enqueued.set(jobs[i].Seq)
+	}
+}
+
+func (l *ledger) markUnsure(jobs []NewJob) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range jobs {
+		l.unsure.set(jobs[i].Seq)
+	}
+}
+
+// finish records seq as completed (or failed for good) and reports whether
+// it had already finished: a duplicate delivery.
+func (l *ledger) finish(seq int64, failed bool) (dup bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.completed.has(seq) || l.failed.has(seq) {
+		l.dups++
+		return true
+	}
+	if failed {
+		l.failed.set(seq)
+	} else {
+		l.completed.set(seq)
+	}
+	return false
+}
+
+// settle accounts for every Seq up to maxSeq given the queue's pending
+// list at the end. A Seq whose enqueue was unsure counts as enqueued when
+// the queue shows it existed (it finished or is pending), and as never
+// enqueued otherwise (the insert did not commit). A Seq that finished but
+// is still pending will run again: a duplicate.
+func (l *ledger) settle(maxSeq int64, pending []int64) (in runrec.Integrity) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var pend bitset
+	for _, s := range pending {
+		if s < 1 || s > maxSeq {
+			// Not one of ours (or not yet counted): someone else's job.
+			continue
+		}
+		if l.completed.has(s) || l.failed.has(s) {
+			in.Duplicated++
+			continue
+		}
+		if pend.has(s) {
+			in.Duplicated++ // two live copies of one job
+			continue
+		}
+		pend.set(s)
+	}
+	in.Duplicated += l.dups
+	for s := int64(1); s <= maxSeq; s++ {
+		done, fail, p := l.completed.has(s), l.failed.has(s), pend.has(s)
+		if !l.enqueued.has(s) && !(l.unsure.has(s) && (done || fail || p)) {
+			continue
+		}
+		in.Enqueued++
+		switch {
+		case done:
+			in.Completed++
+		case fail:
+			in.Failed++
+		case p:
+			in.Pending++
+		default:
+			in.Lost++
+		}
+	}
+	return in
+}

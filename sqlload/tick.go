@@ -1,0 +1,134 @@
+package sqlload
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// statsCache reads the queue's depth once a second in its own goroutine, so
+// a depth query stuck behind a lock (lock_table) never delays a tick: the
+// tick reports the depth as unknown instead.
+type statsCache struct {
+	mu  sync.Mutex
+	st  QueueStats
+	at  time.Time
+	err error
+}
+
+func newStatsCache() *statsCache { return &statsCache{} }
+
+func (c *statsCache) loop(ctx context.Context, ad Adapter) {
+	for ctx.Err() == nil {
+		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		st, err := ad.Stats(qctx)
+		cancel()
+		c.mu.Lock()
+		if err == nil {
+			c.st, c.at = st, time.Now()
+		}
+		c.err = err
+		c.mu.Unlock()
+		if !sleepCtx(ctx, 500*time.Millisecond) {
+			return
+		}
+	}
+}
+
+// get returns the latest stats when they are fresh (< 2 s old).
+func (c *statsCache) get() (QueueStats, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st, !c.at.IsZero() && time.Since(c.at) < 2*time.Second
+}
+
+// tickLoop emits one WorkloadTick per wall-clock second until stop closes,
+// then a last one for the partial second.
+func (d *driver) tickLoop(stop <-chan struct{}, stats *statsCache) {
+	secStart := time.Now().Truncate(time.Second)
+	phase := d.phase.Load()
+	n := 0
+	for {
+		next := secStart.Add(time.Second)
+		t := time.NewTimer(time.Until(next))
+		final := false
+		select {
+		case <-stop:
+			final = true
+			t.Stop()
+		case <-t.C:
+		}
+		tick := d.collectTick(secStart, phase, stats)
+		d.ticks = append(d.ticks, tick)
+		if d.p.OnTick != nil {
+			d.p.OnTick(tick)
+		}
+		n++
+		if d.p.Progress != nil && (n%5 == 0 || final) {
+			d.progress(tick)
+		}
+		if final {
+			return
+		}
+		secStart = next
+		phase = d.phase.Load()
+	}
+}
+
+// collectTick swaps out the second's counters.
+func (d *driver) collectTick(t time.Time, phase *phaseInfo, stats *statsCache) runrec.WorkloadTick {
+	tick := runrec.WorkloadTick{
+		T:           t.UTC(),
+		Phase:       phase.name,
+		Warmup:      phase.warmup,
+		Enqueued:    d.c.enqueued.Swap(0),
+		Dequeued:    d.c.dequeued.Swap(0),
+		Completed:   d.c.completed.Swap(0),
+		Failed:      d.c.failed.Swap(0),
+		Retried:     d.c.retried.Swap(0),
+		Redelivered: d.c.redelivered.Swap(0),
+		Errors:      d.c.errors.Swap(0),
+		Depth:       -1,
+		// Producers' lag behind their schedule, now.
+		ScheduleLagMs:     round2(float64(d.lagNs.Load()) / 1e6),
+		TargetRate:        round2(d.target()),
+		OldestPendingAgeS: -1,
+	}
+	if st, ok := stats.get(); ok {
+		tick.Depth = st.Depth
+		tick.OldestPendingAgeS = round2(st.OldestPendingAge.Seconds())
+	}
+	if p := d.tickH.snapshotReset(); p.Count > 0 {
+		tick.LatencyMs = &p
+	}
+	return tick
+}
+
+// progress prints a pgbench -P style line: the last five seconds' rates.
+func (d *driver) progress(tick runrec.WorkloadTick) {
+	k := min(5, len(d.ticks))
+	var enq, comp, errs int64
+	var p99 float64
+	for _, t := range d.ticks[len(d.ticks)-k:] {
+		enq += t.Enqueued
+		comp += t.Completed
+		errs += t.Errors
+		if t.LatencyMs != nil {
+			p99 = max(p99, t.LatencyMs.P99)
+		}
+	}
+	depth := "?"
+	if tick.Depth >= 0 {
+		depth = fmt.Sprint(tick.Depth)
+	}
+	elapsed := time.Since(d.start).Seconds()
+	phase := ""
+	if tick.Phase != "" {
+		phase = " [" + tick.Phase + "]"
+	}
+	fmt.Fprintf(d.p.Progress, "progress: %.1f s, %.1f jobs/s in, %.1f jobs/s done, p99 %.1f ms, depth %s, lag %.1f ms, errors %d%s\n",
+		elapsed, float64(enq)/float64(k), float64(comp)/float64(k), p99, depth, tick.ScheduleLagMs, errs, phase)
+}

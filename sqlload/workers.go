@@ -1,0 +1,340 @@
+package sqlload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// producer enqueues the batches the schedule hands it.
+func (d *driver) producer() {
+	for b := range d.batches {
+		d.enqueue(b)
+	}
+}
+
+// enqueue writes one batch, retrying errors that certainly did not commit.
+// A batch whose outcome is unknown is not re-sent (that could duplicate its
+// jobs): the ledger settles it at the end from what the queue shows.
+func (d *driver) enqueue(b batch) {
+	n := int64(len(b.jobs))
+	for attempt := 0; ; attempt++ {
+		t0 := time.Now()
+		err := d.ad.Enqueue(d.hctx, &EnqueueParams{Jobs: b.jobs, Method: b.method})
+		if err == nil {
+			d.enqH.record(time.Since(t0))
+			d.ledger.markEnqueued(b.jobs)
+			d.backlog.Add(n)
+			d.c.enqueued.Add(n)
+			d.measEnq.Add(n)
+			d.acked.Add(n)
+			return
+		}
+		d.c.errors.Add(1)
+		if d.hctx.Err() != nil {
+			d.ledger.markUnsure(b.jobs)
+			d.acked.Add(n)
+			return
+		}
+		switch classify(err) {
+		case errPermanent:
+			d.note("enqueue failed: %v", err)
+			d.fail(fmt.Errorf("sqlload: %w", err))
+			d.acked.Add(n)
+			return
+		case errUnknownOutcome:
+			d.note("enqueue: connection lost with the commit outcome unknown; those jobs are counted only if the queue has them (%v)", err)
+			d.ledger.markUnsure(b.jobs)
+			d.acked.Add(n)
+			return
+		}
+		d.note("enqueue retried after: %v", err)
+		if !sleepCtx(d.hctx, backoff(attempt)) {
+			d.ledger.markUnsure(b.jobs)
+			d.acked.Add(n)
+			return
+		}
+	}
+}
+
+// consumer claims, works and finishes jobs until stop is closed, then
+// finishes the batch in hand.
+func (d *driver) consumer(id int, stop <-chan struct{}) {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(id)))
+	idle := d.sc.PollInterval.D()
+	if d.sc.Wakeup == "notify" {
+		idle = max(idle, 500*time.Millisecond)
+	}
+	for i := id; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if d.paused.Load() {
+			d.idle(stop, 10*time.Millisecond)
+			continue
+		}
+		q := d.queues[i%len(d.queues)]
+		var jobs []*Job
+		err := retry(d.hctx, func() error {
+			t0 := time.Now()
+			var err error
+			jobs, err = d.ad.Dequeue(d.hctx, &DequeueParams{Queue: q, Limit: d.sc.DequeueBatch})
+			if err == nil {
+				d.deqH.record(time.Since(t0))
+			}
+			return err
+		}, d.countErr("dequeue"), stop)
+		if err != nil {
+			return
+		}
+		if len(jobs) == 0 {
+			d.idle(stop, idle)
+			continue
+		}
+		d.work(rng, jobs)
+	}
+}
+
+// idle waits for a wake-up (NOTIFY), the poll interval or stop.
+func (d *driver) idle(stop <-chan struct{}, wait time.Duration) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-stop:
+	case <-t.C:
+	case <-d.wake.wait():
+	}
+}
+
+// work runs a claimed batch: simulated work per job, then one Complete for
+// the successes and one Fail for the failures (retried until they succeed:
+// adapters make them idempotent).
+func (d *driver) work(rng *rand.Rand, jobs []*Job) {
+	claimed := time.Now()
+	d.c.dequeued.Add(int64(len(jobs)))
+	var ok, failed []*Job
+	for _, j := range jobs {
+		if j.Redelivered {
+			d.c.redelivered.Add(1)
+		}
+		if !j.ReadyAt.IsZero() && claimed.After(j.ReadyAt) {
+			d.waitH.record(claimed.Sub(j.ReadyAt))
+		}
+		if w := d.sc.WorkTime.draw(rng); w > 0 {
+			time.Sleep(w)
+		}
+		if d.sc.FailureRate > 0 && rng.Float64() < d.sc.FailureRate {
+			failed = append(failed, j)
+		} else {
+			ok = append(ok, j)
+		}
+	}
+	if len(ok) > 0 {
+		err := retry(d.hctx, func() error {
+			t0 := time.Now()
+			err := d.ad.Complete(d.hctx, &CompleteParams{Jobs: ok})
+			if err == nil {
+				d.compH.record(time.Since(t0))
+			}
+			return err
+		}, d.countErr("complete"), nil)
+		if err == nil {
+			d.finished(ok, false)
+		}
+	}
+	if len(failed) > 0 {
+		d.failJobs(failed)
+	}
+}
+
+// failJobs records failed attempts: retried with exponential backoff while
+// attempts remain, failed for good after.
+func (d *driver) failJobs(jobs []*Job) {
+	var again, final []*Job
+	for _, j := range jobs {
+		if j.Attempt < max(d.sc.MaxAttempts, 1) {
+			again = append(again, j)
+		} else {
+			final = append(final, j)
+		}
+	}
+	if len(again) > 0 {
+		d.failGroup(again, time.Now().Add(d.retryDelay(again[0].Attempt)))
+	}
+	if len(final) > 0 {
+		d.failGroup(final, time.Time{})
+	}
+}
+
+// failGroup sends one Fail call (retried until it succeeds).
+func (d *driver) failGroup(jobs []*Job, retryAt time.Time) {
+	p := &FailParams{Jobs: jobs, RetryAt: retryAt, Error: "simulated failure"}
+	if err := retry(d.hctx, func() error { return d.ad.Fail(d.hctx, p) }, d.countErr("fail"), nil); err != nil {
+		return
+	}
+	d.c.failed.Add(int64(len(jobs)))
+	if retryAt.IsZero() {
+		d.finished(jobs, true)
+	} else {
+		d.c.retried.Add(int64(len(jobs)))
+	}
+}
+
+// retryDelay is the backoff before attempt+1: retry_backoff × 2^(attempt-1),
+// capped at a minute.
+func (d *driver) retryDelay(attempt int) time.Duration {
+	b := d.sc.RetryBackoff.D()
+	if b <= 0 {
+		b = defaultBackoff
+	}
+	return min(b<<min(max(attempt-1, 0), 20), time.Minute)
+}
+
+// finished accounts for jobs completed (or failed for good).
+func (d *driver) finished(jobs []*Job, failed bool) {
+	now := time.Now()
+	n := int64(len(jobs))
+	d.backlog.Add(-n)
+	if failed {
+		for _, j := range jobs {
+			d.ledger.finish(j.Seq, true)
+		}
+		return
+	}
+	d.c.completed.Add(n)
+	d.measComp.Add(n)
+	d.allComp.Add(n)
+	for _, j := range jobs {
+		if d.ledger.finish(j.Seq, false) {
+			d.note("job seq %d completed twice", j.Seq)
+		}
+		e2e := now.Sub(j.IntendedAt)
+		d.e2eH.record(e2e)
+		d.tickH.record(e2e)
+		d.stepH.record(e2e)
+		d.phaseH.record(e2e)
+	}
+}
+
+// workParams adapts the driver to a Worker adapter (the library fetches,
+// the driver's handler simulates the work and accounts for the job).
+func (d *driver) workParams() *WorkParams {
+	return &WorkParams{
+		Queues:  d.queues,
+		Workers: d.sc.Consumers,
+		Handle: func(ctx context.Context, j *Job) error {
+			rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(j.Seq)))
+			now := time.Now()
+			d.c.dequeued.Add(1)
+			if !j.ReadyAt.IsZero() && now.After(j.ReadyAt) {
+				d.waitH.record(now.Sub(j.ReadyAt))
+			}
+			if w := d.sc.WorkTime.draw(rng); w > 0 {
+				time.Sleep(w)
+			}
+			if d.sc.FailureRate > 0 && rng.Float64() < d.sc.FailureRate {
+				return errors.New("simulated failure")
+			}
+			d.finished([]*Job{j}, false)
+			return nil
+		},
+		Failed: func(j *Job, retry bool) {
+			d.c.failed.Add(1)
+			if retry {
+				d.c.retried.Add(1)
+				return
+			}
+			d.finished([]*Job{j}, true)
+		},
+	}
+}
+
+// countErr returns the error hook of a retried operation.
+func (d *driver) countErr(op string) func(error) bool {
+	return func(err error) bool {
+		d.c.errors.Add(1)
+		if classify(err) == errPermanent {
+			d.note("%s failed: %v", op, err)
+			d.fail(fmt.Errorf("sqlload: %s: %w", op, err))
+			return false
+		}
+		d.note("%s retried after: %v", op, err)
+		return true
+	}
+}
+
+// retry runs f until it succeeds, onErr says stop, ctx ends, or stop is
+// closed (nil stop: never).
+func retry(ctx context.Context, f func() error, onErr func(error) bool, stop <-chan struct{}) error {
+	for attempt := 0; ; attempt++ {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || !onErr(err) {
+			return err
+		}
+		select {
+		case <-stop:
+			return err
+		default:
+		}
+		if !sleepCtx(ctx, backoff(attempt)) {
+			return err
+		}
+	}
+}
+
+func backoff(attempt int) time.Duration {
+	return min(10*time.Millisecond<<min(attempt, 7), time.Second)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// Error classes for the driver's retry decisions.
+const (
+	errTransient      = iota // did not commit; retry
+	errUnknownOutcome        // the connection died: it may have committed
+	errPermanent             // the database rejects the statement itself
+)
+
+// classify sorts an error. A server error response means the statement
+// (and its transaction) did not commit; its SQLSTATE class says whether
+// trying again can help. A transport error before anything was sent is
+// safe to retry; after, the outcome is unknown.
+func classify(err error) int {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code[:2] {
+		case "08", "40", "53", "55", "57", "58", "XX":
+			return errTransient
+		}
+		return errPermanent
+	}
+	if pgconn.SafeToRetry(err) {
+		return errTransient
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return errUnknownOutcome
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return errTransient
+	}
+	return errUnknownOutcome
+}

@@ -52,6 +52,7 @@ func newPlot(yLabel string, g timeGrid) *plot.Plot {
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Legend.ThumbnailWidth = vg.Points(14)
+	p.Legend.Padding = vg.Points(2.5)
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = color.Gray{Y: 232}
 	grid.Horizontal.Color = color.Gray{Y: 232}

@@ -37,6 +37,10 @@ type output struct {
 	rule  string
 	recs  []runrec.Recommendation
 	notes []string
+	// plannedIndexed maps a table to the columns a recommended new index
+	// will cover (keys and predicate), so later rules (fillfactor) weigh
+	// the index as if it existed.
+	plannedIndexed map[string][]string
 }
 
 func (o *output) add(r runrec.Recommendation) {
@@ -59,7 +63,7 @@ func Recommend(in *Input) ([]runrec.Recommendation, []string) {
 		return []runrec.Recommendation{}, nil
 	}
 	f := newFacts(in)
-	out := &output{}
+	out := &output{plannedIndexed: map[string][]string{}}
 	if in.Catalog == nil {
 		out.note("no catalog snapshot: index, fillfactor and partitioning rules work from the statistics alone")
 	}

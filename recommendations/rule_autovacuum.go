@@ -31,7 +31,13 @@ func autovacuumRule(f *facts, out *output) {
 		if !tf.Queue && t == nil {
 			continue
 		}
-		lag := f.findingsOn(name, "vacuum_lag", "bloat")
+		lag := f.findingsOn(name, "vacuum_lag")
+		// A bloat finding is vacuum's business only when dead tuples are a
+		// real share of the table; finished rows kept on purpose are the
+		// partitioning rule's.
+		if float64(tf.DeadMax) > 0.2*float64(max(tf.LiveLast, 1)) {
+			lag = append(lag, f.findingsOn(name, "bloat")...)
+		}
 		disabled := t != nil && isOff(t.Reloption("autovacuum_enabled"))
 		createdPerMin := f.PerSec(tf.Upd+tf.Del) * 60
 		climb := tf.DeadLast - tf.DeadFirst

@@ -14,10 +14,11 @@ const minWritesPerS = 20
 // dropIndexRule recommends DROP INDEX CONCURRENTLY for indexes on
 // write-heavy queue tables that no scan used during the run (and never
 // since the statistics were reset), and for indexes another index makes
-// redundant.
-func dropIndexRule(f *facts, out *output) {
+// redundant. It returns the names of the indexes it recommends dropping.
+func dropIndexRule(f *facts, out *output) map[string]bool {
+	dropped := map[string]bool{}
 	if f.in.Catalog == nil || f.DurationS < 20 {
-		return
+		return dropped
 	}
 	for _, t := range f.in.Catalog.Tables {
 		tf := f.table(t.Name)
@@ -35,17 +36,20 @@ func dropIndexRule(f *facts, out *output) {
 				continue
 			}
 			if by := redundantWith(ix, t.Indexes); by != nil {
+				dropped[ix.Name] = true
 				out.add(dropRec(ix, fmt.Sprintf("%s (%s) is redundant: %s (%s) has the same leading keys and predicate and serves every scan it could. %s",
 					ix.Name, strings.Join(ix.Columns, ", "), by.Name, strings.Join(by.Columns, ", "), cost), entriesPerS))
 				continue
 			}
 			scans, seen := tf.IndexScans[ix.Name]
 			if seen && scans == 0 && ix.IdxScan == 0 {
+				dropped[ix.Name] = true
 				out.add(dropRec(ix, fmt.Sprintf("%s (%s) had no index scans during the %s s run and none since statistics were last reset. %s",
 					ix.Name, fmtBytes(float64(ix.SizeBytes)), fmtNum(f.DurationS), cost), entriesPerS))
 			}
 		}
 	}
+	return dropped
 }
 
 func dropRec(ix Index, why string, entriesPerS float64) runrec.Recommendation {

@@ -37,13 +37,13 @@ func fillfactorRule(f *facts, out *output) {
 		if v := t.Reloption("fillfactor"); v != "" {
 			fmt.Sscan(v, &cur)
 		}
-		eligible, blocked, blockers := hotEligibleUpdates(f, t)
+		eligible, blocked, blockers := hotEligibleUpdates(f, t, out.plannedIndexed[t.Name])
 		if eligible+blocked == 0 {
 			eligible = tf.Upd // no statement text: assume the updates could be HOT
 		}
 		share := float64(eligible) / float64(eligible+blocked)
 		if share < 0.3 {
-			out.note("%s: %s of updates are HOT, but %s of the updated rows come from statements that set indexed columns (%s): they can never be HOT, so fillfactor would not help; only dropping those columns from the indexes would",
+			out.note("%s: %s of updates are HOT, but %s of the updated rows come from statements that set indexed columns (%s): they can never be HOT, so fillfactor would not raise the HOT ratio (that is the HOT trade-off of indexing them)",
 				tf.Name, fmtPct(hot), fmtPct(1-share), strings.Join(blockers, "; "))
 			continue
 		}
@@ -88,13 +88,17 @@ func fillfactorRule(f *facts, out *output) {
 
 // hotEligibleUpdates splits the rows the run's UPDATE statements changed on
 // t into those that set no indexed column and those that do, naming the
-// latter's columns and indexes.
-func hotEligibleUpdates(f *facts, t *TableInfo) (eligible, blocked int64, blockers []string) {
+// latter's columns and indexes. planned are columns a recommended new
+// index will cover.
+func hotEligibleUpdates(f *facts, t *TableInfo, planned []string) (eligible, blocked int64, blockers []string) {
 	indexed := map[string][]string{}
 	for _, ix := range t.Indexes {
 		for _, c := range indexedColumns(ix) {
 			indexed[c] = append(indexed[c], ix.Name)
 		}
+	}
+	for _, c := range planned {
+		indexed[c] = appendUnique(indexed[c], "the index recommended above")
 	}
 	seen := map[string]bool{}
 	for _, s := range f.Statements {

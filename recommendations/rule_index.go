@@ -12,8 +12,8 @@ import (
 // or duplicate indexes on write-heavy queue tables.
 func indexRule(f *facts, out *output) {
 	claimIndexRule(f, out)
-	reindexRule(f, out)
-	dropIndexRule(f, out)
+	dropped := dropIndexRule(f, out)
+	reindexRule(f, out, dropped)
 }
 
 // resolveTable maps a relation as written in a statement to the catalog
@@ -129,6 +129,12 @@ func claimIndexRule(f *facts, out *output) {
 	if !harmful {
 		rec.Informational = true
 		rec.Rationale += " No finding and no scan evidence in this run shows the claim suffering yet, so this is informational."
+	} else {
+		cols := append([]string{}, ci.Columns...)
+		if ci.Predicate != "" {
+			cols = append(cols, ci.StateCol)
+		}
+		out.plannedIndexed[table] = append(out.plannedIndexed[table], cols...)
 	}
 	out.add(rec)
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // reindexRule recommends REINDEX INDEX CONCURRENTLY for queue-table indexes
-// that are several times the size their entries need.
-func reindexRule(f *facts, out *output) {
+// that are several times the size their entries need (and that are not
+// recommended for dropping).
+func reindexRule(f *facts, out *output, dropped map[string]bool) {
 	if f.in.Catalog == nil {
 		return
 	}
@@ -18,6 +19,9 @@ func reindexRule(f *facts, out *output) {
 		tf := f.table(t.Name)
 		bloat := f.findingsOn(t.Name, "bloat")
 		for _, ix := range t.Indexes {
+			if dropped[ix.Name] {
+				continue
+			}
 			ideal := idealIndexBytes(ix, &t)
 			if ideal <= 0 || ix.SizeBytes < 1<<20 {
 				continue

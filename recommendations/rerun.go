@@ -1,0 +1,223 @@
+package recommendations
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// Arms of a rerun validation.
+const (
+	ArmWithout = "without"
+	ArmWith    = "with"
+)
+
+// Measurement is one repetition of the scenario.
+type Measurement struct {
+	Arm string `json:"arm"`
+	Rep int    `json:"rep"`
+	Dir string `json:"dir,omitempty"`
+	// JobsPerS is the mean completed jobs/s over the measured part.
+	JobsPerS float64 `json:"jobs_per_s"`
+	// P99Ms is the end-to-end p99 latency.
+	P99Ms float64 `json:"p99_ms"`
+	// DeadPerMin is each queue table's dead-tuple slope (n_dead_tup per
+	// minute, least squares over the run); DeadMax its peak.
+	DeadPerMin map[string]float64 `json:"dead_per_min,omitempty"`
+	DeadMax    map[string]int64   `json:"dead_max,omitempty"`
+}
+
+// Measure reads a Measurement from a finished run's report and samples.
+func Measure(rep *runrec.Report, run *runrec.Run) Measurement {
+	m := Measurement{DeadPerMin: map[string]float64{}, DeadMax: map[string]int64{}}
+	if rep != nil {
+		m.JobsPerS = rep.Throughput.Mean
+		if m.JobsPerS == 0 {
+			m.JobsPerS = rep.Throughput.Baseline
+		}
+		m.P99Ms = rep.Throughput.LatencyMs.P99
+	}
+	if run != nil {
+		f := newFacts(&Input{Run: run})
+		for name, tf := range f.Tables {
+			if tf.Queue {
+				m.DeadPerMin[name] = tf.DeadSlopePerMin
+				m.DeadMax[name] = tf.DeadMax
+			}
+		}
+	}
+	return m
+}
+
+// RunOnce runs the scenario once for an arm: the caller puts the target in
+// the recorded state in both arms and applies the recommendations in the
+// "with" arm, after the queue is set up and before the load starts.
+type RunOnce func(ctx context.Context, arm string, rep int) (*Measurement, error)
+
+// RerunOptions configure Rerun.
+type RerunOptions struct {
+	// Reps is the number of repetitions per arm (default 3).
+	Reps int
+	// Run runs one repetition.
+	Run RunOnce
+	// Progress receives one line per repetition (nil: quiet).
+	Progress io.Writer
+}
+
+// Comparison is one metric, without vs with.
+type Comparison struct {
+	Metric    string    `json:"metric"`
+	Unit      string    `json:"unit"`
+	Without   []float64 `json:"without"`
+	With      []float64 `json:"with"`
+	Before    float64   `json:"before"` // mean without
+	After     float64   `json:"after"`  // mean with
+	ChangePct float64   `json:"change_pct"`
+	// P is Welch's two-sided p-value (NaN with fewer than 2 reps per arm).
+	P           float64 `json:"p"`
+	Significant bool    `json:"significant"`
+}
+
+// RerunResult is the outcome of a rerun validation.
+type RerunResult struct {
+	Measurements []Measurement `json:"measurements"`
+	Throughput   Comparison    `json:"throughput"`
+	P99          Comparison    `json:"p99"`
+	// Dead compares each queue table's dead-tuple slope.
+	Dead []Comparison `json:"dead,omitempty"`
+}
+
+// alpha is the significance level of the rerun's tests.
+const alpha = 0.05
+
+// Rerun runs the scenario Reps times per arm, interleaved in ABBA order
+// (without, with, with, without, ...) so drift in the machine's speed hits
+// both arms alike, and compares throughput, p99 and dead-tuple growth with
+// Welch's t-test over the repetitions.
+func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
+	reps := o.Reps
+	if reps <= 0 {
+		reps = 3
+	}
+	res := &RerunResult{}
+	for i := 0; i < reps; i++ {
+		order := []string{ArmWithout, ArmWith}
+		if i%2 == 1 {
+			order = []string{ArmWith, ArmWithout}
+		}
+		for _, arm := range order {
+			m, err := o.Run(ctx, arm, i+1)
+			if err != nil {
+				return res, fmt.Errorf("rerun %s #%d: %w", arm, i+1, err)
+			}
+			m.Arm, m.Rep = arm, i+1
+			res.Measurements = append(res.Measurements, *m)
+			if o.Progress != nil {
+				fmt.Fprintf(o.Progress, "  %-7s #%d: %s jobs/s, p99 %s ms%s\n", arm, i+1, fmtNum(m.JobsPerS), fmtNum(m.P99Ms), deadLine(m))
+			}
+		}
+	}
+	res.Throughput = compare("throughput", "jobs/s", res.Measurements, func(m Measurement) (float64, bool) { return m.JobsPerS, true })
+	res.P99 = compare("p99", "ms", res.Measurements, func(m Measurement) (float64, bool) { return m.P99Ms, true })
+	tables := map[string]bool{}
+	for _, m := range res.Measurements {
+		for t := range m.DeadPerMin {
+			tables[t] = true
+		}
+	}
+	var names []string
+	for t := range tables {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	for _, t := range names {
+		res.Dead = append(res.Dead, compare("dead tuples "+t, "dead_tuples/min", res.Measurements, func(m Measurement) (float64, bool) {
+			v, ok := m.DeadPerMin[t]
+			return v, ok
+		}))
+	}
+	return res, nil
+}
+
+func deadLine(m *Measurement) string {
+	var parts []string
+	for t, v := range m.DeadPerMin {
+		parts = append(parts, fmt.Sprintf("%s dead %s/min", t, fmtNum(v)))
+	}
+	sort.Strings(parts)
+	if len(parts) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(parts, ", ")
+}
+
+func compare(metric, unit string, ms []Measurement, get func(Measurement) (float64, bool)) Comparison {
+	c := Comparison{Metric: metric, Unit: unit}
+	for _, m := range ms {
+		v, ok := get(m)
+		if !ok {
+			continue
+		}
+		if m.Arm == ArmWith {
+			c.With = append(c.With, v)
+		} else {
+			c.Without = append(c.Without, v)
+		}
+	}
+	c.Before, _ = meanVar(c.Without)
+	c.After, _ = meanVar(c.With)
+	if c.Before != 0 {
+		c.ChangePct = (c.After - c.Before) / math.Abs(c.Before) * 100
+	}
+	c.P = welch(c.Without, c.With)
+	c.Significant = !math.IsNaN(c.P) && c.P < alpha
+	return c
+}
+
+// String is "jobs/s 812 -> 1630 (+100.7%, p=0.002, significant)".
+func (c Comparison) String() string {
+	sig := "not significant"
+	switch {
+	case math.IsNaN(c.P):
+		sig = "one repetition per arm: no significance test"
+	case c.Significant:
+		sig = fmt.Sprintf("p=%.3g < %.2g, significant", c.P, alpha)
+	default:
+		sig = fmt.Sprintf("p=%.3g, not significant", c.P)
+	}
+	return fmt.Sprintf("%s %s -> %s %s (%+.1f%%; %s)", c.Metric, fmtNum(c.Before), fmtNum(c.After), c.Unit, c.ChangePct, sig)
+}
+
+// Validation turns the result into a recommendation's rerun validation:
+// dead-tuple growth for autovacuum and fillfactor changes on the table they
+// target, throughput otherwise; the note carries every metric.
+func (r *RerunResult) Validation(rec runrec.Recommendation, reps int) *runrec.Validation {
+	primary := r.Throughput
+	if rec.Kind == runrec.RecAutovacuum || rec.Kind == runrec.RecFillfactor {
+		for _, d := range r.Dead {
+			if d.Metric == "dead tuples "+rec.Target {
+				primary = d
+			}
+		}
+	}
+	var notes []string
+	notes = append(notes, fmt.Sprintf("%d interleaved repetitions per arm on a scratch cluster", reps))
+	notes = append(notes, r.Throughput.String(), r.P99.String())
+	for _, d := range r.Dead {
+		notes = append(notes, d.String())
+	}
+	sig := primary.Significant
+	return &runrec.Validation{
+		Method:      "rerun",
+		Before:      round2(primary.Before),
+		After:       round2(primary.After),
+		Unit:        primary.Unit,
+		Note:        strings.Join(notes, "; "),
+		Significant: &sig,
+	}
+}

@@ -1,0 +1,449 @@
+package recommendations
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden/*.json from the current output")
+
+// Normalized statement texts as pg_stat_statements records them for the
+// skiplocked adapter.
+const (
+	claimText = "/* pgqtune skiplocked claim */\nUPDATE pgqtune.job AS j SET state = $3, attempts = j.attempts + $4, started_at = now() " +
+		"FROM (SELECT id FROM pgqtune.job WHERE queue = $1 AND state = $5 AND run_at <= now() ORDER BY priority, run_at LIMIT $2 FOR UPDATE SKIP LOCKED) AS c " +
+		"WHERE j.id = c.id RETURNING j.id, j.attempts, j.run_at"
+	completeText = "UPDATE pgqtune.job SET state = $1, finished_at = now() WHERE id = ANY($2)"
+	enqueueText  = "INSERT INTO pgqtune.job (queue, priority, payload) SELECT $1, $2, x FROM unnest($3::jsonb[]) x"
+	qClaim       = int64(-7001)
+	qComplete    = int64(-7002)
+	qEnqueue     = int64(-7003)
+)
+
+func loadCatalog(t *testing.T) *Catalog {
+	t.Helper()
+	var c Catalog
+	b, err := os.ReadFile("testdata/catalog_job.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+// steady is a healthy 90 s skiplocked run: 100 jobs/s claimed in batches
+// of 10 through job_claim_idx, dead tuples kept low by autovacuum.
+func steady(t *testing.T) (*runBuilder, *Catalog) {
+	b := newRun("pgqtune.job").ticks(90, func(i int, s *runrec.Sample) {
+		s.Statements = []runrec.StatementDelta{
+			stmt(i, qClaim, claimText, 10, 3, 100, 60),
+			stmt(i, qComplete, completeText, 10, 2, 100, 300),
+			stmt(i, qEnqueue, enqueueText, 10, 2, 100, 200),
+		}
+		s.Tables = []runrec.TableStats{{Relation: "pgqtune.job", Queue: true, LiveTup: 20200 + int64(100*i), DeadTup: int64(50 * (i % 30)),
+			Ins: 100, Upd: 200, HotUpd: 0, IdxScan: 110, IdxTupFetch: 300, Autovacuum: b2i(i%30 == 29), HeapBytes: 4 << 20, IndexBytes: 1 << 20}}
+		s.Indexes = []runrec.IndexStats{
+			{Relation: "pgqtune.job", Index: "pgqtune.job_claim_idx", SizeBytes: 16384, IdxScan: 10},
+			{Relation: "pgqtune.job", Index: "pgqtune.job_pkey", SizeBytes: 475136, IdxScan: 100},
+		}
+		s.WAL = &runrec.WALStats{LSNBytes: 1 << 20, HasStatWAL: true, Bytes: 1 << 20, Records: 3000, FPI: 20}
+		s.Checkpointer = &runrec.CheckpointStats{}
+		s.Database = &runrec.DatabaseStats{XactCommit: 30}
+		s.Activity = &runrec.Activity{Total: 12, Active: 3, ByWait: map[string]int{"CPU": 3}}
+		s.Locks = &runrec.Locks{}
+	})
+	return b, loadCatalog(t)
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// dropIndex removes an index from the catalog fixture.
+func dropIndex(c *Catalog, table, index string) {
+	tb := c.Table(table)
+	var keep []Index
+	for _, ix := range tb.Indexes {
+		if ix.Name != index {
+			keep = append(keep, ix)
+		}
+	}
+	tb.Indexes = keep
+}
+
+type golden struct {
+	Recommendations []runrec.Recommendation `json:"recommendations"`
+	Notes           []string                `json:"notes"`
+}
+
+// checkGolden compares recs and notes with testdata/golden/name.json.
+func checkGolden(t *testing.T, name string, recs []runrec.Recommendation, notes []string) {
+	t.Helper()
+	got, err := json.MarshalIndent(golden{recs, notes}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if strings.TrimSpace(string(want)) != strings.TrimSpace(string(got)) {
+		t.Errorf("%s differs from golden (go test -update rewrites it); got:\n%s", path, got)
+	}
+}
+
+func only(recs []runrec.Recommendation, kind string) []runrec.Recommendation {
+	var out []runrec.Recommendation
+	for _, r := range recs {
+		if r.Kind == kind {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func actionable(recs []runrec.Recommendation) []runrec.Recommendation {
+	var out []runrec.Recommendation
+	for _, r := range recs {
+		if !r.Informational {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestRecommend(t *testing.T) {
+	t.Parallel()
+
+	t.Run("steady well-tuned run gets nothing to act on", func(t *testing.T) {
+		b, cat := steady(t)
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat})
+		if a := actionable(recs); len(a) != 0 {
+			t.Fatalf("steady run got %d recommendations: %+v", len(a), a)
+		}
+		checkGolden(t, "steady", recs, notes)
+	})
+
+	t.Run("deterministic", func(t *testing.T) {
+		b, cat := steady(t)
+		dropIndex(cat, "pgqtune.job", "pgqtune.job_claim_idx")
+		in := &Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "missing_index", "pgqtune.job"), finding("F2", "vacuum_lag", "pgqtune.job")}}
+		a, _ := Recommend(in)
+		for k := 0; k < 5; k++ {
+			c, _ := Recommend(in)
+			x, _ := json.Marshal(a)
+			y, _ := json.Marshal(c)
+			if string(x) != string(y) {
+				t.Fatal("two calls on the same input differ")
+			}
+		}
+	})
+
+	t.Run("missing claim index: partial index in claim order", func(t *testing.T) {
+		b, cat := steady(t)
+		dropIndex(cat, "pgqtune.job", "pgqtune.job_claim_idx")
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Tables[0].SeqScan, s.Tables[0].SeqTupRead = 10, 10*20200
+			s.Statements[0].SharedBlksHit = 10 * 300
+			s.Indexes = s.Indexes[1:]
+		}
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "missing_index", "pgqtune.job")}})
+		ix := only(recs, runrec.RecIndex)
+		if len(ix) != 1 {
+			t.Fatalf("index recs = %+v", ix)
+		}
+		want := "CREATE INDEX CONCURRENTLY IF NOT EXISTS job_queue_priority_run_at_pending_pgq_idx ON pgqtune.job (queue, priority, run_at) WHERE state = 'pending';"
+		if ix[0].SQL != want || ix[0].Informational || strings.Join(ix[0].FindingIDs, ",") != "F1" {
+			t.Fatalf("got %q (informational %v, findings %v), want %q", ix[0].SQL, ix[0].Informational, ix[0].FindingIDs, want)
+		}
+		for _, s := range []string{"HOT trade-off", "0% of them HOT", "20200 rows per claim"} {
+			if !strings.Contains(ix[0].Rationale, s) {
+				t.Errorf("rationale lacks %q: %s", s, ix[0].Rationale)
+			}
+		}
+		if !strings.HasPrefix(ix[0].Rollback, "DROP INDEX CONCURRENTLY IF EXISTS pgqtune.job_queue_priority") {
+			t.Errorf("rollback = %q", ix[0].Rollback)
+		}
+		checkGolden(t, "missing_index", recs, notes)
+	})
+
+	t.Run("index in filter order but not claim order is not a cover", func(t *testing.T) {
+		b, cat := steady(t)
+		tb := cat.Table("pgqtune.job")
+		for i := range tb.Indexes {
+			if tb.Indexes[i].Name == "pgqtune.job_claim_idx" {
+				tb.Indexes[i].Columns = []string{"queue", "run_at"}
+			}
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "missing_index", "pgqtune.job")}})
+		ix := only(recs, runrec.RecIndex)
+		if len(ix) != 1 || !strings.Contains(ix[0].Rationale, "matches the filter but not the claim order") {
+			t.Fatalf("recs = %+v", ix)
+		}
+	})
+
+	t.Run("existing full index on state then claim order covers it", func(t *testing.T) {
+		b, cat := steady(t)
+		tb := cat.Table("pgqtune.job")
+		for i := range tb.Indexes {
+			if tb.Indexes[i].Name == "pgqtune.job_claim_idx" {
+				tb.Indexes[i].Columns = []string{"state", "queue", "priority", "run_at"}
+				tb.Indexes[i].Predicate = ""
+			}
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat})
+		if ix := only(recs, runrec.RecIndex); len(ix) != 0 {
+			t.Fatalf("covered claim got %+v", ix)
+		}
+	})
+
+	t.Run("autovacuum disabled: per-table settings sized from dead tuples per minute", func(t *testing.T) {
+		b, cat := steady(t)
+		cat.Table("pgqtune.job").Reloptions = []string{"autovacuum_enabled=false"}
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Tables[0].DeadTup = int64(200 * i)
+			s.Tables[0].Autovacuum = 0
+		}
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "vacuum_lag", "pgqtune.job")}})
+		av := only(recs, runrec.RecAutovacuum)
+		if len(av) != 1 {
+			t.Fatalf("autovacuum recs = %+v", av)
+		}
+		// 200 updates/s = 12000 dead tuples/min; naptime 60 s -> threshold 6000 rounded up to 10000.
+		want := "ALTER TABLE pgqtune.job SET (autovacuum_enabled = on, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000, autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 10000);"
+		if av[0].SQL != want || strings.Join(av[0].FindingIDs, ",") != "F1" {
+			t.Fatalf("got %q, want %q", av[0].SQL, want)
+		}
+		if !strings.Contains(av[0].Rollback, "RESET (autovacuum_enabled") {
+			t.Errorf("rollback = %q", av[0].Rollback)
+		}
+		checkGolden(t, "vacuum_lag", recs, notes)
+	})
+
+	t.Run("dead tuples held by an xmin horizon: config, not autovacuum", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Tables[0].DeadTup = int64(200 * i)
+			s.XminHolders = []runrec.XminHolder{{Kind: runrec.XminBackendIdleInXact, PID: 4242, Name: "psql", State: "idle in transaction", XminAge: int64(600 * i), AgeS: float64(i + 300)}}
+		}
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "xmin_horizon", "pgqtune.job")}})
+		if len(only(recs, runrec.RecAutovacuum)) != 0 {
+			t.Fatalf("autovacuum rec despite xmin holder: %+v", recs)
+		}
+		cfg := only(recs, runrec.RecConfig)
+		if len(cfg) != 1 || cfg[0].SQL != "ALTER DATABASE pgqtune SET idle_in_transaction_session_timeout = '3min';" || !strings.Contains(cfg[0].Rationale, "pid 4242") {
+			t.Fatalf("config recs = %+v", cfg)
+		}
+		checkGolden(t, "xmin_horizon", recs, notes)
+	})
+
+	t.Run("xmin held by a slot and a prepared transaction", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			b.run.Samples[i].XminHolders = []runrec.XminHolder{
+				{Kind: runrec.XminSlot, Name: "old_cdc", XminAge: 90000},
+				{Kind: runrec.XminPrepared, Name: "tx-17", XminAge: 80000, AgeS: 3600},
+			}
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "xmin_horizon")}})
+		cfg := only(recs, runrec.RecConfig)
+		if len(cfg) != 2 || !strings.HasPrefix(cfg[0].SQL, "SELECT pg_drop_replication_slot('old_cdc');") || cfg[1].SQL != "ROLLBACK PREPARED 'tx-17';" {
+			t.Fatalf("config recs = %+v", cfg)
+		}
+	})
+
+	t.Run("checkpoint pressure: max_wal_size from WAL per checkpoint interval", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.WAL.Bytes, s.WAL.FPI, s.WAL.Records = 20<<20, 3000, 60000
+			if i%10 == 0 {
+				s.Checkpointer.Requested = 1
+			}
+		}
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "checkpoint_pressure")}})
+		cfg := only(recs, runrec.RecConfig)
+		if len(cfg) != 1 {
+			t.Fatalf("config recs = %+v", cfg)
+		}
+		// 20 MB/s × 300 s × 1.9 × 1.5 = 17100 MB -> 32GB.
+		for _, s := range []string{"max_wal_size = '32GB'", "checkpoint_timeout = '15min'", "wal_compression = 'lz4'", "pg_reload_conf()"} {
+			if !strings.Contains(cfg[0].SQL, s) {
+				t.Errorf("SQL lacks %q:\n%s", s, cfg[0].SQL)
+			}
+		}
+		checkGolden(t, "checkpoint_pressure", recs, notes)
+	})
+
+	t.Run("commit-bound run: group commit and synchronous_commit with the trade-off", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			b.run.Samples[i].Activity.ByWait = map[string]int{"LWLock:WALWrite": 4, "IO:WALSync": 2}
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "wal_write")}})
+		cfg := only(recs, runrec.RecConfig)
+		if len(cfg) != 2 || !strings.Contains(cfg[0].SQL, "commit_delay") || cfg[1].SQL != "ALTER DATABASE pgqtune SET synchronous_commit = off;" {
+			t.Fatalf("config recs = %+v", cfg)
+		}
+		if !strings.Contains(cfg[1].Risk, "Durability trade-off") || !strings.Contains(cfg[1].Risk, "idempotent") {
+			t.Errorf("risk = %q", cfg[1].Risk)
+		}
+	})
+
+	t.Run("temp spills: work_mem from bytes spilled per call", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			d := stmt(i, -7010, "SELECT queue, count(*) FROM pgqtune.job GROUP BY queue ORDER BY 2 DESC", 1, 900, 1, 5000)
+			d.TempBlksWritten = 3 * 1024 // 24 MB per call
+			s.Statements = append(s.Statements, d)
+			s.Database.TempBytes, s.Database.TempFiles = 24<<20, 1
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat})
+		cfg := only(recs, runrec.RecConfig)
+		if len(cfg) != 1 || cfg[0].SQL != "ALTER DATABASE pgqtune SET work_mem = '64MB';" {
+			t.Fatalf("config recs = %+v", cfg)
+		}
+	})
+
+	t.Run("claim without SKIP LOCKED under row-lock waits", func(t *testing.T) {
+		b, cat := steady(t)
+		noSkip := strings.Replace(claimText, " SKIP LOCKED", "", 1)
+		b.run.Meta.Workload = map[string]any{"consumers": float64(16)}
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Statements[0] = stmt(i, qClaim, noSkip, 10, 300, 100, 60)
+			s.Activity.ByWait = map[string]int{"Lock:transactionid": 12}
+			s.Locks = &runrec.Locks{Waiting: 12, ByMode: map[string]int{"transactionid:ShareLock": 12}}
+		}
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "row_lock_contention", "pgqtune.job")}})
+		app := only(recs, runrec.RecApplication)
+		if len(app) != 2 || !strings.Contains(app[0].SQL, "FOR UPDATE SKIP LOCKED") || !strings.Contains(app[1].SQL, "run 5 workers instead of 16") {
+			t.Fatalf("application recs = %+v", app)
+		}
+		checkGolden(t, "row_lock_contention", recs, notes)
+	})
+
+	t.Run("tight polling: LISTEN/NOTIFY, informational without a finding", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			b.run.Samples[i].Statements[0] = stmt(i, qClaim, claimText, 400, 80, 40, 1200)
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat})
+		app := only(recs, runrec.RecApplication)
+		if len(app) != 1 || !app[0].Informational || !strings.Contains(app[0].SQL, "LISTEN") {
+			t.Fatalf("application recs = %+v", app)
+		}
+	})
+
+	t.Run("fillfactor for heavy HOT-eligible updates", func(t *testing.T) {
+		b, cat := steady(t)
+		const beat = "UPDATE pgqtune.job SET last_error = $1 WHERE id = $2"
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Statements = append(s.Statements, stmt(i, -7020, beat, 400, 40, 400, 1200))
+			s.Tables[0].Upd, s.Tables[0].HotUpd = 600, 60
+		}
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat})
+		ff := only(recs, runrec.RecFillfactor)
+		// 6 updates per inserted row, 2/3 of them HOT-eligible -> 100/(1+1) = 50.
+		if len(ff) != 1 || ff[0].SQL != "ALTER TABLE pgqtune.job SET (fillfactor = 50);" || ff[0].Rollback != "ALTER TABLE pgqtune.job SET (fillfactor = 100);" {
+			t.Fatalf("fillfactor recs = %+v", ff)
+		}
+		if !strings.Contains(ff[0].Rationale, "state (in pgqtune.job_claim_idx)") {
+			t.Errorf("rationale does not name the indexed updated column: %s", ff[0].Rationale)
+		}
+		checkGolden(t, "fillfactor", recs, notes)
+	})
+
+	t.Run("bloated, unused and duplicate indexes", func(t *testing.T) {
+		b, cat := steady(t)
+		tb := cat.Table("pgqtune.job")
+		for i := range tb.Indexes {
+			if tb.Indexes[i].Name == "pgqtune.job_claim_idx" {
+				tb.Indexes[i].SizeBytes, tb.Indexes[i].Pages = 40<<20, 5120
+			}
+		}
+		tb.Indexes = append(tb.Indexes,
+			Index{Name: "pgqtune.job_created_idx", Definition: "CREATE INDEX job_created_idx ON pgqtune.job USING btree (created_at)", Method: "btree",
+				SizeBytes: 2 << 20, Reltuples: 20200, Columns: []string{"created_at"}, Valid: true},
+			Index{Name: "pgqtune.job_queue_idx", Definition: "CREATE INDEX job_queue_idx ON pgqtune.job USING btree (queue) WHERE state = 'pending'::text", Method: "btree",
+				SizeBytes: 16384, Reltuples: 200, Columns: []string{"queue"}, Predicate: "state = 'pending'::text", Valid: true, IdxScan: 5})
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Indexes = append(s.Indexes, runrec.IndexStats{Relation: "pgqtune.job", Index: "pgqtune.job_created_idx", SizeBytes: 2 << 20})
+		}
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "bloat", "pgqtune.job")}})
+		ix := only(recs, runrec.RecIndex)
+		if len(ix) != 3 {
+			t.Fatalf("index recs = %+v", ix)
+		}
+		if ix[0].SQL != "DROP INDEX CONCURRENTLY IF EXISTS pgqtune.job_created_idx;" ||
+			ix[1].SQL != "DROP INDEX CONCURRENTLY IF EXISTS pgqtune.job_queue_idx;" ||
+			ix[2].SQL != "REINDEX INDEX CONCURRENTLY pgqtune.job_claim_idx;" {
+			t.Fatalf("index SQL = %q / %q / %q", ix[0].SQL, ix[1].SQL, ix[2].SQL)
+		}
+		if !strings.Contains(ix[1].Rationale, "redundant") || ix[0].Rollback != "CREATE INDEX job_created_idx ON pgqtune.job USING btree (created_at);" {
+			t.Fatalf("drop rationale/rollback: %s / %s", ix[1].Rationale, ix[0].Rollback)
+		}
+		checkGolden(t, "index_maintenance", recs, notes)
+	})
+
+	t.Run("finished rows piling up: partitioning outline", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Tables[0].LiveTup = 500000 + int64(100*i)
+		}
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "bloat", "pgqtune.job")}})
+		p := only(recs, runrec.RecPartitioning)
+		if len(p) != 1 {
+			t.Fatalf("partitioning recs = %+v", p)
+		}
+		for _, s := range []string{"PARTITION BY RANGE (created_at)", "ADD PRIMARY KEY (id, created_at)", "job_p_20260102 PARTITION OF",
+			"WHERE state NOT IN ('completed')", "DETACH PARTITION", "WHERE state = 'pending'::text"} {
+			if !strings.Contains(p[0].SQL, s) {
+				t.Errorf("outline lacks %q:\n%s", s, p[0].SQL)
+			}
+		}
+		if _, err := Statements(p[0]); err == nil {
+			t.Error("a partitioning outline must not be auto-applicable")
+		}
+		checkGolden(t, "partitioning", recs, notes)
+	})
+
+	t.Run("no catalog, no samples: notes instead of a crash", func(t *testing.T) {
+		recs, notes := Recommend(&Input{Run: newRun().run})
+		if len(recs) != 0 || len(notes) == 0 {
+			t.Fatalf("recs %+v notes %v", recs, notes)
+		}
+		recs, _ = Recommend(nil)
+		if recs == nil {
+			t.Fatal("nil input must give an empty, non-nil slice")
+		}
+	})
+}

@@ -7,8 +7,9 @@ import (
 )
 
 // Normalize returns a copy of rep as report.json carries it: the schema
-// version set, times in UTC, and every list and map the contract requires
-// present (empty, never null), so parsers need no null checks. rep itself is
+// version set, times in UTC, every list and map the contract requires
+// present (empty, never null) so parsers need no null checks, and figures
+// JSON cannot carry (NaN, infinities) replaced, with a note. rep itself is
 // not changed.
 func Normalize(rep *runrec.Report) *runrec.Report {
 	r := *rep
@@ -36,10 +37,12 @@ func Normalize(rep *runrec.Report) *runrec.Report {
 			r.Phases[i] = p
 		}
 	}
+	r.Throughput.Operations = maps.Clone(rep.Throughput.Operations)
 	r.Findings = make([]runrec.Finding, len(rep.Findings))
 	for i, f := range rep.Findings {
 		f.Start, f.End = f.Start.UTC(), f.End.UTC()
-		f.Evidence = orEmpty(f.Evidence)
+		f.Evidence = orEmpty(append([]runrec.Evidence(nil), f.Evidence...))
+		f.Alternatives = append([]runrec.CauseScore(nil), f.Alternatives...)
 		f.Objects = orEmpty(f.Objects)
 		f.PIDs = orEmpty(f.PIDs)
 		r.Findings[i] = f
@@ -47,9 +50,14 @@ func Normalize(rep *runrec.Report) *runrec.Report {
 	r.Recommendations = make([]runrec.Recommendation, len(rep.Recommendations))
 	for i, rc := range rep.Recommendations {
 		rc.FindingIDs = orEmpty(rc.FindingIDs)
+		if rc.Validation != nil {
+			v := *rc.Validation
+			rc.Validation = &v
+		}
 		r.Recommendations[i] = rc
 	}
 	r.Notes = orEmpty(append([]string(nil), rep.Notes...))
+	sanitize(&r)
 	return &r
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,6 +98,28 @@ func TestWrite(t *testing.T) {
 		}
 		if m["schema_version"] != 1.0 {
 			t.Errorf("schema_version = %v", m["schema_version"])
+		}
+	})
+	t.Run("figures JSON cannot carry are zeroed with a note, the caller's report untouched", func(t *testing.T) {
+		odd := *rep
+		odd.Findings = append([]runrec.Finding(nil), rep.Findings...)
+		odd.Findings[0].Evidence = []runrec.Evidence{{Signal: "ratio", Value: math.NaN()}}
+		odd.Throughput.Mean = math.Inf(1)
+		d := t.TempDir()
+		if err := report.Write(d, &odd, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := report.Load(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		note := got.Notes[len(got.Notes)-1]
+		if got.Throughput.Mean != 0 || got.Findings[0].Evidence[0].Value != 0 ||
+			!strings.Contains(note, "findings.evidence.value") || !strings.Contains(note, "throughput.mean") {
+			t.Fatalf("mean %v evidence %v notes %q", got.Throughput.Mean, got.Findings[0].Evidence, got.Notes)
+		}
+		if !math.IsNaN(odd.Findings[0].Evidence[0].Value) || len(odd.Notes) != len(rep.Notes) {
+			t.Fatal("Write changed the caller's report")
 		}
 	})
 	t.Run("an invalid report is refused and nothing is written", func(t *testing.T) {

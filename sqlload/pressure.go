@@ -55,7 +55,7 @@ type Pressure struct {
 func StartPressure(ctx context.Context, dsn, schema string, p Pressure) (stop func() error, err error) {
 	table := p.Table
 	if table == "" {
-		table = pgx.Identifier{schema, "job"}.Sanitize()
+		table = QualifiedName(schema, "job")
 	}
 	sessions := max(p.Sessions, 1)
 	if p.Sessions == 0 && (p.Kind == PressureReaders || p.Kind == PressureCPUHog) {

@@ -81,8 +81,7 @@ func (a *skipLocked) Setup(ctx context.Context) error {
 }
 
 func (a *skipLocked) Tables() []string {
-	q := pgx.Identifier{a.schema}.Sanitize() + "."
-	return []string{q + "job", q + "job_archive"}
+	return []string{QualifiedName(a.schema, "job"), QualifiedName(a.schema, "job_archive")}
 }
 
 func (a *skipLocked) Channel() string { return a.channel }

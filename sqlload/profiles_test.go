@@ -1,0 +1,198 @@
+package sqlload_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pgqtune/pgqtune/sqlload"
+)
+
+// loadYAML loads a scenario body from a temp file or fails the test.
+func loadYAML(t *testing.T, body string) *sqlload.Scenario {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scenario.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := sqlload.LoadScenario(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+func TestRunBuiltinProfiles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, name := range []string{"peak", "ramp", "burst", "max", "soak"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sc := load(t, name, sqlload.Overrides{Duration: 3 * time.Second})
+			b := drive(t, ctx, sc, nil)
+			if b.res.Completed == 0 {
+				t.Fatalf("%s completed nothing after warm-up", name)
+			}
+			measured := 0
+			for _, p := range b.res.Phases {
+				if !p.Warmup {
+					measured++
+					if p.JobsPerS <= 0 {
+						t.Fatalf("phase %s: %v jobs/s", p.Name, p.JobsPerS)
+					}
+				}
+			}
+			if measured == 0 {
+				t.Fatalf("no measured phase in %+v", b.res.Phases)
+			}
+			if b.res.Workload["adapter"] != "skiplocked" || b.res.Workload["server_version"] == nil {
+				t.Fatalf("comparability record incomplete: %v", b.res.Workload)
+			}
+		})
+	}
+	t.Run("peak retries its failures", func(t *testing.T) {
+		t.Parallel()
+		sc := load(t, "peak", sqlload.Overrides{Duration: 3 * time.Second})
+		sc.FailureRate = 0.2
+		b := drive(t, ctx, sc, nil)
+		var failed, retried int64
+		for _, tk := range b.ticks {
+			failed += tk.Failed
+			retried += tk.Retried
+		}
+		if failed == 0 || retried == 0 {
+			t.Fatalf("failure_rate 0.2 gave failed=%d retried=%d", failed, retried)
+		}
+	})
+}
+
+func TestRunBurndown(t *testing.T) {
+	t.Parallel()
+	sc := loadYAML(t, `name: small-burndown
+insert_method: copy
+dequeue_batch: 50
+work_time: 0s
+phases:
+  - {name: burndown, profile: burndown, jobs: 3000, duration: 60s}
+`)
+	b := drive(t, context.Background(), sc, nil)
+	in := b.res.Integrity
+	if in.Enqueued != 3000 || in.Completed != 3000 || in.Pending != 0 {
+		t.Fatalf("burndown integrity %+v, want 3000 enqueued and completed", in)
+	}
+	ph := b.res.Phases[0]
+	if ph.End.Sub(ph.Start) >= 60*time.Second {
+		t.Fatalf("burndown ran to its cap instead of ending when the backlog was gone: %+v", ph)
+	}
+	if b.res.Workload["insert_method"] != "copy" {
+		t.Fatalf("insert method not recorded: %v", b.res.Workload["insert_method"])
+	}
+}
+
+func TestRunSteps(t *testing.T) {
+	t.Parallel()
+	// One consumer taking one job at a time with 10 ms of work: ~90 jobs/s
+	// at most, so the staircase must stop around there.
+	sc := loadYAML(t, `name: small-steps
+rate: 20
+consumers: 1
+dequeue_batch: 1
+enqueue_batch: 1
+work_time: 10ms
+poll_interval: 5ms
+slo_p99: 2s
+phases:
+  - name: steps
+    profile: steps
+    step: 40
+    step_duration: 1s
+    duration: 30s
+`)
+	b := drive(t, context.Background(), sc, nil)
+	if b.res.Knee == nil || b.res.MaxSustainable == nil {
+		t.Fatalf("no knee/max sustainable: knee=%v max=%v notes=%v", b.res.Knee, b.res.MaxSustainable, b.res.Notes)
+	}
+	t.Logf("max sustainable %.1f jobs/s, knee %+v", *b.res.MaxSustainable, *b.res.Knee)
+	if b.res.Knee.Rate > 300 || b.res.Knee.Reason == "" {
+		t.Fatalf("knee %+v: a single 10 ms consumer cannot sustain that", *b.res.Knee)
+	}
+	if *b.res.MaxSustainable <= 0 || *b.res.MaxSustainable >= b.res.Knee.Rate {
+		t.Fatalf("max sustainable %.1f must be below the knee rate %.1f", *b.res.MaxSustainable, b.res.Knee.Rate)
+	}
+}
+
+func TestRunNotifyDelayedQueues(t *testing.T) {
+	t.Parallel()
+	sc := loadYAML(t, `name: knobs
+rate: 150
+queues: 2
+priorities: 3
+producers: 2
+consumers: 3
+wakeup: notify
+poll_interval: 5s
+delayed: {share: 0.2, by: 300ms}
+failure_rate: 0.1
+max_attempts: 2
+retry_backoff: 20ms
+payload_bytes: {min: 50, max: 2000}
+work_time: {dist: uniform, min: 0s, max: 2ms}
+drain: 5s
+phases:
+  - {name: steady, profile: constant, duration: 3s}
+`)
+	listening := make(chan bool, 1)
+	b := drive(t, context.Background(), sc, func(ctx context.Context, dsn string) {
+		pool := mustPool(t, dsn)
+		defer pool.Close()
+		for ctx.Err() == nil {
+			var n int
+			_ = pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN %'`, sqlload.DefaultAppName).Scan(&n)
+			if n > 0 {
+				listening <- true
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	select {
+	case <-listening:
+	default:
+		t.Fatal("no LISTEN session seen during a wakeup: notify run")
+	}
+	in := b.res.Integrity
+	if in.Failed == 0 {
+		t.Fatalf("failure_rate 0.1 with max_attempts 2 failed nothing for good: %+v", in)
+	}
+	if in.Pending != 0 {
+		t.Fatalf("drain left %d jobs pending", in.Pending)
+	}
+}
+
+func TestRunResilience(t *testing.T) {
+	t.Parallel()
+	sc := load(t, "resilience", sqlload.Overrides{Duration: 12 * time.Second})
+	b := drive(t, context.Background(), sc, nil)
+	seen := map[string]bool{}
+	for _, p := range b.res.Phases {
+		if p.Pressure != "" {
+			seen[p.Pressure] = true
+		}
+	}
+	for _, k := range sqlload.PressureKinds {
+		if !seen[k] {
+			t.Fatalf("pressure %s not recorded in phases %+v", k, b.res.Phases)
+		}
+	}
+	for _, n := range b.res.Notes {
+		if len(n) > 8 && n[:6] == "phase " {
+			t.Fatalf("a pressure failed: %s", n)
+		}
+	}
+	results := sqlload.PhaseResults(b.ticks, b.res.Phases)
+	if len(results) != len(b.res.Phases)-1 {
+		t.Fatalf("%d phase results for %d phases", len(results), len(b.res.Phases))
+	}
+}

@@ -114,6 +114,7 @@ func (d *driver) result(workload map[string]any) *Result {
 	d.mu.Lock()
 	res.Notes = append(res.Notes, d.notes...)
 	d.mu.Unlock()
+	res.Notes = append(res.Notes, d.errorNotes()...)
 	return res
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -220,9 +221,10 @@ type driver struct {
 	paused     atomic.Bool
 	wake       *waker
 
-	mu    sync.Mutex
-	notes []string
-	seen  map[string]bool
+	mu     sync.Mutex
+	notes  []string
+	seen   map[string]bool
+	opErrs map[string]*opErr
 
 	spans          []runrec.PhaseSpan
 	maxSustainable *float64
@@ -236,7 +238,7 @@ func newDriver(p *RunParams, sc *Scenario, schema, app string, ad Adapter, pool 
 		batches: make(chan batch),
 		enqH:    newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
 		tickH: newHist(), stepH: newHist(), phaseH: newHist(),
-		wake: newWaker(), seen: map[string]bool{},
+		wake: newWaker(), seen: map[string]bool{}, opErrs: map[string]*opErr{},
 	}
 	d.phase.Store(&phaseInfo{})
 	return d
@@ -252,6 +254,42 @@ func (d *driver) note(format string, args ...any) {
 	}
 	d.seen[msg] = true
 	d.notes = append(d.notes, msg)
+}
+
+// opErr counts one operation's retried errors.
+type opErr struct {
+	n     int64
+	first string
+}
+
+// retried records an error that was retried, for one summary note per
+// operation at the end.
+func (d *driver) retried(op string, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e := d.opErrs[op]
+	if e == nil {
+		e = &opErr{first: err.Error()}
+		d.opErrs[op] = e
+	}
+	e.n++
+}
+
+// errorNotes summarises retried errors, one line per operation.
+func (d *driver) errorNotes() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ops := make([]string, 0, len(d.opErrs))
+	for op := range d.opErrs {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	var out []string
+	for _, op := range ops {
+		e := d.opErrs[op]
+		out = append(out, fmt.Sprintf("%s: %d error(s), retried (first: %s)", op, e.n, e.first))
+	}
+	return out
 }
 
 // fail stops the run on a permanent error.

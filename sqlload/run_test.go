@@ -114,3 +114,5 @@ func mustPool(t *testing.T, dsn string) *pgxpool.Pool {
 	}
 	return pool
 }
+
+func newDB(t *testing.T) string { return pgtest.NewDB(t) }

@@ -47,12 +47,13 @@ func (d *driver) enqueue(b batch) {
 			d.acked.Add(n)
 			return
 		case errUnknownOutcome:
-			d.note("enqueue: connection lost with the commit outcome unknown; those jobs are counted only if the queue has them (%v)", err)
+			// Those jobs count as enqueued only if the queue shows them.
+			d.retried("enqueue outcome unknown, batch not re-sent", err)
 			d.ledger.markUnsure(b.jobs)
 			d.acked.Add(n)
 			return
 		}
-		d.note("enqueue retried after: %v", err)
+		d.retried("enqueue", err)
 		if !sleepCtx(d.hctx, backoff(attempt)) {
 			d.ledger.markUnsure(b.jobs)
 			d.acked.Add(n)
@@ -264,7 +265,7 @@ func (d *driver) countErr(op string) func(error) bool {
 			d.fail(fmt.Errorf("sqlload: %s: %w", op, err))
 			return false
 		}
-		d.note("%s retried after: %v", op, err)
+		d.retried(op, err)
 		return true
 	}
 }

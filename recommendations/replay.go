@@ -139,24 +139,18 @@ func backfill(ctx context.Context, conn *pgx.Conn, want, have *TableInfo, run *r
 	return missing, fmt.Sprintf("rerun: back-filled %d %s rows into %s to match the %d rows it held at the start of the run", missing, done, want.Name, start), nil
 }
 
-// startRows is the table's live rows in the run's first samples (the
-// largest of the first three, as n_live_tup lags a little).
+// startRows is the table's live rows in the run's first sample that has
+// it: later samples already count the run's own inserts.
 func startRows(run *runrec.Run, table string) int64 {
 	if run == nil {
 		return 0
 	}
-	var n int64
-	seen := 0
 	for i := range run.Samples {
 		for _, t := range run.Samples[i].Tables {
 			if t.Relation == table {
-				n = max(n, t.LiveTup)
-				seen++
+				return t.LiveTup
 			}
 		}
-		if seen >= 3 {
-			break
-		}
 	}
-	return n
+	return 0
 }

@@ -71,14 +71,18 @@ type RerunOptions struct {
 
 // Comparison is one metric, without vs with.
 type Comparison struct {
-	Metric    string    `json:"metric"`
-	Unit      string    `json:"unit"`
-	Without   []float64 `json:"without"`
-	With      []float64 `json:"with"`
-	Before    float64   `json:"before"` // mean without
-	After     float64   `json:"after"`  // mean with
-	ChangePct float64   `json:"change_pct"`
-	// P is Welch's two-sided p-value (NaN with fewer than 2 reps per arm).
+	Metric string `json:"metric"`
+	Unit   string `json:"unit"`
+	// LowerIsBetter tells which way the recommendation should move it.
+	LowerIsBetter bool      `json:"lower_is_better,omitempty"`
+	Without       []float64 `json:"without"`
+	With          []float64 `json:"with"`
+	Before        float64   `json:"before"` // mean without
+	After         float64   `json:"after"`  // mean with
+	ChangePct     float64   `json:"change_pct"`
+	// P is Welch's one-sided p-value for a change in the better direction
+	// (NaN with fewer than 2 reps per arm): the recommendation predicts
+	// the direction, so the test asks only whether it moved that way.
 	P           float64 `json:"p"`
 	Significant bool    `json:"significant"`
 }
@@ -122,8 +126,8 @@ func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 			}
 		}
 	}
-	res.Throughput = compare("throughput", "jobs/s", res.Measurements, func(m Measurement) (float64, bool) { return m.JobsPerS, true })
-	res.P99 = compare("p99", "ms", res.Measurements, func(m Measurement) (float64, bool) { return m.P99Ms, true })
+	res.Throughput = compare("throughput", "jobs/s", false, res.Measurements, func(m Measurement) (float64, bool) { return m.JobsPerS, true })
+	res.P99 = compare("p99", "ms", true, res.Measurements, func(m Measurement) (float64, bool) { return m.P99Ms, true })
 	tables := map[string]bool{}
 	for _, m := range res.Measurements {
 		for t := range m.DeadPerMin {
@@ -136,7 +140,7 @@ func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 	}
 	sort.Strings(names)
 	for _, t := range names {
-		res.Dead = append(res.Dead, compare("dead tuples "+t, "dead_tuples/min", res.Measurements, func(m Measurement) (float64, bool) {
+		res.Dead = append(res.Dead, compare("dead tuples "+t, "dead_tuples/min", true, res.Measurements, func(m Measurement) (float64, bool) {
 			v, ok := m.DeadPerMin[t]
 			return v, ok
 		}))
@@ -156,8 +160,8 @@ func deadLine(m *Measurement) string {
 	return ", " + strings.Join(parts, ", ")
 }
 
-func compare(metric, unit string, ms []Measurement, get func(Measurement) (float64, bool)) Comparison {
-	c := Comparison{Metric: metric, Unit: unit}
+func compare(metric, unit string, lowerIsBetter bool, ms []Measurement, get func(Measurement) (float64, bool)) Comparison {
+	c := Comparison{Metric: metric, Unit: unit, LowerIsBetter: lowerIsBetter}
 	for _, m := range ms {
 		v, ok := get(m)
 		if !ok {
@@ -175,6 +179,17 @@ func compare(metric, unit string, ms []Measurement, get func(Measurement) (float
 		c.ChangePct = (c.After - c.Before) / math.Abs(c.Before) * 100
 	}
 	c.P = welch(c.Without, c.With)
+	if !math.IsNaN(c.P) {
+		better := c.After > c.Before
+		if lowerIsBetter {
+			better = c.After < c.Before
+		}
+		if better {
+			c.P /= 2
+		} else {
+			c.P = 1 - c.P/2
+		}
+	}
 	c.Significant = !math.IsNaN(c.P) && c.P < alpha
 	return c
 }
@@ -186,9 +201,9 @@ func (c Comparison) String() string {
 	case math.IsNaN(c.P):
 		sig = "one repetition per arm: no significance test"
 	case c.Significant:
-		sig = fmt.Sprintf("p=%.3g < %.2g, significant", c.P, alpha)
+		sig = fmt.Sprintf("significant improvement, one-sided Welch p=%.3g < %.2g", c.P, alpha)
 	default:
-		sig = fmt.Sprintf("p=%.3g, not significant", c.P)
+		sig = fmt.Sprintf("no significant improvement, one-sided Welch p=%.3g", c.P)
 	}
 	return fmt.Sprintf("%s %s -> %s %s (%+.1f%%; %s)", c.Metric, fmtNum(c.Before), fmtNum(c.After), c.Unit, c.ChangePct, sig)
 }

@@ -1,0 +1,183 @@
+package main_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgqtune/pgqtune/internal/pipeline"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// recordRun runs scenario (YAML text) on a throwaway cluster with before
+// applied after setup, and returns the run directory.
+func recordRun(t *testing.T, ctx context.Context, scenario string, settings map[string]string, before func(ctx context.Context, conn *pgx.Conn) error) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "scenario.yaml")
+	if err := os.WriteFile(path, []byte(scenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run")
+	_, err := pipeline.Run(ctx, pipeline.RunOptions{
+		Scenario:       path,
+		Out:            out,
+		ServerSettings: settings,
+		BeforeWorkload: func(ctx context.Context, tg pipeline.Target) error {
+			conn, err := pgx.Connect(ctx, tg.DSN)
+			if err != nil {
+				return err
+			}
+			defer conn.Close(context.WithoutCancel(ctx))
+			return before(ctx, conn)
+		},
+	})
+	if err != nil {
+		t.Fatalf("record run: %v", err)
+	}
+	return out
+}
+
+func findRec(rep *runrec.Report, kind, sqlPrefix string) *runrec.Recommendation {
+	for i := range rep.Recommendations {
+		r := &rep.Recommendations[i]
+		if r.Kind == kind && strings.HasPrefix(r.SQL, sqlPrefix) {
+			return r
+		}
+	}
+	return nil
+}
+
+// TestValidateMissingIndex: a run whose claim index was dropped while the
+// table holds many finished jobs gets a CREATE INDEX recommendation, and
+// validate measures it at least doubling throughput.
+func TestValidateMissingIndex(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const scenario = `name: missing-index
+adapter: skiplocked
+adapter_settings: {completion: update}
+producers: 2
+consumers: 4
+enqueue_batch: 10
+dequeue_batch: 10
+phases:
+  - {name: warmup, profile: max, duration: 1s, warmup: true}
+  - {name: steady, profile: max, duration: 6s}
+`
+	dir := recordRun(t, ctx, scenario, nil, func(ctx context.Context, conn *pgx.Conn) error {
+		for _, sql := range []string{
+			`DROP INDEX pgqtune.job_claim_idx`,
+			`INSERT INTO pgqtune.job (state, finished_at) SELECT 'completed', now() FROM generate_series(1, 60000)`,
+			`ANALYZE pgqtune.job`,
+		} {
+			if _, err := conn.Exec(ctx, sql); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	rep := loadReport(t, dir)
+	rec := findRec(rep, runrec.RecIndex, "CREATE INDEX CONCURRENTLY")
+	if rec == nil {
+		t.Fatalf("no CREATE INDEX recommendation; got %+v\nfindings %+v", rep.Recommendations, rep.Findings)
+	}
+	if rec.Informational || !strings.Contains(rec.SQL, "(queue, priority, run_at) WHERE state = 'pending'") {
+		t.Fatalf("index recommendation = %+v", rec)
+	}
+	if rec.Validation == nil || rec.Validation.Method != "hypopg" || rec.Validation.After >= rec.Validation.Before {
+		t.Errorf("hypopg validation missing or not an improvement: %+v", rec.Validation)
+	}
+
+	r := pgqtune(t, ctx, nil, "validate", dir, "--recommendation", rec.ID, "--reps", "2", "--duration", "4s", "-q")
+	if r.code != 0 {
+		t.Fatalf("validate exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	after := loadReport(t, dir)
+	v := findRec(after, runrec.RecIndex, "CREATE INDEX CONCURRENTLY").Validation
+	if v == nil || v.Method != "rerun" || v.Unit != "jobs/s" || v.Significant == nil {
+		t.Fatalf("rerun validation = %+v\n%s", v, r.stdout)
+	}
+	t.Logf("%s", r.stdout)
+	if v.After < 2*v.Before {
+		t.Fatalf("index raised throughput only from %.0f to %.0f jobs/s (want >= 2x)\n%s", v.Before, v.After, r.stdout)
+	}
+	if !strings.Contains(v.Note, "2 interleaved repetitions") {
+		t.Errorf("note = %q", v.Note)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "validate")); err != nil {
+		t.Errorf("repetition runs not kept under the run directory: %v", err)
+	}
+}
+
+// TestValidateNoAutovacuum: a run with autovacuum disabled on the queue
+// table gets per-table autovacuum settings, and validate shows they stop
+// the dead-tuple climb.
+func TestValidateNoAutovacuum(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const scenario = `name: no-autovacuum
+adapter: skiplocked
+adapter_settings: {completion: update}
+rate: 400
+producers: 2
+consumers: 4
+enqueue_batch: 10
+dequeue_batch: 10
+phases:
+  - {name: warmup, profile: constant, duration: 1s, warmup: true}
+  - {name: steady, profile: constant, duration: 8s}
+`
+	// A short naptime so autovacuum acts within a short test; validate
+	// mirrors it on its scratch clusters.
+	settings := map[string]string{"autovacuum_naptime": "'1s'"}
+	dir := recordRun(t, ctx, scenario, settings, func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, `ALTER TABLE pgqtune.job SET (autovacuum_enabled = off)`)
+		return err
+	})
+	rep := loadReport(t, dir)
+	rec := findRec(rep, runrec.RecAutovacuum, "ALTER TABLE pgqtune.job SET (autovacuum_enabled = on")
+	if rec == nil {
+		t.Fatalf("no per-table autovacuum recommendation; got %+v\nfindings %+v", rep.Recommendations, rep.Findings)
+	}
+	if !strings.Contains(rec.SQL, "autovacuum_vacuum_scale_factor = 0") || !strings.Contains(rec.SQL, "autovacuum_vacuum_threshold = ") {
+		t.Fatalf("autovacuum SQL = %s", rec.SQL)
+	}
+
+	r := pgqtune(t, ctx, nil, "validate", dir, "--recommendation", rec.ID, "--reps", "2", "--duration", "6s", "-q")
+	if r.code != 0 {
+		t.Fatalf("validate exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	t.Logf("%s", r.stdout)
+	v := findRec(loadReport(t, dir), runrec.RecAutovacuum, "ALTER TABLE pgqtune.job").Validation
+	if v == nil || v.Method != "rerun" || v.Unit != "dead_tuples/min" {
+		t.Fatalf("rerun validation = %+v", v)
+	}
+	// Without: dead tuples climb all run; with: vacuum keeps them bounded.
+	if v.Before < 1000 || v.After > v.Before/4 {
+		t.Fatalf("dead-tuple slope %.0f/min -> %.0f/min: the climb did not stop\n%s", v.Before, v.After, r.stdout)
+	}
+}
+
+func TestValidateBadInput(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", t.TempDir()}, "not a run directory"},
+		{[]string{"validate", t.TempDir(), "--dsn", "postgres://x@127.0.0.1/db"}, "--apply-to-target"},
+		{[]string{"validate", t.TempDir(), "--reps", "0"}, "--reps"},
+	} {
+		r := pgqtune(t, ctx, nil, c.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q (want exit 2, one line with %q)", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}

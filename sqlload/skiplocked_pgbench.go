@@ -47,13 +47,13 @@ SELECT %s, :prio, now(),
 	claim = strings.ReplaceAll(claim, "$1", queueExpr)
 	claim = strings.ReplaceAll(claim, "$2", fmt.Sprint(p.DequeueBatch))
 	complete := stripComments(a.complete)
-	complete = strings.ReplaceAll(complete, "$1", ":'ids'::bigint[]")
+	complete = strings.ReplaceAll(complete, "$1", ":ids::bigint[]")
 	consume := fmt.Sprintf(`-- pgqtune skiplocked consume: the driver's claim, then its completion (%s).
 \set q random(1, %d)
 WITH claimed AS (
 %s
 )
-SELECT coalesce(array_agg(id), '{}') AS ids FROM claimed
+SELECT quote_literal(coalesce(array_agg(id), '{}')) AS ids FROM claimed
 \gset
 %s;
 `, a.completion, len(p.Queues), claim, complete)

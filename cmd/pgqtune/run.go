@@ -1,0 +1,105 @@
+package main
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pgqtune/pgqtune/internal/pipeline"
+	"github.com/pgqtune/pgqtune/report"
+)
+
+func init() { register(newRunCmd) }
+
+func newRunCmd() *cobra.Command {
+	var o pipeline.RunOptions
+	var quiet bool
+	c := &cobra.Command{
+		Use:   "run",
+		Short: "Drive a queue workload, sample Postgres, find drops and their causes, write the report",
+		Long: `Drive a job-queue workload (a built-in scenario or a YAML file) against Postgres
+while sampling its statistics every second; then find throughput drops, name their
+causes, recommend changes, and write report.json, report.md and report.html to the
+run directory.
+
+With no --dsn (and no PGQTUNE_DSN), a throwaway local cluster is started for the
+run and removed afterwards. With --dsn, pgqtune creates its queue tables in its own
+schema (--schema, default "pgqtune"), refuses a schema it did not create unless
+--schema names it explicitly, and drops what it created at the end (unless --keep).
+
+Flags override the scenario's values; the run records what it actually used.`,
+		Example: `  pgqtune run                                  # baseline scenario, throwaway cluster, 30s
+  pgqtune run --scenario resilience --duration 2m
+  pgqtune run --dsn postgres://me@db.internal/app --scenario saturation
+  pgqtune run --scenario ./my-queue.yaml --out ./runs/today
+  pgqtune run --scenario baseline --export-pgbench ./pgbench   # only write pgbench scripts`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f := cmd.Flags()
+			if !f.Changed("dsn") {
+				o.DSN = os.Getenv("PGQTUNE_DSN")
+			}
+			o.SchemaExplicit = f.Changed("schema")
+			if f.Changed("duration") && o.Duration <= 0 {
+				return usageErrorf("--duration must be positive, got %s", o.Duration)
+			}
+			if f.Changed("rate") && o.Rate <= 0 {
+				return usageErrorf("--rate must be positive, got %g", o.Rate)
+			}
+			if o.Interval < 100*time.Millisecond {
+				return usageErrorf("--interval must be at least 100ms, got %s", o.Interval)
+			}
+			if !quiet {
+				o.Progress = cmd.ErrOrStderr()
+			}
+			out, err := pipeline.Run(cmd.Context(), o)
+			return finish(cmd, out, err, o.ExportPgbench != "")
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.DSN, "dsn", "", "target database (default $PGQTUNE_DSN; empty: a throwaway local cluster)")
+	f.StringVar(&o.Scenario, "scenario", "baseline", "built-in scenario name (see 'pgqtune scenarios') or a YAML file")
+	f.StringVar(&o.Adapter, "adapter", "", "queue adapter: skiplocked, pgmq or river (overrides the scenario)")
+	f.DurationVar(&o.Duration, "duration", 0, "how long to run (overrides the scenario; default 30s for baseline)")
+	f.Float64Var(&o.Rate, "rate", 0, "target enqueue rate in jobs/s (overrides the scenario's rate)")
+	f.IntVar(&o.Producers, "producers", 0, "producer connections (overrides the scenario)")
+	f.IntVar(&o.Consumers, "consumers", 0, "consumer workers (overrides the scenario)")
+	f.StringVar(&o.Out, "out", "", "run directory (default ./pgqtune-runs/<run-id>)")
+	f.StringVar(&o.Schema, "schema", "pgqtune", "schema for pgqtune's queue tables on --dsn")
+	f.BoolVar(&o.Keep, "keep", false, "keep pgqtune's schema and tables on --dsn after the run")
+	f.DurationVar(&o.Interval, "interval", time.Second, "sampling interval")
+	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while running (e.g. :9187)")
+	f.StringVar(&o.ExportPgbench, "export-pgbench", "", "write the scenario's SQL as pgbench scripts to DIR and exit")
+	f.BoolVarP(&quiet, "quiet", "q", false, "no progress lines")
+	return c
+}
+
+// finish prints the summary and maps the outcome to an exit code: 2 for bad
+// input, 130/143 after a signal (the partial report is written), 1 for other
+// failures.
+func finish(cmd *cobra.Command, out *pipeline.Outcome, err error, exportOnly bool) error {
+	if exportOnly && err == nil {
+		fmt.Fprintf(cmd.OutOrStdout(), "pgbench scripts written to %s\n", out.Dir)
+		return nil
+	}
+	if out != nil && out.Report != nil {
+		report.Summary(cmd.OutOrStdout(), out.Report, out.Dir)
+	}
+	if err != nil {
+		if errors.Is(err, pipeline.ErrBadInput) {
+			return usageError(err)
+		}
+		if code := interruptedCode(cmd.Context()); code != 0 {
+			return &exitError{code: code, err: err}
+		}
+		return err
+	}
+	if code := interruptedCode(cmd.Context()); code != 0 {
+		return &exitError{code: code, err: fmt.Errorf("%s; partial report in %s", cmp.Or(out.Interrupted, "interrupted"), out.Dir)}
+	}
+	return nil
+}

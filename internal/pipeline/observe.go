@@ -1,0 +1,217 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/recommendations"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// ObserveOptions configure Observe.
+type ObserveOptions struct {
+	// DSN of the database where the workload runs (required; PG* variables
+	// fill what it leaves out).
+	DSN string
+	// Duration bounds the observation; 0 means until Ctrl-C or Command exits.
+	Duration time.Duration
+	// Out is the run directory; default ./pgqtune-runs/<id>.
+	Out string
+	// QueueTables are schema.table names; empty means auto-detect.
+	QueueTables []string
+	// Command, when set, is run as the workload; sampling stops when it exits.
+	Command []string
+	// Interval is the sampler tick; default 1s.
+	Interval time.Duration
+	// Progress receives progress lines; nil is quiet.
+	Progress io.Writer
+	// Stdout/Stderr receive the command's output (default os.Stdout/Stderr).
+	Stdout, Stderr io.Writer
+	// MetricsAddr serves Prometheus metrics while observing when not empty.
+	MetricsAddr string
+}
+
+// Observe samples a database where someone else's queue runs, strictly
+// read-only, measures throughput from the database side, then analyzes and
+// reports like Run.
+func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
+	o.Interval = cmp.Or(o.Interval, time.Second)
+	if o.Duration < 0 {
+		return nil, badInputf("--duration must be positive, got %s", o.Duration)
+	}
+	for _, q := range o.QueueTables {
+		if strings.Count(q, ".") != 1 || strings.HasPrefix(q, ".") || strings.HasSuffix(q, ".") {
+			return nil, badInputf("--queue-table %q: want SCHEMA.TABLE", q)
+		}
+	}
+	started := time.Now().UTC()
+	id := started.Format("20060102-150405") + "-observe"
+	dir := cmp.Or(o.Out, filepath.Join("pgqtune-runs", id))
+	if err := prepareDir(dir); err != nil {
+		return nil, err
+	}
+	version, err := checkConnect(ctx, o.DSN)
+	if err != nil {
+		return nil, err
+	}
+	bg := context.WithoutCancel(ctx)
+
+	sampler, err := collect.New(ctx, collect.Config{
+		DSN:         o.DSN,
+		Interval:    o.Interval,
+		QueueTables: o.QueueTables,
+		ReadOnly:    true,
+		HostStats:   isLocal(o.DSN),
+	})
+	if err != nil {
+		return nil, badInputf("start sampler on %s: %s", Describe(o.DSN), redact(err.Error(), o.DSN))
+	}
+	defer sampler.Close()
+	info := sampler.Server()
+	meta := runrec.Meta{
+		ID:               id,
+		Mode:             "observe",
+		Scenario:         "observe",
+		StartedAt:        started,
+		ServerVersion:    cmp.Or(info.Version, version),
+		ServerVersionNum: info.VersionNum,
+		Settings:         info.Settings,
+		Target:           Describe(o.DSN),
+		QueueTables:      sampler.QueueTables(),
+		SamplerIntervalS: o.Interval.Seconds(),
+	}
+	if len(o.Command) > 0 {
+		meta.Workload = map[string]any{"command": strings.Join(o.Command, " ")}
+	}
+	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
+		return nil, err
+	}
+	if o.Progress != nil {
+		if len(meta.QueueTables) > 0 {
+			fmt.Fprintf(o.Progress, "observing %s; queue tables: %s\n", meta.Target, strings.Join(meta.QueueTables, ", "))
+		} else {
+			fmt.Fprintf(o.Progress, "observing %s; no queue tables found (name them with --queue-table): throughput will come from statement counts only\n", meta.Target)
+		}
+	}
+
+	rec, err := newRecorder(dir, o.MetricsAddr)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.close()
+
+	octx, stop := context.WithCancel(ctx)
+	defer stop()
+	if o.Duration > 0 {
+		var cancel context.CancelFunc
+		octx, cancel = context.WithTimeout(octx, o.Duration)
+		defer cancel()
+	}
+
+	var cmdErr error
+	var cmdDone chan struct{}
+	if len(o.Command) > 0 {
+		cmd := exec.CommandContext(octx, o.Command[0], o.Command[1:]...)
+		cmd.Stdout = cmp.Or[io.Writer](o.Stdout, os.Stdout)
+		cmd.Stderr = cmp.Or[io.Writer](o.Stderr, os.Stderr)
+		cmd.Env = os.Environ()
+		if err := cmd.Start(); err != nil {
+			return nil, badInputf("start workload command %q: %v", o.Command[0], err)
+		}
+		cmdDone = make(chan struct{})
+		go func() {
+			cmdErr = cmd.Wait()
+			close(cmdDone)
+			// One more tick after the command ends catches its last jobs.
+			time.Sleep(o.Interval + o.Interval/2)
+			stop()
+		}()
+	}
+
+	var prev *runrec.Sample
+	var mu sync.Mutex
+	last := time.Now()
+	sink := func(s runrec.Sample) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := rec.sample(s); err != nil {
+			return err
+		}
+		t := collect.ObservedTick(prev, &s)
+		rec.tick(t)
+		cp := s
+		prev = &cp
+		if o.Progress != nil && time.Since(last) >= 5*time.Second {
+			last = time.Now()
+			fmt.Fprintf(o.Progress, "%s  completed %d/s  enqueued %d/s  depth %d\n",
+				s.T.Format("15:04:05"), t.Completed, t.Enqueued, t.Depth)
+		}
+		return nil
+	}
+	serr := sampler.Run(octx, sink)
+	if cmdDone != nil {
+		stop()
+		<-cmdDone
+	}
+
+	out := &Outcome{Dir: dir}
+	if ctx.Err() != nil {
+		out.Interrupted = "interrupted: " + context.Cause(ctx).Error()
+	}
+	meta.EndedAt = time.Now().UTC()
+	meta.Interrupted = out.Interrupted
+	meta.Notes = append(meta.Notes, sampler.Notes()...)
+	if serr != nil && !errors.Is(serr, context.Canceled) && !errors.Is(serr, context.DeadlineExceeded) {
+		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(serr.Error(), o.DSN))
+	}
+	if cmdErr != nil {
+		meta.Notes = append(meta.Notes, fmt.Sprintf("workload command exited with an error: %v", cmdErr))
+	}
+	if rec.err != nil {
+		meta.Notes = append(meta.Notes, "could not record everything: "+rec.err.Error())
+	}
+	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
+		return out, err
+	}
+	cctx, ccancel := context.WithTimeout(bg, 30*time.Second)
+	cat, cerr := recommendations.SnapshotCatalog(cctx, readOnlyDSN(o.DSN), meta.QueueTables)
+	ccancel()
+	if cerr == nil {
+		if err := runrec.WriteJSON(filepath.Join(dir, catalogFile), cat); err != nil {
+			return out, err
+		}
+	}
+	// No hypopg in observe mode: it would need CREATE EXTENSION, a write.
+	rep, run, err := analyzeDir(bg, dir, "")
+	if err != nil {
+		return out, err
+	}
+	if err := writeReport(dir, rep, run); err != nil {
+		return out, err
+	}
+	rec.findings(len(rep.Findings))
+	out.Report, out.Run = rep, run
+	return out, nil
+}
+
+// readOnlyDSN makes every session opened with the DSN read-only.
+func readOnlyDSN(dsn string) string {
+	if strings.Contains(dsn, "://") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		return dsn + sep + "default_transaction_read_only=on"
+	}
+	return strings.TrimSpace(dsn + " default_transaction_read_only=on")
+}

@@ -1,0 +1,473 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/internal/pgserver"
+	"github.com/pgqtune/pgqtune/recommendations"
+	"github.com/pgqtune/pgqtune/report/live"
+	"github.com/pgqtune/pgqtune/runrec"
+	"github.com/pgqtune/pgqtune/sqlload"
+)
+
+// WorkloadApp is the application_name of every workload session; the
+// sampler tells workload from everything else by it.
+const WorkloadApp = "pgqtune-workload"
+
+// schemaMarker is the comment pgqtune puts on a schema it created, so that it
+// never drops or reuses a schema someone else owns.
+const schemaMarker = "created by pgqtune; safe to drop"
+
+// RunOptions configure Run. Zero values take the defaults noted.
+type RunOptions struct {
+	// DSN of the target database; "" starts a throwaway local cluster.
+	DSN string
+	// Schema for pgqtune's queue tables; default "pgqtune". With a DSN, an
+	// existing schema pgqtune did not create is refused unless SchemaExplicit.
+	Schema         string
+	SchemaExplicit bool
+	// Keep leaves the queue tables in place after a run against a DSN.
+	Keep bool
+	// Scenario is a built-in name or a YAML path; default "baseline".
+	Scenario string
+	// Overrides from the command line.
+	Adapter   string
+	Duration  time.Duration
+	Rate      float64
+	Producers int
+	Consumers int
+	// Out is the run directory; default ./pgqtune-runs/<id>.
+	Out string
+	// Interval is the sampler tick; default 1s.
+	Interval time.Duration
+	// Progress receives the live progress line; nil is quiet.
+	Progress io.Writer
+	// MetricsAddr serves Prometheus metrics while running when not empty.
+	MetricsAddr string
+	// ExportPgbench writes the scenario's SQL as pgbench scripts there and
+	// returns without running.
+	ExportPgbench string
+	// BeforeWorkload runs after setup and before the load (validate applies
+	// DDL here).
+	BeforeWorkload func(ctx context.Context, t Target) error
+	// OnStart runs in its own goroutine once the load runs (tests inject
+	// faults here); its context ends with the workload.
+	OnStart func(ctx context.Context, t Target)
+	// ServerSettings are extra postgresql.conf settings for the throwaway
+	// cluster.
+	ServerSettings map[string]string
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	Dir    string
+	Report *runrec.Report
+	Run    *runrec.Run
+	// Interrupted is set when the run ended early (signal or lost server).
+	Interrupted string
+}
+
+// Run drives a scenario against the target, records everything, and writes
+// the report. A cancelled ctx (Ctrl-C) stops the load and still writes a
+// report of what was seen; Outcome.Interrupted says so.
+func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
+	o.Schema = cmp.Or(o.Schema, "pgqtune")
+	o.Scenario = cmp.Or(o.Scenario, "baseline")
+	o.Interval = cmp.Or(o.Interval, time.Second)
+	if o.Duration < 0 {
+		return nil, badInputf("--duration must be positive, got %s", o.Duration)
+	}
+
+	sc, err := sqlload.LoadScenario(o.Scenario)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	if err := sc.Apply(sqlload.Overrides{Adapter: o.Adapter, Duration: o.Duration, Rate: o.Rate,
+		Producers: o.Producers, Consumers: o.Consumers}); err != nil {
+		return nil, badInput(err)
+	}
+	if o.ExportPgbench != "" {
+		if err := sqlload.ExportPgbench(sc, o.Schema, o.ExportPgbench); err != nil {
+			return nil, fmt.Errorf("export pgbench scripts: %w", err)
+		}
+		return &Outcome{Dir: o.ExportPgbench}, nil
+	}
+
+	started := time.Now().UTC()
+	id := started.Format("20060102-150405") + "-" + sanitizeID(sc.Name)
+	dir := cmp.Or(o.Out, filepath.Join("pgqtune-runs", id))
+	if err := prepareDir(dir); err != nil {
+		return nil, err
+	}
+
+	// Detach cleanup from ctx: after Ctrl-C we still stop the server and
+	// write the report.
+	bg := context.WithoutCancel(ctx)
+
+	t := Target{DSN: o.DSN, Schema: o.Schema}
+	if t.DSN == "" {
+		if o.Progress != nil {
+			fmt.Fprintln(o.Progress, "starting a throwaway Postgres cluster...")
+		}
+		srv, err := pgserver.Start(ctx, pgserver.Options{Fsync: true, Settings: o.ServerSettings})
+		if err != nil {
+			return nil, fmt.Errorf("start throwaway cluster: %w", err)
+		}
+		defer srv.Stop()
+		t.Server = srv
+		t.DSN = srv.DSN("")
+	}
+	version, err := checkConnect(ctx, t.DSN)
+	if err != nil {
+		return nil, err
+	}
+	createdSchema, err := claimSchema(ctx, t.DSN, t.Schema, o.SchemaExplicit)
+	if err != nil {
+		return nil, err
+	}
+	if t.Server == nil && createdSchema && !o.Keep {
+		defer dropSchema(bg, t.DSN, t.Schema)
+	}
+	if err := sqlload.Setup(ctx, t.DSN, t.Schema, sc); err != nil {
+		return nil, fmt.Errorf("set up the %s queue in schema %s: %w", sc.Adapter, t.Schema, err)
+	}
+	if o.BeforeWorkload != nil {
+		if err := o.BeforeWorkload(ctx, t); err != nil {
+			return nil, fmt.Errorf("before workload: %w", err)
+		}
+	}
+
+	meta := runrec.Meta{
+		ID:               id,
+		Mode:             "run",
+		Scenario:         sc.Name,
+		ScenarioYAML:     sc.YAML(),
+		StartedAt:        started,
+		ServerVersion:    version,
+		Target:           Describe(t.DSN),
+		Schema:           t.Schema,
+		SamplerIntervalS: o.Interval.Seconds(),
+	}
+	if t.Server != nil {
+		meta.Target = "throwaway local cluster (" + meta.Target + ")"
+	}
+
+	sampler, err := collect.New(ctx, collect.Config{
+		DSN:          t.DSN,
+		Interval:     o.Interval,
+		QueueTables:  queueTables(sc, t.Schema),
+		WorkloadApps: []string{WorkloadApp},
+		HostStats:    t.Server != nil || isLocal(t.DSN),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start sampler: %w", err)
+	}
+	defer sampler.Close()
+	info := sampler.Server()
+	meta.ServerVersion = cmp.Or(info.Version, version)
+	meta.ServerVersionNum = info.VersionNum
+	meta.Settings = info.Settings
+	meta.QueueTables = sampler.QueueTables()
+	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
+		return nil, err
+	}
+
+	rec, err := newRecorder(dir, o.MetricsAddr)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.close()
+
+	// The sampler runs until the workload is done, then takes one more tick.
+	sctx, stopSampler := context.WithCancel(bg)
+	var swg sync.WaitGroup
+	swg.Add(1)
+	var samplerErr error
+	go func() {
+		defer swg.Done()
+		samplerErr = sampler.Run(sctx, rec.sample)
+	}()
+
+	wctx, stopHooks := context.WithCancel(ctx)
+	if o.OnStart != nil {
+		go o.OnStart(wctx, t)
+	}
+	res, runErr := sqlload.Run(ctx, &sqlload.RunParams{
+		DSN:      t.DSN,
+		Schema:   t.Schema,
+		Scenario: sc,
+		OnTick:   rec.tick,
+		Progress: o.Progress,
+		AppName:  WorkloadApp,
+	})
+	stopHooks()
+	time.Sleep(min(o.Interval, 2*time.Second))
+	stopSampler()
+	swg.Wait()
+
+	out := &Outcome{Dir: dir}
+	if ctx.Err() != nil {
+		out.Interrupted = "interrupted: " + context.Cause(ctx).Error()
+	}
+	if runErr != nil && res == nil {
+		out.Interrupted = cmp.Or(out.Interrupted, "workload failed: "+redact(runErr.Error(), t.DSN))
+	}
+
+	meta.EndedAt = time.Now().UTC()
+	meta.Interrupted = out.Interrupted
+	meta.Notes = append(meta.Notes, sampler.Notes()...)
+	if samplerErr != nil && !errors.Is(samplerErr, context.Canceled) {
+		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(samplerErr.Error(), t.DSN))
+	}
+	if rec.err != nil {
+		meta.Notes = append(meta.Notes, "could not record everything: "+rec.err.Error())
+	}
+	if res != nil {
+		integ := res.Integrity
+		meta.Integrity = &integ
+		lat := res.LatencyMs
+		meta.LatencyMs = &lat
+		meta.Operations = res.Operations
+		meta.Phases = res.Phases
+		meta.MaxSustainable = res.MaxSustainable
+		meta.Knee = res.Knee
+		meta.Workload = res.Workload
+		if len(res.QueueTables) > 0 && len(meta.QueueTables) == 0 {
+			meta.QueueTables = res.QueueTables
+		}
+		meta.Notes = append(meta.Notes, res.Notes...)
+	}
+	if runErr != nil && res != nil {
+		meta.Notes = append(meta.Notes, "workload error: "+redact(runErr.Error(), t.DSN))
+	}
+	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
+		return out, err
+	}
+
+	// The catalog is read while the server is still up, so that analyze can
+	// re-run the rules later without a database.
+	cctx, ccancel := context.WithTimeout(bg, 30*time.Second)
+	cat, cerr := recommendations.SnapshotCatalog(cctx, t.DSN, meta.QueueTables)
+	ccancel()
+	if cerr == nil {
+		if err := runrec.WriteJSON(filepath.Join(dir, catalogFile), cat); err != nil {
+			return out, err
+		}
+	}
+
+	rep, run, err := analyzeDir(bg, dir, t.DSN)
+	if err != nil {
+		return out, err
+	}
+	if cerr != nil {
+		rep.Notes = append(rep.Notes, "catalog snapshot failed, recommendations limited: "+redact(cerr.Error(), t.DSN))
+	}
+	if err := writeReport(dir, rep, run); err != nil {
+		return out, err
+	}
+	rec.findings(len(rep.Findings))
+	out.Report, out.Run = rep, run
+	if runErr != nil && res == nil {
+		return out, fmt.Errorf("workload: %s", redact(runErr.Error(), t.DSN))
+	}
+	return out, nil
+}
+
+// queueTables names the built-in adapter's tables so the sampler watches
+// them from the first tick.
+func queueTables(sc *sqlload.Scenario, schema string) []string {
+	switch sc.Adapter {
+	case "skiplocked", "":
+		return []string{schema + ".job"}
+	case "river":
+		return []string{schema + ".river_job"}
+	}
+	return nil // the sampler detects them in the schema
+}
+
+// claimSchema makes sure schema is pgqtune's to use: it creates it (marked),
+// reuses one it created before (emptied), or refuses one it did not create
+// unless the user named it explicitly. It reports whether pgqtune owns it.
+func claimSchema(ctx context.Context, dsn, schema string, explicit bool) (bool, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return false, fmt.Errorf("connect to %s: %s", Describe(dsn), rootCause(err, dsn))
+	}
+	defer conn.Close(context.Background())
+	var exists bool
+	var comment *string
+	err = conn.QueryRow(ctx, `SELECT true, obj_description(oid, 'pg_namespace') FROM pg_catalog.pg_namespace WHERE nspname = $1`, schema).Scan(&exists, &comment)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("look up schema %s: %w", schema, err)
+	}
+	ident := pgx.Identifier{schema}.Sanitize()
+	switch {
+	case !exists:
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
+			return false, fmt.Errorf("create schema %s: %w", schema, err)
+		}
+	case comment != nil && *comment == schemaMarker:
+		// Ours from an earlier run: start clean.
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+ident+" CASCADE"); err != nil {
+			return false, fmt.Errorf("drop pgqtune's old schema %s: %w", schema, err)
+		}
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
+			return false, fmt.Errorf("create schema %s: %w", schema, err)
+		}
+	case explicit:
+		return false, nil
+	default:
+		return false, badInputf("schema %q already exists and was not created by pgqtune; refusing to touch it (name it with --schema to use it anyway, or pick another)", schema)
+	}
+	if _, err := conn.Exec(ctx, "COMMENT ON SCHEMA "+ident+" IS '"+schemaMarker+"'"); err != nil {
+		return false, fmt.Errorf("mark schema %s: %w", schema, err)
+	}
+	return true, nil
+}
+
+func dropSchema(ctx context.Context, dsn, schema string) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return
+	}
+	defer conn.Close(context.Background())
+	var comment *string
+	if err := conn.QueryRow(ctx, `SELECT obj_description(oid, 'pg_namespace') FROM pg_catalog.pg_namespace WHERE nspname = $1`, schema).Scan(&comment); err != nil {
+		return
+	}
+	if comment != nil && *comment == schemaMarker {
+		_, _ = conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+	}
+}
+
+// prepareDir creates the run directory and proves it is writable before
+// anything touches the database.
+func prepareDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return badInputf("cannot create run directory %s: %v", dir, errors.Unwrap(err))
+	}
+	probe := filepath.Join(dir, ".pgqtune-write-test")
+	if err := os.WriteFile(probe, []byte("ok"), 0o644); err != nil {
+		return badInputf("run directory %s is not writable: %v", dir, errors.Unwrap(err))
+	}
+	os.Remove(probe)
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		for _, e := range entries {
+			if e.Name() == runrec.MetaFile {
+				return badInputf("run directory %s already holds a run; choose an empty --out", dir)
+			}
+		}
+	}
+	return nil
+}
+
+func sanitizeID(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(filepath.Base(s)) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		case r == '.':
+			b.WriteByte('-')
+		}
+	}
+	return cmp.Or(strings.TrimSuffix(strings.TrimSuffix(b.String(), "-yaml"), "-yml"), "run")
+}
+
+func isLocal(dsn string) bool {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return false
+	}
+	h := cfg.Host
+	return strings.HasPrefix(h, "/") || h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1"
+}
+
+// recorder appends ticks and samples to the run directory and feeds live
+// metrics. The first write error is kept; the run goes on (and the report
+// says what was lost) rather than dying mid-load.
+type recorder struct {
+	mu       sync.Mutex
+	workload *runrec.Appender
+	samples  *runrec.Appender
+	live     *live.Server
+	err      error
+}
+
+func newRecorder(dir, metricsAddr string) (*recorder, error) {
+	w, err := runrec.NewAppender(filepath.Join(dir, runrec.WorkloadFile), true)
+	if err != nil {
+		return nil, err
+	}
+	s, err := runrec.NewAppender(filepath.Join(dir, runrec.SamplesFile), true)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r := &recorder{workload: w, samples: s}
+	if metricsAddr != "" {
+		srv, err := live.Start(metricsAddr)
+		if err != nil {
+			w.Close()
+			s.Close()
+			return nil, badInputf("--metrics-addr %s: %v", metricsAddr, err)
+		}
+		r.live = srv
+	}
+	return r, nil
+}
+
+func (r *recorder) tick(t runrec.WorkloadTick) {
+	if err := r.workload.Append(t); err != nil {
+		r.fail(err)
+	}
+	if r.live != nil {
+		r.live.Tick(t)
+	}
+}
+
+func (r *recorder) sample(s runrec.Sample) error {
+	if err := r.samples.Append(s); err != nil {
+		r.fail(err)
+	}
+	if r.live != nil {
+		r.live.Sample(s)
+	}
+	return nil
+}
+
+func (r *recorder) findings(n int) {
+	if r.live != nil {
+		r.live.SetFindings(n)
+	}
+}
+
+func (r *recorder) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *recorder) close() {
+	r.workload.Close()
+	r.samples.Close()
+	if r.live != nil {
+		r.live.Close()
+	}
+}

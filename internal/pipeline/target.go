@@ -1,0 +1,136 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgqtune/pgqtune/internal/pgserver"
+)
+
+// ErrBadInput marks errors caused by the user's input (flags, files, DSN):
+// the CLI exits 2 for them.
+var ErrBadInput = errors.New("bad input")
+
+// badInput wraps err so that errors.Is(err, ErrBadInput) holds while the
+// message stays the caller's.
+func badInput(err error) error { return &inputError{err: err} }
+
+func badInputf(format string, args ...any) error { return badInput(fmt.Errorf(format, args...)) }
+
+type inputError struct{ err error }
+
+func (e *inputError) Error() string        { return e.err.Error() }
+func (e *inputError) Unwrap() []error      { return []error{e.err, ErrBadInput} }
+func (e *inputError) Is(target error) bool { return target == ErrBadInput }
+
+// Target is the database a run works against.
+type Target struct {
+	// DSN connects to the target database (may carry a password: never print it).
+	DSN string
+	// Schema holds pgqtune's own queue tables (run mode).
+	Schema string
+	// Server is the throwaway cluster, nil when the user gave --dsn.
+	Server *pgserver.Server
+}
+
+// Describe returns "user@host:port/db" for a DSN, never its password; it
+// returns "(invalid DSN)" when the DSN does not parse.
+func Describe(dsn string) string {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "(invalid DSN)"
+	}
+	host := cfg.Host
+	if strings.HasPrefix(host, "/") {
+		host = "socket " + host
+	}
+	return fmt.Sprintf("%s@%s/%s", cfg.User, net.JoinHostPort(host, strconv.Itoa(int(cfg.Port))), cfg.Database)
+}
+
+// checkConnect connects once within 10 s and returns a one-line error that
+// names host and port and never the password.
+func checkConnect(ctx context.Context, dsn string) (serverVersion string, err error) {
+	cfg, perr := pgx.ParseConfig(dsn)
+	if perr != nil {
+		return "", badInputf("cannot parse the DSN: %s", redactErr(perr, dsn))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, cerr := pgx.ConnectConfig(ctx, cfg)
+	if cerr != nil {
+		return "", badInputf("cannot connect to %s: %s", Describe(dsn), rootCause(cerr, dsn))
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&serverVersion); err != nil {
+		return "", fmt.Errorf("read server_version from %s: %w", Describe(dsn), err)
+	}
+	return serverVersion, nil
+}
+
+// rootCause reduces a pgx connect error to its innermost message (pgx
+// prefixes it with the whole connection description), without secrets.
+func rootCause(err error, dsn string) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return redact(pgErr.Message+" (SQLSTATE "+pgErr.Code+")", dsn)
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
+		// keep the last two segments: "dial error: connection refused"
+		if j := strings.LastIndex(msg[:i], ": "); j >= 0 {
+			msg = msg[j+2:]
+		} else {
+			msg = msg[i+2:]
+		}
+	}
+	if strings.Contains(msg, "context deadline exceeded") || strings.Contains(msg, "timeout") {
+		msg = "no answer within 10s"
+	}
+	return redact(msg, dsn)
+}
+
+func redactErr(err error, dsn string) string { return redact(err.Error(), dsn) }
+
+// redact removes the DSN's password (and PGPASSWORD) from s.
+func redact(s, dsn string) string {
+	for _, p := range passwords(dsn) {
+		if p != "" {
+			s = strings.ReplaceAll(s, p, "*****")
+		}
+	}
+	return s
+}
+
+func passwords(dsn string) []string {
+	var out []string
+	if cfg, err := pgx.ParseConfig(dsn); err == nil && cfg.Password != "" {
+		out = append(out, cfg.Password)
+	}
+	if p := os.Getenv("PGPASSWORD"); p != "" {
+		out = append(out, p)
+	}
+	// A DSN that does not parse may still hold a password.
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		rest := dsn[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if c := strings.Index(rest[:at], ":"); c >= 0 {
+				out = append(out, rest[c+1:at])
+			}
+		}
+	}
+	for _, f := range strings.Fields(dsn) {
+		if v, ok := strings.CutPrefix(f, "password="); ok {
+			out = append(out, strings.Trim(v, "'"))
+		}
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/pgqtune/pgqtune/runrec"
@@ -53,9 +54,11 @@ func Analyze(run *runrec.Run, opts Options) (*Result, error) {
 	// flatten it; the second leaves them out.
 	sc.computeBaseline(nil)
 	events := sc.detect()
-	if len(events) > 0 {
-		sc.computeBaseline(eventMask(len(sc.tl.Slots), events))
+	cleanups := sc.cleanupWindows()
+	if len(events)+len(cleanups) > 0 {
+		sc.computeBaseline(eventMask(len(sc.tl.Slots), append(slices.Clone(events), cleanups...)))
 		events = sc.detect()
+		cleanups = sc.cleanupWindows()
 	}
 
 	res := &Result{
@@ -76,9 +79,10 @@ func Analyze(run *runrec.Run, opts Options) (*Result, error) {
 		f := sc.finding(tw, sc.attribute(&aw))
 		late = append(late, f)
 	}
-	for _, w := range sc.cleanupWindows() {
+	for _, w := range cleanups {
 		f := sc.finding(w, sc.attribute(w))
-		if !explained(res.Findings, f) {
+		// Dead tuples nobody can blame are not worth a finding of their own.
+		if f.Cause != CauseUnknown && !explained(res.Findings, f) {
 			late = append(late, f)
 		}
 	}

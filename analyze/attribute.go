@@ -72,8 +72,25 @@ func (sc *scene) attribute(w *window) []verdict {
 		v.Score = round(clamp01(v.Score), 3)
 		out = append(out, v)
 	}
-	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
+	sort.SliceStable(out, func(a, b int) bool {
+		if out[a].Score != out[b].Score {
+			return out[a].Score > out[b].Score
+		}
+		return tiePriority(out[a].Cause) < tiePriority(out[b].Cause)
+	})
 	return out
+}
+
+// tieOrder breaks ties between equally scored causes: direct, acute causes
+// (a blocker, an outage) before the conditions they leave behind.
+var tieOrder = []string{CauseLock, CauseRowLock, CauseUnavailable, CauseXmin, CauseVacuumLag, CauseMissingIndex,
+	CauseCheckpoint, CauseWALWrite, CauseCPU, CauseIO, CauseConnections, CauseBloat, CauseClientBound}
+
+func tiePriority(c string) int {
+	if i := slices.Index(tieOrder, c); i >= 0 {
+		return i
+	}
+	return len(tieOrder)
 }
 
 // finding turns a window and its verdicts into a runrec.Finding (without

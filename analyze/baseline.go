@@ -41,36 +41,51 @@ func (sc *scene) computeBaseline(exclude []bool) {
 		}
 		return idx
 	}
+	// Excluded events stay excluded while a few quiet seconds remain: a
+	// short baseline (noted) beats one made of the fault itself.
+	minQuiet := max(3, int(math.Ceil(sc.opts.MinWindowS/sc.tl.StepS)))
 	idx := pick(false, false)
-	if len(idx) < minBaseSlots {
-		idx = pick(false, true)
+	if len(idx) < minQuiet {
+		idx = pick(true, false)
 	}
-	if len(idx) < minBaseSlots {
+	if len(idx) < minQuiet {
 		idx = pick(true, true)
 	}
 	in := make([]bool, len(slots))
 	for _, i := range idx {
 		in[i] = true
 	}
-	b := baselineOf(slots, idx)
+	b := baselineOf(slots, idx, sc.opts)
 	// A fault that lasts most of the run would become its own baseline:
 	// the first third of the measured run, when it has enough seconds,
-	// may stand for normal instead (higher rate, lower latency wins).
+	// may stand for normal rate instead.
 	early := idx[:len(idx)/3]
 	if len(early) >= minBaseSlots {
-		e := baselineOf(slots, early)
+		e := baselineOf(slots, early, sc.opts)
 		if e.Rate > b.Rate*(1+sc.opts.MinDropPct/100) {
 			b.Rate, b.Sigma, b.ByTarget = e.Rate, e.Sigma, e.ByTarget
 		}
-		if e.P99Ms > 0 && e.P99Ms*sc.opts.LatencyFactor < b.P99Ms {
-			b.P99Ms = e.P99Ms
+	}
+	// For the "lower is better" signals, a quiet stretch anywhere in the
+	// run shows what normal looks like even when a fault covers most of it.
+	level := func(get func(*slot) float64, factor float64, cur float64) float64 {
+		vals := make([]float64, 0, len(idx))
+		for _, i := range idx {
+			if v := get(&slots[i]); v >= 0 {
+				vals = append(vals, v)
+			}
 		}
-		if e.Depth >= 0 && e.Depth*sc.opts.BacklogFactor < b.Depth {
-			b.Depth = e.Depth
+		if low := lowLevel(vals, sc.tl.StepS, sc.opts.MinWindowS); low*factor < cur {
+			return low
 		}
-		if e.OldestS >= 0 && e.OldestS*sc.opts.BacklogFactor < b.OldestS {
-			b.OldestS = e.OldestS
-		}
+		return cur
+	}
+	b.P99Ms = level(func(s *slot) float64 { return s.P99Ms }, sc.opts.LatencyFactor, b.P99Ms)
+	if b.Depth >= 0 {
+		b.Depth = level(func(s *slot) float64 { return s.Depth }, sc.opts.BacklogFactor, b.Depth)
+	}
+	if b.OldestS >= 0 {
+		b.OldestS = level(func(s *slot) float64 { return s.OldestS }, sc.opts.BacklogFactor, b.OldestS)
 	}
 	sc.baseFrames = sc.baseFrames[:0]
 	sc.baseCache = nil
@@ -89,17 +104,15 @@ func (sc *scene) computeBaseline(exclude []bool) {
 	}
 	if len(claim) > 0 {
 		b.ClaimMs = median(claim)
-		if k := len(claim) / 3; k >= minBaseSlots {
-			if e := median(claim[:k]); e*sc.opts.ClaimFactor < b.ClaimMs {
-				b.ClaimMs = e
-			}
+		if low := lowLevel(claim, sc.samplerStep(), sc.opts.MinWindowS); low*sc.opts.ClaimFactor < b.ClaimMs {
+			b.ClaimMs = low
 		}
 	}
 	sc.base = b
 }
 
 // baselineOf computes the medians over the given slots.
-func baselineOf(slots []slot, idx []int) baseline {
+func baselineOf(slots []slot, idx []int, opts Options) baseline {
 	var rates, enq, p99, depth, oldest []float64
 	byT := map[float64][]float64{}
 	for _, i := range idx {
@@ -121,12 +134,15 @@ func baselineOf(slots []slot, idx []int) baseline {
 		}
 	}
 	b := baseline{Slots: len(idx), Depth: -1, OldestS: -1, ByTarget: map[float64]rateBase{}}
-	b.Rate = median(rates)
-	b.Sigma = mad(rates, b.Rate)
+	var targets []float64
+	for _, i := range idx {
+		targets = append(targets, slots[i].Target)
+	}
+	b.Rate, b.Sigma = robustRate(rates, median(targets), opts)
 	b.Enqueued = median(enq)
 	for k, v := range byT {
-		m := median(v)
-		b.ByTarget[k] = rateBase{Rate: m, Sigma: mad(v, m), N: len(v)}
+		r, sg := robustRate(v, k, opts)
+		b.ByTarget[k] = rateBase{Rate: r, Sigma: sg, N: len(v)}
 	}
 	if len(p99) > 0 {
 		b.P99Ms = median(p99)
@@ -151,4 +167,42 @@ func (sc *scene) expected(i int) (float64, float64) {
 		}
 	}
 	return sc.base.Rate, sc.base.Sigma
+}
+
+// robustRate is the normal completed rate of xs and its spread. The median
+// stands unless an open-loop target says more is normal: when the median
+// falls short of the target, a fault may cover half the run, and the upper
+// quartile (capped at the target) is the better estimate. The spread is
+// measured over the seconds near the rate, so the fault does not widen it.
+func robustRate(xs []float64, target float64, opts Options) (float64, float64) {
+	r := median(xs)
+	if target > 0 && r < target*(1-opts.MinDropPct/200) {
+		if q := min(quantile(xs, 0.75), target); q > r {
+			r = q
+		}
+	}
+	near := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if x >= r/2 && x <= r*1.5 {
+			near = append(near, x)
+		}
+	}
+	return r, mad(near, r)
+}
+
+// lowLevel is the lowest median of consecutive buckets of xs (each at
+// least minS seconds of step-second values, at most 48 buckets): the level
+// of the quietest stretch. Callers use it only when it is lower than the
+// overall median by more than their detection factor, i.e. when the series
+// clearly shifted level.
+func lowLevel(xs []float64, stepS, minS float64) float64 {
+	size := max(int(math.Ceil(minS/stepS)), len(xs)/48, 1)
+	if len(xs) < 2*size {
+		return median(xs)
+	}
+	low := math.Inf(1)
+	for i := 0; i+size <= len(xs); i += size {
+		low = min(low, median(xs[i:i+size]))
+	}
+	return low
 }

@@ -41,6 +41,15 @@ func scoreBloat(sc *scene, w *window) verdict {
 		s1 *= 0.3
 	}
 	score := 0.65*s1 + 0.35*s2*max(s1, 0.5)
+	// Dead tuples piling up right now are cleanup falling behind (xmin or
+	// vacuum), of which bloat is only the lasting trace.
+	dead, _ := deadScore(sc.deadTuples(w.I0, w.I1+1))
+	score *= 1 - 0.7*dead
+	// Pages full of dead tuples vacuum has not reached yet are cleanup
+	// lag; bloat is space that stays after vacuum, next to live rows.
+	share, _ := winMean(fr, func(f *frame) bool { return f.HasTables && f.DeadTup+f.LiveTup > 0 },
+		func(f *frame) float64 { return f.DeadTup / (f.DeadTup + f.LiveTup) })
+	score *= 1 - ramp(share, 0.5, 0.95)
 	if score == 0 {
 		return verdict{}
 	}

@@ -28,22 +28,19 @@ func scoreCPU(sc *scene, w *window) verdict {
 	onCPU := func(f *frame) float64 { return f.CPUWaiters }
 	winOnCPU, _ := winMean(fr, act, onCPU)
 	baseOnCPU := sc.baseMean("on_cpu", act, onCPU)
+	// The host's CPU counts only if it got busier than at baseline (other
+	// tenants may keep it busy all along); database backends on CPU beyond
+	// the cores are contention wherever the server runs.
 	s1 := 0.0
 	if hasHost {
-		s1 = ramp(winBusy, 75, 95) * ramp(winBusy-baseBusy, 5, 25)
+		s1 = ramp(winBusy, 80, 95) * ramp(winBusy-baseBusy, 5, 25)
 	}
 	s2 := 0.0
 	if hasAct {
 		s2 = ramp(winForeign-baseForeign, 0.5, max(1, cpus/2))
 	}
-	s3 := ramp(winOnCPU/cpus, 1, 2) * ramp(winOnCPU-baseOnCPU, 0.5, 2)
-	var score float64
-	if hasHost {
-		// Foreign backends only explain a slowdown if the CPUs were busy.
-		score = 0.5*s1 + 0.35*s2*max(s1, 0.3) + 0.15*s3
-	} else {
-		score = 0.6*s2 + 0.4*s3
-	}
+	s3 := ramp((winOnCPU-baseOnCPU)/cpus, 0.5, 1.5)
+	score := noisyOr(0.6*s1, 0.6*s3) * (0.6 + 0.4*s2)
 	if score == 0 {
 		return verdict{}
 	}

@@ -19,7 +19,7 @@ func scoreUnavailable(sc *scene, w *window) verdict {
 	got := 0.0
 	resets := 0
 	for i := range fr {
-		if fr[i].Errors < 3 {
+		if !fr[i].Down && fr[i].Errors < 3 {
 			got++
 		}
 		if fr[i].Reset {

@@ -47,9 +47,19 @@ func (sc *scene) cleanupWindows() []*window {
 				return
 			}
 			a, b := ps[start], ps[end]
+			// Dead tuples must pile up as work goes on, not merely sit
+			// there while nothing runs (a locked table makes no garbage).
+			ups := 0
+			for k := start + 1; k <= end; k++ {
+				if ps[k].dead > ps[k-1].dead {
+					ups++
+				}
+			}
 			secs := float64(b.slot-a.slot+1) * sc.tl.StepS
-			// Rising over the span and clearly past the trigger at its end.
-			if secs >= grace && b.dead > a.dead && b.dead >= 2*math.Max(b.trig, 50) {
+			// Rising over the span, by more than the trigger, and far
+			// past it at the end.
+			trig := math.Max(b.trig, 50)
+			if secs >= grace && b.dead-a.dead >= 2*trig && b.dead >= 4*trig && 2*ups >= end-start {
 				w := &window{I0: a.slot, I1: b.slot, Kind: runrec.FindingWholeRun, Table: t,
 					Only: []string{CauseXmin, CauseVacuumLag}}
 				sc.measure(w)
@@ -59,15 +69,23 @@ func (sc *scene) cleanupWindows() []*window {
 			}
 			start = -1
 		}
+		peak := 0.0
 		for i, p := range ps {
-			if p.dead > math.Max(p.trig, 50) {
+			// A vacuum that cut the pile by a third is keeping up: the
+			// span ends there, and a new one may start above the trigger.
+			cut := start >= 0 && p.dead < peak*2/3
+			if p.dead > math.Max(p.trig, 50) && !cut {
 				if start < 0 {
-					start = i
+					start, peak = i, p.dead
 				}
+				peak = math.Max(peak, p.dead)
 				continue
 			}
 			if start >= 0 {
 				flush(i - 1)
+			}
+			if cut && p.dead > math.Max(p.trig, 50) {
+				start, peak = i, p.dead
 			}
 		}
 		if start >= 0 {

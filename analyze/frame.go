@@ -16,7 +16,13 @@ type frame struct {
 	// Errors counts collectors that failed this tick; Reset is set when a
 	// counter reset made a section nil.
 	Errors int
+	// Resets counts collectors whose counters reset this tick; Reset is
+	// set when it looks like a server restart (most of them at once, or
+	// the sampler reconnected).
+	Resets int
 	Reset  bool
+	// Down is set when the sampler could not reach the server at all.
+	Down bool
 
 	HasLocks        bool
 	RelLockWaits    float64 // heavyweight relation/object lock waiters
@@ -86,12 +92,16 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 		iv = 1
 	}
 	f.intervalSecs = iv
-	for _, st := range s.Status {
+	for name, st := range s.Status {
 		switch {
 		case st == "reset":
-			f.Reset = true
+			f.Resets++
 		case strings.HasPrefix(st, "error"):
 			f.Errors++
+		case name == "server" && strings.HasPrefix(st, "unavailable"):
+			f.Down = true
+		case name == "server" && strings.HasPrefix(st, "reconnected"):
+			f.Reset = true
 		}
 	}
 	if l := s.Locks; l != nil {
@@ -224,6 +234,7 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 		f.Load1 = h.Load1
 		f.CPUs = float64(h.CPUs)
 	}
+	f.Reset = f.Reset || f.Resets >= 3
 	return f
 }
 

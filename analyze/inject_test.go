@@ -179,14 +179,13 @@ func (s *synth) producersSlow(from, to int) {
 // when it returns.
 func (s *synth) restart(from, to int) {
 	s.stall(from, to, 0)
-	down := map[string]string{"database": "error: connection refused", "activity": "error: connection refused",
-		"locks": "error: connection refused", "statements": "error: connection refused", "wal": "error: connection refused"}
 	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
 		tk.Errors = 40
-		*sm = runrec.Sample{T: sm.T, IntervalS: 1, Status: down}
+		*sm = runrec.Sample{T: sm.T, IntervalS: 1, Status: map[string]string{
+			"server": "unavailable: failed to connect to `host=127.0.0.1`: dial error: connect: connection refused"}}
 	})
 	back := s.smp(to)
-	back.Status = map[string]string{"database": "reset", "statements": "reset", "wal": "reset", "checkpointer": "reset"}
+	back.Status = map[string]string{"server": "reconnected after 8.0s", "database": "reset", "statements": "reset", "wal": "reset", "checkpointer": "reset"}
 	back.Database, back.Statements, back.WAL, back.Checkpointer = nil, nil, nil, nil
 	back.Skipped = 3
 	s.run.Samples = slices.Delete(s.run.Samples, from+2, from+5)

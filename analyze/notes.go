@@ -14,6 +14,7 @@ func (sc *scene) notes() []string {
 	type key struct{ collector, reason string }
 	count := map[key]int{}
 	firstAt := map[key]time.Time{}
+	example := map[key]string{}
 	resets := map[string][]time.Time{}
 	for _, s := range sc.samples {
 		for c, st := range s.Status {
@@ -25,6 +26,13 @@ func (sc *scene) notes() []string {
 				continue
 			}
 			k := key{c, st}
+			if c == "server" {
+				// Reasons carry timings and error texts: group by kind.
+				k.reason = strings.TrimSuffix(strings.Fields(st)[0], ":")
+				if count[k] == 0 {
+					example[k] = st
+				}
+			}
 			if count[k] == 0 {
 				firstAt[k] = s.T
 			}
@@ -42,6 +50,10 @@ func (sc *scene) notes() []string {
 		return keys[a].reason < keys[b].reason
 	})
 	for _, k := range keys {
+		if k.collector == "server" {
+			out = append(out, fmt.Sprintf("server %s in %d of %d samples (first at %s): %s", k.reason, count[k], len(sc.samples), clock(firstAt[k]), example[k]))
+			continue
+		}
 		out = append(out, fmt.Sprintf("collector %s had no data in %d of %d samples (first at %s): %s",
 			k.collector, count[k], len(sc.samples), clock(firstAt[k]), k.reason))
 	}

@@ -66,7 +66,7 @@ func DefaultOptions() Options {
 		BacklogFactor:   4,
 		BacklogMinS:     3,
 		ClaimFactor:     3,
-		ClaimMinMs:      0.5,
+		ClaimMinMs:      0.3,
 		WarmupS:         3,
 		TrendMinS:       180,
 		DeadTupGraceS:   8,

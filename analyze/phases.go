@@ -36,6 +36,9 @@ func (sc *scene) phaseResults() []runrec.PhaseResult {
 			r.DropPct = round(math.Max(0, 100*(sc.base.Rate-r.JobsPerS)/sc.base.Rate), 1)
 		}
 		r.P99Ms = round(mergedQuantile(lats, 0.99), 2)
+		if p.P99Ms > 0 {
+			r.P99Ms = p.P99Ms // the driver's merged histogram is exact
+		}
 		if p.Pressure != "" {
 			r.RecoveryS = sc.recovery(p.End)
 		}

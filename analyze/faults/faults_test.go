@@ -1,0 +1,142 @@
+package faults_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgqtune/pgqtune/analyze"
+	"github.com/pgqtune/pgqtune/analyze/faults"
+	"github.com/pgqtune/pgqtune/internal/pgserver"
+	"github.com/pgqtune/pgqtune/internal/pgtest"
+	"github.com/pgqtune/pgqtune/internal/pipeline"
+)
+
+// The cluster vacuums eagerly (naptime 1 s) so that, without a fault,
+// dead tuples never outlive a couple of seconds: a disabled autovacuum or
+// a held snapshot then stands out within a 30-second run.
+func TestMain(m *testing.M) {
+	pgtest.Main(m, pgserver.Options{Settings: map[string]string{
+		"autovacuum_naptime": "1s",
+	}})
+}
+
+const (
+	rate = 150
+	main = 25 * time.Second
+	// Faults start 10 s into the load (5 s after warm-up) and last 12 s.
+	after = 10 * time.Second
+	span  = 12 * time.Second
+)
+
+func run(t *testing.T, f *faults.Fault) (*pipeline.Outcome, faults.Window) {
+	t.Helper()
+	return faults.Run(t, pgtest.NewDB(t), faults.Scenario(t, rate, main), f)
+}
+
+func table(t pipeline.Target) string { return pgx.Identifier{t.Schema, "job"}.Sanitize() }
+
+// TestControl: the same workload with no fault has no findings; every
+// finding here is a false positive.
+func TestControl(t *testing.T) {
+	out, _ := run(t, nil)
+	if n := len(out.Report.Findings); n != 0 {
+		t.Fatalf("control run has %d findings:\n%s", n, faults.Describe(out.Report))
+	}
+	if out.Report.Throughput.Baseline < rate*0.8 {
+		t.Errorf("baseline %.1f jobs/s, want about %d", out.Report.Throughput.Baseline, rate)
+	}
+}
+
+// TestLockTable: ACCESS EXCLUSIVE on the queue table -> lock_contention,
+// naming the blocking pid.
+func TestLockTable(t *testing.T) {
+	var pid int
+	out, w := run(t, &faults.Fault{After: after, For: span, Start: func(ctx context.Context, tg pipeline.Target) (func(), error) {
+		stop, err := faults.Hold(pgx.ReadCommitted, "LOCK TABLE "+table(tg)+" IN ACCESS EXCLUSIVE MODE")(ctx, tg)
+		return stop, err
+	}})
+	f := faults.RequireCause(t, out, w, analyze.CauseLock)
+	_ = pid
+	if len(f.PIDs) == 0 || len(f.Evidence) == 0 {
+		t.Errorf("lock finding without blocker pid or evidence: %+v", f)
+	}
+}
+
+// TestHoldXmin: an idle-in-transaction REPEATABLE READ session holding a
+// snapshot while the workload updates rows -> xmin_horizon.
+func TestHoldXmin(t *testing.T) {
+	out, w := run(t, &faults.Fault{After: after, For: span, Start: func(ctx context.Context, tg pipeline.Target) (func(), error) {
+		return faults.Hold(pgx.RepeatableRead, "SELECT txid_current()", "SELECT count(*) FROM "+table(tg))(ctx, tg)
+	}})
+	faults.RequireCause(t, out, w, analyze.CauseXmin)
+}
+
+// TestCPUHog: CPU-bound foreign queries -> cpu_saturation.
+func TestCPUHog(t *testing.T) {
+	out, w := run(t, &faults.Fault{After: after, For: span, Start: faults.Loop(4, func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "SELECT count(*) FROM generate_series(1, 3000000) g WHERE md5(g::text) LIKE 'ff%'")
+		return err
+	})})
+	faults.RequireCause(t, out, w, analyze.CauseCPU)
+}
+
+// TestVacuumOff: autovacuum disabled on the queue table -> vacuum_lag.
+func TestVacuumOff(t *testing.T) {
+	var undo string
+	out, w := run(t, &faults.Fault{After: after, Start: func(ctx context.Context, tg pipeline.Target) (func(), error) {
+		undo = "ALTER TABLE " + table(tg) + " RESET (autovacuum_enabled)"
+		return faults.Exec([]string{"ALTER TABLE " + table(tg) + " SET (autovacuum_enabled = false)"}, undo)(ctx, tg)
+	}})
+	faults.RequireCause(t, out, w, analyze.CauseVacuumLag)
+}
+
+// TestDropClaimIndex: the dequeue index dropped -> missing_index. The
+// table keeps a history of 200,000 completed jobs, as queues that archive
+// late do, so that without the partial index every claim reads them all.
+func TestDropClaimIndex(t *testing.T) {
+	out, w := run(t, &faults.Fault{After: after, Setup: func(ctx context.Context, tg pipeline.Target) error {
+		c, err := faults.Connect(ctx, tg.DSN)
+		if err != nil {
+			return err
+		}
+		defer c.Close(context.Background())
+		for _, s := range []string{
+			"INSERT INTO " + table(tg) + " (state, finished_at) SELECT 'completed', now() FROM generate_series(1, 200000)",
+			"VACUUM ANALYZE " + table(tg),
+		} {
+			if _, err := c.Exec(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, Start: func(ctx context.Context, tg pipeline.Target) (func(), error) {
+		return faults.Exec([]string{"DROP INDEX " + pgx.Identifier{tg.Schema, "job_claim_idx"}.Sanitize()})(ctx, tg)
+	}})
+	faults.RequireCause(t, out, w, analyze.CauseMissingIndex)
+}
+
+// TestHotRowForUpdate: foreign sessions lock the jobs the workers are
+// working on with FOR UPDATE and no SKIP LOCKED, and sit on them: the
+// workers' completions wait on their transactions -> row_lock_contention.
+func TestHotRowForUpdate(t *testing.T) {
+	out, w := run(t, &faults.Fault{After: after, For: span, Start: func(ctx context.Context, tg pipeline.Target) (func(), error) {
+		return faults.Loop(3, func(ctx context.Context, c *pgx.Conn) error {
+			tx, err := c.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback(context.Background())
+			if _, err := tx.Exec(ctx, "SELECT id FROM "+table(tg)+" WHERE state IN ('active', 'pending') ORDER BY id DESC LIMIT 20 FOR UPDATE"); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "SELECT pg_sleep(0.7)"); err != nil {
+				return err
+			}
+			return tx.Commit(ctx)
+		})(ctx, tg)
+	}})
+	faults.RequireCause(t, out, w, analyze.CauseRowLock)
+}

@@ -121,6 +121,12 @@ func (r *recorder) waitFor(t *testing.T, what string, ok func(runrec.Sample) boo
 		}
 		time.Sleep(testInterval / 3)
 	}
+	r.mu.Lock()
+	if n := len(r.samples); n > 0 {
+		last := r.samples[n-1]
+		t.Logf("last sample: status %v locks %+v", last.Status, last.Locks)
+	}
+	r.mu.Unlock()
 	t.Fatalf("no sample showed %s in 20s", what)
 	return runrec.Sample{}
 }

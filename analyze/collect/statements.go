@@ -210,7 +210,7 @@ func (c *statementsCollector) readTexts(ctx context.Context, e *env, ids []int64
 	var id int64
 	var text string
 	_, err = pgx.ForEachRow(rows, []any{&id, &text}, func() error {
-		if strings.HasPrefix(strings.TrimSpace(text), "/* pgqtune */") {
+		if strings.Contains(text, "/* pgqtune */") {
 			c.own[id] = true
 			return nil
 		}

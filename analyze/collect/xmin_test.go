@@ -1,0 +1,62 @@
+package collect_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+func TestXminHolders(t *testing.T) {
+	b := setup(t, collect.Config{}, nil)
+	// A logical slot waits for running transactions when created: first.
+	exec(t, b.pool, `SELECT pg_create_logical_replication_slot('pgqtune_xmin_slot', 'test_decoding')`)
+	t.Cleanup(func() { _, _ = b.pool.Exec(context.Background(), `SELECT pg_drop_replication_slot('pgqtune_xmin_slot')`) })
+	idle := conn(t, b.dsn, "forgotten-session")
+	exec(t, idle, `BEGIN ISOLATION LEVEL REPEATABLE READ`)
+	exec(t, idle, `SELECT 1`)
+	exec(t, b.pool, `CREATE TABLE t (id int)`)
+
+	p := conn(t, b.dsn, "two-phase")
+	exec(t, p, `BEGIN`)
+	exec(t, p, `INSERT INTO t VALUES (1)`)
+	exec(t, p, `PREPARE TRANSACTION 'pgqtune_xmin_test'`)
+	t.Cleanup(func() { _, _ = b.pool.Exec(context.Background(), `ROLLBACK PREPARED 'pgqtune_xmin_test'`) })
+
+	// Burn a few transaction ids so the horizons have an age.
+	for i := 0; i < 5; i++ {
+		exec(t, b.pool, `SELECT txid_current()`)
+	}
+
+	r := record(t, b.s)
+	got := r.waitFor(t, "three kinds of xmin holders", func(s runrec.Sample) bool {
+		kinds := map[string]bool{}
+		for _, h := range s.XminHolders {
+			kinds[h.Kind] = true
+		}
+		return kinds[runrec.XminBackendIdleInXact] && kinds[runrec.XminPrepared] && kinds[runrec.XminSlotCatalog]
+	})
+	for _, h := range got.XminHolders {
+		switch h.Kind {
+		case runrec.XminBackendIdleInXact:
+			if h.PID != pid(t, idle) || h.Name != "forgotten-session" || h.XminAge < 5 || h.AgeS <= 0 {
+				t.Errorf("idle in transaction holder = %+v", h)
+			}
+		case runrec.XminPrepared:
+			if h.Name != "pgqtune_xmin_test" || h.XminAge < 5 || h.AgeS <= 0 {
+				t.Errorf("prepared holder = %+v", h)
+			}
+		case runrec.XminSlotCatalog:
+			if h.Name != "pgqtune_xmin_slot" || h.XminAge < 5 {
+				t.Errorf("slot holder = %+v", h)
+			}
+		}
+	}
+	if got.Activity == nil || got.Activity.OldestXmin == nil || got.Activity.OldestXmin.PID != pid(t, idle) {
+		t.Errorf("activity's oldest xmin = %+v, want the idle session", got.Activity.OldestXmin)
+	}
+	if got.Activity.IdleInXact < 1 {
+		t.Errorf("idle in transaction = %d", got.Activity.IdleInXact)
+	}
+}

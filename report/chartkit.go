@@ -28,7 +28,24 @@ type chart struct {
 	// Series are the data-series names drawn (each an SVG group with
 	// class "series" and that data-series attribute).
 	Series []string
+	// Legend is drawn by the page above the chart, where it never covers
+	// the data or the finding labels.
+	Legend []legendItem
 	Err    string
+}
+
+// legendItem is one entry of a chart's legend.
+type legendItem struct {
+	Label  string
+	Color  template.CSS
+	Dashed bool
+	// Window is a shaded time window (a finding) rather than a line.
+	Window bool
+}
+
+func cssColor(c color.Color) template.CSS {
+	r, g, b, _ := c.RGBA()
+	return template.CSS(fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8))
 }
 
 // sansFont is metric-compatible with Arial, so a browser without the
@@ -48,16 +65,12 @@ func newPlot(yLabel string, g timeGrid) *plot.Plot {
 		a.LineStyle.Color = color.Gray{Y: 150}
 		a.Tick.LineStyle.Color = color.Gray{Y: 150}
 	}
-	p.Legend.TextStyle.Font = font.From(sansFont, 8)
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.ThumbnailWidth = vg.Points(14)
-	p.Legend.Padding = vg.Points(2.5)
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = color.Gray{Y: 232}
 	grid.Horizontal.Color = color.Gray{Y: 232}
 	p.Add(grid)
 	p.X.Tick.Marker = clockTicks{}
+	p.Y.Tick.Marker = niceTicks{}
 	p.X.Min, p.X.Max = unixSec(g.t0), unixSec(g.t1)
 	p.Y.Min = 0
 	return p
@@ -154,6 +167,11 @@ type chartBuilder struct {
 	id     string
 	p      *plot.Plot
 	series []*series
+	legend []legendItem
+}
+
+func (b *chartBuilder) addLegend(label string, clr color.Color, dashed bool) {
+	b.legend = append(b.legend, legendItem{Label: label, Color: cssColor(clr), Dashed: dashed})
 }
 
 func (b *chartBuilder) add(name string, parts ...plot.Plotter) *series {
@@ -170,7 +188,6 @@ func (b *chartBuilder) line(name, legend string, ts []time.Time, vals []float64,
 		return false, nil
 	}
 	var parts []plot.Plotter
-	var first *plotter.Line
 	for _, seg := range segs {
 		l, err := plotter.NewLine(seg)
 		if err != nil {
@@ -191,14 +208,11 @@ func (b *chartBuilder) line(name, legend string, ts []time.Time, vals []float64,
 			sc.GlyphStyle.Radius = vg.Points(1.5)
 			parts = append(parts, sc)
 		}
-		if first == nil {
-			first = l
-		}
 		parts = append(parts, l)
 	}
 	b.add(name, parts...)
 	if legend != "" {
-		b.p.Legend.Add(legend, first)
+		b.addLegend(legend, clr, dashed)
 	}
 	return true, nil
 }
@@ -222,9 +236,9 @@ func (b *chartBuilder) render() (template.HTML, []string, error) {
 		// An all-zero series would collapse the axis to a point.
 		b.p.Y.Max = b.p.Y.Min + 1
 	}
-	// Headroom above the data keeps the legend and the finding labels
-	// (both at the top) off the lines.
-	b.p.Y.Max += (b.p.Y.Max - b.p.Y.Min) * 0.25
+	// Headroom above the data keeps the finding labels
+	// (at the top) off the lines.
+	b.p.Y.Max += (b.p.Y.Max - b.p.Y.Min) * 0.15
 	c := vgsvg.New(svgWidth, svgHeight)
 	b.p.Draw(draw.New(c))
 	var buf bytes.Buffer

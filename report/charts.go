@@ -5,11 +5,6 @@ import (
 	"image/color"
 	"strings"
 	"time"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // Series colours: a colour-blind-safe palette, one meaning per colour.
@@ -94,6 +89,7 @@ func drawChart(v *view, g timeGrid, f func(*view, timeGrid) (*chartBuilder, char
 	if b == nil {
 		return c
 	}
+	c.Legend = b.legend
 	c.SVG, c.Series, err = b.render()
 	if err != nil {
 		c.Err = err.Error()
@@ -111,9 +107,22 @@ func (v *view) findingSpans() spans {
 	return ss
 }
 
-// phaseSpans shades the scenario's pressure phases lightly.
+// phaseSpans shades the warm-up (excluded from every figure) and the
+// scenario's pressure phases lightly.
 func (v *view) phaseSpans() spans {
 	var ss spans
+	tl := v.TL
+	for i := 0; i < len(tl.Warmup); i++ {
+		if !tl.Warmup[i] {
+			continue
+		}
+		j := i
+		for j+1 < len(tl.Warmup) && tl.Warmup[j+1] {
+			j++
+		}
+		ss = append(ss, span{start: tl.T[i], end: tl.T[j].Add(time.Second), label: "warm-up", fill: colPhase, ink: colCkptTimed, row: 1})
+		i = j
+	}
 	for _, p := range v.Rep.Phases {
 		if p.Pressure == "" || p.Pressure == "none" {
 			continue
@@ -130,6 +139,14 @@ func (b *chartBuilder) withWindows(v *view) {
 	}
 	for i, s := range v.findingSpans() {
 		b.add("finding-"+safeName(v.Findings[i].ID), spans{s})
+	}
+}
+
+// findingLegend lists the finding windows under the data series' entries.
+func (b *chartBuilder) findingLegend(v *view) {
+	for _, f := range v.Findings {
+		_, ink := causeColor(f.Cause)
+		b.legend = append(b.legend, legendItem{Label: f.ID + " " + f.Cause, Color: cssColor(ink), Window: true})
 	}
 }
 
@@ -152,6 +169,7 @@ func throughputChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 			return nil, c, err
 		}
 	}
+	b.findingLegend(v)
 	return b, c, nil
 }
 
@@ -182,7 +200,7 @@ func depthChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	}
 	b := &chartBuilder{id: c.ID, p: newPlot("jobs", g)}
 	b.withWindows(v)
-	if _, err := b.line("depth", "", v.TL.T, v.TL.Depth, colDepth, false); err != nil {
+	if _, err := b.line("depth", "jobs waiting", v.TL.T, v.TL.Depth, colDepth, false); err != nil {
 		return nil, c, err
 	}
 	return b, c, nil
@@ -207,7 +225,7 @@ func deadTupleChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 				marks = append(marks, vmark{at: t, label: "av"})
 			}
 			b.add("autovacuum-"+safeName(name), vmarks{marks: marks, color: col, dashed: true})
-			b.p.Legend.Add("autovacuum "+name, legendDash(col))
+			b.addLegend("autovacuum "+name, col, true)
 		}
 	}
 	return b, c, nil
@@ -220,7 +238,7 @@ func lockChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	}
 	b := &chartBuilder{id: c.ID, p: newPlot("sessions", g)}
 	b.withWindows(v)
-	if _, err := b.line("lockwaits", "", v.TL.ST, v.TL.LockWaits, colLocks, false); err != nil {
+	if _, err := b.line("lockwaits", "sessions waiting", v.TL.ST, v.TL.LockWaits, colLocks, false); err != nil {
 		return nil, c, err
 	}
 	return b, c, nil
@@ -237,7 +255,7 @@ func walChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	}
 	b := &chartBuilder{id: c.ID, p: newPlot("MB/s", g)}
 	b.withWindows(v)
-	if _, err := b.line("wal", "", v.TL.ST, mb, colWAL, false); err != nil {
+	if _, err := b.line("wal", "WAL MB/s", v.TL.ST, mb, colWAL, false); err != nil {
 		return nil, c, err
 	}
 	var req, timed []vmark
@@ -250,17 +268,13 @@ func walChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	}
 	if len(timed) > 0 {
 		b.add("checkpoints-timed", vmarks{marks: timed, color: colCkptTimed})
+		b.addLegend("checkpoint (timed)", colCkptTimed, false)
 	}
 	if len(req) > 0 {
 		b.add("checkpoints-requested", vmarks{marks: req, color: colCkptReq, dashed: true})
+		b.addLegend("checkpoint (requested)", colCkptReq, true)
 	}
 	return b, c, nil
-}
-
-// legendDash is a legend thumbnail for a dashed marker line.
-func legendDash(col color.Color) plot.Thumbnailer {
-	l := &plotter.Line{LineStyle: draw.LineStyle{Color: col, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}}
-	return l
 }
 
 // safeName makes a name usable in an SVG id and class.

@@ -11,7 +11,11 @@ import (
 // StatementStat is one normalized statement's totals over a run, summed from
 // the sampler's pg_stat_statements deltas.
 type StatementStat struct {
-	Text        string  `json:"text"`
+	// Text is the normalized statement without comments.
+	Text string `json:"text"`
+	// Tag is the statement's first block comment, which applications use
+	// to name statements ("pgqtune skiplocked claim"), when it has one.
+	Tag         string  `json:"tag,omitempty"`
 	Calls       int64   `json:"calls"`
 	TotalExecMs float64 `json:"total_exec_ms"`
 	Rows        int64   `json:"rows"`
@@ -46,10 +50,10 @@ func StatementStats(run *runrec.Run) []StatementStat {
 			if text == "" || strings.Contains(text, samplerMarker) {
 				continue
 			}
-			key := strings.Join(strings.Fields(text), " ")
+			key, tag := stripSQLComments(text)
 			st := by[key]
 			if st == nil {
-				st = &StatementStat{Text: key}
+				st = &StatementStat{Text: key, Tag: tag}
 				by[key] = st
 			}
 			st.Calls += d.Calls

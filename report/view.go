@@ -75,11 +75,7 @@ func buildView(rep *runrec.Report, run *runrec.Run) *view {
 		fv.Length = f.End.Sub(f.Start).Round(time.Second)
 		v.Findings = append(v.Findings, fv)
 	}
-	st := StatementStats(run)
-	if len(st) > maxStatements {
-		st = st[:maxStatements]
-	}
-	v.Statements = st
+	v.Statements = topStatements(StatementStats(run))
 	for _, k := range slices.Sorted(maps.Keys(rep.Run.Settings)) {
 		v.Settings = append(v.Settings, kv{k, rep.Run.Settings[k]})
 	}
@@ -92,6 +88,28 @@ func buildView(rep *runrec.Report, run *runrec.Run) *view {
 	return v
 }
 
+// topStatements keeps the statements that matter to a reader: at most
+// maxStatements, each with at least minStatementShare of the total time
+// (setup and catalog queries of a few microseconds are noise).
+func topStatements(all []StatementStat) []StatementStat {
+	var total float64
+	for _, s := range all {
+		total += s.TotalExecMs
+	}
+	var out []StatementStat
+	for _, s := range all {
+		if len(out) == maxStatements || (total > 0 && s.TotalExecMs < total*minStatementShare) {
+			break
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// minStatementShare is the smallest share of total execution time a
+// statement needs to be listed.
+const minStatementShare = 0.005
+
 // opOrder puts a job's operations in the order a job goes through them.
 func opOrder(a, b string) int {
 	rank := func(s string) int {
@@ -103,6 +121,8 @@ func opOrder(a, b string) int {
 	return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b))
 }
 
+// formatAny prints a workload value from run.json: nested maps as sorted
+// key=value pairs, lists comma-separated.
 func formatAny(v any) string {
 	switch x := v.(type) {
 	case string:
@@ -111,9 +131,46 @@ func formatAny(v any) string {
 		return fmtNum(x)
 	case nil:
 		return ""
+	case map[string]any:
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			parts = append(parts, k+"="+formatAny(x[k]))
+		}
+		return strings.Join(parts, ", ")
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = formatAny(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// keySettings are the server settings that decide how a queue behaves,
+// shown before the full list: memory, WAL and checkpoints, autovacuum,
+// timeouts that bound lock and xmin trouble.
+var keySettings = []string{
+	"shared_buffers", "work_mem", "maintenance_work_mem", "effective_cache_size", "max_connections",
+	"synchronous_commit", "wal_level", "wal_compression", "max_wal_size", "min_wal_size",
+	"checkpoint_timeout", "checkpoint_completion_target",
+	"autovacuum", "autovacuum_naptime", "autovacuum_max_workers", "autovacuum_vacuum_scale_factor",
+	"autovacuum_vacuum_threshold", "autovacuum_vacuum_insert_scale_factor", "autovacuum_vacuum_cost_delay",
+	"autovacuum_vacuum_cost_limit", "vacuum_cost_limit", "random_page_cost",
+	"idle_in_transaction_session_timeout", "statement_timeout", "lock_timeout", "hot_standby_feedback",
+	"max_prepared_transactions", "fsync",
+}
+
+// KeySettings are the recorded keySettings, in that order.
+func (v *view) KeySettings() []kv {
+	var out []kv
+	for _, k := range keySettings {
+		if val, ok := v.Rep.Run.Settings[k]; ok {
+			out = append(out, kv{k, val})
+		}
+	}
+	return out
 }
 
 // Title is the report's heading.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -77,6 +78,7 @@ func Analyze(run *runrec.Run, opts Options) (*Result, error) {
 		aw := *tw
 		aw.I0 = max(tw.I0, tw.I1-(tw.I1-tw.I0+1)/4)
 		f := sc.finding(tw, sc.attribute(&aw))
+		res.Findings = absorb(res.Findings, &f)
 		late = append(late, f)
 	}
 	for _, w := range cleanups {
@@ -159,4 +161,27 @@ func explained(events []runrec.Finding, f runrec.Finding) bool {
 		}
 	}
 	return false
+}
+
+// absorb removes the drop and slow-down windows that are only the deep end
+// of a slide (same cause, inside its span) and counts them in the trend's
+// evidence: one finding per problem.
+func absorb(events []runrec.Finding, trend *runrec.Finding) []runrec.Finding {
+	out := events[:0]
+	n := 0
+	for _, e := range events {
+		part := e.Cause == trend.Cause && e.Cause != CauseUnknown &&
+			(e.Kind == runrec.FindingDrop || e.Kind == runrec.FindingSlowdown) &&
+			!e.Start.Before(trend.Start) && !e.End.After(trend.End.Add(time.Second))
+		if part {
+			n++
+			continue
+		}
+		out = append(out, e)
+	}
+	if n > 0 {
+		trend.Evidence = append(trend.Evidence, runrec.Evidence{Signal: "events.absorbed", Value: float64(n),
+			Detail: fmt.Sprintf("%d drop or slow-down window(s) late in the run are the deep end of this slide and are not reported separately", n)})
+	}
+	return out
 }

@@ -63,9 +63,11 @@ func scoreCPU(sc *scene, w *window) verdict {
 		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_activity.non_workload", Value: float64(b.PID),
 			Detail: fmt.Sprintf("pid %d (%s) active in %d samples, query running up to %s: %s", b.PID, cmpOr(b.ApplicationName, "no application_name"), b.seen, dur(b.QueryAgeS), clip(b.Query, 160))})
 	}
-	v.Summary = fmt.Sprintf("the CPUs were saturated (%.0f%% busy, baseline %.0f%%)", winBusy, baseBusy)
-	if !hasHost {
-		v.Summary = fmt.Sprintf("%.1f more backends competed for CPU than at baseline", winOnCPU-baseOnCPU)
+	switch {
+	case s1 > 0:
+		v.Summary = fmt.Sprintf("the CPUs were saturated (%.0f%% busy, baseline %.0f%%)", winBusy, baseBusy)
+	default:
+		v.Summary = fmt.Sprintf("%.1f database backends competed for %.0f CPUs (baseline %.1f)", winOnCPU, cpus, baseOnCPU)
 	}
 	if len(top) > 0 {
 		v.Summary += fmt.Sprintf(" with %d non-workload backends running queries such as pid %d: %s", len(top), top[0].PID, clip(top[0].Query, 100))

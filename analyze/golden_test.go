@@ -224,6 +224,72 @@ func TestAnalyze(t *testing.T) {
 		checkGolden(t, "resets_gaps", res)
 	})
 
+	t.Run("a fault covering most of an open-loop run is measured against the target", func(t *testing.T) {
+		s := newSynth(60, 20)
+		s.lockTable(15, 52)
+		res := analyzeRun(t, s.run)
+		f := requireCause(t, res, analyze.CauseLock, 15, 52)
+		if f.ThroughputDropPct < 90 || res.Baseline < 190 {
+			t.Errorf("drop %.0f%% against baseline %.0f: the fault became the baseline", f.ThroughputDropPct, res.Baseline)
+		}
+		checkGolden(t, "lock_most_of_run", res)
+	})
+
+	t.Run("WAL flush waits are wal_write", func(t *testing.T) {
+		s := newSynth(60, 20)
+		s.walWaits(20, 32)
+		res := analyzeRun(t, s.run)
+		requireCause(t, res, analyze.CauseWALWrite, 20, 32)
+		checkGolden(t, "wal_waits", res)
+	})
+
+	t.Run("temp file spills and disk reads are io_saturation", func(t *testing.T) {
+		s := newSynth(60, 20)
+		s.tempSpill(20, 32)
+		res := analyzeRun(t, s.run)
+		requireCause(t, res, analyze.CauseIO, 20, 32)
+		checkGolden(t, "temp_spill", res)
+	})
+
+	t.Run("pool waits at max_connections are connection_saturation", func(t *testing.T) {
+		s := newSynth(60, 20)
+		s.poolWaits(20, 32)
+		res := analyzeRun(t, s.run)
+		requireCause(t, res, analyze.CauseConnections, 20, 32)
+		checkGolden(t, "pool_waits", res)
+	})
+
+	t.Run("a slow slide over a long run is a bloat trend", func(t *testing.T) {
+		s := newSynth(600, 10)
+		s.slowBloat()
+		res := analyzeRun(t, s.run)
+		f := requireCause(t, res, analyze.CauseBloat, 0, 600)
+		if f.Kind != runrec.FindingTrend {
+			t.Errorf("kind = %s, want %s", f.Kind, runrec.FindingTrend)
+		}
+		checkGolden(t, "slow_bloat", res)
+	})
+
+	t.Run("no HOT updates over a long run is a whole-run finding", func(t *testing.T) {
+		s := newSynth(400, 5)
+		s.noHOT()
+		res := analyzeRun(t, s.run)
+		f := requireCause(t, res, analyze.CauseBloat, 0, 400)
+		if f.Kind != runrec.FindingWholeRun || len(res.Findings) != 1 {
+			t.Errorf("want exactly one whole-run finding, got %d (kind %s)", len(res.Findings), f.Kind)
+		}
+		checkGolden(t, "no_hot", res)
+	})
+
+	t.Run("observe mode sees an xmin holder through the claim statement", func(t *testing.T) {
+		s := newSynth(70, 20)
+		s.holdXmin(20, 45)
+		s.toObserve()
+		res := analyzeRun(t, s.run)
+		requireCause(t, res, analyze.CauseXmin, 20, 45)
+		checkGolden(t, "observe_xmin", res)
+	})
+
 	t.Run("observe mode without driver ticks uses queue health", func(t *testing.T) {
 		s := newSynth(60, 20)
 		s.lockTable(20, 32)

@@ -213,3 +213,75 @@ func (s *synth) toObserve() {
 	s.run.Workload = nil
 	s.run.Meta.Mode = "observe"
 }
+
+// walWaits: commits queue on WAL flush (a slow disk under the WAL).
+func (s *synth) walWaits(from, to int) {
+	s.stall(from, to, 0.5)
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		tk.LatencyMs.P99 = 150
+		sm.Activity.Active = 6
+		sm.Activity.ByWait = map[string]int{"LWLock:WALWrite": 3, "IO:WALSync": 2, "CPU": 1}
+		sm.WAL.SyncTimeMs = 800
+		sm.WAL.WriteTimeMs = 100
+	})
+}
+
+// tempSpill: a foreign report sorts on disk and reads cold tables.
+func (s *synth) tempSpill(from, to int) {
+	s.stall(from, to, 0.5)
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		sm.Database.TempFiles = 4
+		sm.Database.TempBytes = 96 << 20
+		sm.Database.BlksRead = 6000
+		sm.Host.IOWaitPct = 45
+		sm.Activity.Active = 5
+		sm.Activity.ByWait = map[string]int{"IO:DataFileRead": 3, "CPU": 2}
+	})
+}
+
+// poolWaits: the workers wait for pool connections; the server is at
+// max_connections.
+func (s *synth) poolWaits(from, to int) {
+	s.stall(from, to, 0.4)
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		tk.ConnWaits = 80
+		sm.Activity.Total = 99
+		sm.Database.NumBackends = 99
+	})
+}
+
+// noHOT: every update on the queue table is a non-HOT update.
+func (s *synth) noHOT() {
+	for i := range s.run.Samples {
+		for k := range s.run.Samples[i].Tables {
+			s.run.Samples[i].Tables[k].HotUpd = 0
+		}
+	}
+}
+
+// slowBloat: over the run the queue table and its index grow tenfold and
+// each claim reads ever more pages; a closed-loop rate slides with it.
+func (s *synth) slowBloat() {
+	n := len(s.run.Workload)
+	for i := range s.run.Workload {
+		f := float64(i) / float64(n)
+		tk := &s.run.Workload[i]
+		tk.TargetRate = 0
+		tk.Completed = int64(float64(tk.Completed) * (1 - 0.5*f))
+		tk.Enqueued = tk.Completed
+		sm := &s.run.Samples[i]
+		t := &sm.Tables[0]
+		t.HeapBytes = int64(float64(8<<20) * (1 + 9*f))
+		t.IndexBytes = int64(float64(2<<20) * (1 + 9*f))
+		for k := range sm.Statements {
+			st := &sm.Statements[k]
+			if st.QueryID == claimID {
+				st.SharedBlksHit = int64(float64(st.Calls) * 6 * (1 + 15*f))
+				st.TotalExecMs = float64(st.Calls) * 0.3 * (1 + 5*f)
+			}
+		}
+	}
+	for k := range s.run.Meta.Phases {
+		s.run.Meta.Phases[k].TargetRate = 0
+	}
+}

@@ -64,7 +64,8 @@ phases:
 
 // Run runs the scenario against dsn with f injected (f may be nil for a
 // control run) and returns the outcome and the fault's window. The run
-// directory is kept, and logged, when the test fails.
+// directory is kept, and logged, when the test fails (or always with
+// PGQTUNE_KEEP_RUNS set).
 func Run(t *testing.T, dsn, scenario string, f *Fault) (*pipeline.Outcome, Window) {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "pgqtune-fault-*")
@@ -72,7 +73,7 @@ func Run(t *testing.T, dsn, scenario string, f *Fault) (*pipeline.Outcome, Windo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if t.Failed() {
+		if t.Failed() || os.Getenv("PGQTUNE_KEEP_RUNS") != "" {
 			t.Logf("run directory kept: %s", dir)
 			return
 		}

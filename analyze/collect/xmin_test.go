@@ -12,7 +12,9 @@ func TestXminHolders(t *testing.T) {
 	b := setup(t, collect.Config{}, nil)
 	// A logical slot waits for running transactions when created: first.
 	exec(t, b.pool, `SELECT pg_create_logical_replication_slot('pgqtune_xmin_slot', 'test_decoding')`)
-	t.Cleanup(func() { _, _ = b.pool.Exec(context.Background(), `SELECT pg_drop_replication_slot('pgqtune_xmin_slot')`) })
+	t.Cleanup(func() {
+		_, _ = b.pool.Exec(context.Background(), `SELECT pg_drop_replication_slot('pgqtune_xmin_slot')`)
+	})
 	idle := conn(t, b.dsn, "forgotten-session")
 	exec(t, idle, `BEGIN ISOLATION LEVEL REPEATABLE READ`)
 	exec(t, idle, `SELECT 1`)

@@ -212,70 +212,122 @@ func (d *driver) burndown(ctx context.Context, rng *rand.Rand, ph *Phase) {
 	}
 }
 
-// steps raises the rate step by step until the queue stops keeping up (the
-// backlog grows by more than a tenth of the step's jobs, the producers fall
-// a second behind, or the step's p99 passes the SLO), and records the last
-// rate it sustained and the knee.
+// steps raises the rate step by step (adding step, or multiplying by
+// step_factor) until the queue stops keeping up (the backlog grows by more
+// than a tenth of the step's jobs, the producers fall a second behind, or
+// the step's p99 passes the SLO). With refine > 0 it then lets the backlog
+// drain at the last good rate and climbs again from there in refine finer
+// steps towards the failing rate, so a coarse geometric search still ends
+// with a precise knee. It records the highest throughput sustained and the
+// first rate that was not.
 func (d *driver) steps(ctx context.Context, rng *rand.Rand, ph *Phase, start float64) {
-	step := d.sc.phaseRate(ph.Step, ph.StepX, 1)
+	step := d.sc.phaseRate(ph.Step, ph.StepX, 0)
 	limit := d.sc.phaseRate(ph.MaxRate, ph.MaxX, 0)
-	sd := ph.StepDuration.D()
-	slo := d.sc.SLOP99.D()
+	next := func(r float64) float64 {
+		if ph.StepFactor > 1 {
+			return r * ph.StepFactor
+		}
+		return r + step
+	}
 	var best *float64
-	for r := start; ctx.Err() == nil; r += step {
+	var good float64 // the last rate that passed
+	failAt := 0.0
+	for r := start; ctx.Err() == nil; r = next(r) {
 		if limit > 0 && r > limit+1e-9 {
 			d.note("steps: no knee found up to max rate %.0f jobs/s", limit)
 			break
 		}
-		from := time.Now()
-		compBefore, backlogBefore := d.allComp.Load(), d.backlog.Load()
-		d.stepH.reset()
-		var maxLag time.Duration
-		lagDone := make(chan struct{})
-		go func() {
-			// The lag is sampled during the step: it is the producers'
-			// health, not only its value at the end.
-			t := time.NewTicker(100 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-lagDone:
-					return
-				case <-t.C:
-					maxLag = max(maxLag, time.Duration(d.lagNs.Load()))
-				}
-			}
-		}()
-		d.openLoop(ctx, rng, from, sd, func(time.Duration) float64 { return r })
-		lagDone <- struct{}{}
-		if ctx.Err() != nil && time.Since(from) < sd*9/10 {
-			break // the phase or run ended mid-step: no verdict
-		}
-		secs := time.Since(from).Seconds()
-		achieved := float64(d.allComp.Load()-compBefore) / secs
-		grew := d.backlog.Load() - backlogBefore
-		p99 := d.stepH.percentiles().P99
-		var reason string
-		switch {
-		case maxLag > time.Second:
-			reason = fmt.Sprintf("producers fell %.1fs behind schedule at %.0f jobs/s (the driver is the limit: add producers or raise enqueue_batch)", maxLag.Seconds(), r)
-		case float64(grew) > 0.1*r*secs:
-			reason = fmt.Sprintf("backlog grew by %d jobs in the %.0fs step at %.0f jobs/s (completed %.0f jobs/s)", grew, secs, r, achieved)
-		case slo > 0 && p99 > float64(slo)/float64(time.Millisecond):
-			reason = fmt.Sprintf("p99 %.0f ms passed the SLO of %v at %.0f jobs/s", p99, slo, r)
+		achieved, reason, verdict := d.step(ctx, rng, ph, r)
+		if !verdict {
+			break
 		}
 		if reason != "" {
 			d.knee = &runrec.Knee{Rate: round2(r), Reason: reason}
+			failAt = r
 			break
 		}
 		a := round2(achieved)
-		best = &a
+		best, good = &a, r
+	}
+	if failAt > 0 && good > 0 && ph.Refine > 0 && ctx.Err() == nil {
+		d.settle(ctx, rng, good)
+		inc := (failAt - good) / float64(ph.Refine+1)
+		for i := 1; i <= ph.Refine && ctx.Err() == nil; i++ {
+			r := good + inc*float64(i)
+			achieved, reason, verdict := d.step(ctx, rng, ph, r)
+			if !verdict {
+				break
+			}
+			if reason != "" {
+				d.knee = &runrec.Knee{Rate: round2(r), Reason: reason}
+				break
+			}
+			if a := round2(achieved); best == nil || a > *best {
+				best = &a
+			}
+		}
 	}
 	if best != nil {
 		d.maxSustainable = best
 	} else if d.knee != nil {
 		d.note("steps: the first step (%.0f jobs/s) already could not be sustained; lower the starting rate", start)
 	}
+}
+
+// settle runs at half the given rate until the backlog is back to what it
+// was before the failing step (at most 15 s), so the next step starts from
+// a queue that keeps up.
+func (d *driver) settle(ctx context.Context, rng *rand.Rand, rate float64) {
+	limit := int64(2 * d.sc.EnqueueBatch * max(d.sc.Producers, 1))
+	deadline := time.Now().Add(15 * time.Second)
+	for d.backlog.Load() > limit && time.Now().Before(deadline) && ctx.Err() == nil {
+		d.openLoop(ctx, rng, time.Now(), time.Second, func(time.Duration) float64 { return rate / 2 })
+	}
+}
+
+// step runs one step at rate r and judges it: achieved jobs/s, and a
+// reason when the queue did not keep up. verdict is false when the phase
+// or run ended mid-step (no judgement possible).
+func (d *driver) step(ctx context.Context, rng *rand.Rand, ph *Phase, r float64) (achieved float64, reason string, verdict bool) {
+	sd := ph.StepDuration.D()
+	slo := d.sc.SLOP99.D()
+	from := time.Now()
+	compBefore, backlogBefore := d.allComp.Load(), d.backlog.Load()
+	d.stepH.reset()
+	var maxLag time.Duration
+	lagDone := make(chan struct{})
+	go func() {
+		// The lag is sampled during the step: the producers' health, not
+		// only its value at the end.
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-lagDone:
+				return
+			case <-t.C:
+				maxLag = max(maxLag, time.Duration(d.lagNs.Load()))
+			}
+		}
+	}()
+	d.openLoop(ctx, rng, from, sd, func(time.Duration) float64 { return r })
+	lagDone <- struct{}{}
+	if ctx.Err() != nil && time.Since(from) < sd*9/10 {
+		return 0, "", false
+	}
+	secs := time.Since(from).Seconds()
+	achieved = float64(d.allComp.Load()-compBefore) / secs
+	grew := d.backlog.Load() - backlogBefore
+	p99 := d.stepH.percentiles().P99
+	switch {
+	case maxLag > time.Second:
+		reason = fmt.Sprintf("producers fell %.1fs behind schedule at %.0f jobs/s (the driver is the limit: add producers or raise enqueue_batch)", maxLag.Seconds(), r)
+	case float64(grew) > 0.1*r*secs:
+		reason = fmt.Sprintf("backlog grew by %d jobs in the %.0fs step at %.0f jobs/s (completed %.0f jobs/s)", grew, secs, r, achieved)
+	case slo > 0 && p99 > float64(slo)/float64(time.Millisecond):
+		reason = fmt.Sprintf("p99 %.0f ms passed the SLO of %v at %.0f jobs/s", p99, slo, r)
+	}
+	return achieved, reason, true
 }
 
 // newJob makes the next job, intended at t.

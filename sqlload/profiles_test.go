@@ -123,6 +123,40 @@ phases:
 	}
 }
 
+func TestRunStepsFactorRefine(t *testing.T) {
+	t.Parallel()
+	// Geometric steps (x2) overshoot a ~90 jobs/s consumer; the refinement
+	// pass must then find a knee between the last good rate and the
+	// overshoot.
+	sc := loadYAML(t, `name: factor-steps
+rate: 20
+consumers: 1
+dequeue_batch: 1
+enqueue_batch: 1
+work_time: 10ms
+poll_interval: 5ms
+slo_p99: 2s
+phases:
+  - name: steps
+    profile: steps
+    step_factor: 2
+    refine: 3
+    step_duration: 1s
+    duration: 40s
+`)
+	b := drive(t, context.Background(), sc, nil)
+	if b.res.Knee == nil || b.res.MaxSustainable == nil {
+		t.Fatalf("no knee/max sustainable: knee=%v max=%v notes=%v", b.res.Knee, b.res.MaxSustainable, b.res.Notes)
+	}
+	t.Logf("max sustainable %.1f jobs/s, knee %+v", *b.res.MaxSustainable, *b.res.Knee)
+	// The coarse steps are 20, 40, 80, 160: a 10 ms consumer (< 100 jobs/s)
+	// fails at 160 at the latest, and the refinement (at 100, 120, 140 for
+	// a good 80) must fail below that.
+	if b.res.Knee.Rate >= 160 || *b.res.MaxSustainable >= b.res.Knee.Rate {
+		t.Fatalf("knee %+v, max sustainable %.1f", *b.res.Knee, *b.res.MaxSustainable)
+	}
+}
+
 func TestRunNotifyDelayedQueues(t *testing.T) {
 	t.Parallel()
 	sc := loadYAML(t, `name: knobs

@@ -94,9 +94,13 @@ type Phase struct {
 	// To / ToX: the ramp's final rate.
 	To  float64 `yaml:"to,omitempty"`
 	ToX float64 `yaml:"to_x,omitempty"`
-	// Step / StepX, StepDuration, MaxRate / MaxX: the steps profile.
+	// Step / StepX (added) or StepFactor (multiplied), StepDuration,
+	// MaxRate / MaxX and Refine (finer steps between the last good rate and
+	// the knee): the steps profile.
 	Step         float64  `yaml:"step,omitempty"`
 	StepX        float64  `yaml:"step_x,omitempty"`
+	StepFactor   float64  `yaml:"step_factor,omitempty"`
+	Refine       int      `yaml:"refine,omitempty"`
 	StepDuration Duration `yaml:"step_duration,omitempty"`
 	MaxRate      float64  `yaml:"max_rate,omitempty"`
 	MaxX         float64  `yaml:"max_x,omitempty"`

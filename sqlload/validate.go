@@ -190,8 +190,17 @@ func (s *Scenario) validatePhase(i int) error {
 			return perr("a ramp needs its final rate: to or to_x", at("profile")...)
 		}
 	case ProfileSteps:
-		if p.Step == 0 && p.StepX == 0 {
-			return perr("steps need an increment: step or step_x", at("profile")...)
+		if p.Step == 0 && p.StepX == 0 && p.StepFactor == 0 {
+			return perr("steps need an increment: step, step_x or step_factor", at("profile")...)
+		}
+		if p.StepFactor != 0 && (p.StepFactor <= 1 || p.StepFactor > 10) {
+			return perr(fmt.Sprintf("%g is outside (1, 10]", p.StepFactor), at("step_factor")...)
+		}
+		if p.StepFactor != 0 && (p.Step != 0 || p.StepX != 0) {
+			return perr("give step (or step_x) or step_factor, not both", at("step_factor")...)
+		}
+		if p.Refine < 0 || p.Refine > 20 {
+			return perr(fmt.Sprintf("%d is outside [0, 20]", p.Refine), at("refine")...)
 		}
 		if p.StepDuration.D() < time.Second {
 			return perr("steps need step_duration >= 1s", at("step_duration")...)

@@ -49,6 +49,7 @@ type Delta struct {
 // QueryDelta is one normalized statement's time in both runs.
 type QueryDelta struct {
 	Text        string  `json:"text"`
+	Tag         string  `json:"tag,omitempty"`
 	BaseCalls   int64   `json:"base_calls"`
 	NewCalls    int64   `json:"new_calls"`
 	BaseMeanMs  float64 `json:"base_mean_ms"`
@@ -298,16 +299,24 @@ func queryDeltas(base, next []StatementStat) []QueryDelta {
 		}
 		return q
 	}
+	var baseSum, newSum float64
 	for _, s := range base {
 		q := get(s.Text)
+		q.Tag = s.Tag
 		q.BaseCalls, q.BaseTotalMs, q.BaseMeanMs = s.Calls, s.TotalExecMs, s.MeanMs()
+		baseSum += s.TotalExecMs
 	}
 	for _, s := range next {
 		q := get(s.Text)
+		q.Tag = cmp.Or(q.Tag, s.Tag)
 		q.NewCalls, q.NewTotalMs, q.NewMeanMs = s.Calls, s.TotalExecMs, s.MeanMs()
+		newSum += s.TotalExecMs
 	}
 	out := make([]QueryDelta, 0, len(by))
 	for _, q := range by {
+		if q.BaseTotalMs < baseSum*minStatementShare && q.NewTotalMs < newSum*minStatementShare {
+			continue // setup and catalog queries: noise
+		}
 		q.MeanChangePct = Num(math.NaN())
 		if q.BaseCalls > 0 && q.NewCalls > 0 {
 			q.MeanChangePct = Num(pctChange(q.BaseMeanMs, q.NewMeanMs))

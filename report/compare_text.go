@@ -36,7 +36,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		fmt.Fprintf(qw, "  base\tnew\tchange\tcalls base/new\tstatement\n")
 		for _, q := range c.Queries {
 			fmt.Fprintf(qw, "  %s\t%s\t%s\t%d/%d\t%s\n", msOrDash(q.BaseMeanMs, q.BaseCalls), msOrDash(q.NewMeanMs, q.NewCalls),
-				fmtSignedPct(float64(q.MeanChangePct)), q.BaseCalls, q.NewCalls, oneLineText(q.Text, 90))
+				fmtSignedPct(float64(q.MeanChangePct)), q.BaseCalls, q.NewCalls, statementLabel(q.Tag, q.Text, 90))
 		}
 		_ = qw.Flush()
 	}
@@ -82,4 +82,13 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// statementLabel is a statement's tag (its /* name */), when it has one,
+// followed by as much of its text as fits.
+func statementLabel(tag, text string, width int) string {
+	if tag == "" {
+		return oneLineText(text, width)
+	}
+	return oneLineText("["+tag+"] "+text, width)
 }

@@ -1,0 +1,67 @@
+package collect_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/migrations"
+)
+
+// TestWithoutPgMonitor samples as a plain role: what it cannot see becomes
+// notes and statuses naming the GRANT, and every other collector goes on.
+func TestWithoutPgMonitor(t *testing.T) {
+	const role = "pgqtune_plain"
+	var dsn string
+	setup(t, collect.Config{}, func(p *pgxpool.Pool) {
+		if err := migrations.Up(context.Background(), p.Config().ConnString(), "skiplocked", "pgqtune"); err != nil {
+			t.Fatal(err)
+		}
+		exec(t, p, `DROP ROLE IF EXISTS `+role)
+		exec(t, p, `CREATE ROLE `+role+` LOGIN`)
+		t.Cleanup(func() {
+			_, _ = p.Exec(context.Background(), `DROP OWNED BY `+role)
+			_, _ = p.Exec(context.Background(), `DROP ROLE IF EXISTS `+role)
+		})
+		// Someone revoked pg_stat_statements from PUBLIC: a real 42501.
+		exec(t, p, `REVOKE EXECUTE ON FUNCTION pg_stat_statements(boolean) FROM PUBLIC`)
+		dsn = strings.Replace(p.Config().ConnString(), "postgres@", role+"@", 1)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := collect.New(ctx, collect.Config{DSN: dsn, Interval: testInterval, ReadOnly: true})
+	if err != nil {
+		t.Fatalf("New as a plain role: %v", err)
+	}
+	t.Cleanup(s.Close)
+	r := record(t, s)
+	r.ticks(t, 3)
+	ss := r.stop(t)
+	last := ss[len(ss)-1]
+	if last.Database == nil || last.WAL == nil || last.Activity == nil || last.Locks == nil {
+		t.Errorf("other collectors stopped: %+v", last)
+	}
+	if st := last.Status["statements"]; !strings.HasPrefix(st, "no privilege: GRANT pg_monitor TO "+role) {
+		t.Errorf("statements status = %q", st)
+	}
+	notes := s.Notes()
+	want := []string{"GRANT pg_monitor TO " + role, "statements: no privilege", "pgqtune.job: depth and oldest pending age not sampled (no privilege"}
+	for _, w := range want {
+		if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, w) }) {
+			t.Errorf("no note says %q: %q", w, notes)
+		}
+	}
+	if len(last.Queues) != 1 || last.Queues[0].Depth != -1 {
+		t.Errorf("queues = %+v, want depth unknown", last.Queues)
+	}
+	for _, smp := range ss {
+		if strings.HasPrefix(smp.Status["server"], "unavailable") {
+			t.Errorf("a privilege error was taken for a lost connection: %v", smp.Status)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package collect_test
+
+import (
+	"context"
+	_ "embed"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+//go:embed testdata/queue_systems.sql
+var queueSystemsSQL string
+
+func TestQueueDetection(t *testing.T) {
+	b := setup(t, collect.Config{ReadOnly: true}, func(p *pgxpool.Pool) { exec(t, p, queueSystemsSQL) })
+	want := []string{
+		"graphile_worker._private_jobs", "pgboss.job", "pgmq.q_orders", "public.good_jobs",
+		"public.que_jobs", "public.river_job", "public.solid_queue_ready_executions",
+	}
+	if got := b.s.QueueTables(); !slices.Equal(got, want) {
+		t.Fatalf("QueueTables = %v\nwant %v", got, want)
+	}
+	notes := strings.Join(b.s.Notes(), "\n")
+	for _, w := range []string{"pgboss.job (pg-boss, 3 partitions counted as one queue)", "pgmq.q_orders (pgmq)", "public.river_job (river)"} {
+		if !strings.Contains(notes, w) {
+			t.Errorf("notes do not say %q:\n%s", w, notes)
+		}
+	}
+	r := record(t, b.s)
+	// Every job is at least two seconds old when the sample is taken.
+	later := time.Now().Add(2 * time.Second)
+	got := r.waitFor(t, "queue health", func(s runrec.Sample) bool { return len(s.Queues) == len(want) && s.T.After(later) })
+	for _, q := range got.Queues {
+		wantDepth := int64(2)
+		if q.Table == "pgboss.job" {
+			wantDepth = 3
+		}
+		if q.Depth != wantDepth || q.OldestPendingAgeS < 1.5 || q.OldestPendingAgeS > 60 {
+			t.Errorf("%s (%s): depth %d, oldest %.1fs, note %q; want depth %d, about 2s old", q.Table, q.System, q.Depth, q.OldestPendingAgeS, q.Note, wantDepth)
+		}
+	}
+	if st := got.Status["queues"]; st != "" {
+		t.Errorf("queues status = %q", st)
+	}
+}
+
+func TestNamedQueueTable(t *testing.T) {
+	t.Run("a missing table is an error naming it", func(t *testing.T) {
+		dsn := setup(t, collect.Config{}, nil).dsn
+		_, err := collect.New(context.Background(), collect.Config{DSN: dsn, QueueTables: []string{"public.nope"}})
+		if err == nil || !strings.Contains(err.Error(), "public.nope does not exist") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("a named table is the only queue, even when others are detectable", func(t *testing.T) {
+		b := setup(t, collect.Config{QueueTables: []string{"pgmq.q_orders"}}, func(p *pgxpool.Pool) { exec(t, p, queueSystemsSQL) })
+		if got := b.s.QueueTables(); !slices.Equal(got, []string{"pgmq.q_orders"}) {
+			t.Fatalf("QueueTables = %v", got)
+		}
+	})
+	t.Run("no queue at all says how to name one", func(t *testing.T) {
+		b := setup(t, collect.Config{}, nil)
+		if !slices.ContainsFunc(b.s.Notes(), func(n string) bool { return strings.Contains(n, "--queue-table") }) {
+			t.Errorf("notes = %q", b.s.Notes())
+		}
+	})
+}

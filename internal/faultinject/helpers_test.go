@@ -191,20 +191,27 @@ func walkNumbers(v any, path string, f func(string, json.Number)) {
 	}
 }
 
-// terminate ends every backend of application app on the target and
-// returns how many it ended.
-func terminate(ctx context.Context, dsn, app string) (int, error) {
+// killer terminates sessions by application_name through one session of
+// its own, so that it can sweep many times a second.
+type killer struct{ conn *pgx.Conn }
+
+func newKiller(ctx context.Context, dsn string) (*killer, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		return 0, err
+		return nil, fmt.Errorf("connect killer: %w", err)
 	}
-	defer conn.Close(context.Background())
+	return &killer{conn: conn}, nil
+}
+
+// terminate ends every backend of application app and returns how many.
+func (k *killer) terminate(ctx context.Context, app string) (int, error) {
 	var n int
-	err = conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
+	err := k.conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
 		FROM pg_catalog.pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, app).Scan(&n)
 	return n, err
 }
 
+func (k *killer) close() { k.conn.Close(context.Background()) }
 // outage stops the postmaster the way pg_ctl stop -m mode does (SIGINT for
 // fast, SIGQUIT for immediate, sent to the pid in postmaster.pid), keeps it
 // down for down, and starts it again through Restart (which finds it

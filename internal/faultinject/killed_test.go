@@ -1,0 +1,86 @@
+package faultinject_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/internal/pgtest"
+	"github.com/pgqtune/pgqtune/internal/pipeline"
+)
+
+// TestKilledBackends terminates the driver's and the sampler's sessions
+// again and again for five seconds mid-run (what a DBA's
+// pg_terminate_backend sweep or a pooler's reset does): both reconnect,
+// samples on both sides are kept, the window is a server_unavailable
+// finding, and the books still balance exactly.
+func TestKilledBackends(t *testing.T) {
+	dsn := pgtest.NewDB(t)
+	var from, to time.Time
+	var killedWorkload, killedSampler int
+	o := runWith(t, dsn, 0, func(ctx context.Context, _ pipeline.Target) {
+		if !after(ctx, 9*time.Second) {
+			return
+		}
+		k, err := newKiller(ctx, dsn)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer k.close()
+		from = time.Now()
+		for time.Since(from) < 5*time.Second && ctx.Err() == nil {
+			if n, err := k.terminate(ctx, pipeline.WorkloadApp); err == nil {
+				killedWorkload += n
+			}
+			if n, err := k.terminate(ctx, collect.ApplicationName); err == nil {
+				killedSampler += n
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		to = time.Now()
+	})
+	t.Logf("terminated %d workload and %d sampler sessions from %s to %s", killedWorkload, killedSampler,
+		from.UTC().Format(time.TimeOnly), to.UTC().Format(time.TimeOnly))
+	if killedWorkload < 5 || killedSampler < 1 {
+		t.Fatalf("the fault did not bite: %d workload, %d sampler sessions terminated", killedWorkload, killedSampler)
+	}
+	rep, run := o.Report, o.Run
+	logFindings(t, rep)
+
+	var before, afterN int
+	for _, s := range run.Samples {
+		if s.Database == nil {
+			continue
+		}
+		if s.T.Before(from) {
+			before++
+		} else if s.T.After(to) {
+			afterN++
+		}
+	}
+	if before < 5 || afterN < 5 {
+		t.Fatalf("samples with statistics: %d before the kills, %d after; want both kept", before, afterN)
+	}
+	if len(serverDown(run)) == 0 {
+		t.Fatal("no sample records the lost sampler session")
+	}
+	hit := false
+	for _, f := range findings(rep, "server_unavailable") {
+		if !f.Start.After(to.Add(time.Second)) && !f.End.Before(from.Add(-time.Second)) {
+			hit = true
+		}
+	}
+	if !hit {
+		for _, w := range run.Workload {
+			p99 := 0.0
+			if w.LatencyMs != nil {
+				p99 = w.LatencyMs.P99
+			}
+			t.Logf("%s completed %d enqueued %d errors %d depth %d p99 %.1fms", w.T.Format(time.TimeOnly), w.Completed, w.Enqueued, w.Errors, w.Depth, p99)
+		}
+		t.Fatal("no server_unavailable finding over the window the sessions were killed in")
+	}
+	checkBooks(t, rep)
+}

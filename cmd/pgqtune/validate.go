@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
+	"github.com/pgqtune/pgqtune/internal/pgserver"
 	"github.com/pgqtune/pgqtune/internal/pipeline"
 	"github.com/pgqtune/pgqtune/recommendations"
 	"github.com/pgqtune/pgqtune/report"
@@ -136,24 +138,45 @@ func validateRun(ctx context.Context, o validateOptions) (*validateResult, error
 		ids = append(ids, r.ID)
 	}
 	if o.Progress != nil {
-		where := "a scratch cluster per repetition"
+		where := "a scratch cluster, a fresh database per repetition"
 		if o.DSN != "" {
 			where = pipeline.Describe(o.DSN)
 		}
 		fmt.Fprintf(o.Progress, "validate: %s, %d repetitions per arm on %s\n", strings.Join(ids, ", "), o.Reps, where)
 	}
 
+	// One scratch cluster serves every repetition, each in a database of
+	// its own: starting a cluster per repetition would cost more than a
+	// short repetition. Server-wide changes are rolled back after each
+	// "with" repetition, and ABBA interleaving evens out a warming cache.
+	var srv *pgserver.Server
+	if o.DSN == "" {
+		srv, err = pgserver.Start(ctx, pgserver.Options{Fsync: true, Settings: mirroredSettings(cat)})
+		if err != nil {
+			return nil, fmt.Errorf("validate: start a scratch cluster: %w", err)
+		}
+		defer srv.Stop()
+	}
+
 	res := &validateResult{Recs: chosen}
 	once := func(ctx context.Context, arm string, rep int) (*recommendations.Measurement, error) {
+		dsn := o.DSN
+		if srv != nil {
+			db := fmt.Sprintf("validate_%d_%s", rep, arm)
+			if err := srv.CreateDatabase(ctx, db, ""); err != nil {
+				return nil, err
+			}
+			defer dropDatabase(context.WithoutCancel(ctx), srv, db)
+			dsn = srv.DSN(db)
+		}
 		ro := pipeline.RunOptions{
-			DSN:            o.DSN,
+			DSN:            dsn,
 			Schema:         run.Meta.Schema,
 			SchemaExplicit: o.DSN != "",
 			Scenario:       scenario,
 			Duration:       o.Duration,
 			Out:            filepath.Join(vdir, fmt.Sprintf("%d-%s", rep, arm)),
 			Interval:       time.Duration(max(run.Meta.SamplerIntervalS, 0.1) * float64(time.Second)),
-			ServerSettings: mirroredSettings(cat),
 			BeforeWorkload: func(ctx context.Context, t pipeline.Target) error {
 				notes, err := recommendations.MatchCatalog(ctx, t.DSN, cat, run)
 				if err != nil {
@@ -170,11 +193,11 @@ func validateRun(ctx context.Context, o validateOptions) (*validateResult, error
 					return err
 				}
 				if restart {
-					if t.Server == nil {
+					if srv == nil {
 						res.Notes = append(res.Notes, "a changed setting needs a restart, which validate does not do on --dsn: it is not in effect")
 						return nil
 					}
-					return t.Server.Restart(ctx, "fast")
+					return srv.Restart(ctx, "fast")
 				}
 				return nil
 			},
@@ -183,11 +206,17 @@ func validateRun(ctx context.Context, o validateOptions) (*validateResult, error
 			ro.Interval = time.Second
 		}
 		out, err := pipeline.Run(ctx, ro)
-		if o.DSN != "" && arm == recommendations.ArmWith {
-			// On a real target, undo server-wide changes so the next
-			// "without" repetition is clean.
-			if rerr := rollbackSettings(context.WithoutCancel(ctx), o.DSN, chosen); rerr != nil {
+		if arm == recommendations.ArmWith {
+			// Undo server-wide changes so the next "without" repetition
+			// starts clean.
+			restart, rerr := rollbackSettings(context.WithoutCancel(ctx), dsn, chosen)
+			if rerr != nil {
 				res.Notes = append(res.Notes, "rollback after a repetition failed: "+rerr.Error())
+			}
+			if restart && srv != nil {
+				if rerr := srv.Restart(context.WithoutCancel(ctx), "fast"); rerr != nil {
+					return nil, fmt.Errorf("validate: restart the scratch cluster: %w", rerr)
+				}
 			}
 		}
 		if err != nil {
@@ -293,8 +322,9 @@ func mirroredSettings(cat *recommendations.Catalog) map[string]string {
 	return out
 }
 
-// rollbackSettings runs the rollback of server-wide (ALTER SYSTEM) changes.
-func rollbackSettings(ctx context.Context, dsn string, recs []runrec.Recommendation) error {
+// rollbackSettings runs the rollback of server-wide (ALTER SYSTEM) changes
+// and reports whether the server needs a restart to drop them.
+func rollbackSettings(ctx context.Context, dsn string, recs []runrec.Recommendation) (bool, error) {
 	var undo []runrec.Recommendation
 	for _, r := range recs {
 		if strings.Contains(r.SQL, "ALTER SYSTEM") && strings.Contains(r.Rollback, "ALTER SYSTEM RESET") {
@@ -302,13 +332,23 @@ func rollbackSettings(ctx context.Context, dsn string, recs []runrec.Recommendat
 		}
 	}
 	if len(undo) == 0 {
-		return nil
+		return false, nil
 	}
-	_, err := recommendations.Apply(ctx, dsn, undo)
+	restart, err := recommendations.Apply(ctx, dsn, undo)
 	if errors.Is(err, recommendations.ErrNotApplicable) {
-		return nil
+		return false, nil
 	}
-	return err
+	return restart, err
+}
+
+// dropDatabase removes a repetition's database from the scratch cluster.
+func dropDatabase(ctx context.Context, srv *pgserver.Server, db string) {
+	conn, err := pgx.Connect(ctx, srv.DSN("postgres"))
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)")
 }
 
 func printValidation(w io.Writer, res *validateResult, dir string) {

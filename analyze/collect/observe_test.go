@@ -1,0 +1,184 @@
+package collect_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/internal/pgtest"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// TestObserveExternalWorkload drives queue tables the sampler did not
+// create from separate processes (pgbench: one producing at a fixed rate,
+// one consuming with SKIP LOCKED) and checks that the throughput series the
+// database side yields (ObservedTick) adds up to what the workload did,
+// within 10 %.
+func TestObserveExternalWorkload(t *testing.T) {
+	cases := []struct {
+		name   string
+		schema string
+		queues []string // named queue tables; empty = auto-detect
+		system string
+		// produce and consume are pgbench scripts.
+		produce, consume string
+		// truth returns (enqueued, completed) from the table after the run.
+		truth string
+	}{
+		{
+			name: "update-completion table, auto-detected",
+			schema: `CREATE SCHEMA ext;
+				CREATE TABLE ext.job (id bigserial PRIMARY KEY, queue text NOT NULL DEFAULT 'default',
+					state text NOT NULL DEFAULT 'pending', priority int NOT NULL DEFAULT 0,
+					run_at timestamptz NOT NULL DEFAULT now(), payload jsonb, attempts int NOT NULL DEFAULT 0,
+					max_attempts int NOT NULL DEFAULT 3, finished_at timestamptz);
+				CREATE INDEX job_pending ON ext.job (run_at) WHERE state = 'pending';
+				CREATE INDEX job_active ON ext.job (id) WHERE state = 'active';`,
+			system:  collect.SystemSkipLocked,
+			produce: `INSERT INTO ext.job (payload) VALUES ('{"n": 1}');`,
+			consume: `WITH c AS (UPDATE ext.job SET state = 'active', attempts = attempts + 1
+					WHERE id = (SELECT id FROM ext.job WHERE state = 'pending' ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+					RETURNING id)
+				SELECT coalesce(max(id), 0) AS id FROM c \gset
+				\sleep 3 ms
+				UPDATE ext.job SET state = 'completed', finished_at = now() WHERE id = :id;`,
+			truth: `SELECT count(*), count(*) FILTER (WHERE state = 'completed') FROM ext.job`,
+		},
+		{
+			name: "home-grown delete-completion table, named",
+			schema: `CREATE SCHEMA app;
+				CREATE TABLE app.tasks (id bigserial PRIMARY KEY, body text, created timestamptz DEFAULT now());`,
+			queues:  []string{"app.tasks"},
+			system:  collect.SystemTable,
+			produce: `INSERT INTO app.tasks (body) VALUES ('x');`,
+			consume: `DELETE FROM app.tasks WHERE id = (SELECT id FROM app.tasks ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED);`,
+			truth:   `SELECT last_value, last_value - (SELECT count(*) FROM app.tasks) FROM app.tasks_id_seq`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t, collect.Config{Interval: time.Second, ReadOnly: true, QueueTables: tc.queues},
+				func(p *pgxpool.Pool) { exec(t, p, tc.schema) })
+			if q := b.s.QueueTables(); len(q) != 1 {
+				t.Fatalf("queue tables = %v", q)
+			}
+			r := record(t, b.s)
+			r.ticks(t, 2)
+
+			dir := t.TempDir()
+			prod, cons := filepath.Join(dir, "produce.sql"), filepath.Join(dir, "consume.sql")
+			writeFile(t, prod, tc.produce)
+			writeFile(t, cons, tc.consume)
+			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+			defer cancel()
+			producer := pgbench(ctx, t, b.dsn, "-f", prod, "-c", "2", "-R", "300", "-T", "8")
+			consumer := pgbench(ctx, t, b.dsn, "-f", cons, "-c", "4", "-T", "10")
+			var pout, cout bytes.Buffer
+			producer.Stdout, producer.Stderr = &pout, &pout
+			consumer.Stdout, consumer.Stderr = &cout, &cout
+			if err := producer.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if err := consumer.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if err := producer.Wait(); err != nil {
+				t.Fatalf("producer: %v\n%s", err, pout.String())
+			}
+			if err := consumer.Wait(); err != nil {
+				t.Fatalf("consumer: %v\n%s", err, cout.String())
+			}
+			// The workload's sessions flushed their statistics as they
+			// exited; two more ticks see them.
+			r.ticks(t, 3)
+			ss := r.stop(t)
+
+			var truthEnq, truthDone int64
+			if err := b.pool.QueryRow(context.Background(), tc.truth).Scan(&truthEnq, &truthDone); err != nil {
+				t.Fatal(err)
+			}
+			if n := processed(t, pout.String()); n != truthEnq {
+				t.Fatalf("the producer says it enqueued %d, the table says %d", n, truthEnq)
+			}
+			var enq, done int64
+			busy := 0
+			var prev *runrec.Sample
+			for i := range ss {
+				assertNonNegative(t, ss[i])
+				wt := collect.ObservedTick(prev, &ss[i])
+				prev = &ss[i]
+				enq += wt.Enqueued
+				done += wt.Completed
+				if wt.Completed > 0 {
+					busy++
+				}
+				if len(ss[i].Queues) == 1 && ss[i].Queues[0].System != tc.system {
+					t.Errorf("system = %q, want %q", ss[i].Queues[0].System, tc.system)
+				}
+			}
+			t.Logf("workload: enqueued %d, completed %d; observed: enqueued %d, completed %d over %d samples (%d with completions)",
+				truthEnq, truthDone, enq, done, len(ss), busy)
+			if truthEnq < 1500 || truthDone < 1000 {
+				t.Fatalf("the workload did too little to measure: %d enqueued, %d completed", truthEnq, truthDone)
+			}
+			within(t, "enqueued", enq, truthEnq)
+			within(t, "completed", done, truthDone)
+			if busy < 6 {
+				t.Errorf("only %d seconds show completions; the series should cover the ~8 s of work", busy)
+			}
+		})
+	}
+}
+
+func within(t *testing.T, what string, got, want int64) {
+	t.Helper()
+	if math.Abs(float64(got-want)) > 0.10*float64(want) {
+		t.Errorf("observed %s = %d, workload counted %d: off by more than 10%%", what, got, want)
+	}
+}
+
+// pgbench returns a pgbench command against dsn's database.
+func pgbench(ctx context.Context, t *testing.T, dsn string, args ...string) *osexec.Cmd {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := pgtest.Server()
+	base := []string{"-n", "-h", "127.0.0.1", "-p", strconv.Itoa(srv.Port()), "-U", cfg.User}
+	cmd := osexec.CommandContext(ctx, filepath.Join(srv.BinDir(), "pgbench"), append(append(base, args...), cfg.Database)...)
+	cmd.Env = append(os.Environ(), "PGAPPNAME=external-worker")
+	return cmd
+}
+
+var processedRE = regexp.MustCompile(`number of transactions actually processed: (\d+)`)
+
+// processed reads pgbench's own count of transactions.
+func processed(t *testing.T, out string) int64 {
+	t.Helper()
+	m := processedRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no transaction count in pgbench output:\n%s", out)
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	return n
+}
+
+func writeFile(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o644); err != nil {
+		t.Fatal(fmt.Errorf("write %s: %w", path, err))
+	}
+}

@@ -23,8 +23,9 @@ type claimIndex struct {
 }
 
 // pendingWords are the names queue libraries give the runnable state, in
-// order of preference.
-var pendingWords = []string{"pending", "available", "queued", "ready", "created", "new", "waiting", "scheduled", "retry", "retryable"}
+// order of preference. "available" comes first: River's enum has both, and
+// its "pending" is a state jobs are not claimed from.
+var pendingWords = []string{"available", "pending", "queued", "ready", "created", "new", "waiting", "scheduled", "retry", "retryable"}
 
 var stateColRe = regexp.MustCompile(`^(state|status|job_state|job_status)$`)
 

@@ -37,14 +37,14 @@ func dropIndexRule(f *facts, out *output) map[string]bool {
 			}
 			if by := redundantWith(ix, t.Indexes); by != nil {
 				dropped[ix.Name] = true
-				out.add(dropRec(ix, fmt.Sprintf("%s (%s) is redundant: %s (%s) has the same leading keys and predicate and serves every scan it could. %s",
+				out.add(dropRec(t.Name, ix, fmt.Sprintf("%s (%s) is redundant: %s (%s) has the same leading keys and predicate and serves every scan it could. %s",
 					ix.Name, strings.Join(ix.Columns, ", "), by.Name, strings.Join(by.Columns, ", "), cost), entriesPerS))
 				continue
 			}
 			scans, seen := tf.IndexScans[ix.Name]
 			if seen && scans == 0 && ix.IdxScan == 0 {
 				dropped[ix.Name] = true
-				out.add(dropRec(ix, fmt.Sprintf("%s (%s) had no index scans during the %s s run and none since statistics were last reset. %s",
+				out.add(dropRec(t.Name, ix, fmt.Sprintf("%s (%s) had no index scans during the %s s run and none since statistics were last reset. %s",
 					ix.Name, fmtBytes(float64(ix.SizeBytes)), fmtNum(f.DurationS), cost), entriesPerS))
 			}
 		}
@@ -52,8 +52,8 @@ func dropIndexRule(f *facts, out *output) map[string]bool {
 	return dropped
 }
 
-func dropRec(ix Index, why string, entriesPerS float64) runrec.Recommendation {
-	return runrec.Recommendation{
+func dropRec(table string, ix Index, why string, entriesPerS float64) runrec.Recommendation {
+	r := runrec.Recommendation{
 		Kind:      runrec.RecIndex,
 		Target:    ix.Name,
 		SQL:       fmt.Sprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;", quoteQualified(ix.Name)),
@@ -63,6 +63,31 @@ func dropRec(ix Index, why string, entriesPerS float64) runrec.Recommendation {
 		Risk:     "A query this run did not exercise (a report, a rare admin path, another replica's reads) may rely on it: check pg_stat_user_indexes.idx_scan on every node over a full business cycle first.",
 		Rollback: ix.Definition + ";",
 	}
+	if lib := managedBy(table); lib != "" {
+		// The library's migrations own its indexes: dropping one fights
+		// its upgrades and may break features this run did not use.
+		r.Informational = true
+		r.Risk = fmt.Sprintf("%s's migrations created this index: dropping it may break its upgrades or features this run did not exercise, and a later migration may recreate it. ", lib) + r.Risk
+	}
+	return r
+}
+
+// managedBy names the queue library whose migrations own table, or "".
+func managedBy(table string) string {
+	schema, name, _ := strings.Cut(table, ".")
+	switch {
+	case name == "river_job":
+		return "River"
+	case schema == "pgboss":
+		return "pg-boss"
+	case schema == "graphile_worker":
+		return "graphile-worker"
+	case name == "que_jobs":
+		return "Que"
+	case schema == "pgmq":
+		return "pgmq"
+	}
+	return ""
 }
 
 // redundantWith returns an index that makes ix redundant: same method and

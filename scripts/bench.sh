@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# make bench: how fast is pgqtune's workload driver, and how much memory does
+# it need?
+#
+#  1. On ONE throwaway cluster (fsync on: this measures durable commits),
+#     pgbench runs a custom script holding the skiplocked adapter's own
+#     statements (enqueue multirow + claim + complete-delete, read from
+#     sqlload/sql) with N clients, and pgqtune's driver runs the same
+#     statements with N connections in the closed-loop `max` profile. The two
+#     alternate, REPS times each, on the same tables (truncated and
+#     checkpointed before every run). Both are counted in completed jobs/s;
+#     pgbench's transactions/s (one enqueue + claim + complete of BATCH jobs)
+#     is printed too. Target: pgqtune >= 1.0x pgbench.
+#  2. A 1,000,000-job burndown under /usr/bin/time -v: peak RSS (<= 100 MB).
+#  3. Every executable scripts/bench/*.sh, with the cluster's DSN in the
+#     environment (DSN, BINDIR, BENCHTOOL, PGQTUNE, BENCH_WORK): add a file
+#     there to add a benchmark (e.g. sampler-overhead.sh).
+#
+# Knobs (environment): BENCH_CONNS (8), BENCH_BATCH (10), BENCH_DURATION
+# seconds per run (15), BENCH_REPS (3), BENCH_JOBS (1000000),
+# BENCH_SKIP_RSS=1, BENCH_SKIP_HOOKS=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CONNS=${BENCH_CONNS:-8}
+BATCH=${BENCH_BATCH:-10}
+DUR=${BENCH_DURATION:-15}
+REPS=${BENCH_REPS:-3}
+JOBS=${BENCH_JOBS:-1000000}
+GO=${GO:-go}
+export CGO_ENABLED=${CGO_ENABLED:-1}
+
+mkdir -p bin
+$GO build -o bin/benchtool ./internal/benchtool
+BENCHTOOL=$PWD/bin/benchtool
+PGQTUNE=$PWD/bin/pgqtune
+WORK=$(mktemp -d /tmp/pgqtune-bench.XXXXXX)
+chmod 755 "$WORK"
+
+# The cluster lives as long as benchtool serve's stdin stays open: the
+# coprocess pipe closes when this script exits, however it exits.
+coproc SERVER { exec "$BENCHTOOL" serve --fsync; }
+SERVER_PID=$SERVER_PID
+cleanup() {
+	exec {SERVER[1]}>&- 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+DSN="" BINDIR=""
+while IFS= read -r -u "${SERVER[0]}" line; do
+	case $line in
+	DSN=*) DSN=${line#DSN=} ;;
+	BINDIR=*) BINDIR=${line#BINDIR=} ;;
+	READY=1) break ;;
+	esac
+done
+if [ -z "$DSN" ]; then
+	echo "bench: the throwaway cluster did not start" >&2
+	exit 1
+fi
+PSQL=("$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "$DSN")
+echo "bench: throwaway cluster (fsync on) at ${DSN%%\?*}; $(nproc) CPUs; $("$BINDIR/pgbench" --version)"
+
+# ---- 1. driver vs pgbench, same SQL, same connections -----------------------
+"$BENCHTOOL" setup --dsn "$DSN" --set skiplocked --schema pgqtune
+mapfile -t PGBENCH_VARS < <("$BENCHTOOL" pgbench-script --sqldir sqlload/sql --schema pgqtune \
+	--batch "$BATCH" --payload 200 --completion delete --out "$WORK/queue.pgbench")
+
+reset_queue() {
+	"${PSQL[@]}" -c "TRUNCATE pgqtune.job, pgqtune.job_archive" -c "VACUUM ANALYZE pgqtune.job" -c "CHECKPOINT"
+}
+
+run_pgbench() { # prints completed jobs/s and transactions/s
+	local out tx tps left
+	out=$("$BINDIR/pgbench" -n -M prepared -c "$CONNS" -j "$(nproc)" -T "$DUR" \
+		-f "$WORK/queue.pgbench" "${PGBENCH_VARS[@]}" "$DSN" 2>&1) || {
+		echo "$out" >&2
+		return 1
+	}
+	tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
+	# Jobs a claim missed (another client took them first) are still
+	# pending: they were enqueued but not completed, so they do not count.
+	left=$("${PSQL[@]}" -At -c "SELECT count(*) FROM pgqtune.job")
+	awk -v tx="$tx" -v tps="$tps" -v b="$BATCH" -v left="$left" \
+		'BEGIN { done = tx*b - left; printf "%.1f %.1f\n", tps*b*done/(tx*b), tps }'
+}
+
+run_driver() { # prints completed jobs/s
+	local out
+	out=$("$BENCHTOOL" driver --dsn "$DSN" --schema pgqtune --scenario scripts/bench/max.yaml \
+		--duration "${DUR}s" --pool "$CONNS" --batch "$BATCH" \
+		--producers "$(((CONNS + 2) / 3))" --consumers "$((CONNS - (CONNS + 2) / 3))") || return 1
+	sed -n 's/.*"jobs_per_s":\([0-9.]*\).*/\1/p' <<<"$out" | awk '{ printf "%.1f\n", $1 }'
+}
+
+echo
+echo "== driver vs pgbench: skiplocked enqueue+claim+complete, batch $BATCH, $CONNS connections, ${DUR}s x $REPS interleaved =="
+printf "%-4s %16s %16s %16s %8s\n" rep "pgbench tx/s" "pgbench jobs/s" "pgqtune jobs/s" ratio
+ratios=()
+for rep in $(seq 1 "$REPS"); do
+	reset_queue
+	read -r pb_jobs pb_tps < <(run_pgbench)
+	reset_queue
+	pq_jobs=$(run_driver)
+	ratio=$(awk -v a="$pq_jobs" -v b="$pb_jobs" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+	ratios+=("$ratio")
+	printf "%-4s %16s %16s %16s %7sx\n" "$rep" "$pb_tps" "$pb_jobs" "$pq_jobs" "$ratio"
+done
+median=$(printf "%s\n" "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }')
+verdict=$(awk -v m="$median" 'BEGIN { print (m >= 1.0 ? "meets" : "MISSES") }')
+echo "driver/pgbench ratio (median of $REPS): ${median}x — $verdict the >= 1.0x target"
+
+# ---- 2. peak RSS of a 1,000,000-job burndown --------------------------------
+if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then
+	echo
+	echo "== peak RSS: burndown of $JOBS jobs (/usr/bin/time -v) =="
+	if [ ! -x /usr/bin/time ]; then
+		echo "bench: /usr/bin/time is missing (Debian package 'time'); skipping the RSS measurement"
+	else
+		reset_queue
+		sed "s/jobs: 1000000/jobs: $JOBS/" scripts/bench/burndown-1m.yaml >"$WORK/burndown.yaml"
+		# The whole product (driver + sampler + analysis + report) when
+		# `pgqtune run` can do it; the driver alone otherwise.
+		what="pgqtune run --dsn ... --scenario burndown ($JOBS jobs)"
+		if ! /usr/bin/time -v -o "$WORK/time.txt" "$PGQTUNE" run --dsn "$DSN" --schema bench_rss --scenario "$WORK/burndown.yaml" \
+			--out "$WORK/burndown-run" -q >"$WORK/run.log" 2>&1; then
+			echo "bench: pgqtune run failed ($(tail -n 1 "$WORK/run.log")); measuring the driver alone"
+			reset_queue
+			what="benchtool driver (sqlload.Run, no sampler) burndown ($JOBS jobs)"
+			/usr/bin/time -v -o "$WORK/time.txt" "$BENCHTOOL" driver --dsn "$DSN" --schema pgqtune \
+				--scenario "$WORK/burndown.yaml" >"$WORK/run.log"
+		fi
+		rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\)/\1/p' "$WORK/time.txt")
+		wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): \(.*\)/\1/p' "$WORK/time.txt")
+		rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')
+		verdict=$(awk -v m="$rss_mb" 'BEGIN { print (m <= 100 ? "meets" : "MISSES") }')
+		echo "$what: peak RSS ${rss_mb} MB, wall ${wall} — $verdict the <= 100 MB target"
+	fi
+fi
+
+# ---- 3. hooks ------------------------------------------------------------------
+if [ "${BENCH_SKIP_HOOKS:-0}" != 1 ]; then
+	for hook in scripts/bench/*.sh; do
+		[ -x "$hook" ] || continue
+		echo
+		echo "== $hook =="
+		reset_queue
+		DSN=$DSN BINDIR=$BINDIR BENCHTOOL=$BENCHTOOL PGQTUNE=$PGQTUNE BENCH_WORK=$WORK \
+			BENCH_CONNS=$CONNS BENCH_BATCH=$BATCH BENCH_DURATION=$DUR BENCH_REPS=$REPS \
+			"$hook" || echo "bench: $hook failed (exit $?)"
+	done
+fi

@@ -82,3 +82,19 @@ func Apply(ctx context.Context, dsn string, recs []runrec.Recommendation) (needR
 	}
 	return needRestart, nil
 }
+
+// Retarget rewrites the database-level statements of recs (ALTER DATABASE
+// name ...) from the recorded database to another one, for applying them
+// on a scratch database during validation. It returns copies.
+func Retarget(recs []runrec.Recommendation, from, to string) []runrec.Recommendation {
+	out := append([]runrec.Recommendation(nil), recs...)
+	if from == "" || from == to {
+		return out
+	}
+	old, repl := "ALTER DATABASE "+quoteIdent(from)+" ", "ALTER DATABASE "+quoteIdent(to)+" "
+	for i := range out {
+		out[i].SQL = strings.ReplaceAll(out[i].SQL, old, repl)
+		out[i].Rollback = strings.ReplaceAll(out[i].Rollback, old, repl)
+	}
+	return out
+}

@@ -161,14 +161,21 @@ func validateRun(ctx context.Context, o validateOptions) (*validateResult, error
 	res := &validateResult{Recs: chosen}
 	once := func(ctx context.Context, arm string, rep int) (*recommendations.Measurement, error) {
 		dsn := o.DSN
+		dbName := ""
+		if cfg, err := pgx.ParseConfig(dsn); err == nil && dsn != "" {
+			dbName = cfg.Database
+		}
 		if srv != nil {
 			db := fmt.Sprintf("validate_%d_%s", rep, arm)
 			if err := srv.CreateDatabase(ctx, db, ""); err != nil {
 				return nil, err
 			}
 			defer dropDatabase(context.WithoutCancel(ctx), srv, db)
-			dsn = srv.DSN(db)
+			dsn, dbName = srv.DSN(db), db
 		}
+		// Database-level settings name the recorded database; apply them
+		// to this repetition's.
+		recs := recommendations.Retarget(chosen, recordedDB(cat), dbName)
 		ro := pipeline.RunOptions{
 			DSN:            dsn,
 			Schema:         run.Meta.Schema,
@@ -188,7 +195,7 @@ func validateRun(ctx context.Context, o validateOptions) (*validateResult, error
 				if arm != recommendations.ArmWith {
 					return nil
 				}
-				restart, err := recommendations.Apply(ctx, t.DSN, chosen)
+				restart, err := recommendations.Apply(ctx, t.DSN, recs)
 				if err != nil {
 					return err
 				}
@@ -209,7 +216,7 @@ func validateRun(ctx context.Context, o validateOptions) (*validateResult, error
 		if arm == recommendations.ArmWith {
 			// Undo server-wide changes so the next "without" repetition
 			// starts clean.
-			restart, rerr := rollbackSettings(context.WithoutCancel(ctx), dsn, chosen)
+			restart, rerr := rollbackSettings(context.WithoutCancel(ctx), dsn, recs)
 			if rerr != nil {
 				res.Notes = append(res.Notes, "rollback after a repetition failed: "+rerr.Error())
 			}
@@ -339,6 +346,14 @@ func rollbackSettings(ctx context.Context, dsn string, recs []runrec.Recommendat
 		return false, nil
 	}
 	return restart, err
+}
+
+// recordedDB is the database the recorded run's queue lived in.
+func recordedDB(cat *recommendations.Catalog) string {
+	if cat == nil {
+		return ""
+	}
+	return cat.Database
 }
 
 // dropDatabase removes a repetition's database from the scratch cluster.

@@ -329,12 +329,15 @@ func mirroredSettings(cat *recommendations.Catalog) map[string]string {
 	return out
 }
 
-// rollbackSettings runs the rollback of server-wide (ALTER SYSTEM) changes
-// and reports whether the server needs a restart to drop them.
+// rollbackSettings runs the rollback of server- and database-wide changes
+// (ALTER SYSTEM, ALTER DATABASE), which outlive the repetition's schema, and
+// reports whether the server needs a restart to drop them.
 func rollbackSettings(ctx context.Context, dsn string, recs []runrec.Recommendation) (bool, error) {
 	var undo []runrec.Recommendation
 	for _, r := range recs {
-		if strings.Contains(r.SQL, "ALTER SYSTEM") && strings.Contains(r.Rollback, "ALTER SYSTEM RESET") {
+		system := strings.Contains(r.SQL, "ALTER SYSTEM") && strings.Contains(r.Rollback, "ALTER SYSTEM RESET")
+		database := strings.HasPrefix(r.SQL, "ALTER DATABASE ") && strings.HasPrefix(r.Rollback, "ALTER DATABASE ")
+		if system || database {
 			undo = append(undo, runrec.Recommendation{ID: r.ID, Kind: r.Kind, SQL: r.Rollback})
 		}
 	}

@@ -22,6 +22,9 @@ var syntheticRuns = map[string]synth{
 	// fault is base with an injected 30-second lock stall (-60%).
 	"fault": {ID: "synthetic-fault", Seed: 14, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9,
 		DropFrom: 20, DropTo: 50, DropPct: 60, WithFinding: true, WithR: true},
+	// stall is base with a 10-second stall that the open-loop backlog
+	// makes up for afterwards: the mean rate holds, latency does not.
+	"stall": {ID: "synthetic-stall", Seed: 16, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9, DropFrom: 20, DropTo: 30},
 	// otherbatch ran a different workload (batch size 50).
 	"otherbatch": {ID: "synthetic-otherbatch", Seed: 15, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9,
 		Workload: map[string]any{"adapter": "skiplocked", "batch_size": 50.0, "consumers": 8.0, "producers": 2.0, "completion": "delete"}},
@@ -110,7 +113,7 @@ func TestCompare(t *testing.T) {
 		}
 	})
 	t.Run("a 40% drop within a 50% tolerance is not a regression", func(t *testing.T) {
-		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "regressed"), report.CompareOptions{MaxRegressionPct: 50})
+		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "regressed"), report.CompareOptions{MaxRegressionPct: 50, MaxLatencyRegressionPct: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,6 +138,22 @@ func TestCompare(t *testing.T) {
 		}
 		if c.Regression || !strings.Contains(c.Verdict, "improved") {
 			t.Fatalf("verdict %q", c.Verdict)
+		}
+	})
+	t.Run("a stall made up for afterwards is a latency regression by default", func(t *testing.T) {
+		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "stall"), report.CompareOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Regression || !strings.Contains(c.Verdict, "p99 latency") || c.Tests[0].Regression {
+			t.Fatalf("verdict %q\n%s", c.Verdict, text(t, c))
+		}
+		c, err = report.Compare(loadRun(t, "base"), loadRun(t, "stall"), report.CompareOptions{MaxLatencyRegressionPct: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Regression {
+			t.Fatalf("latency gate off: verdict %q", c.Verdict)
 		}
 	})
 	t.Run("latency gate", func(t *testing.T) {
@@ -181,4 +200,20 @@ func TestCompare(t *testing.T) {
 			t.Fatalf("verdict %q queries %d", c.Verdict, len(c.Queries))
 		}
 	})
+}
+
+func TestCompareNoiseIsNotARegression(t *testing.T) {
+	// 100 pairs of runs from one distribution (5% per-second noise on
+	// throughput, 10% on p99): the gate must stay quiet on every one.
+	for i := range 100 {
+		b, _ := synth{ID: "b", Seed: uint64(1000 + 2*i), Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9}.build()
+		n, _ := synth{ID: "n", Seed: uint64(1001 + 2*i), Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9}.build()
+		c, err := report.Compare(&report.RunData{Report: b}, &report.RunData{Report: n}, report.CompareOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Regression {
+			t.Fatalf("pair %d: %s", i, c.Verdict)
+		}
+	}
 }

@@ -212,6 +212,7 @@ func (k *killer) terminate(ctx context.Context, app string) (int, error) {
 }
 
 func (k *killer) close() { k.conn.Close(context.Background()) }
+
 // outage stops the postmaster the way pg_ctl stop -m mode does (SIGINT for
 // fast, SIGQUIT for immediate, sent to the pid in postmaster.pid), keeps it
 // down for down, and starts it again through Restart (which finds it

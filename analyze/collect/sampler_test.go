@@ -82,6 +82,22 @@ func TestSampler(t *testing.T) {
 		}
 	})
 
+	t.Run("records a setting changed by a reload", func(t *testing.T) {
+		b := setup(t, collect.Config{}, nil)
+		r := record(t, b.s)
+		r.ticks(t, 2)
+		exec(t, b.pool, `ALTER SYSTEM SET autovacuum_vacuum_cost_delay = '7ms'`)
+		t.Cleanup(func() {
+			_, _ = b.pool.Exec(context.Background(), `ALTER SYSTEM RESET autovacuum_vacuum_cost_delay`)
+			_, _ = b.pool.Exec(context.Background(), `SELECT pg_reload_conf()`)
+		})
+		exec(t, b.pool, `SELECT pg_reload_conf()`)
+		got := r.waitFor(t, "the changed setting", func(s runrec.Sample) bool { return len(s.Settings) > 0 && s.IntervalS > 0 })
+		if len(got.Settings) != 1 || got.Settings["autovacuum_vacuum_cost_delay"] != "7ms" {
+			t.Errorf("settings = %v, want only autovacuum_vacuum_cost_delay = 7ms", got.Settings)
+		}
+	})
+
 	t.Run("excludes its own session and marks the workload", func(t *testing.T) {
 		b := setup(t, collect.Config{WorkloadApps: []string{"pgqtune-workload"}}, migrate)
 		w := conn(t, b.dsn, "pgqtune-workload-1")
@@ -89,8 +105,8 @@ func TestSampler(t *testing.T) {
 		go func() { _, _ = w.Exec(context.Background(), "SELECT pg_sleep(3)") }()
 		go func() { _, _ = o.Exec(context.Background(), "SELECT pg_sleep(3) /* report */") }()
 		r := record(t, b.s)
-		got := r.waitFor(t, "the sleeping report query as non-workload", func(s runrec.Sample) bool {
-			return s.Activity != nil && s.Activity.ActiveNonWorkload >= 1
+		got := r.waitFor(t, "both sleepers", func(s runrec.Sample) bool {
+			return s.Activity != nil && s.Activity.ByWait["Timeout:PgSleep"] >= 2
 		})
 		var sawReport bool
 		for _, nb := range got.Activity.NonWorkload {
@@ -107,8 +123,8 @@ func TestSampler(t *testing.T) {
 		if !sawReport {
 			t.Errorf("non-workload = %+v, want the report query", got.Activity.NonWorkload)
 		}
-		if got.Activity.Active < 2 || got.Activity.ByWait["Timeout:PgSleep"] < 2 {
-			t.Errorf("activity = %+v, want both sleepers active in Timeout:PgSleep", got.Activity)
+		if got.Activity.Active != 2 || got.Activity.ActiveNonWorkload != 1 {
+			t.Errorf("activity = %+v, want 2 active, 1 of them non-workload", got.Activity)
 		}
 	})
 

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -39,10 +40,19 @@ func readSettings(ctx context.Context, e *env) (map[string]string, error) {
 // settingsCollector records the tracked settings on the first tick and
 // then only those that changed (a reload mid-run), and the queue tables'
 // reloptions likewise.
+//
+// Reading pg_settings costs more than every other view together, so it is
+// re-read only when the configuration was reloaded (pg_conf_load_time()
+// moved); reloptions are re-read every relOptionsEvery ticks.
 type settingsCollector struct {
-	prev    map[string]string
-	prevRel map[string][]string
+	prev     map[string]string
+	prevRel  map[string][]string
+	loadTime time.Time
+	ticks    int
 }
+
+// relOptionsEvery is how often (in ticks) queue tables' reloptions are read.
+const relOptionsEvery = 10
 
 func (*settingsCollector) name() string { return "settings" }
 
@@ -51,6 +61,25 @@ func (*settingsCollector) name() string { return "settings" }
 func (*settingsCollector) forget() {}
 
 func (c *settingsCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+	c.ticks++
+	var loaded time.Time
+	if err := e.conn.QueryRow(ctx, "SELECT pg_catalog.pg_conf_load_time() /* pgqtune */").Scan(&loaded); err != nil {
+		return fmt.Errorf("read pg_conf_load_time: %w", err)
+	}
+	if c.prev == nil || !loaded.Equal(c.loadTime) {
+		if err := c.readChanged(ctx, e, smp); err != nil {
+			return err
+		}
+		c.loadTime = loaded
+	}
+	if len(e.queueOIDs) == 0 || (c.prevRel != nil && c.ticks%relOptionsEvery != 0) {
+		return nil
+	}
+	return c.readReloptions(ctx, e, smp)
+}
+
+// readChanged reads the settings and records those that changed.
+func (c *settingsCollector) readChanged(ctx context.Context, e *env, smp *runrec.Sample) error {
 	cur, err := readSettings(ctx, e)
 	if err != nil {
 		return err
@@ -70,9 +99,11 @@ func (c *settingsCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 	if len(changed) > 0 {
 		smp.Settings = changed
 	}
-	if len(e.queueOIDs) == 0 {
-		return nil
-	}
+	return nil
+}
+
+// readReloptions records the queue tables' reloptions that changed.
+func (c *settingsCollector) readReloptions(ctx context.Context, e *env, smp *runrec.Sample) error {
 	rows, err := e.conn.Query(ctx, reloptionsSQL, e.queueOIDs)
 	if err != nil {
 		return fmt.Errorf("read reloptions: %w", err)
@@ -94,6 +125,9 @@ func (c *settingsCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 			}
 			smp.Reloptions[k] = v
 		}
+	}
+	if rel == nil {
+		rel = map[string][]string{}
 	}
 	c.prevRel = rel
 	return nil

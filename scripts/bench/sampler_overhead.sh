@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Sampler overhead: the same closed-loop workload (pgqtune's driver on the
+# skiplocked queue, scripts/bench/max.yaml) with the statistics sampler at
+# 1 s and without it, interleaved REPS times on the same cluster, queue
+# truncated and checkpointed before every run. Prints completed jobs/s of
+# each pair and the median throughput cost. Target: <= 2 %.
+#
+# Run by scripts/bench.sh (DSN, BINDIR, BENCHTOOL in the environment), or
+# alone: it then builds benchtool and starts its own throwaway cluster.
+# Knobs: BENCH_CONNS (8), BENCH_BATCH (10), BENCH_DURATION seconds (15),
+# OVERHEAD_REPS pairs (BENCH_REPS, else 5), OVERHEAD_INTERVAL (1s).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+CONNS=${BENCH_CONNS:-8}
+BATCH=${BENCH_BATCH:-10}
+DUR=${BENCH_DURATION:-15}
+REPS=${OVERHEAD_REPS:-${BENCH_REPS:-5}}
+INTERVAL=${OVERHEAD_INTERVAL:-1s}
+
+if [ -z "${DSN:-}" ]; then
+	mkdir -p bin
+	${GO:-go} build -o bin/benchtool ./internal/benchtool
+	BENCHTOOL=$PWD/bin/benchtool
+	coproc SERVER { exec "$BENCHTOOL" serve --fsync; }
+	SERVER_PID=$SERVER_PID
+	trap 'exec {SERVER[1]}>&- 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true' EXIT
+	while IFS= read -r -u "${SERVER[0]}" line; do
+		case $line in
+		DSN=*) DSN=${line#DSN=} ;;
+		BINDIR=*) BINDIR=${line#BINDIR=} ;;
+		READY=1) break ;;
+		esac
+	done
+	[ -n "${DSN:-}" ] || { echo "sampler_overhead: the throwaway cluster did not start" >&2; exit 1; }
+	"$BENCHTOOL" setup --dsn "$DSN" --set skiplocked --schema pgqtune
+fi
+PSQL=("$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "$DSN")
+
+reset_queue() {
+	"${PSQL[@]}" -c "TRUNCATE pgqtune.job, pgqtune.job_archive" -c "VACUUM ANALYZE pgqtune.job" -c "CHECKPOINT"
+}
+
+run_driver() { # $@: extra driver flags; prints completed jobs/s and samples taken
+	local out
+	out=$("$BENCHTOOL" driver --dsn "$DSN" --schema pgqtune --scenario scripts/bench/max.yaml \
+		--duration "${DUR}s" --pool "$CONNS" --batch "$BATCH" \
+		--producers "$(((CONNS + 2) / 3))" --consumers "$((CONNS - (CONNS + 2) / 3))" "$@") || return 1
+	local jobs samples
+	jobs=$(sed -n 's/.*"jobs_per_s":\([0-9.]*\).*/\1/p' <<<"$out")
+	samples=$(sed -n 's/.*"samples":\([0-9]*\).*/\1/p' <<<"$out")
+	printf "%.1f %s\n" "$jobs" "${samples:-0}"
+}
+
+echo "sampler overhead: skiplocked closed loop, $CONNS connections, batch $BATCH, ${DUR}s runs, $REPS interleaved pairs, sampler every $INTERVAL"
+printf "%-4s %18s %18s %9s %8s\n" pair "without jobs/s" "with jobs/s" samples cost
+costs=()
+for rep in $(seq 1 "$REPS"); do
+	# Alternate which goes first so warm caches favour neither.
+	if [ $((rep % 2)) -eq 1 ]; then
+		reset_queue; read -r off _ < <(run_driver)
+		reset_queue; read -r on n < <(run_driver --sampler "$INTERVAL")
+	else
+		reset_queue; read -r on n < <(run_driver --sampler "$INTERVAL")
+		reset_queue; read -r off _ < <(run_driver)
+	fi
+	cost=$(awk -v a="$off" -v b="$on" 'BEGIN { printf "%.2f", (a > 0 ? 100 * (a - b) / a : 0) }')
+	costs+=("$cost")
+	printf "%-4s %18s %18s %9s %7s%%\n" "$rep" "$off" "$on" "$n" "$cost"
+done
+median=$(printf "%s\n" "${costs[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }')
+verdict=$(awk -v m="$median" 'BEGIN { print (m <= 2.0 ? "meets" : "MISSES") }')
+echo "sampler overhead (median of $REPS pairs): ${median}% of completed jobs/s — $verdict the <= 2% target (negative = noise in the sampler's favour)"

@@ -165,6 +165,7 @@ func (s *series) DataRange() (xmin, xmax, ymin, ymax float64) {
 // chartBuilder collects one chart's series.
 type chartBuilder struct {
 	id     string
+	grid   timeGrid
 	p      *plot.Plot
 	series []*series
 	legend []legendItem
@@ -230,17 +231,33 @@ var (
 	svgOpen   = regexp.MustCompile(`<svg width="[^"]*" height="[^"]*"`)
 )
 
-// render draws the chart to an SVG element ready to inline in HTML.
-func (b *chartBuilder) render() (template.HTML, []string, error) {
+// finishAxes settles the value axis once all series are added.
+func (b *chartBuilder) finishAxes() {
+	// Every chart spans the same time, whatever its own data covers.
+	b.p.X.Min, b.p.X.Max = unixSec(b.grid.t0), unixSec(b.grid.t1)
 	if b.p.Y.Max <= b.p.Y.Min {
 		// An all-zero series would collapse the axis to a point.
 		b.p.Y.Max = b.p.Y.Min + 1
 	}
-	// Headroom above the data keeps the finding labels
-	// (at the top) off the lines.
+	// Headroom above the data keeps the finding labels (at the top) off
+	// the lines.
 	b.p.Y.Max += (b.p.Y.Max - b.p.Y.Min) * 0.15
+}
+
+// dataLeft is where the data area starts when the plot fills the canvas:
+// the width of its value axis.
+func (b *chartBuilder) dataLeft() vg.Length {
 	c := vgsvg.New(svgWidth, svgHeight)
-	b.p.Draw(draw.New(c))
+	return b.p.DataCanvas(draw.New(c)).Min.X
+}
+
+// render draws the chart to an SVG element ready to inline in HTML, its
+// data area starting at left (at least its own axis width).
+func (b *chartBuilder) render(left vg.Length) (template.HTML, []string, error) {
+	c := vgsvg.New(svgWidth, svgHeight)
+	dc := draw.New(c)
+	dc.Min.X += max(0, left-b.dataLeft())
+	b.p.Draw(dc)
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
 		return "", nil, fmt.Errorf("chart %s: write SVG: %w", b.id, err)

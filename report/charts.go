@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"strings"
 	"time"
+
+	"gonum.org/v1/plot/vg"
 )
 
 // Series colours: a colour-blind-safe palette, one meaning per colour.
@@ -58,43 +60,69 @@ func buildCharts(v *view) []chart {
 	if g.t0.IsZero() {
 		return nil
 	}
-	var out []chart
+	type built struct {
+		b *chartBuilder
+		c chart
+	}
+	var all []built
 	for _, f := range []func(*view, timeGrid) (*chartBuilder, chart, error){
 		throughputChart, latencyChart, depthChart, deadTupleChart, lockChart, walChart,
 	} {
-		out = append(out, drawChart(v, g, f))
-	}
-	var kept []chart
-	for _, c := range out {
-		if c.SVG != "" || c.Err != "" {
-			kept = append(kept, c)
+		b, c := buildChart(v, g, f)
+		if b != nil || c.Err != "" {
+			all = append(all, built{b, c})
 		}
 	}
-	return kept
+	// Every chart's data area starts where the widest value axis ends, so
+	// one instant is at the same x in every chart of the page.
+	var left vg.Length
+	for _, x := range all {
+		if x.b != nil {
+			left = max(left, x.b.dataLeft())
+		}
+	}
+	out := make([]chart, 0, len(all))
+	for _, x := range all {
+		if x.b != nil {
+			renderChart(x.b, &x.c, left)
+		}
+		out = append(out, x.c)
+	}
+	return out
 }
 
-// drawChart runs one chart function, turning a panic inside the plotting
+// buildChart runs one chart function, turning a panic inside the plotting
 // library into an error on that chart alone.
-func drawChart(v *view, g timeGrid, f func(*view, timeGrid) (*chartBuilder, chart, error)) (c chart) {
+func buildChart(v *view, g timeGrid, f func(*view, timeGrid) (*chartBuilder, chart, error)) (b *chartBuilder, c chart) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.SVG, c.Err = "", fmt.Sprintf("chart could not be drawn: %v", r)
+			b, c.Err = nil, fmt.Sprintf("chart could not be drawn: %v", r)
 		}
 	}()
 	b, c, err := f(v, g)
 	if err != nil {
 		c.Err = "chart could not be drawn: " + err.Error()
-		return c
+		return nil, c
 	}
-	if b == nil {
-		return c
+	if b != nil {
+		b.finishAxes()
 	}
+	return b, c
+}
+
+// renderChart draws b into c with its data area starting at left.
+func renderChart(b *chartBuilder, c *chart, left vg.Length) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.SVG, c.Err = "", fmt.Sprintf("chart could not be drawn: %v", r)
+		}
+	}()
 	c.Legend = b.legend
-	c.SVG, c.Series, err = b.render()
+	var err error
+	c.SVG, c.Series, err = b.render(left)
 	if err != nil {
 		c.Err = err.Error()
 	}
-	return c
 }
 
 // findingSpans shades each finding's window, labelled with its cause.
@@ -156,7 +184,7 @@ func throughputChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	if !hasData(tl.Completed) {
 		return nil, c, nil
 	}
-	b := &chartBuilder{id: c.ID, p: newPlot("jobs/s", g)}
+	b := &chartBuilder{id: c.ID, grid: g, p: newPlot("jobs/s", g)}
 	b.withWindows(v)
 	if _, err := b.line("enqueued", "enqueued/s", tl.T, tl.Enqueued, colEnqueued, false); err != nil {
 		return nil, c, err
@@ -179,7 +207,7 @@ func latencyChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	if !hasData(tl.P99) && !hasData(tl.P50) {
 		return nil, c, nil
 	}
-	b := &chartBuilder{id: c.ID, p: newPlot("ms", g)}
+	b := &chartBuilder{id: c.ID, grid: g, p: newPlot("ms", g)}
 	b.withWindows(v)
 	for _, s := range []struct {
 		name string
@@ -198,7 +226,7 @@ func depthChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	if !hasData(v.TL.Depth) {
 		return nil, c, nil
 	}
-	b := &chartBuilder{id: c.ID, p: newPlot("jobs", g)}
+	b := &chartBuilder{id: c.ID, grid: g, p: newPlot("jobs", g)}
 	b.withWindows(v)
 	if _, err := b.line("depth", "jobs waiting", v.TL.T, v.TL.Depth, colDepth, false); err != nil {
 		return nil, c, err
@@ -212,7 +240,7 @@ func deadTupleChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	if len(tl.Tables) == 0 {
 		return nil, c, nil
 	}
-	b := &chartBuilder{id: c.ID, p: newPlot("dead tuples", g)}
+	b := &chartBuilder{id: c.ID, grid: g, p: newPlot("dead tuples", g)}
 	b.withWindows(v)
 	for i, name := range tl.Tables {
 		col := tablePalette[i%len(tablePalette)]
@@ -236,7 +264,7 @@ func lockChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	if !hasData(v.TL.LockWaits) {
 		return nil, c, nil
 	}
-	b := &chartBuilder{id: c.ID, p: newPlot("sessions", g)}
+	b := &chartBuilder{id: c.ID, grid: g, p: newPlot("sessions", g)}
 	b.withWindows(v)
 	if _, err := b.line("lockwaits", "sessions waiting", v.TL.ST, v.TL.LockWaits, colLocks, false); err != nil {
 		return nil, c, err
@@ -253,7 +281,7 @@ func walChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	for i, x := range v.TL.WALBytesPS {
 		mb[i] = x / (1 << 20)
 	}
-	b := &chartBuilder{id: c.ID, p: newPlot("MB/s", g)}
+	b := &chartBuilder{id: c.ID, grid: g, p: newPlot("MB/s", g)}
 	b.withWindows(v)
 	if _, err := b.line("wal", "WAL MB/s", v.TL.ST, mb, colWAL, false); err != nil {
 		return nil, c, err

@@ -35,10 +35,10 @@ func (v *view) grid() timeGrid {
 			}
 		}
 	}
+	// Samples and workload seconds share one axis, so a chart of either
+	// lines up with every other.
 	extend(v.TL.T)
-	if t0.IsZero() {
-		extend(v.TL.ST)
-	}
+	extend(v.TL.ST)
 	n := int(t1.Sub(t0)/time.Second) + 1
 	return timeGrid{t0: t0, t1: t1.Add(time.Second), width: min(sparkWidth, max(n, 1))}
 }

@@ -32,9 +32,14 @@ import (
 // river_job.args.
 //
 // NewJob.Priority p maps to River priority 1+p, clamped to River's 1..4
-// (1 runs first); Config.MaxAttempts becomes each job's max_attempts. The
-// driver's workers are spread evenly over the queues (River sizes its
-// worker pools per queue).
+// (1 runs first); Config.MaxAttempts becomes each job's max_attempts.
+//
+// River's workers are goroutines, not connections: a producer fetches at
+// most once per fetch_cooldown, up to MaxWorkers minus the jobs it runs, so
+// River's throughput per queue is bounded by about MaxWorkers/fetch_cooldown
+// (4 workers and River's 100 ms cooldown cap a queue at 40 jobs/s). The
+// driver's consumer count is therefore not River's MaxWorkers: River users
+// run tens to hundreds, and so does the adapter (max_workers).
 //
 // Settings:
 //
@@ -49,6 +54,9 @@ import (
 //	    no LISTEN/NOTIFY: producers only poll.
 //	retry_backoff: River's policy by default (attempt^4 seconds)
 //	    a fixed backoff for failed attempts instead, e.g. "100ms".
+//	max_workers: 100 (default, as in River's documentation)
+//	    River's QueueConfig.MaxWorkers for every queue; 0 means the
+//	    driver's consumer count.
 func init() { RegisterAdapter("river", newRiver) }
 
 // riverSchemaName is what River's Config.Schema accepts.
@@ -67,6 +75,7 @@ type riverAdapter struct {
 	fetchPoll     time.Duration
 	pollOnly      bool
 	retryBackoff  time.Duration
+	maxWorkers    int // per queue; 0 = WorkParams.Workers spread over the queues
 	logger        *slog.Logger
 
 	stats, pending, lookup string
@@ -87,7 +96,7 @@ func (riverArgs) Kind() string { return riverKind }
 
 func newRiver(_ context.Context, c *Config) (Adapter, error) {
 	s := c.Settings
-	if err := s.Check("insert", "fetch_cooldown", "fetch_poll_interval", "poll_only", "retry_backoff"); err != nil {
+	if err := s.Check("insert", "fetch_cooldown", "fetch_poll_interval", "poll_only", "retry_backoff", "max_workers"); err != nil {
 		return nil, err
 	}
 	insert, err := s.String("insert", string(InsertMultiRow), string(InsertMultiRow), string(InsertCopy), string(InsertSingle))
@@ -113,6 +122,10 @@ func newRiver(_ context.Context, c *Config) (Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	maxWorkers, err := s.Int("max_workers", 100, 0, river.QueueNumWorkersMax)
+	if err != nil {
+		return nil, err
+	}
 	if !riverSchemaName.MatchString(c.Schema) {
 		return nil, fmt.Errorf("river: schema %q: River accepts only letters, digits and underscores, not starting with a digit", c.Schema)
 	}
@@ -123,7 +136,7 @@ func newRiver(_ context.Context, c *Config) (Adapter, error) {
 	return &riverAdapter{
 		pool: c.Pool, schema: c.Schema, queues: queues, maxAttempts: max(c.MaxAttempts, 1),
 		insert: InsertMethod(insert), fetchCooldown: cooldown, fetchPoll: poll, pollOnly: pollOnly,
-		retryBackoff: backoff,
+		retryBackoff: backoff, maxWorkers: maxWorkers,
 		// River logs recoverable trouble (a lost listener, a retried fetch)
 		// at warn; the driver counts errors itself, so only errors show.
 		logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
@@ -171,6 +184,7 @@ func (a *riverAdapter) Describe() map[string]any {
 		"fetch_cooldown_ms": float64(a.fetchCooldown) / float64(time.Millisecond),
 		"fetch_poll_ms":     float64(a.fetchPoll) / float64(time.Millisecond),
 		"poll_only":         a.pollOnly,
+		"max_workers":       a.maxWorkers,
 		"completion":        "river (state completed, rows kept until the JobCleaner's retention)",
 		"retry_policy":      "river default (attempt^4 s)",
 	}
@@ -272,7 +286,10 @@ func (a *riverAdapter) Work(ctx context.Context, p *WorkParams) error {
 	if len(queues) == 0 {
 		queues = a.queues
 	}
-	per := max((p.Workers+len(queues)-1)/len(queues), 1)
+	per := a.maxWorkers
+	if per == 0 {
+		per = max((p.Workers+len(queues)-1)/len(queues), 1)
+	}
 	qc := make(map[string]river.QueueConfig, len(queues))
 	for _, q := range queues {
 		qc[q] = river.QueueConfig{MaxWorkers: per}

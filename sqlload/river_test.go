@@ -140,6 +140,7 @@ func TestRiverAdapter(t *testing.T) {
 			{"pgqtune", sqlload.Settings{"insert": "bulk"}, `"insert"`},
 			{"pgqtune", sqlload.Settings{"fetch_cooldown": "1s", "fetch_poll_interval": "10ms"}, `"fetch_poll_interval"`},
 			{"Mixed Case; schema", nil, `"Mixed Case; schema"`},
+			{"pgqtune", sqlload.Settings{"max_workers": 20000}, `"max_workers"`},
 		} {
 			_, err := f(ctx, &sqlload.Config{Schema: tc.schema, Settings: tc.settings})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -40,7 +40,7 @@ phases:
 				for ctx.Err() == nil {
 					var n int64
 					err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
-						FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, sqlload.DefaultAppName).Scan(&n)
+						FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()`, sqlload.DefaultAppName).Scan(&n)
 					if err == nil {
 						killed.Add(n)
 					}

@@ -68,6 +68,27 @@ func TestRunBuiltinProfiles(t *testing.T) {
 	})
 }
 
+func TestRunSpike(t *testing.T) {
+	t.Parallel()
+	sc := loadYAML(t, `name: spiky
+rate: 50
+phases:
+  - {name: spiky, profile: spike, spike_x: 8, every: 2s, spike_duration: 500ms, duration: 4s}
+`)
+	b := drive(t, context.Background(), sc, nil)
+	// 50 jobs/s for 1.5 s and 400 jobs/s for 0.5 s, twice: ~550 jobs.
+	if in := b.res.Integrity.Enqueued; in < 400 || in > 700 {
+		t.Fatalf("spike enqueued %d jobs, want ~550", in)
+	}
+	var peak float64
+	for _, tk := range b.ticks {
+		peak = max(peak, tk.TargetRate)
+	}
+	if peak != 400 {
+		t.Fatalf("peak target rate %g, want 400", peak)
+	}
+}
+
 func TestRunBurndown(t *testing.T) {
 	t.Parallel()
 	sc := loadYAML(t, `name: small-burndown

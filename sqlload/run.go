@@ -211,6 +211,9 @@ type driver struct {
 	tickH, stepH, phaseH           *hist
 	measEnq, measComp              atomic.Int64
 	measStart                      atomic.Int64 // unix nanos
+	// measMu makes the warm-up reset atomic with respect to recording:
+	// recorders hold it shared, the reset exclusively.
+	measMu sync.RWMutex
 
 	allComp    atomic.Int64 // completions incl. warm-up (steps, burndown)
 	acked      atomic.Int64 // jobs whose enqueue returned (ok or unsure)
@@ -226,6 +229,7 @@ type driver struct {
 	seen   map[string]bool
 	opErrs map[string]*opErr
 
+	lastWaits      int64 // pool EmptyAcquireCount at the last tick
 	spans          []runrec.PhaseSpan
 	maxSustainable *float64
 	knee           *runrec.Knee
@@ -396,6 +400,8 @@ func (d *driver) drain(ctx context.Context, limit time.Duration) {
 
 // resetMeasured starts the measured part of the run (warm-up over).
 func (d *driver) resetMeasured() {
+	d.measMu.Lock()
+	defer d.measMu.Unlock()
 	for _, h := range []*hist{d.enqH, d.deqH, d.compH, d.waitH, d.e2eH} {
 		h.reset()
 	}

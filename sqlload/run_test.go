@@ -100,6 +100,23 @@ func TestRunBaseline(t *testing.T) {
 	if len(b.res.Phases) != 2 || !b.res.Phases[0].Warmup || b.res.Phases[1].Name != "steady" {
 		t.Fatalf("phases = %+v", b.res.Phases)
 	}
+	// The 3 s warm-up is excluded from the measured figures, not from the
+	// books.
+	if b.res.Enqueued >= b.res.Integrity.Enqueued || b.res.Completed >= b.res.Integrity.Completed {
+		t.Fatalf("warm-up counted: measured %d/%d, integrity %+v", b.res.Enqueued, b.res.Completed, b.res.Integrity)
+	}
+	if b.res.LatencyMs.Count != b.res.Completed {
+		t.Fatalf("latency histogram has %d observations for %d measured completions", b.res.LatencyMs.Count, b.res.Completed)
+	}
+	warm := 0
+	for _, tk := range b.ticks {
+		if tk.Warmup {
+			warm++
+		}
+	}
+	if warm < 2 || warm > 4 {
+		t.Fatalf("%d warm-up ticks for a 3 s warm-up", warm)
+	}
 	if !strings.Contains(b.progress, "progress: ") {
 		t.Fatalf("no progress line in %q", b.progress)
 	}

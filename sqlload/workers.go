@@ -26,11 +26,16 @@ func (d *driver) enqueue(b batch) {
 		t0 := time.Now()
 		err := d.ad.Enqueue(d.hctx, &EnqueueParams{Jobs: b.jobs, Method: b.method})
 		if err == nil {
+			d.measMu.RLock()
 			d.enqH.record(time.Since(t0))
+			d.measEnq.Add(n)
+			d.measMu.RUnlock()
 			d.ledger.markEnqueued(b.jobs)
+			for i := range b.jobs {
+				d.wakeAt(b.jobs[i].RunAt)
+			}
 			d.backlog.Add(n)
 			d.c.enqueued.Add(n)
-			d.measEnq.Add(n)
 			d.acked.Add(n)
 			return
 		}
@@ -176,6 +181,7 @@ func (d *driver) failJobs(jobs []*Job) {
 // failGroup sends one Fail call (retried until it succeeds).
 func (d *driver) failGroup(jobs []*Job, retryAt time.Time) {
 	p := &FailParams{Jobs: jobs, RetryAt: retryAt, Error: "simulated failure"}
+	defer d.wakeAt(retryAt)
 	if err := retry(d.hctx, func() error { return d.ad.Fail(d.hctx, p) }, d.countErr("fail"), nil); err != nil {
 		return
 	}
@@ -185,6 +191,17 @@ func (d *driver) failGroup(jobs []*Job, retryAt time.Time) {
 	} else {
 		d.c.retried.Add(int64(len(jobs)))
 	}
+}
+
+// wakeAt wakes idle consumers when a delayed job or a retry becomes
+// runnable: no NOTIFY announces that moment, so without this a LISTENing
+// consumer would only find it at its fallback poll (what a queue without a
+// scheduler does; River and pg-boss run one).
+func (d *driver) wakeAt(t time.Time) {
+	if d.sc.Wakeup != "notify" || t.IsZero() {
+		return
+	}
+	time.AfterFunc(time.Until(t)+time.Millisecond, d.wake.wake)
 }
 
 // retryDelay is the backoff before attempt+1: retry_backoff × 2^(attempt-1),
@@ -209,8 +226,10 @@ func (d *driver) finished(jobs []*Job, failed bool) {
 		return
 	}
 	d.c.completed.Add(n)
-	d.measComp.Add(n)
 	d.allComp.Add(n)
+	d.measMu.RLock()
+	defer d.measMu.RUnlock()
+	d.measComp.Add(n)
 	for _, j := range jobs {
 		if d.ledger.finish(j.Seq, false) {
 			d.note("job seq %d completed twice", j.Seq)

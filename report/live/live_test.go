@@ -60,6 +60,7 @@ func TestServer(t *testing.T) {
 			"pgqtune_queue_depth_jobs 12",
 			"pgqtune_queue_oldest_pending_seconds 1.5", // unknown (-1) keeps the last known
 			"pgqtune_findings 2",
+			"pgqtune_warmup 0",
 			"pgqtune_lock_waiting_sessions 3",
 			`pgqtune_active_backends_by_wait{wait_event_type="Lock"} 3`,
 			"pgqtune_wal_bytes_total 4096",

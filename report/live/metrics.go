@@ -16,7 +16,7 @@ type metrics struct {
 	latency                                          *prometheus.GaugeVec
 	depth, oldestPending                             prometheus.Gauge
 	findings                                         prometheus.Gauge
-	lastTick                                         prometheus.Gauge
+	lastTick, warmup                                 prometheus.Gauge
 
 	lockWaiting, activeBackends, idleInXact prometheus.Gauge
 	waitingOn                               *prometheus.GaugeVec
@@ -54,6 +54,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		oldestPending:  gauge("queue_oldest_pending_seconds", "Age of the oldest waiting job."),
 		findings:       gauge("findings", "Throughput findings so far."),
 		lastTick:       gauge("last_tick_timestamp_seconds", "When the last workload second started (unix time)."),
+		warmup:         gauge("warmup", "1 while the run warms up (its seconds are left out of the totals and the report)."),
 		lockWaiting:    gauge("lock_waiting_sessions", "Sessions waiting on a heavyweight lock."),
 		activeBackends: gauge("active_backends", "Active client backends."),
 		idleInXact:     gauge("idle_in_transaction_backends", "Client backends idle in transaction."),
@@ -79,14 +80,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 func (m *metrics) tick(t runrec.WorkloadTick) {
+	// Totals match the report, which leaves the warm-up out; the gauges
+	// show every second, so a dashboard sees the run start.
 	if t.Warmup {
-		return
+		m.warmup.Set(1)
+	} else {
+		m.warmup.Set(0)
+		m.enqueued.Add(float64(max(t.Enqueued, 0)))
+		m.completed.Add(float64(max(t.Completed, 0)))
+		m.failed.Add(float64(max(t.Failed, 0)))
+		m.dbErrors.Add(float64(max(t.Errors, 0)))
+		m.connWaits.Add(float64(max(t.ConnWaits, 0)))
 	}
-	m.enqueued.Add(float64(max(t.Enqueued, 0)))
-	m.completed.Add(float64(max(t.Completed, 0)))
-	m.failed.Add(float64(max(t.Failed, 0)))
-	m.dbErrors.Add(float64(max(t.Errors, 0)))
-	m.connWaits.Add(float64(max(t.ConnWaits, 0)))
 	m.throughput.Set(float64(t.Completed))
 	m.enqueueRate.Set(float64(t.Enqueued))
 	m.targetRate.Set(t.TargetRate)

@@ -115,9 +115,29 @@ func (e *env) isWorkload(app, query string) bool {
 	}
 	q := strings.ToLower(query)
 	for _, n := range e.queueNames {
-		if strings.Contains(q, n) {
+		if containsWord(q, n) {
 			return true
 		}
 	}
 	return false
+}
+
+// containsWord reports whether name occurs in s as a whole identifier (so
+// that "job" does not match "job_archive" or "river_job").
+func containsWord(s, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !identChar(s[start-1])) && (end == len(s) || !identChar(s[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func identChar(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

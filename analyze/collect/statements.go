@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -214,9 +215,7 @@ func (c *statementsCollector) readTexts(ctx context.Context, e *env, ids []int64
 			c.own[id] = true
 			return nil
 		}
-		if len(text) > maxTextLen {
-			text = text[:maxTextLen]
-		}
+		text = truncate(text, maxTextLen)
 		texts[id] = text
 		return nil
 	})
@@ -224,4 +223,15 @@ func (c *statementsCollector) readTexts(ctx context.Context, e *env, ids []int64
 		return nil, fmt.Errorf("read pg_stat_statements texts: %w", err)
 	}
 	return texts, nil
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -1,0 +1,65 @@
+package collect
+
+import (
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func TestContainsWord(t *testing.T) {
+	for _, tc := range []struct {
+		s, name string
+		want    bool
+	}{
+		{"select * from job where id = 1", "job", true},
+		{"update pgqtune.job set state = $1", "job", true},
+		{`delete from "job"`, "job", true},
+		{"insert into job_archive select 1", "job", false},
+		{"select * from river_job", "job", false},
+		{"select 1 from jobs", "job", false},
+		{"select * from river_job, job", "job", true},
+	} {
+		if got := containsWord(tc.s, tc.name); got != tc.want {
+			t.Errorf("containsWord(%q, %q) = %v", tc.s, tc.name, got)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	s := "SELECT 'héllo'"
+	for n := 0; n <= len(s); n++ {
+		got := truncate(s, n)
+		if len(got) > n || !utf8.ValidString(got) {
+			t.Errorf("truncate(%q, %d) = %q", s, n, got)
+		}
+	}
+}
+
+func TestAdvance(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	next, skipped := advance(t0, time.Second, t0.Add(300*time.Millisecond))
+	if !next.Equal(t0.Add(time.Second)) || skipped != 0 {
+		t.Errorf("on time: next %v skipped %d", next.Sub(t0), skipped)
+	}
+	next, skipped = advance(t0, time.Second, t0.Add(3500*time.Millisecond))
+	if !next.Equal(t0.Add(4*time.Second)) || skipped != 3 {
+		t.Errorf("overrun: next %v skipped %d", next.Sub(t0), skipped)
+	}
+}
+
+func TestSettle(t *testing.T) {
+	// Counts that lag behind the depth they are compared with come out
+	// as zero first and are paid back later: the total stays exact.
+	var carry, total int64
+	for _, n := range []int64{5, -3, 2, 4, -1, 1} {
+		var out int64
+		out, carry = settle(n, carry)
+		if out < 0 {
+			t.Fatalf("negative tick %d", out)
+		}
+		total += out
+	}
+	if total+carry != 8 {
+		t.Errorf("total %d + carry %d, want 8", total, carry)
+	}
+}

@@ -20,6 +20,9 @@ type span struct {
 	ink        color.Color
 	// row staggers labels of neighbouring spans so they do not overlap.
 	row int
+	// bottom puts the label at the bottom of the data area (phases), away
+	// from the findings' labels at the top.
+	bottom bool
 }
 
 // spans draws time windows across the whole height of the data area. It has
@@ -46,7 +49,12 @@ func (ss spans) Plot(c draw.Canvas, p *plot.Plot) {
 			YAlign:  draw.YTop,
 			Handler: p.TextHandler,
 		}
-		c.FillText(sty, vg.Point{X: x0 + vg.Points(2), Y: c.Max.Y - vg.Points(2) - vg.Length(s.row)*vg.Points(9)}, s.label)
+		at := vg.Point{X: x0 + vg.Points(2), Y: c.Max.Y - vg.Points(2) - vg.Length(s.row)*vg.Points(9)}
+		if s.bottom {
+			sty.YAlign = draw.YBottom
+			at.Y = c.Min.Y + vg.Points(2) + vg.Length(s.row)*vg.Points(9)
+		}
+		c.FillText(sty, at, s.label)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 var (
 	colCompleted = rgb(0x1f, 0x77, 0xb4)
 	colEnqueued  = rgb(0x9a, 0xa5, 0xb1)
+	colTarget    = rgb(0x55, 0x5f, 0x6b)
 	colBaseline  = rgb(0x2c, 0xa0, 0x2c)
 	colP50       = rgb(0x2c, 0xa0, 0x2c)
 	colP95       = rgb(0xff, 0x7f, 0x0e)
@@ -151,11 +152,13 @@ func (v *view) phaseSpans() spans {
 		ss = append(ss, span{start: tl.T[i], end: tl.T[j].Add(time.Second), label: "warm-up", fill: colPhase, ink: colCkptTimed, row: 1})
 		i = j
 	}
+	n := 0
 	for _, p := range v.Rep.Phases {
 		if p.Pressure == "" || p.Pressure == "none" {
 			continue
 		}
-		ss = append(ss, span{start: p.Start, end: p.End, fill: colPhase})
+		ss = append(ss, span{start: p.Start, end: p.End, fill: colPhase, label: p.Pressure, ink: colCkptTimed, bottom: true, row: n % 2})
+		n++
 	}
 	return ss
 }
@@ -179,7 +182,7 @@ func (b *chartBuilder) findingLegend(v *view) {
 }
 
 func throughputChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
-	c := chart{ID: "throughput", Title: "Throughput", Note: "Completed and enqueued jobs per second; shaded windows are findings, labelled by cause."}
+	c := chart{ID: "throughput", Title: "Throughput", Note: "Completed and enqueued jobs per second; shaded windows are findings, labelled by cause (grey, labelled at the bottom: the scenario's pressure phases)."}
 	tl := v.TL
 	if !hasData(tl.Completed) {
 		return nil, c, nil
@@ -191,6 +194,18 @@ func throughputChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	}
 	if _, err := b.line("completed", "completed/s", tl.T, tl.Completed, colCompleted, false); err != nil {
 		return nil, c, err
+	}
+	if lo, hi := minMax(tl.Target); hasData(tl.Target) && hi > lo {
+		// A constant target is the baseline line again; a ramp or steps
+		// is worth drawing.
+		if _, err := b.line("target", "target rate/s", tl.T, tl.Target, colTarget, true); err != nil {
+			return nil, c, err
+		}
+	}
+	if ms := v.Rep.Throughput.MaxSustainable; ms != nil && *ms > 0 {
+		if _, err := b.line("max-sustainable", fmt.Sprintf("max sustainable %s/s", fmtNum(*ms)), []time.Time{g.t0, g.t1}, []float64{*ms, *ms}, colP95, true); err != nil {
+			return nil, c, err
+		}
 	}
 	if base := v.Rep.Throughput.Baseline; base > 0 {
 		if _, err := b.line("baseline", fmt.Sprintf("baseline %s/s", fmtNum(base)), []time.Time{g.t0, g.t1}, []float64{base, base}, colBaseline, true); err != nil {

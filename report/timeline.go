@@ -18,7 +18,9 @@ type timeline struct {
 	Completed, Enqueued []float64
 	Depth               []float64
 	P50, P95, P99       []float64
-	Warmup              []bool
+	// Target is the intended enqueue rate (NaN when closed loop).
+	Target []float64
+	Warmup []bool
 
 	// Sampler ticks.
 	ST         []time.Time
@@ -49,6 +51,7 @@ func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
 			tl.Enqueued = append(tl.Enqueued, float64(w.Enqueued))
 			tl.Depth = append(tl.Depth, knownOrNaN(float64(w.Depth), w.Depth >= 0))
 			tl.Warmup = append(tl.Warmup, w.Warmup)
+			tl.Target = append(tl.Target, knownOrNaN(w.TargetRate, w.TargetRate > 0))
 			if l := w.LatencyMs; l != nil {
 				tl.P50, tl.P95, tl.P99 = append(tl.P50, l.P50), append(tl.P95, l.P95), append(tl.P99, l.P99)
 			} else {
@@ -61,6 +64,7 @@ func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
 			tl.Completed = append(tl.Completed, float64(p.Completed))
 			tl.Enqueued = append(tl.Enqueued, float64(p.Enqueued))
 			tl.Warmup = append(tl.Warmup, false)
+			tl.Target = append(tl.Target, math.NaN())
 			if p.Depth != nil && *p.Depth >= 0 {
 				tl.Depth = append(tl.Depth, float64(*p.Depth))
 			} else {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -47,6 +48,7 @@ func driver(args []string) error {
 	pool := fs.Int("pool", 0, "override the connection pool size (connections)")
 	batch := fs.Int("batch", 0, "override enqueue and dequeue batch sizes")
 	progress := fs.Bool("progress", false, "print the driver's progress line to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -112,6 +114,17 @@ func driver(args []string) error {
 		}}
 	if *progress {
 		p.Progress = os.Stderr
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("driver: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("driver: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res, err := sqlload.Run(ctx, p)
 	stopSampler()

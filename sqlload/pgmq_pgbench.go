@@ -81,7 +81,7 @@ func (a *pgmq) PgbenchScripts(p *PgbenchParams) (map[string]string, error) {
 		}
 	}
 	return map[string]string{
-		"setup.sql": setup.String(),
+		"setup.sql":   setup.String(),
 		"enqueue.sql": fmt.Sprintf("-- pgqtune pgmq send: one batch of %d messages into %s.\n", batch, q.pgmq) + enqueue,
 		"consume.sql": fmt.Sprintf("-- pgqtune pgmq read (visibility timeout %ds) of up to %d messages from %s, then %s.\n", vtSecs, claimN, q.pgmq, a.completion) +
 			"WITH claimed AS (\n" + read + "\n)\nSELECT quote_literal(coalesce(array_agg(msg_id), '{}')) AS ids FROM claimed\n\\gset\n" + finish,

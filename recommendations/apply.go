@@ -37,6 +37,16 @@ func Statements(r runrec.Recommendation) ([]string, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no SQL statement: %w", r.ID, ErrNotApplicable)
 	}
+	session := true
+	for _, st := range out {
+		up := strings.ToUpper(stripComments(st))
+		session = session && (strings.HasPrefix(up, "SET ") || strings.HasPrefix(up, "RESET "))
+	}
+	if session {
+		// A SET lasts for the session that runs it: applying it on
+		// validate's own connection would change nothing measured.
+		return nil, fmt.Errorf("%s: a session-level setting, to be set in the application's sessions: %w", r.ID, ErrNotApplicable)
+	}
 	return out, nil
 }
 

@@ -1,6 +1,7 @@
 package recommendations
 
 import (
+	"math"
 	"sort"
 	"strings"
 
@@ -21,6 +22,7 @@ type facts struct {
 	ByCause map[string][]runrec.Finding
 
 	WALBytes, WALFPI, WALRecords      int64
+	walSeries                         []point // (interval s, bytes) per sample
 	CheckpointsTimed, CheckpointsReqd int64
 	TempBytes, TempFiles              int64
 	Commits                           int64
@@ -28,8 +30,11 @@ type facts struct {
 	WaitMax map[string]int
 	// XminHolders are the distinct holders seen, oldest first.
 	XminHolders []runrec.XminHolder
-	// MaxLockWaiters is the most sessions seen waiting on locks at once.
+	// MaxLockWaiters is the most sessions seen waiting on locks at once;
+	// MaxRowWaiters counts only workload sessions waiting on row locks
+	// (transactionid, tuple): workers contending with each other.
 	MaxLockWaiters int
+	MaxRowWaiters  int
 }
 
 // tableFacts summarize one table over the run.
@@ -164,6 +169,7 @@ func newFacts(in *Input) *facts {
 				b = s.WAL.LSNBytes
 			}
 			f.WALBytes += b
+			f.walSeries = append(f.walSeries, point{s.IntervalS, float64(b)})
 			f.WALFPI += s.WAL.FPI
 			f.WALRecords += s.WAL.Records
 		}
@@ -183,6 +189,13 @@ func newFacts(in *Input) *facts {
 		}
 		if s.Locks != nil {
 			f.MaxLockWaiters = max(f.MaxLockWaiters, s.Locks.Waiting)
+			n := 0
+			for _, w := range s.Locks.Waits {
+				if w.Workload && (w.LockType == "transactionid" || w.LockType == "tuple") {
+					n++
+				}
+			}
+			f.MaxRowWaiters = max(f.MaxRowWaiters, n)
 		}
 		for _, h := range s.XminHolders {
 			key := h.Kind + "|" + h.Name
@@ -331,4 +344,36 @@ func ids(fs []runrec.Finding) []string {
 		out = append(out, f.ID)
 	}
 	return out
+}
+
+// maxWALRate is the highest mean WAL rate (bytes/s) over any stretch of
+// window seconds, or the run's mean when the run is shorter than that.
+func (f *facts) maxWALRate(window float64) float64 {
+	var total, bytes float64
+	for _, p := range f.walSeries {
+		total += p.x
+		bytes += p.y
+	}
+	if total <= 0 {
+		return 0
+	}
+	if total <= window {
+		return bytes / total
+	}
+	best := 0.0
+	var sumT, sumB float64
+	lo := 0
+	for _, p := range f.walSeries {
+		sumT += p.x
+		sumB += p.y
+		for sumT-f.walSeries[lo].x >= window {
+			sumT -= f.walSeries[lo].x
+			sumB -= f.walSeries[lo].y
+			lo++
+		}
+		if sumT >= window {
+			best = math.Max(best, sumB/sumT)
+		}
+	}
+	return best
 }

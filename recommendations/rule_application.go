@@ -14,6 +14,7 @@ import (
 func applicationRule(f *facts, out *output) {
 	skipLockedRule(f, out)
 	workersRule(f, out)
+	lockTimeoutRule(f, out)
 	batchRule(f, out)
 	pollingRule(f, out)
 }
@@ -48,26 +49,65 @@ func skipLockedRule(f *facts, out *output) {
 }
 
 func workersRule(f *facts, out *output) {
-	fids := f.findingIDs("row_lock_contention", "lock_contention", "connection_saturation")
-	if len(fids) == 0 || f.MaxLockWaiters < 4 {
-		return
-	}
+	fids := f.findingIDs("row_lock_contention")
 	consumers := workloadInt(f, "consumers")
-	if consumers <= 0 || f.MaxLockWaiters*2 < consumers {
+	waiters := min(f.MaxRowWaiters, consumers)
+	if len(fids) == 0 || waiters < 4 || consumers <= 0 || waiters*2 < consumers {
 		return
 	}
-	want := max(1, consumers-f.MaxLockWaiters+1)
+	want := max(1, consumers-waiters+1)
 	out.add(runrec.Recommendation{
 		Kind:   runrec.RecApplication,
 		Target: "workers",
 		SQL:    fmt.Sprintf("-- run %d workers instead of %d (or cap the pool at %d connections)", want, consumers, want),
-		Rationale: fmt.Sprintf("Up to %d of the %d workers waited on locks at the same moment%s: the extra workers add contention, not throughput.",
-			f.MaxLockWaiters, consumers, citeFindings(fids)),
+		Rationale: fmt.Sprintf("Up to %d of the %d workers waited on each other's row locks at the same moment%s: the extra workers add contention, not throughput.",
+			waiters, consumers, citeFindings(fids)),
 		FindingIDs:     fids,
 		ExpectedImpact: "Fewer lock waits and context switches; throughput holds or rises while latency falls.",
-		Risk:           "If the lock waits came from a one-off blocker rather than worker contention, fewer workers lower peak capacity: fix the blocker first.",
+		Risk:           "Fewer workers lower peak capacity if the waits had another cause; with SKIP LOCKED in the claim the waits (and this advice) go away.",
 		Rollback:       fmt.Sprintf("Return to %d workers.", consumers),
 	})
+}
+
+// lockTimeoutRule answers lock_contention caused by a session holding a
+// strong lock on a queue table (a migration, a manual LOCK, an idle
+// transaction after DDL): such sessions should give up instead of stalling
+// the queue.
+func lockTimeoutRule(f *facts, out *output) {
+	for _, fd := range f.in.Findings {
+		if fd.Cause != "lock_contention" {
+			continue
+		}
+		detail := ""
+		for _, e := range fd.Evidence {
+			if e.Signal == "pg_locks.blocker" {
+				detail = e.Detail
+				break
+			}
+		}
+		target := "queue tables"
+		if len(fd.Objects) > 0 {
+			target = strings.Join(fd.Objects, ", ")
+		}
+		why := fmt.Sprintf("Finding %s: %s", fd.ID, fd.Summary)
+		if detail != "" && !strings.Contains(fd.Summary, detail) {
+			why += " (" + detail + ")"
+		}
+		why += " Every claim queued behind that lock. Schema changes and maintenance on a live queue table must give up quickly and retry rather than hold or wait for a strong lock, and must not sit idle in a transaction after taking one."
+		out.add(runrec.Recommendation{
+			Kind:   runrec.RecApplication,
+			Target: target,
+			SQL: "-- in migration / maintenance sessions touching " + target + ":\n" +
+				"SET lock_timeout = '2s';  -- give up instead of queueing the workers behind you; retry later\n" +
+				"-- and keep the transaction short: no user think-time or other work between the DDL and COMMIT",
+			Rationale:      why,
+			FindingIDs:     []string{fd.ID},
+			ExpectedImpact: "A blocked or blocking DDL stalls the queue for at most the lock timeout instead of until it finishes.",
+			Risk:           "Migrations may fail with lock_timeout and need a retry loop; some (adding a column with a volatile default, rewriting the table) still need a maintenance window.",
+			Rollback:       "RESET lock_timeout;",
+		})
+		return // one is enough: the advice is the same for every window
+	}
 }
 
 func batchRule(f *facts, out *output) {

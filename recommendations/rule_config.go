@@ -45,18 +45,31 @@ func checkpointConfig(f *facts, out *output) {
 		cct = 0.9
 	}
 	cur, haveCur := cat.SettingBytes("max_wal_size")
-	rate := f.PerSec(f.WALBytes)
+	if !haveCur {
+		cur = 1 << 30
+	}
+	// The busiest stretch of one checkpoint_timeout (or the whole run, if
+	// shorter) is what max_wal_size must absorb.
+	rate := f.maxWALRate(timeout)
+	// A checkpoint is requested once WAL since the last one passes
+	// max_wal_size / (1 + checkpoint_completion_target).
+	perCycle := rate * timeout * (1 + cct)
+	forced := perCycle > 0.8*float64(cur)
+	if !forced {
+		if len(fids) > 0 && f.CheckpointsReqd > 0 {
+			out.note("finding(s) %s: %s requested checkpoints, but at most %s of WAL per second would not force any under max_wal_size %s: something else requests them (a manual CHECKPOINT, base backups, CREATE DATABASE); the server log names them with log_checkpoints = on",
+				strings.Join(fids, ", "), itoa(f.CheckpointsReqd), fmtBytes(rate), fmtBytes(float64(cur)))
+		}
+		return
+	}
 	var sql, rollback, why []string
 	if len(fids) > 0 {
 		why = append(why, fmt.Sprintf("Finding(s) %s attribute drops to checkpoint pressure.", strings.Join(fids, ", ")))
 	}
-	why = append(why, fmt.Sprintf("The run wrote %s of WAL per second and took %s requested (WAL-triggered) and %s timed checkpoints in %s s.",
-		fmtBytes(rate), itoa(f.CheckpointsReqd), itoa(f.CheckpointsTimed), fmtNum(f.DurationS)))
-	// A checkpoint is requested once WAL since the last one passes
-	// max_wal_size / (1 + checkpoint_completion_target): size it so a whole
-	// checkpoint_timeout of WAL at this rate fits, with 50% headroom.
-	need := rate * timeout * (1 + cct) * 1.5
-	if need > 0 && (!haveCur || need > float64(cur)) {
+	why = append(why, fmt.Sprintf("The run wrote up to %s of WAL per second (%s on average) and took %s requested and %s timed checkpoints in %s s.",
+		fmtBytes(rate), fmtBytes(f.PerSec(f.WALBytes)), itoa(f.CheckpointsReqd), itoa(f.CheckpointsTimed), fmtNum(f.DurationS)))
+	need := perCycle * 1.5
+	if need > float64(cur) {
 		v := mbSetting(need)
 		sql = append(sql, fmt.Sprintf("ALTER SYSTEM SET max_wal_size = '%s';", v))
 		rollback = append(rollback, "ALTER SYSTEM RESET max_wal_size;")
@@ -68,11 +81,11 @@ func checkpointConfig(f *facts, out *output) {
 		rollback = append(rollback, "ALTER SYSTEM RESET checkpoint_completion_target;")
 		why = append(why, fmt.Sprintf("checkpoint_completion_target %s writes each checkpoint in a burst; 0.9 spreads it over the interval.", fmtNum(cct)))
 	}
-	if timeout < 900 && f.CheckpointsTimed+f.CheckpointsReqd > 0 && f.WALFPI > 0 {
+	if timeout < 900 && f.CheckpointsTimed+f.CheckpointsReqd > 0 && fpiShare(f) > 0.2 {
 		sql = append(sql, "ALTER SYSTEM SET checkpoint_timeout = '15min';")
 		rollback = append(rollback, "ALTER SYSTEM RESET checkpoint_timeout;")
-		why = append(why, fmt.Sprintf("Every checkpoint makes the next change to each page write a full-page image; %s FPIs in this run. Checkpoints every 15 min instead of %s s write fewer of them (crash recovery takes longer).",
-			itoa(f.WALFPI), fmtNum(timeout)))
+		why = append(why, fmt.Sprintf("Every checkpoint makes the next change to each page write a full-page image; %s FPIs in this run, about %s of the WAL. Checkpoints every 15 min instead of %s s write fewer of them (crash recovery takes longer).",
+			itoa(f.WALFPI), fmtPct(fpiShare(f)), fmtNum(timeout)))
 	}
 	if fpiShare := fpiShare(f); fpiShare > 0.3 && isOff(cat.SettingString("wal_compression")) {
 		sql = append(sql, "ALTER SYSTEM SET wal_compression = 'lz4';")
@@ -162,7 +175,7 @@ func xminConfig(f *facts, out *output) {
 				Target: "database " + f.dbName() + ": idle_in_transaction_session_timeout",
 				SQL:    fmt.Sprintf("ALTER DATABASE %s SET idle_in_transaction_session_timeout = '%s';", db, timeout),
 				Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) sat idle in transaction for %s s holding the xmin horizon back %s transactions, so vacuum could not remove the queue's dead tuples. "+
-					"A timeout ends such sessions automatically; %s is well above any idle gap a queue worker's own transactions have.",
+					"A timeout of %s would have ended that session halfway; it is still far above any idle gap a queue worker's own transactions have.",
 					strings.Join(fids, ", "), h.PID, orUnknown(h.Name), fmtNum(h.AgeS), itoa(h.XminAge), timeout),
 				FindingIDs:     fids,
 				ExpectedImpact: "No session can hold the horizon for longer than the timeout; dead tuples become removable and the queue stops degrading.",
@@ -229,11 +242,14 @@ func xminConfig(f *facts, out *output) {
 	}
 }
 
-// idleTimeout is a timeout comfortably below the harmful age seen but not
-// shorter than a minute.
+// idleTimeout is half the harmful age seen, between 10 s and 10 min: short
+// enough to have ended the session that did the harm.
 func idleTimeout(ageS float64) string {
-	m := math.Max(1, math.Min(10, math.Floor(ageS/60/2)))
-	return fmt.Sprintf("%.0fmin", m)
+	sec := math.Max(10, math.Min(600, math.Floor(ageS/2)))
+	if sec >= 120 {
+		return fmt.Sprintf("%.0fmin", math.Floor(sec/60))
+	}
+	return fmt.Sprintf("%.0fs", sec)
 }
 
 func workMemConfig(f *facts, out *output) {
@@ -262,16 +278,32 @@ func workMemConfig(f *facts, out *output) {
 		why = fmt.Sprintf("Finding(s) %s show I/O saturation. ", strings.Join(fids, ", ")) + why
 	}
 	why += fmt.Sprintf(" work_mem is %s; a sort or hash that spilled that much needs about twice it in memory.", fmtBytes(float64(cur)))
-	out.add(runrec.Recommendation{
+	queueStmt := false
+	for _, rel := range worst.Relations {
+		if _, t, tf := f.resolveTable(rel); t != nil || tf != nil && tf.Queue {
+			queueStmt = true
+		}
+	}
+	rec := runrec.Recommendation{
 		Kind:           runrec.RecConfig,
 		Target:         "database " + f.dbName() + ": work_mem",
 		SQL:            fmt.Sprintf("ALTER DATABASE %s SET work_mem = '%s';", db, v),
 		Rationale:      why,
 		FindingIDs:     orEmpty(fids),
 		ExpectedImpact: "The statement sorts/hashes in memory: no temp-file I/O, lower latency.",
-		Risk:           fmt.Sprintf("work_mem is per sort/hash node per session: %s × active sessions × nodes must fit in RAM. Prefer SET work_mem in the one session that needs it if you can.", v),
+		Risk:           fmt.Sprintf("work_mem is per sort/hash node per session: %s × active sessions × nodes must fit in RAM.", v),
 		Rollback:       fmt.Sprintf("ALTER DATABASE %s RESET work_mem;", db),
-	})
+	}
+	if !queueStmt || want > 256<<20 {
+		// Not the queue's own statement, or too much to grant every
+		// session: raise it only where that statement runs.
+		rec.Target = "sessions running statement " + itoa(worst.QueryID)
+		rec.SQL = fmt.Sprintf("-- in the session (or role) that runs statement %d only:\nSET work_mem = '%s';", worst.QueryID, v)
+		rec.Rationale += " It is not the queue's own statement (or needs more than every session should get), so raise work_mem only where it runs (SET in its session, or ALTER ROLE for its role), or give it its own replica."
+		rec.Risk = fmt.Sprintf("That session may use %s per sort/hash node; the rest of the server keeps %s.", v, fmtBytes(float64(cur)))
+		rec.Rollback = "RESET work_mem;"
+	}
+	out.add(rec)
 }
 
 func orEmpty(xs []string) []string {

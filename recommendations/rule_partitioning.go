@@ -48,7 +48,7 @@ func partitioningRule(f *facts, out *output) {
 			}
 		}
 		if key == "" {
-			out.note("%s would benefit from range partitioning, but has no creation-time column to partition on", t.Name)
+			out.note("%s would benefit from range partitioning, but has no creation-time column to partition on: add one (created_at timestamptz NOT NULL DEFAULT now()) or partition by ranges of its increasing id", t.Name)
 			continue
 		}
 		out.add(partitionRec(f, &t, tf, key, depth, retention, findings))

@@ -339,6 +339,9 @@ func TestRecommend(t *testing.T) {
 			s.Statements[0] = stmt(i, qClaim, noSkip, 10, 300, 100, 60)
 			s.Activity.ByWait = map[string]int{"Lock:transactionid": 12}
 			s.Locks = &runrec.Locks{Waiting: 12, ByMode: map[string]int{"transactionid:ShareLock": 12}}
+			for k := 0; k < 12; k++ {
+				s.Locks.Waits = append(s.Locks.Waits, runrec.LockWait{PID: 100 + k, LockType: "transactionid", Mode: "ShareLock", Workload: true})
+			}
 		}
 		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "row_lock_contention", "pgqtune.job")}})
 		app := only(recs, runrec.RecApplication)
@@ -346,6 +349,56 @@ func TestRecommend(t *testing.T) {
 			t.Fatalf("application recs = %+v", app)
 		}
 		checkGolden(t, "row_lock_contention", recs, notes)
+	})
+
+	t.Run("lock contention from a DDL session: lock_timeout, not fewer workers", func(t *testing.T) {
+		b, cat := steady(t)
+		b.run.Meta.Workload = map[string]any{"consumers": float64(4)}
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Locks = &runrec.Locks{Waiting: 7, ByMode: map[string]int{"relation:RowExclusiveLock": 7}}
+			for k := 0; k < 7; k++ {
+				s.Locks.Waits = append(s.Locks.Waits, runrec.LockWait{PID: 100 + k, LockType: "relation", Mode: "RowExclusiveLock", Relation: "pgqtune.job", Workload: k < 4})
+			}
+		}
+		fd := finding("F3", "lock_contention", "pgqtune.job")
+		fd.Summary = "Throughput fell 95% (200 -> 10 jobs/s) from 19:01:42 to 19:01:47 (5 s): AccessExclusiveLock on pgqtune.job held by pid 14753 for 5 s."
+		fd.Evidence = []runrec.Evidence{{Signal: "pg_locks.blocker", Value: 14753, Detail: "AccessExclusiveLock on pgqtune.job held by pid 14753 for 5 s (idle in transaction): LOCK TABLE pgqtune.job"}}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{fd}})
+		app := only(recs, runrec.RecApplication)
+		if len(app) != 1 || !strings.Contains(app[0].SQL, "SET lock_timeout = '2s'") || !strings.Contains(app[0].Rationale, "LOCK TABLE pgqtune.job") {
+			t.Fatalf("application recs = %+v", app)
+		}
+	})
+
+	t.Run("a foreign statement's temp spill: work_mem for its session only", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			d := stmt(i, -7011, "SELECT sum(sqrt(i::float8)) FROM generate_series($1, $2) AS i", 1, 5000, 1, 0)
+			d.TempBlksWritten = 32 * 1024 // 256 MB per call
+			s.Statements = append(s.Statements, d)
+			s.Database.TempBytes, s.Database.TempFiles = 256<<20, 1
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F4", "io_saturation")}})
+		cfg := only(recs, runrec.RecConfig)
+		if len(cfg) != 1 || !strings.HasPrefix(cfg[0].SQL, "-- in the session (or role) that runs statement -7011 only:\nSET work_mem = '512MB';") {
+			t.Fatalf("config recs = %+v", cfg)
+		}
+		if _, err := Statements(cfg[0]); err == nil {
+			t.Error("a per-session SET must not be applied by validate")
+		}
+	})
+
+	t.Run("manual checkpoints without WAL volume: a note, no settings", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			b.run.Samples[i].Checkpointer.Requested = 1
+		}
+		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "checkpoint_pressure")}})
+		if len(only(recs, runrec.RecConfig)) != 0 || !strings.Contains(strings.Join(notes, "\n"), "something else requests them") {
+			t.Fatalf("recs %+v notes %v", recs, notes)
+		}
 	})
 
 	t.Run("tight polling: LISTEN/NOTIFY, informational without a finding", func(t *testing.T) {

@@ -36,7 +36,7 @@ func (d *driver) listen(ctx context.Context, channel string) {
 	for ctx.Err() == nil {
 		if err := d.listenOnce(ctx, channel); err != nil && ctx.Err() == nil {
 			d.c.errors.Add(1)
-			d.retried("LISTEN session (reconnected)", err)
+			d.retried("LISTEN session reconnected", err)
 			sleepCtx(ctx, 200*time.Millisecond)
 		}
 	}

@@ -291,7 +291,7 @@ func (d *driver) errorNotes() []string {
 	var out []string
 	for _, op := range ops {
 		e := d.opErrs[op]
-		out = append(out, fmt.Sprintf("%s: %d error(s), retried (first: %s)", op, e.n, e.first))
+		out = append(out, fmt.Sprintf("%s: %d time(s) (first error: %s)", op, e.n, e.first))
 	}
 	return out
 }

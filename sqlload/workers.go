@@ -58,7 +58,7 @@ func (d *driver) enqueue(b batch) {
 			d.acked.Add(n)
 			return
 		}
-		d.retried("enqueue", err)
+		d.retried("enqueue retried", err)
 		if !sleepCtx(d.hctx, backoff(attempt)) {
 			d.ledger.markUnsure(b.jobs)
 			d.acked.Add(n)
@@ -284,7 +284,7 @@ func (d *driver) countErr(op string) func(error) bool {
 			d.fail(fmt.Errorf("sqlload: %s: %w", op, err))
 			return false
 		}
-		d.retried(op, err)
+		d.retried(op+" retried", err)
 		return true
 	}
 }

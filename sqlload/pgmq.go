@@ -304,34 +304,49 @@ func (a *pgmq) Enqueue(ctx context.Context, p *EnqueueParams) error {
 	if method == InsertDefault {
 		method = InsertMultiRow
 	}
-	// One transaction for the whole batch: all or none, across queues.
-	err := pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
-		for name, jobs := range byQueue {
-			q, ext, err := a.queue(name)
-			if err != nil {
-				return err
+	if method == InsertCopy {
+		// COPY needs an explicit transaction to cover several queues.
+		err := pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
+			for name, jobs := range byQueue {
+				q, ext, err := a.queue(name)
+				if err != nil {
+					return err
+				}
+				if ext {
+					return fmt.Errorf("insert method %q with the pgmq extension: %w", method, ErrUnsupported)
+				}
+				if err := a.sendCopy(ctx, tx, q, jobs); err != nil {
+					return err
+				}
 			}
-			switch {
-			case ext && method == InsertMultiRow:
-				err = a.sendExt(ctx, tx, q, jobs)
-			case ext:
-				err = fmt.Errorf("insert method %q with the pgmq extension: %w", method, ErrUnsupported)
-			case method == InsertMultiRow:
-				err = a.sendMultiRow(ctx, tx, q, jobs)
-			case method == InsertSingle:
-				err = a.sendSingle(ctx, tx, q, jobs)
-			case method == InsertCopy:
-				err = a.sendCopy(ctx, tx, q, jobs)
-			default:
-				err = fmt.Errorf("insert method %q: %w", method, ErrUnsupported)
-			}
-			if err != nil {
-				return err
-			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("pgmq: send %d messages (%s): %w", len(p.Jobs), method, err)
 		}
 		return nil
-	})
-	if err != nil {
+	}
+	// Every other method is one pipelined batch: one round trip, and one
+	// implicit transaction (the extended protocol commits at the batch's
+	// single Sync), so the whole send is all or none across queues.
+	b := &pgx.Batch{}
+	for name, jobs := range byQueue {
+		q, ext, err := a.queue(name)
+		if err != nil {
+			return err
+		}
+		switch {
+		case ext && method == InsertMultiRow:
+			a.sendExt(b, q, jobs)
+		case method == InsertMultiRow:
+			a.sendMultiRow(b, q, jobs)
+		case method == InsertSingle && !ext:
+			a.sendSingle(b, q, jobs)
+		default:
+			return fmt.Errorf("pgmq: send (%s, extension %v): %w", method, ext, ErrUnsupported)
+		}
+	}
+	if err := a.pool.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("pgmq: send %d messages (%s): %w", len(p.Jobs), method, err)
 	}
 	return nil
@@ -346,7 +361,7 @@ func delaySeconds(j *NewJob, now time.Time) float64 {
 	return max(j.RunAt.Sub(now).Seconds(), 0)
 }
 
-func (a *pgmq) sendMultiRow(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJob) error {
+func (a *pgmq) sendMultiRow(b *pgx.Batch, q *pgmqQueue, jobs []NewJob) {
 	now := time.Now()
 	msgs := make([]string, len(jobs))
 	delays := make([]float64, len(jobs))
@@ -354,18 +369,15 @@ func (a *pgmq) sendMultiRow(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs [
 		msgs[i] = string(EncodePayload(&jobs[i]))
 		delays[i] = delaySeconds(&jobs[i], now)
 	}
-	_, err := tx.Exec(ctx, q.send, msgs, delays)
-	return err
+	b.Queue(q.send, msgs, delays)
 }
 
-func (a *pgmq) sendSingle(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJob) error {
+func (a *pgmq) sendSingle(b *pgx.Batch, q *pgmqQueue, jobs []NewJob) {
 	now := time.Now()
 	sql := `/* pgqtune pgmq send single */ INSERT INTO ` + q.table + ` (vt, message) VALUES (clock_timestamp() + make_interval(secs => $1::float8), $2::jsonb)`
-	b := &pgx.Batch{}
 	for i := range jobs {
 		b.Queue(sql, delaySeconds(&jobs[i], now), string(EncodePayload(&jobs[i])))
 	}
-	return tx.SendBatch(ctx, b).Close()
 }
 
 // sendCopy uses COPY, which cannot evaluate clock_timestamp(): vt comes from
@@ -386,7 +398,7 @@ func (a *pgmq) sendCopy(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []New
 
 // sendExt groups the batch by delay, since pgmq.send_batch takes one delay
 // (whole seconds, rounded up so no message becomes visible early).
-func (a *pgmq) sendExt(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJob) error {
+func (a *pgmq) sendExt(b *pgx.Batch, q *pgmqQueue, jobs []NewJob) {
 	now := time.Now()
 	byDelay := map[int32][]string{}
 	for i := range jobs {
@@ -400,11 +412,9 @@ func (a *pgmq) sendExt(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJ
 		}
 		byDelay[d] = append(byDelay[d], string(msg))
 	}
-	b := &pgx.Batch{}
 	for d, msgs := range byDelay {
 		b.Queue(q.send, q.pgmq, msgs, d)
 	}
-	return tx.SendBatch(ctx, b).Close()
 }
 
 // Dequeue is pgmq.read: up to p.Limit visible messages, hidden for the

@@ -49,19 +49,7 @@ func Analyze(run *runrec.Run, opts Options) (*Result, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	sc := newScene(run, opts)
-
-	// Two passes: the first baseline includes the events, which would
-	// flatten it; the second leaves them out.
-	sc.computeBaseline(nil)
-	events := sc.detect()
-	cleanups := sc.cleanupWindows()
-	if len(events)+len(cleanups) > 0 {
-		sc.computeBaseline(eventMask(len(sc.tl.Slots), append(slices.Clone(events), cleanups...)))
-		events = sc.detect()
-		cleanups = sc.cleanupWindows()
-	}
-
+	sc, events, cleanups := detectAll(run, opts)
 	res := &Result{
 		Baseline:      round(sc.base.Rate, 2),
 		BaselineP99Ms: round(sc.base.P99Ms, 3),
@@ -74,10 +62,12 @@ func Analyze(run *runrec.Run, opts Options) (*Result, error) {
 	}
 	var late []runrec.Finding
 	if tw := sc.trendWindow(events); tw != nil {
-		// Attribute a slide on its last quarter, where it is worst.
+		// Attribute a slide on its last quarter, where it is worst,
+		// against its first quarter, where it had not started.
+		q := (tw.I1 - tw.I0 + 1) / 4
 		aw := *tw
-		aw.I0 = max(tw.I0, tw.I1-(tw.I1-tw.I0+1)/4)
-		f := sc.finding(tw, sc.attribute(&aw))
+		aw.I0 = max(tw.I0, tw.I1-q)
+		f := sc.withBaseSlots(tw.I0, tw.I0+q, func() runrec.Finding { return sc.finding(tw, sc.attribute(&aw)) })
 		res.Findings = absorb(res.Findings, &f)
 		late = append(late, f)
 	}
@@ -184,4 +174,20 @@ func absorb(events []runrec.Finding, trend *runrec.Finding) []runrec.Finding {
 			Detail: fmt.Sprintf("%d drop or slow-down window(s) late in the run are the deep end of this slide and are not reported separately", n)})
 	}
 	return out
+}
+
+// detectAll builds the scene and finds the events and cleanup windows.
+// Two passes: the first baseline includes the events, which would flatten
+// it; the second leaves them out.
+func detectAll(run *runrec.Run, opts Options) (*scene, []*window, []*window) {
+	sc := newScene(run, opts)
+	sc.computeBaseline(nil)
+	events := sc.detect()
+	cleanups := sc.cleanupWindows()
+	if len(events)+len(cleanups) > 0 {
+		sc.computeBaseline(eventMask(len(sc.tl.Slots), append(slices.Clone(events), cleanups...)))
+		events = sc.detect()
+		cleanups = sc.cleanupWindows()
+	}
+	return sc, events, cleanups
 }

@@ -172,37 +172,55 @@ func (sc *scene) expected(i int) (float64, float64) {
 // robustRate is the normal completed rate of xs and its spread. The median
 // stands unless an open-loop target says more is normal: when the median
 // falls short of the target, a fault may cover half the run, and the upper
-// quartile (capped at the target) is the better estimate. The spread is
-// measured over the seconds near the rate, so the fault does not widen it.
+// quartile (capped at the target) is the better estimate.
 func robustRate(xs []float64, target float64, opts Options) (float64, float64) {
 	r := median(xs)
+	// An open loop cannot complete more than it is sent, except while
+	// catching up after a fault.
+	if target > 0 && r > target {
+		r = target
+	}
 	if target > 0 && r < target*(1-opts.MinDropPct/200) {
 		if q := min(quantile(xs, 0.75), target); q > r {
 			r = q
 		}
 	}
-	near := make([]float64, 0, len(xs))
+	// Two estimates of the noise, each blind to one thing: the seconds
+	// within MinDropPct of the rate (a partial fault can fall inside that
+	// band), and the seconds above it (a long catch-up surge can dominate
+	// those). The smaller is the noise.
+	band := opts.MinDropPct / 100
+	var near, up []float64
 	for _, x := range xs {
-		if x >= r/2 && x <= r*1.5 {
+		if x >= r*(1-band) && x <= r*(1+band) {
 			near = append(near, x)
 		}
+		if x >= r {
+			up = append(up, x-r)
+		}
 	}
-	return r, mad(near, r)
+	sigma := mad(near, r)
+	if len(up) >= 5 {
+		sigma = min(sigma, 1.4826*median(up))
+	}
+	return r, sigma
 }
 
-// lowLevel is the lowest median of consecutive buckets of xs (each at
-// least minS seconds of step-second values, at most 48 buckets): the level
-// of the quietest stretch. Callers use it only when it is lower than the
-// overall median by more than their detection factor, i.e. when the series
-// clearly shifted level.
+// lowLevel is the lower quartile of the medians of consecutive buckets of
+// xs (each at least minS seconds of step-second values, at most 48
+// buckets): the level of the quieter stretches, which stands even when a
+// fault covers most of the run (up to three quarters of it) and does not
+// hang on one lucky bucket. Callers use it only when it is lower than the
+// overall median by more than their detection factor, i.e. when the
+// series clearly shifted level.
 func lowLevel(xs []float64, stepS, minS float64) float64 {
 	size := max(int(math.Ceil(minS/stepS)), len(xs)/48, 1)
 	if len(xs) < 2*size {
 		return median(xs)
 	}
-	low := math.Inf(1)
+	var meds []float64
 	for i := 0; i+size <= len(xs); i += size {
-		low = min(low, median(xs[i:i+size]))
+		meds = append(meds, median(xs[i:i+size]))
 	}
-	return low
+	return quantile(meds, 0.25)
 }

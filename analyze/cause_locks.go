@@ -160,6 +160,14 @@ func lockVerdict(sc *scene, w *window, row bool, score float64) verdict {
 		if i == 3 {
 			break
 		}
+		if row {
+			// What a row-lock blocker holds at the relation level (a
+			// RowShareLock on an index, say) says nothing about the rows.
+			if sc.q.Tables[b.Relation] {
+				v.Objects = append(v.Objects, b.Relation)
+			}
+			b.ModeHeld, b.Relation = "", ""
+		}
 		v.PIDs = append(v.PIDs, b.PID)
 		if b.Relation != "" {
 			v.Objects = append(v.Objects, b.Relation)
@@ -189,7 +197,7 @@ func blockerDetail(b *runrec.LockBlocker, row bool) string {
 	if mode == "" {
 		mode = "a lock"
 		if row {
-			mode = "row locks"
+			mode = "row locks (its transaction)"
 		}
 	}
 	sb.WriteString(mode)

@@ -262,6 +262,7 @@ func TestAnalyze(t *testing.T) {
 	t.Run("a slow slide over a long run is a bloat trend", func(t *testing.T) {
 		s := newSynth(600, 10)
 		s.slowBloat()
+		dump(t, s.run)
 		res := analyzeRun(t, s.run)
 		f := requireCause(t, res, analyze.CauseBloat, 0, 600)
 		if f.Kind != runrec.FindingTrend {

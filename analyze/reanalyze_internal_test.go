@@ -70,11 +70,8 @@ func TestReanalyzeScores(t *testing.T) {
 		t.Skip("PGQTUNE_RUN_DIR not set")
 	}
 	run, _ := runrec.Load(dir)
-	sc := newScene(run, DefaultOptions())
-	sc.computeBaseline(nil)
-	ev := sc.detect()
-	sc.computeBaseline(eventMask(len(sc.tl.Slots), ev))
-	for _, w := range sc.detect() {
+	sc, events, cleanups := detectAll(run, DefaultOptions())
+	for _, w := range append(events, cleanups...) {
 		fmt.Printf("window %d-%d %s\n", w.I0, w.I1, w.Kind)
 		for _, v := range sc.attribute(core(w)) {
 			fmt.Printf("  %s %.3f %s\n", v.Cause, v.Score, v.Summary)
@@ -101,5 +98,25 @@ func TestReanalyzeBase(t *testing.T) {
 	for _, i := range sc.baseFrames {
 		f := sc.frames[i]
 		fmt.Printf("base frame %d slot %d seq %.0f claim %.3f\n", i, f.Slot, f.SeqScan, f.ClaimMeanMs)
+	}
+}
+
+func TestReanalyzePasses(t *testing.T) {
+	dir := os.Getenv("PGQTUNE_RUN_DIR")
+	if dir == "" {
+		t.Skip("PGQTUNE_RUN_DIR not set")
+	}
+	run, _ := runrec.Load(dir)
+	sc := newScene(run, DefaultOptions())
+	sc.computeBaseline(nil)
+	fmt.Printf("pass1 base rate %.1f sigma %.1f p99 %.1f claim %.3f bytarget %+v\n", sc.base.Rate, sc.base.Sigma, sc.base.P99Ms, sc.base.ClaimMs, sc.base.ByTarget)
+	ev := sc.detect()
+	for _, w := range ev {
+		fmt.Printf("pass1 window %d-%d drop=%v lat=%v back=%v slow=%v\n", w.I0, w.I1, w.Drop, w.Latency, w.Backlog, w.Slowdown)
+	}
+	sc.computeBaseline(eventMask(len(sc.tl.Slots), ev))
+	fmt.Printf("pass2 base rate %.1f sigma %.1f p99 %.1f claim %.3f slots %d\n", sc.base.Rate, sc.base.Sigma, sc.base.P99Ms, sc.base.ClaimMs, sc.base.Slots)
+	for _, w := range sc.detect() {
+		fmt.Printf("pass2 window %d-%d drop=%v lat=%v back=%v slow=%v\n", w.I0, w.I1, w.Drop, w.Latency, w.Backlog, w.Slowdown)
 	}
 }

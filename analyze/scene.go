@@ -172,3 +172,20 @@ func noisyOr(xs ...float64) float64 {
 	}
 	return 1 - p
 }
+
+// withBaseSlots runs fn with the baseline frames narrowed to slots
+// [i0, i1] (a trend's start), restoring them afterwards.
+func (sc *scene) withBaseSlots(i0, i1 int, fn func() runrec.Finding) runrec.Finding {
+	saved, savedCache := sc.baseFrames, sc.baseCache
+	var narrowed []int
+	for _, k := range saved {
+		if s := sc.frames[k].Slot - 1; s >= i0 && s <= i1 {
+			narrowed = append(narrowed, k)
+		}
+	}
+	if len(narrowed) > 0 {
+		sc.baseFrames, sc.baseCache = narrowed, nil
+	}
+	defer func() { sc.baseFrames, sc.baseCache = saved, savedCache }()
+	return fn()
+}

@@ -148,9 +148,17 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 	} else if tl.Derived {
 		skip = 1 // the first derived tick has no deltas behind it
 	}
+	// Ticks before the end of warm-up (the driver's first partial
+	// second) do not count either.
+	lastWarm := -1
+	for i := range tl.Slots {
+		if tl.Slots[i].Warmup {
+			lastWarm = i
+		}
+	}
 	for i := range tl.Slots {
 		s := &tl.Slots[i]
-		s.Measured = s.Present && !s.Warmup && i >= skip
+		s.Measured = s.Present && !s.Warmup && i >= skip && i > lastWarm
 	}
 	// The producers' tail: trailing slots where nothing was enqueued.
 	{

@@ -38,6 +38,12 @@ type Fault struct {
 // Scenario writes an open-loop skiplocked scenario: 5 s of warm-up, then
 // rate jobs/s for main, and returns its path.
 func Scenario(t testing.TB, rate float64, main time.Duration) string {
+	return ScenarioProfile(t, "constant", rate, main)
+}
+
+// ScenarioProfile is Scenario with the main phase's load profile ("max"
+// runs closed loop: as fast as the workers go).
+func ScenarioProfile(t testing.TB, profile string, rate float64, main time.Duration) string {
 	t.Helper()
 	y := fmt.Sprintf(`name: fault
 adapter: skiplocked
@@ -52,9 +58,9 @@ phases:
     duration: 5s
     warmup: true
   - name: main
-    profile: constant
+    profile: %s
     duration: %s
-`, rate, main)
+`, rate, profile, main)
 	p := filepath.Join(t.TempDir(), "fault.yaml")
 	if err := os.WriteFile(p, []byte(y), 0o644); err != nil {
 		t.Fatal(err)

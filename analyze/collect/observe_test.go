@@ -36,6 +36,8 @@ func TestObserveExternalWorkload(t *testing.T) {
 		produce, consume string
 		// truth returns (enqueued, completed) from the table after the run.
 		truth string
+		// late: nothing identifies the queue until the workload runs.
+		late bool
 	}{
 		{
 			name: "update-completion table, auto-detected",
@@ -66,13 +68,25 @@ func TestObserveExternalWorkload(t *testing.T) {
 			consume: `DELETE FROM app.tasks WHERE id = (SELECT id FROM app.tasks ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED);`,
 			truth:   `SELECT last_value, last_value - (SELECT count(*) FROM app.tasks) FROM app.tasks_id_seq`,
 		},
+		{
+			name: "home-grown table found from its SKIP LOCKED statement after the start",
+			schema: `CREATE SCHEMA app2;
+				CREATE TABLE app2.work_items (id bigserial PRIMARY KEY, status text NOT NULL DEFAULT 'new', body text);
+				CREATE INDEX ON app2.work_items (id) WHERE status = 'new';`,
+			system:  collect.SystemTable,
+			produce: `INSERT INTO app2.work_items (body) VALUES ('x');`,
+			consume: `UPDATE app2.work_items SET status = 'done'
+				WHERE id = (SELECT id FROM app2.work_items WHERE status = 'new' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED);`,
+			truth: `SELECT count(*), count(*) FILTER (WHERE status = 'done') FROM app2.work_items`,
+			late:  true,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := setup(t, collect.Config{Interval: time.Second, ReadOnly: true, QueueTables: tc.queues},
 				func(p *pgxpool.Pool) { exec(t, p, tc.schema) })
-			if q := b.s.QueueTables(); len(q) != 1 {
-				t.Fatalf("queue tables = %v", q)
+			if q := b.s.QueueTables(); len(q) != map[bool]int{false: 1, true: 0}[tc.late] {
+				t.Fatalf("queue tables at start = %v", q)
 			}
 			r := record(t, b.s)
 			r.ticks(t, 2)
@@ -135,6 +149,12 @@ func TestObserveExternalWorkload(t *testing.T) {
 			}
 			within(t, "enqueued", enq, truthEnq)
 			within(t, "completed", done, truthDone)
+			if tc.late {
+				if q := b.s.QueueTables(); len(q) != 1 {
+					t.Errorf("queue tables after the run = %v, want the claimed table", q)
+				}
+				t.Logf("notes: %q", b.s.Notes())
+			}
 			if busy < 6 {
 				t.Errorf("only %d seconds show completions; the series should cover the ~8 s of work", busy)
 			}

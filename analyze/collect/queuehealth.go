@@ -39,12 +39,25 @@ type queueState struct {
 	prevDepth      int64
 	carry          int64 // negative completions owed from earlier ticks
 	carryDeq       int64
+	// Plain tables: deleted and claimed rows so far, and the completions
+	// recorded so far.
+	cumDel, cumClaimed, emitted int64
+	catchUp                     bool // found after the start: next tick counts since then
 }
 
 type queuesCollector struct {
 	state    []*queueState
 	prepared bool
+	ticks    int
 }
+
+// While no queue table is known (and none were named) the sampler looks
+// again every tick for the first redetectEager ticks (a workload started
+// just after it), then every redetectEvery ticks.
+const (
+	redetectEager = 30
+	redetectEvery = 10
+)
 
 func (*queuesCollector) name() string { return "queues" }
 
@@ -140,6 +153,12 @@ func (c *queuesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 		return fmt.Errorf("read pg_notification_queue_usage: %w", err)
 	}
 	smp.Notify = &usage
+	c.ticks++
+	if len(e.queues) == 0 && len(e.cfg.QueueTables) == 0 && (c.ticks <= redetectEager || c.ticks%redetectEvery == 0) {
+		if err := c.redetect(ctx, e); err != nil {
+			return err
+		}
+	}
 	if len(e.queues) == 0 {
 		return nil
 	}
@@ -158,6 +177,16 @@ func (c *queuesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 				seen = true
 			}
 		}
+		claimed := claimedRows(e, q, smp.Statements)
+		if st.catchUp {
+			// Found after the start: count everything since the sampler's
+			// first tick, when the queue was (as far as it can tell) empty.
+			st.catchUp = false
+			ins, del, seen = sinceStart(e, q)
+			claimed = claimedSinceStart(e, q)
+			st.prevDepth, st.prevUnfinished = 0, 0
+			qh.Note = strings.TrimPrefix(qh.Note+"; found after the sampler started: this tick counts everything since then", "; ")
+		}
 		if err := c.count(ctx, e, st, &qh); err != nil {
 			return err
 		}
@@ -174,7 +203,21 @@ func (c *queuesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 				qh.Dequeued, st.carryDeq = settle(ins-(qh.Depth-st.prevDepth), st.carryDeq)
 			}
 			switch {
-			case q.kind == nil || q.kind.completeByDelete:
+			case q.kind == nil:
+				// A plain table's jobs finish by being deleted, or by an
+				// update its SKIP LOCKED statement makes: whichever counts
+				// more so far is the measure. The two lag differently
+				// (statement counters are immediate, tuple counters are
+				// flushed lazily), so only the growth of the larger total
+				// is recorded, never both.
+				st.cumDel += del
+				if claimed > 0 {
+					qh.Dequeued = claimed
+					st.cumClaimed += claimed
+				}
+				total := max(st.cumDel, st.cumClaimed)
+				qh.Completed, st.emitted = total-st.emitted, total
+			case q.kind.completeByDelete:
 				qh.Completed = del
 			case unfinished >= 0 && st.prevUnfinished >= 0 && st.inflightSQL != "":
 				qh.Completed, st.carry = settle(ins-(unfinished-st.prevUnfinished), st.carry)
@@ -240,4 +283,87 @@ func (c *queuesCollector) count(ctx context.Context, e *env, st *queueState, qh 
 		}
 	}
 	return nil
+}
+
+// claimedRows sums the rows that the SKIP LOCKED statements naming q
+// returned over the tick (-1 when no such statement is known).
+func claimedRows(e *env, q QueueTable, stmts []runrec.StatementDelta) int64 {
+	if len(e.claims) == 0 {
+		return -1
+	}
+	_, bare, _ := strings.Cut(strings.ToLower(q.Name), ".")
+	n := int64(-1)
+	for _, s := range stmts {
+		if text, ok := e.claims[s.QueryID]; ok && containsWord(text, bare) {
+			n = max(n, 0) + s.Rows
+		}
+	}
+	return n
+}
+
+// redetect looks for queue tables again (the workload may have started
+// after the sampler) and, when some appear, starts watching them.
+func (c *queuesCollector) redetect(ctx context.Context, e *env) error {
+	qs, notes, err := resolveQueues(ctx, e, nil)
+	if err != nil {
+		return err
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	e.setQueues(qs)
+	defer func() {
+		for _, st := range c.state {
+			st.catchUp = true
+		}
+	}()
+	for _, n := range notes {
+		e.note("after the start, " + n)
+	}
+	for _, n := range c.prepare(ctx, e) {
+		e.note(n)
+	}
+	return nil
+}
+
+// sinceStart sums q's inserted and deleted rows since the sampler's first
+// tick (from zero for tables created since).
+func sinceStart(e *env, q QueueTable) (ins, del int64, seen bool) {
+	for _, oid := range q.memberOIDs {
+		cur, ok := e.tablesCur[oid]
+		if !ok {
+			continue
+		}
+		seen = true
+		first, ok := e.tablesFirst[oid]
+		if d, ok2 := cur.DiffSince(first); ok && ok2 {
+			ins, del = ins+d.Ins, del+d.Del
+		} else {
+			ins, del = ins+cur.ints[4], del+cur.ints[7]
+		}
+	}
+	return ins, del, seen
+}
+
+// claimedSinceStart is claimedRows over the whole run so far.
+func claimedSinceStart(e *env, q QueueTable) int64 {
+	if len(e.claims) == 0 {
+		return -1
+	}
+	_, bare, _ := strings.Cut(strings.ToLower(q.Name), ".")
+	n := int64(-1)
+	for k, cur := range e.stmtsCur {
+		text, ok := e.claims[k.queryID]
+		if !ok || !containsWord(text, bare) {
+			continue
+		}
+		d := cur
+		if first, ok := e.stmtsFirst[k]; ok {
+			if dd, ok := cur.DiffSince(first); ok {
+				d = dd
+			}
+		}
+		n = max(n, 0) + d.ints[1]
+	}
+	return n
 }

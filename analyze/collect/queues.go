@@ -169,59 +169,36 @@ type candidate struct {
 
 // resolveQueues finds the queue tables: the named ones (any shape; unknown
 // shapes are watched as plain tables) or, when none are named, every table
-// of a known queue system. The notes say what was found.
+// of a known queue system, else the tables that FOR UPDATE SKIP LOCKED
+// statements claim from. The notes say what was found.
 func resolveQueues(ctx context.Context, e *env, named []string) ([]QueueTable, []string, error) {
 	var notes []string
 	var oids []uint32
 	for _, n := range named {
-		oid, err := lookupTable(ctx, e, n)
+		oid, err := lookupTable(ctx, e, pgx.Identifier(strings.SplitN(n, ".", 2)).Sanitize(), n)
 		if err != nil {
 			return nil, nil, err
 		}
 		oids = append(oids, oid)
 	}
-	rows, err := e.conn.Query(ctx, queueCandidatesSQL, oids)
+	out, err := queuesOf(ctx, e, oids, len(named) > 0, &notes)
 	if err != nil {
-		return nil, nil, fmt.Errorf("collect: find queue tables: %w", err)
+		return nil, nil, err
 	}
-	var cands []candidate
-	var c candidate
-	_, err = pgx.ForEachRow(rows, []any{&c.oid, &c.schema, &c.name, &c.partitioned, &c.cols}, func() error {
-		cands = append(cands, c)
-		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("collect: find queue tables: %w", err)
-	}
-	var out []QueueTable
-	for _, c := range cands {
-		k := queueKindFor(c.schema, c.name, c.cols)
-		if k == nil && len(named) == 0 {
-			continue
-		}
-		q := QueueTable{Name: c.schema + "." + c.name, oid: c.oid, ident: pgx.Identifier{c.schema, c.name}.Sanitize(), kind: k}
-		if k != nil {
-			q.System = k.system
-			if k.note != "" {
-				notes = append(notes, k.note)
-			}
-		} else {
-			q.System = SystemTable
-			notes = append(notes, fmt.Sprintf("queue table %s has no known queue shape: enqueued = inserted rows, completed = deleted rows, depth = live-tuple estimate", q.Name))
-		}
-		if c.partitioned {
-			if err := loadMembers(ctx, e, &q); err != nil {
+	how := "detected queue tables: "
+	if len(out) == 0 && len(named) == 0 {
+		if oids, err = claimedTables(ctx, e); err != nil {
+			notes = append(notes, "looking for SKIP LOCKED claim statements: "+err.Error())
+		} else if len(oids) > 0 {
+			if out, err = queuesOf(ctx, e, oids, true, &notes); err != nil {
 				return nil, nil, err
 			}
-		} else {
-			q.Members, q.memberOIDs = []string{q.Name}, []uint32{q.oid}
+			how = "queue tables detected from their FOR UPDATE SKIP LOCKED claim statements: "
 		}
-		out = append(out, q)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	switch {
 	case len(out) == 0 && len(named) == 0:
-		notes = append(notes, "no queue tables detected (looked for pg-boss, pgmq, River, graphile-worker, Que, good_job, solid_queue and pgqtune's own): name them with --queue-table SCHEMA.TABLE")
+		notes = append(notes, "no queue tables detected (looked for pg-boss, pgmq, River, graphile-worker, Que, good_job, solid_queue, pgqtune's own and SKIP LOCKED claim statements): name them with --queue-table SCHEMA.TABLE")
 	case len(named) == 0:
 		var found []string
 		for _, q := range out {
@@ -231,15 +208,81 @@ func resolveQueues(ctx context.Context, e *env, named []string) ([]QueueTable, [
 			}
 			found = append(found, s+")")
 		}
-		notes = append(notes, "detected queue tables: "+strings.Join(found, ", "))
+		notes = append(notes, how+strings.Join(found, ", "))
 	}
 	return out, notes, nil
 }
 
-// lookupTable resolves a schema.table name (search_path when unqualified).
-func lookupTable(ctx context.Context, e *env, name string) (uint32, error) {
-	parts := strings.SplitN(name, ".", 2)
-	ident := pgx.Identifier(parts).Sanitize()
+// queuesOf reads candidate tables (all, or only oids when given) and keeps
+// those of a known shape, or all of them when keepUnknown.
+func queuesOf(ctx context.Context, e *env, oids []uint32, keepUnknown bool, notes *[]string) ([]QueueTable, error) {
+	if oids == nil {
+		oids = []uint32{}
+	}
+	rows, err := e.conn.Query(ctx, queueCandidatesSQL, oids)
+	if err != nil {
+		return nil, fmt.Errorf("collect: find queue tables: %w", err)
+	}
+	var cands []candidate
+	var c candidate
+	_, err = pgx.ForEachRow(rows, []any{&c.oid, &c.schema, &c.name, &c.partitioned, &c.cols}, func() error {
+		cands = append(cands, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("collect: find queue tables: %w", err)
+	}
+	var out []QueueTable
+	for _, c := range cands {
+		k := queueKindFor(c.schema, c.name, c.cols)
+		if k == nil && !keepUnknown {
+			continue
+		}
+		q := QueueTable{Name: c.schema + "." + c.name, oid: c.oid, ident: pgx.Identifier{c.schema, c.name}.Sanitize(), kind: k}
+		if k != nil {
+			q.System = k.system
+			if k.note != "" {
+				*notes = append(*notes, k.note)
+			}
+		} else {
+			q.System = SystemTable
+			*notes = append(*notes, fmt.Sprintf("queue table %s has no known queue shape: enqueued = inserted rows, completed = deleted rows (or the rows its SKIP LOCKED claim statements return when it never deletes), depth = live-tuple estimate", q.Name))
+		}
+		if c.partitioned {
+			if err := loadMembers(ctx, e, &q); err != nil {
+				return nil, err
+			}
+		} else {
+			q.Members, q.memberOIDs = []string{q.Name}, []uint32{q.oid}
+		}
+		out = append(out, q)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// claimedTables resolves the tables SKIP LOCKED statements read.
+func claimedTables(ctx context.Context, e *env) ([]uint32, error) {
+	names, err := claimTables(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	var oids []uint32
+	for _, n := range names {
+		var oid *uint32
+		if err := e.conn.QueryRow(ctx, "SELECT to_regclass($1)::oid /* pgqtune */", n).Scan(&oid); err != nil {
+			continue // not a name to_regclass can parse
+		}
+		if oid != nil && !slices.Contains(oids, *oid) {
+			oids = append(oids, *oid)
+		}
+	}
+	return oids, nil
+}
+
+// lookupTable resolves a quoted table name (search_path when unqualified);
+// name is how the user wrote it, for the error.
+func lookupTable(ctx context.Context, e *env, ident, name string) (uint32, error) {
 	var oid *uint32
 	if err := e.conn.QueryRow(ctx, "SELECT to_regclass($1)::oid /* pgqtune */", ident).Scan(&oid); err != nil {
 		return 0, fmt.Errorf("collect: look up queue table %s: %w", name, err)

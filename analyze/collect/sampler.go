@@ -36,6 +36,7 @@ func New(ctx context.Context, cfg Config) (*Sampler, error) {
 		return nil, err
 	}
 	s := &Sampler{cfg: cfg, env: &env{conn: conn, cfg: cfg}, seen: map[string]bool{}}
+	s.env.note = s.note
 	if err := identify(ctx, s.env); err != nil {
 		conn.Close(context.Background())
 		return nil, err
@@ -107,7 +108,8 @@ func newCollectors(cfg Config) []collector {
 func (s *Sampler) Server() ServerInfo { return s.env.info }
 
 // QueueTables returns the queue tables sampled (schema.table), named or
-// detected.
+// detected. When none were found at start, the sampler keeps looking while
+// it runs (a workload started after it), so a later call may return more.
 func (s *Sampler) QueueTables() []string {
 	out := make([]string, 0, len(s.env.queues))
 	for _, q := range s.env.queues {

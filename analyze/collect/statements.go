@@ -142,6 +142,10 @@ func (c *statementsCollector) collect(ctx context.Context, e *env, smp *runrec.S
 	}
 	prev, prevReset := c.prev, c.prevReset
 	c.prev, c.prevReset = cur, reset
+	if e.stmtsFirst == nil || !reset.Equal(prevReset) && prev != nil {
+		e.stmtsFirst = cur
+	}
+	e.stmtsCur = cur
 	if prev == nil {
 		return nil
 	}
@@ -216,6 +220,12 @@ func (c *statementsCollector) readTexts(ctx context.Context, e *env, ids []int64
 			return nil
 		}
 		text = truncate(text, maxTextLen)
+		if isClaim(text) {
+			if e.claims == nil {
+				e.claims = map[int64]string{}
+			}
+			e.claims[id] = strings.ToLower(text)
+		}
 		texts[id] = text
 		return nil
 	})

@@ -76,6 +76,10 @@ func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 	}
 	prev := c.prev
 	c.prev = cur
+	if e.tablesFirst == nil {
+		e.tablesFirst = cur
+	}
+	e.tablesCur = cur
 	if prev == nil {
 		// Baseline: the queue tables are still worth sizing for indexes.
 		for oid, s := range cur {

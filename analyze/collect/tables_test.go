@@ -92,7 +92,7 @@ func TestTables(t *testing.T) {
 			_, err := v.Exec(context.Background(), `VACUUM q`)
 			done <- err
 		}()
-		got := r.waitFor(t, "a vacuum in progress", func(s runrec.Sample) bool { return len(s.Vacuums) > 0 })
+		got := r.waitFor(t, "a vacuum scanning the heap", func(s runrec.Sample) bool { return len(s.Vacuums) > 0 && s.Vacuums[0].HeapBlksTotal > 0 })
 		exec(t, b.pool, `SELECT pg_cancel_backend($1)`, pid(t, v))
 		<-done
 		pv := got.Vacuums[0]

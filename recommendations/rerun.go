@@ -208,11 +208,35 @@ func (c Comparison) String() string {
 	return fmt.Sprintf("%s %s -> %s %s (%+.1f%%; %s)", c.Metric, fmtNum(c.Before), fmtNum(c.After), c.Unit, c.ChangePct, sig)
 }
 
+// OpenLoop reports whether a run's load was open loop (a target rate, not
+// as fast as possible): its throughput follows the rate, so a fix shows in
+// latency rather than in jobs/s.
+func OpenLoop(run *runrec.Run) bool {
+	if run == nil {
+		return false
+	}
+	ps, ok := run.Meta.Workload["profiles"].([]any)
+	if !ok || len(ps) == 0 {
+		return false
+	}
+	for _, p := range ps {
+		switch p {
+		case "max", "burndown", "steps":
+			return false
+		}
+	}
+	return true
+}
+
 // Validation turns the result into a recommendation's rerun validation:
 // dead-tuple growth for autovacuum and fillfactor changes on the table they
-// target, throughput otherwise; the note carries every metric.
-func (r *RerunResult) Validation(rec runrec.Recommendation, reps int) *runrec.Validation {
+// target; otherwise throughput, or p99 when the load was open loop (its
+// throughput is pinned to the rate). The note carries every metric.
+func (r *RerunResult) Validation(rec runrec.Recommendation, reps int, openLoop bool) *runrec.Validation {
 	primary := r.Throughput
+	if openLoop {
+		primary = r.P99
+	}
 	if rec.Kind == runrec.RecAutovacuum || rec.Kind == runrec.RecFillfactor {
 		for _, d := range r.Dead {
 			if d.Metric == "dead tuples "+rec.Target {

@@ -34,11 +34,14 @@ func TestRerun(t *testing.T) {
 	if !res.P99.Significant || len(res.Dead) != 1 || !res.Dead[0].Significant {
 		t.Fatalf("p99 %+v dead %+v", res.P99, res.Dead)
 	}
-	v := res.Validation(runrec.Recommendation{Kind: runrec.RecAutovacuum, Target: "pgqtune.job"}, 3)
+	v := res.Validation(runrec.Recommendation{Kind: runrec.RecAutovacuum, Target: "pgqtune.job"}, 3, true)
 	if v.Method != "rerun" || v.Unit != "dead_tuples/min" || v.Before != 9020 || v.After != 102 || v.Significant == nil || !*v.Significant {
 		t.Fatalf("autovacuum validation = %+v", v)
 	}
-	v = res.Validation(runrec.Recommendation{Kind: runrec.RecIndex, Target: "pgqtune.job"}, 3)
+	if v := res.Validation(runrec.Recommendation{Kind: runrec.RecIndex}, 3, true); v.Unit != "ms" || v.Before != 42 || v.After != 12 {
+		t.Fatalf("open-loop index validation = %+v", v)
+	}
+	v = res.Validation(runrec.Recommendation{Kind: runrec.RecIndex, Target: "pgqtune.job"}, 3, false)
 	if v.Unit != "jobs/s" || !strings.Contains(v.Note, "3 interleaved repetitions") || !strings.Contains(v.Note, "p99 42 -> 12 ms") {
 		t.Fatalf("index validation = %+v", v)
 	}

@@ -244,11 +244,11 @@ func validateRun(ctx context.Context, o validateOptions) (*validateResult, error
 
 	for i := range rep.Recommendations {
 		if slices.Contains(ids, rep.Recommendations[i].ID) {
-			rep.Recommendations[i].Validation = rr.Validation(rep.Recommendations[i], o.Reps)
+			rep.Recommendations[i].Validation = rr.Validation(rep.Recommendations[i], o.Reps, recommendations.OpenLoop(run))
 		}
 	}
 	for i := range res.Recs {
-		res.Recs[i].Validation = rr.Validation(res.Recs[i], o.Reps)
+		res.Recs[i].Validation = rr.Validation(res.Recs[i], o.Reps, recommendations.OpenLoop(run))
 	}
 	for _, n := range res.Notes {
 		if !slices.Contains(rep.Notes, n) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -257,3 +258,7 @@ func outage(ctx context.Context, srv *pgserver.Server, mode string, down time.Du
 	time.Sleep(down)
 	return srv.Restart(ctx, mode)
 }
+
+func errorsIsBadInput(err error) bool { return errors.Is(err, pipeline.ErrBadInput) }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -112,6 +112,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 
 	octx, stop := context.WithCancel(ctx)
 	defer stop()
+	rec.onFail = func(error) { stop() }
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
 		octx, cancel = context.WithTimeout(octx, o.Duration)
@@ -165,6 +166,9 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	}
 
 	out := &Outcome{Dir: dir}
+	if werr := rec.failed(); werr != nil {
+		return out, fmt.Errorf("cannot write the run directory, observation stopped: %w", werr)
+	}
 	if ctx.Err() != nil {
 		out.Interrupted = "interrupted: " + context.Cause(ctx).Error()
 	}
@@ -176,9 +180,6 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	}
 	if cmdErr != nil {
 		meta.Notes = append(meta.Notes, fmt.Sprintf("workload command exited with an error: %v", cmdErr))
-	}
-	if rec.err != nil {
-		meta.Notes = append(meta.Notes, "could not record everything: "+rec.err.Error())
 	}
 	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
 		return out, err

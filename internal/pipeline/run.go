@@ -184,10 +184,15 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		return nil, err
 	}
 
+	// A run directory that stops taking writes (disk full) ends the load:
+	// a run nobody can read back is not worth the load on the target.
+	lctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
 	rec, err := newRecorder(dir, o.MetricsAddr)
 	if err != nil {
 		return nil, err
 	}
+	rec.onFail = abort
 	defer rec.close()
 
 	// The sampler runs until the workload is done, then takes one more tick.
@@ -200,11 +205,11 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		samplerErr = sampler.Run(sctx, rec.sample)
 	}()
 
-	wctx, stopHooks := context.WithCancel(ctx)
+	wctx, stopHooks := context.WithCancel(lctx)
 	if o.OnStart != nil {
 		go o.OnStart(wctx, t)
 	}
-	res, runErr := sqlload.Run(ctx, &sqlload.RunParams{
+	res, runErr := sqlload.Run(lctx, &sqlload.RunParams{
 		DSN:      t.DSN,
 		Schema:   t.Schema,
 		Scenario: sc,
@@ -218,6 +223,10 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 	swg.Wait()
 
 	out := &Outcome{Dir: dir}
+	if werr := rec.failed(); werr != nil {
+		// Nothing more is written: the directory already refused a write.
+		return out, fmt.Errorf("cannot write the run directory, the workload was stopped: %w", werr)
+	}
 	if ctx.Err() != nil {
 		out.Interrupted = "interrupted: " + context.Cause(ctx).Error()
 	}
@@ -230,9 +239,6 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 	meta.Notes = append(meta.Notes, sampler.Notes()...)
 	if samplerErr != nil && !errors.Is(samplerErr, context.Canceled) {
 		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(samplerErr.Error(), t.DSN))
-	}
-	if rec.err != nil {
-		meta.Notes = append(meta.Notes, "could not record everything: "+rec.err.Error())
 	}
 	if res != nil {
 		integ := res.Integrity
@@ -406,6 +412,8 @@ type recorder struct {
 	samples  *runrec.Appender
 	live     *live.Server
 	err      error
+	// onFail, when set, is called once with the first write error.
+	onFail func(error)
 }
 
 func newRecorder(dir, metricsAddr string) (*recorder, error) {
@@ -443,6 +451,7 @@ func (r *recorder) tick(t runrec.WorkloadTick) {
 func (r *recorder) sample(s runrec.Sample) error {
 	if err := r.samples.Append(s); err != nil {
 		r.fail(err)
+		return err
 	}
 	if r.live != nil {
 		r.live.Sample(s)
@@ -458,10 +467,21 @@ func (r *recorder) findings(n int) {
 
 func (r *recorder) fail(err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err == nil {
+	first := r.err == nil
+	if first {
 		r.err = err
 	}
+	r.mu.Unlock()
+	if first && r.onFail != nil {
+		r.onFail(err)
+	}
+}
+
+// failed returns the first write error, if any.
+func (r *recorder) failed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
 }
 
 func (r *recorder) close() {

@@ -169,6 +169,10 @@ type chartBuilder struct {
 	p      *plot.Plot
 	series []*series
 	legend []legendItem
+	// logY draws the value axis on a log scale (latency spanning decades);
+	// yLo is then the smallest positive value drawn.
+	logY bool
+	yLo  float64
 }
 
 func (b *chartBuilder) addLegend(label string, clr color.Color, dashed bool) {
@@ -184,6 +188,17 @@ func (b *chartBuilder) add(name string, parts ...plot.Plotter) *series {
 
 // line adds a line series; it returns false when there was nothing to draw.
 func (b *chartBuilder) line(name, legend string, ts []time.Time, vals []float64, clr color.Color, dashed bool) (bool, error) {
+	if b.logY {
+		// A log axis has no place for zero: such seconds become gaps.
+		pos := make([]float64, len(vals))
+		for i, v := range vals {
+			pos[i] = knownOrNaN(v, v > 0)
+			if v > 0 && (b.yLo == 0 || v < b.yLo) {
+				b.yLo = v
+			}
+		}
+		vals = pos
+	}
 	segs := xy(ts, vals)
 	if len(segs) == 0 {
 		return false, nil
@@ -235,13 +250,21 @@ var (
 func (b *chartBuilder) finishAxes() {
 	// Every chart spans the same time, whatever its own data covers.
 	b.p.X.Min, b.p.X.Max = unixSec(b.grid.t0), unixSec(b.grid.t1)
+	if b.logY && b.yLo > 0 {
+		b.p.Y.Scale = plot.LogScale{}
+		b.p.Y.Tick.Marker = logTicks{}
+		b.p.Y.Min = b.yLo / 1.5
+		// Headroom for the finding labels, on a log scale.
+		b.p.Y.Max = math.Max(b.p.Y.Max, b.yLo) * 2.5
+		return
+	}
 	if b.p.Y.Max <= b.p.Y.Min {
 		// An all-zero series would collapse the axis to a point.
 		b.p.Y.Max = b.p.Y.Min + 1
 	}
 	// Headroom above the data keeps the finding labels (at the top) off
 	// the lines.
-	b.p.Y.Max += (b.p.Y.Max - b.p.Y.Min) * 0.15
+	b.p.Y.Max += (b.p.Y.Max - b.p.Y.Min) * 0.22
 }
 
 // dataLeft is where the data area starts when the plot fills the canvas:

@@ -20,9 +20,6 @@ type span struct {
 	ink        color.Color
 	// row staggers labels of neighbouring spans so they do not overlap.
 	row int
-	// bottom puts the label at the bottom of the data area (phases), away
-	// from the findings' labels at the top.
-	bottom bool
 }
 
 // spans draws time windows across the whole height of the data area. It has
@@ -50,10 +47,6 @@ func (ss spans) Plot(c draw.Canvas, p *plot.Plot) {
 			Handler: p.TextHandler,
 		}
 		at := vg.Point{X: x0 + vg.Points(2), Y: c.Max.Y - vg.Points(2) - vg.Length(s.row)*vg.Points(9)}
-		if s.bottom {
-			sty.YAlign = draw.YBottom
-			at.Y = c.Min.Y + vg.Points(2) + vg.Length(s.row)*vg.Points(9)
-		}
 		c.FillText(sty, at, s.label)
 	}
 }

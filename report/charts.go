@@ -128,10 +128,15 @@ func renderChart(b *chartBuilder, c *chart, left vg.Length) {
 
 // findingSpans shades each finding's window, labelled with its cause.
 func (v *view) findingSpans() spans {
+	// Phase labels take the top row when there are any.
+	first := 0
+	if len(v.phaseSpans()) > 0 {
+		first = 1
+	}
 	var ss spans
 	for i, f := range v.Findings {
 		fill, ink := causeColor(f.Cause)
-		ss = append(ss, span{start: f.Start, end: f.End, label: f.ID + " " + f.Cause, fill: fill, ink: ink, row: i % 2})
+		ss = append(ss, span{start: f.Start, end: f.End, label: f.ID + " " + f.Cause, fill: fill, ink: ink, row: first + i%2})
 	}
 	return ss
 }
@@ -149,16 +154,14 @@ func (v *view) phaseSpans() spans {
 		for j+1 < len(tl.Warmup) && tl.Warmup[j+1] {
 			j++
 		}
-		ss = append(ss, span{start: tl.T[i], end: tl.T[j].Add(time.Second), label: "warm-up", fill: colPhase, ink: colCkptTimed, row: 1})
+		ss = append(ss, span{start: tl.T[i], end: tl.T[j].Add(time.Second), label: "warm-up", fill: colPhase, ink: colCkptTimed})
 		i = j
 	}
-	n := 0
 	for _, p := range v.Rep.Phases {
 		if p.Pressure == "" || p.Pressure == "none" {
 			continue
 		}
-		ss = append(ss, span{start: p.Start, end: p.End, fill: colPhase, label: p.Pressure, ink: colCkptTimed, bottom: true, row: n % 2})
-		n++
+		ss = append(ss, span{start: p.Start, end: p.End, fill: colPhase, label: p.Pressure, ink: colCkptTimed})
 	}
 	return ss
 }
@@ -182,7 +185,7 @@ func (b *chartBuilder) findingLegend(v *view) {
 }
 
 func throughputChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
-	c := chart{ID: "throughput", Title: "Throughput", Note: "Completed and enqueued jobs per second; shaded windows are findings, labelled by cause (grey, labelled at the bottom: the scenario's pressure phases)."}
+	c := chart{ID: "throughput", Title: "Throughput", Note: "Completed and enqueued jobs per second; shaded windows are findings, labelled by cause (grey: warm-up and the scenario's pressure phases)."}
 	tl := v.TL
 	if !hasData(tl.Completed) {
 		return nil, c, nil
@@ -223,6 +226,12 @@ func latencyChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 		return nil, c, nil
 	}
 	b := &chartBuilder{id: c.ID, grid: g, p: newPlot("ms", g)}
+	if lo, hi := minMax(positive(tl.P50, tl.P95, tl.P99)); hi/lo >= 30 {
+		// A stall's seconds-long p99 would flatten everything else to
+		// the axis: spread the decades instead.
+		b.logY = true
+		b.p.Y.Label.Text = "ms (log scale)"
+	}
 	b.withWindows(v)
 	for _, s := range []struct {
 		name string
@@ -318,6 +327,19 @@ func walChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 		b.addLegend("checkpoint (requested)", colCkptReq, true)
 	}
 	return b, c, nil
+}
+
+// positive collects the positive values of the series.
+func positive(series ...[]float64) []float64 {
+	var out []float64
+	for _, s := range series {
+		for _, v := range s {
+			if v > 0 {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // safeName makes a name usable in an SVG id and class.

@@ -52,8 +52,8 @@ func Summary(w io.Writer, rep *runrec.Report, dir string) {
 	} else {
 		fmt.Fprintf(&b, "  findings    %d\n", len(r.Findings))
 		for _, f := range r.Findings {
-			fmt.Fprintf(&b, "    %-3s %-22s %s–%s  -%s  %s\n", f.ID, f.Cause, fmtClock(f.Start), fmtClock(f.End),
-				fmtPct(f.ThroughputDropPct), oneLineText(f.Summary, 100))
+			fmt.Fprintf(&b, "    %-3s %-22s %s–%s  %s  %s\n", f.ID, f.Cause, fmtClock(f.Start), fmtClock(f.End),
+				effect(f), oneLineText(f.Summary, 100))
 		}
 	}
 	fmt.Fprintf(&b, "  recommendations %d", len(r.Recommendations))
@@ -73,4 +73,13 @@ func Summary(w io.Writer, rep *runrec.Report, dir string) {
 		fmt.Fprintf(&b, "              %s, %s\n", filepath.Join(dir, runrec.ReportMD), filepath.Join(dir, runrec.ReportJSON))
 	}
 	_, _ = io.WriteString(w, b.String())
+}
+
+// effect is a finding's effect in a few characters: the throughput drop,
+// or its kind when throughput held (a latency rise, a slowdown, a trend).
+func effect(f runrec.Finding) string {
+	if f.ThroughputDropPct >= 0.5 || f.Kind == "" {
+		return "-" + fmtPct(f.ThroughputDropPct)
+	}
+	return f.Kind
 }

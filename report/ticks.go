@@ -58,3 +58,28 @@ func decimals(step float64) int {
 	}
 	return int(math.Ceil(-math.Log10(step) - 1e-9))
 }
+
+// logTicks labels a log axis at 1, 2 and 5 times each power of ten.
+type logTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi > lo) {
+		return nil
+	}
+	var ticks []plot.Tick
+	for d := math.Floor(math.Log10(lo)); d <= math.Ceil(math.Log10(hi)); d++ {
+		for m := 1.0; m < 10; m++ {
+			v := m * math.Pow(10, d)
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = axisLabel(v, v)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}

@@ -1,0 +1,68 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// FuzzLoad feeds arbitrary bytes to the report.json reader: it never
+// panics, it rejects what breaks the contract with an error, and whatever
+// it accepts survives a round trip through the writer (MarshalJSON
+// validates again) and renders as Markdown.
+func FuzzLoad(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "*", "*", "report.json"))
+	more, _ := filepath.Glob(filepath.Join("testdata", "*", "report.json"))
+	for _, p := range append(seeds, more...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"schema_version": 1}`))
+	f.Add([]byte(`{"schema_version": 1e400}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte("\xff\xfe"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		verr := report.ValidateJSON(b)
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, runrec.ReportJSON), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := report.Load(dir)
+		if verr != nil {
+			if err == nil {
+				t.Fatalf("Load accepted what ValidateJSON rejects: %v", verr)
+			}
+			return
+		}
+		if err != nil {
+			// Valid by the schema but not decodable (e.g. a number out of
+			// int64 range): an error is the right answer.
+			if !strings.Contains(err.Error(), "report: load") {
+				t.Fatalf("error does not say what failed: %v", err)
+			}
+			return
+		}
+		out, err := report.MarshalJSON(rep)
+		if err != nil {
+			t.Fatalf("an accepted report does not write back: %v", err)
+		}
+		var again runrec.Report
+		if err := json.Unmarshal(out, &again); err != nil {
+			t.Fatalf("written report does not read back: %v", err)
+		}
+		var md bytes.Buffer
+		if err := report.Markdown(&md, rep, nil); err != nil {
+			t.Logf("markdown of an accepted report: %v", err)
+		}
+	})
+}

@@ -12,6 +12,9 @@
 // each one is accounted for: completed exactly once, failed for good, or
 // still pending — lost and duplicated are both zero or the driver says so.
 //
+// The scenario format, profiles, pressures and what is measured are
+// described for DBAs in scenarios/README.md.
+//
 // Queue designs are Adapters (adapter.go), registered by name; the built-in
 // skiplocked adapter is in skiplocked.go, and every adapter passes the
 // shared suite in sqlload/adaptertest.

@@ -168,11 +168,17 @@ func (d *driver) closedLoop(ctx context.Context, rng *rand.Rand, maxDepth int) {
 	d.setTarget(0)
 	for ctx.Err() == nil {
 		if d.backlog.Load() >= int64(maxDepth) {
+			// Woken by the next completion (or, should that signal be
+			// missed, by the timer).
+			t := time.NewTimer(20 * time.Millisecond)
 			select {
 			case <-ctx.Done():
+				t.Stop()
 				return
-			case <-time.After(2 * time.Millisecond):
+			case <-d.room:
+			case <-t.C:
 			}
+			t.Stop()
 			continue
 		}
 		now := time.Now()

@@ -223,6 +223,7 @@ type driver struct {
 	phase      atomic.Pointer[phaseInfo]
 	paused     atomic.Bool
 	wake       *waker
+	room       chan struct{} // a completion made room under max_depth
 
 	mu     sync.Mutex
 	notes  []string
@@ -239,7 +240,7 @@ type driver struct {
 func newDriver(p *RunParams, sc *Scenario, schema, app string, ad Adapter, pool *pgxpool.Pool) *driver {
 	d := &driver{
 		p: p, sc: sc, schema: schema, app: app, ad: ad, pool: pool, queues: sc.QueueNames(),
-		batches: make(chan batch),
+		batches: make(chan batch), room: make(chan struct{}, 1),
 		enqH:    newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
 		tickH: newHist(), stepH: newHist(), phaseH: newHist(),
 		wake: newWaker(), seen: map[string]bool{}, opErrs: map[string]*opErr{},

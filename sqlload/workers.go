@@ -219,6 +219,10 @@ func (d *driver) finished(jobs []*Job, failed bool) {
 	now := time.Now()
 	n := int64(len(jobs))
 	d.backlog.Add(-n)
+	select {
+	case d.room <- struct{}{}:
+	default:
+	}
 	if failed {
 		for _, j := range jobs {
 			d.ledger.finish(j.Seq, true)

@@ -106,7 +106,7 @@ func WriteHistory(w io.Writer, entries []HistoryEntry) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DATE (UTC)\tRUN\tMODE\tSCENARIO\tSERVER\tJOBS/S MEAN\tBASELINE\tP99 MS\tFINDINGS\tRECS")
+	fmt.Fprintln(tw, "DATE (UTC)\tRUN\tMODE\tSCENARIO\tPOSTGRES\tJOBS/S MEAN\tBASELINE\tP99 MS\tFINDINGS\tRECS")
 	for _, e := range entries {
 		findings := fmt.Sprint(e.Findings)
 		if len(e.Causes) > 0 {
@@ -116,9 +116,9 @@ func WriteHistory(w io.Writer, entries []HistoryEntry) error {
 		if e.Status != "" {
 			mean, base, p99, findings, recs = "-", "-", "-", e.Status, "-"
 		}
-		server := "PostgreSQL " + cmp.Or(e.ServerVersion, "?")
-		if e.Target != "" {
-			server += " " + e.Target
+		server := shortVersion(e.ServerVersion)
+		if t := shortTarget(e.Target); t != "" {
+			server += " " + t
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.StartedAt.Format("2006-01-02 15:04"), e.ID, e.Mode,
 			e.Scenario, server, mean, base, p99, findings, recs)
@@ -127,4 +127,22 @@ func WriteHistory(w io.Writer, entries []HistoryEntry) error {
 		return fmt.Errorf("report: write history: %w", err)
 	}
 	return nil
+}
+
+// shortVersion is the version number alone ("15.18" of "15.18 (Debian
+// 15.18-0+deb12u1)").
+func shortVersion(v string) string {
+	if f := strings.Fields(v); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
+// shortTarget keeps a history row narrow: the throwaway cluster's random
+// port says nothing a week later.
+func shortTarget(t string) string {
+	if strings.HasPrefix(t, "throwaway") {
+		return "(throwaway)"
+	}
+	return t
 }

@@ -71,7 +71,7 @@ func TestHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := b.String()
-		for _, want := range []string{"DATE (UTC)", "synthetic-fault", "1 (lock_contention)", "PostgreSQL 15.8", "no report", "2026-03-16 09:26"} {
+		for _, want := range []string{"DATE (UTC)", "synthetic-fault", "1 (lock_contention)", "15.8 127.0.0.1:5432/pgqtune", "no report", "2026-03-16 09:26"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("history lacks %q:\n%s", want, out)
 			}

@@ -208,3 +208,52 @@ func TestSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteEdgeCases(t *testing.T) {
+	t.Run("report only: charts come from the report's own series", func(t *testing.T) {
+		rep, _ := fixture()
+		d := t.TempDir()
+		if err := report.Write(d, rep, nil); err != nil {
+			t.Fatal(err)
+		}
+		html, _ := os.ReadFile(filepath.Join(d, runrec.ReportHTML))
+		for _, want := range []string{`id="chart-throughput"`, `data-series="completed"`, `id="chart-latency"`, `id="chart-depth"`} {
+			if !strings.Contains(string(html), want) {
+				t.Errorf("report.html lacks %s", want)
+			}
+		}
+		// Database charts need the samples.
+		if strings.Contains(string(html), `id="chart-locks"`) {
+			t.Error("lock chart drawn without samples")
+		}
+	})
+	t.Run("nothing recorded: no charts, still a report", func(t *testing.T) {
+		rep := &runrec.Report{Run: runrec.RunInfo{ID: "empty", Mode: "observe", Scenario: "observe"},
+			Notes: []string{"the server could not be reached"}}
+		d := t.TempDir()
+		if err := report.Write(d, rep, &runrec.Run{}); err != nil {
+			t.Fatal(err)
+		}
+		html, _ := os.ReadFile(filepath.Join(d, runrec.ReportHTML))
+		md, _ := os.ReadFile(filepath.Join(d, runrec.ReportMD))
+		if !strings.Contains(string(html), "No time series were recorded.") || strings.Contains(string(html), "<svg") {
+			t.Error("report.html of an empty run")
+		}
+		if !strings.Contains(string(md), "the server could not be reached") || strings.Contains(string(md), "## Timeline") {
+			t.Errorf("report.md of an empty run:\n%s", md)
+		}
+	})
+	t.Run("report text is escaped in HTML", func(t *testing.T) {
+		rep, run := fixture()
+		rep.Findings[0].Summary = `<script>alert("x")</script>`
+		rep.Recommendations[0].SQL = `SELECT '</code><img src=x>'`
+		d := t.TempDir()
+		if err := report.Write(d, rep, run); err != nil {
+			t.Fatal(err)
+		}
+		html, _ := os.ReadFile(filepath.Join(d, runrec.ReportHTML))
+		if strings.Contains(string(html), `<script>alert`) || strings.Contains(string(html), `<img src=x>`) {
+			t.Fatal("report text reached the page unescaped")
+		}
+	})
+}

@@ -190,41 +190,41 @@ func lockVerdict(sc *scene, w *window, row bool, score float64) verdict {
 }
 
 // blockerDetail reads like "AccessExclusiveLock on pgqtune.job held by pid
-// 4242 for 21 s (idle in transaction, psql): LOCK TABLE ...".
+// 4242 (idle in transaction, psql) for 21 s: LOCK TABLE ...".
 func blockerDetail(b *runrec.LockBlocker, row bool) string {
 	var sb strings.Builder
-	mode := b.ModeHeld
-	if mode == "" {
-		mode = "a lock"
-		if row {
-			mode = "row locks (its transaction)"
-		}
-	}
-	sb.WriteString(mode)
-	if b.Relation != "" {
-		sb.WriteString(" on " + b.Relation)
-	}
+	who := fmt.Sprintf("pid %d", b.PID)
 	if b.Prepared || b.PID == 0 {
-		sb.WriteString(" held by a prepared transaction")
-	} else {
-		fmt.Fprintf(&sb, " held by pid %d", b.PID)
+		who = "a prepared transaction"
+	}
+	var tags []string
+	if b.State != "" {
+		tags = append(tags, b.State)
+	}
+	if b.ApplicationName != "" {
+		tags = append(tags, b.ApplicationName)
+	}
+	if len(tags) > 0 {
+		who += " (" + strings.Join(tags, ", ") + ")"
 	}
 	held := b.HeldS
 	if held == 0 {
 		held = b.XactAgeS
 	}
+	if row {
+		// Row locks are held by the blocker's transaction: name the
+		// session and what it ran.
+		sb.WriteString(who + " held the rows")
+	} else {
+		mode := cmpOr(b.ModeHeld, "a lock")
+		sb.WriteString(mode)
+		if b.Relation != "" {
+			sb.WriteString(" on " + b.Relation)
+		}
+		sb.WriteString(" held by " + who)
+	}
 	if held > 0 {
 		sb.WriteString(" for " + dur(held))
-	}
-	var who []string
-	if b.State != "" {
-		who = append(who, b.State)
-	}
-	if b.ApplicationName != "" {
-		who = append(who, b.ApplicationName)
-	}
-	if len(who) > 0 {
-		sb.WriteString(" (" + strings.Join(who, ", ") + ")")
 	}
 	if b.Query != "" {
 		sb.WriteString(": " + clip(b.Query, 160))

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -83,10 +84,26 @@ func (sc *scene) baseVals(has func(*frame) bool, get func(*frame) float64) []flo
 	return out
 }
 
-// baseMean is the mean of get over baseline frames where has; key names
-// the signal for the cache.
+// baseMean is the normal level of get over baseline frames where has; key
+// names the signal for the cache. It is the lower quartile of the means of
+// consecutive stretches (at least MinWindowS each) rather than the plain
+// mean: a cause often starts before its symptom shows (checkpoints pile up
+// seconds before commits slow), and those seconds are in the baseline; a
+// lower quartile stays at the quiet level while a quarter or more of the
+// baseline is quiet. With few stretches it is the plain mean.
 func (sc *scene) baseMean(key string, has func(*frame) bool, get func(*frame) float64) float64 {
-	return sc.cached("mean:"+key, func() float64 { return mean(sc.baseVals(has, get)) })
+	return sc.cached("mean:"+key, func() float64 {
+		vals := sc.baseVals(has, get)
+		size := max(int(math.Ceil(sc.opts.MinWindowS/sc.samplerStep())), len(vals)/48, 1)
+		if len(vals) < 4*size {
+			return mean(vals)
+		}
+		var means []float64
+		for i := 0; i+size <= len(vals); i += size {
+			means = append(means, mean(vals[i:i+size]))
+		}
+		return quantile(means, 0.25)
+	})
 }
 
 // baseMedian is the median of get over baseline frames where has.

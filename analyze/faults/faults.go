@@ -30,6 +30,10 @@ type Fault struct {
 	// Setup, when set, runs after the schema is migrated and before the
 	// load (to give the queue table a history, say).
 	Setup func(ctx context.Context, t pipeline.Target) error
+	// Background, when set, starts with the load and runs to its end: the
+	// steady activity a fault needs to bite on (a writer dirtying pages
+	// for checkpoints to flush), present before, during and after it.
+	Background func(ctx context.Context, t pipeline.Target) (stop func(), err error)
 	// Start begins the fault and returns a function that ends it. Start
 	// must return promptly once the fault is in effect.
 	Start func(ctx context.Context, t pipeline.Target) (stop func(), err error)
@@ -98,6 +102,16 @@ func Run(t *testing.T, dsn, scenario string, f *Fault) (*pipeline.Outcome, Windo
 	if f != nil {
 		opts.OnStart = func(ctx context.Context, tg pipeline.Target) {
 			defer close(doneCh)
+			if f.Background != nil {
+				stopBG, err := f.Background(ctx, tg)
+				if err != nil {
+					mu.Lock()
+					errF = err
+					mu.Unlock()
+					return
+				}
+				defer stopBG()
+			}
 			select {
 			case <-ctx.Done():
 				return

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -29,6 +30,9 @@ type missingHinter interface {
 
 // env is what collectors share: the session and what was learned at start.
 type env struct {
+	// mu guards queues against readers outside Run (Sampler.QueueTables);
+	// Run's goroutine is the only writer.
+	mu         sync.Mutex
 	conn       *pgx.Conn
 	cfg        Config
 	info       ServerInfo

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -42,7 +43,8 @@ type queueState struct {
 	// Plain tables: deleted and claimed rows so far, and the completions
 	// recorded so far.
 	cumDel, cumClaimed, emitted int64
-	catchUp                     bool // found after the start: next tick counts since then
+	catchUp                     bool     // found after the start: next tick counts since then
+	newMembers                  []uint32 // partitions added while running
 }
 
 type queuesCollector struct {
@@ -56,7 +58,10 @@ type queuesCollector struct {
 // just after it), then every redetectEvery ticks.
 const (
 	redetectEager = 30
-	redetectEvery = 10
+	// refreshPartitionsEvery: pg-boss adds a partition per new queue name
+	// while it runs.
+	refreshPartitionsEvery = 30
+	redetectEvery          = 10
 )
 
 func (*queuesCollector) name() string { return "queues" }
@@ -162,6 +167,11 @@ func (c *queuesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 	if len(e.queues) == 0 {
 		return nil
 	}
+	if c.ticks%refreshPartitionsEvery == 0 {
+		if err := c.refreshPartitions(ctx, e); err != nil {
+			return err
+		}
+	}
 	tables := map[string]*runrec.TableStats{}
 	for i := range smp.Tables {
 		tables[smp.Tables[i].Relation] = &smp.Tables[i]
@@ -171,18 +181,30 @@ func (c *queuesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 		qh := runrec.QueueHealth{Table: q.Name, System: q.System, Depth: -1, OldestPendingAgeS: -1, InFlight: -1, Note: st.note}
 		var ins, del, live int64
 		seen := false
-		for _, m := range q.Members {
+		for j, m := range q.Members {
+			if slices.Contains(st.newMembers, q.memberOIDs[j]) {
+				// A partition added while running: everything since the
+				// start, not this tick's delta, which was not yet the
+				// queue's.
+				i, d, ok := sinceStart(e, q.memberOIDs[j:j+1])
+				ins, del, seen = ins+i, del+d, seen || ok
+				if t, ok := tables[m]; ok {
+					live += t.LiveTup
+				}
+				continue
+			}
 			if t, ok := tables[m]; ok {
 				ins, del, live = ins+t.Ins, del+t.Del, live+t.LiveTup
 				seen = true
 			}
 		}
+		st.newMembers = nil
 		claimed := claimedRows(e, q, smp.Statements)
 		if st.catchUp {
 			// Found after the start: count everything since the sampler's
 			// first tick, when the queue was (as far as it can tell) empty.
 			st.catchUp = false
-			ins, del, seen = sinceStart(e, q)
+			ins, del, seen = sinceStart(e, q.memberOIDs)
 			claimed = claimedSinceStart(e, q)
 			st.prevDepth, st.prevUnfinished = 0, 0
 			qh.Note = strings.TrimPrefix(qh.Note+"; found after the sampler started: this tick counts everything since then", "; ")
@@ -326,10 +348,10 @@ func (c *queuesCollector) redetect(ctx context.Context, e *env) error {
 	return nil
 }
 
-// sinceStart sums q's inserted and deleted rows since the sampler's first
-// tick (from zero for tables created since).
-func sinceStart(e *env, q QueueTable) (ins, del int64, seen bool) {
-	for _, oid := range q.memberOIDs {
+// sinceStart sums the inserted and deleted rows of tables since the
+// sampler's first tick (from zero for tables created since).
+func sinceStart(e *env, oids []uint32) (ins, del int64, seen bool) {
+	for _, oid := range oids {
 		cur, ok := e.tablesCur[oid]
 		if !ok {
 			continue
@@ -366,4 +388,31 @@ func claimedSinceStart(e *env, q QueueTable) int64 {
 		n = max(n, 0) + d.ints[1]
 	}
 	return n
+}
+
+// refreshPartitions re-reads the partitions of partitioned queue tables;
+// the new ones are counted from the start on this tick.
+func (c *queuesCollector) refreshPartitions(ctx context.Context, e *env) error {
+	qs := append([]QueueTable(nil), e.queues...)
+	changed := false
+	for i := range qs {
+		if !qs[i].partitioned {
+			continue
+		}
+		before := qs[i].memberOIDs
+		if err := loadMembers(ctx, e, &qs[i]); err != nil {
+			return err
+		}
+		for _, oid := range qs[i].memberOIDs {
+			if !slices.Contains(before, oid) {
+				c.state[i].newMembers = append(c.state[i].newMembers, oid)
+				changed = true
+			}
+		}
+		changed = changed || len(qs[i].memberOIDs) != len(before)
+	}
+	if changed {
+		e.setQueues(qs)
+	}
+	return nil
 }

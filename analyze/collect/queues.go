@@ -153,10 +153,11 @@ type QueueTable struct {
 	// leaf partitions of a partitioned table, else the table itself.
 	Members []string
 
-	oid        uint32
-	memberOIDs []uint32
-	ident      string // quoted schema.table for SQL
-	kind       *queueKind
+	oid         uint32
+	memberOIDs  []uint32
+	partitioned bool
+	ident       string // quoted schema.table for SQL
+	kind        *queueKind
 }
 
 // candidate is a table that might be a queue.
@@ -248,6 +249,7 @@ func queuesOf(ctx context.Context, e *env, oids []uint32, keepUnknown bool, note
 			q.System = SystemTable
 			*notes = append(*notes, fmt.Sprintf("queue table %s has no known queue shape: enqueued = inserted rows, completed = deleted rows (or the rows its SKIP LOCKED claim statements return when it never deletes), depth = live-tuple estimate", q.Name))
 		}
+		q.partitioned = c.partitioned
 		if c.partitioned {
 			if err := loadMembers(ctx, e, &q); err != nil {
 				return nil, err
@@ -314,6 +316,8 @@ func loadMembers(ctx context.Context, e *env, q *QueueTable) error {
 
 // setQueues records the queues and the names derived from them.
 func (e *env) setQueues(qs []QueueTable) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.queues = qs
 	e.queueRels = map[string]bool{}
 	e.queueOIDs = nil

@@ -48,6 +48,28 @@ func TestQueueDetection(t *testing.T) {
 	if st := got.Status["queues"]; st != "" {
 		t.Errorf("queues status = %q", st)
 	}
+
+	// pg-boss creates a partition when a new queue name appears: it is
+	// counted as part of pgboss.job within 30 ticks.
+	w := conn(t, b.dsn, "pg-boss")
+	exec(t, w, `CREATE TABLE pgboss.j_invoices PARTITION OF pgboss.job FOR VALUES IN ('invoices')`)
+	exec(t, w, `INSERT INTO pgboss.job (name) SELECT 'invoices' FROM generate_series(1, 7)`)
+	exec(t, w, `SELECT pg_stat_force_next_flush()`)
+	got = r.waitFor(t, "the new partition's inserts", func(s runrec.Sample) bool {
+		tb := table(s, "pgboss.j_invoices")
+		return tb != nil && tb.Queue
+	})
+	var enq int64
+	for _, s := range r.stop(t) {
+		for _, q := range s.Queues {
+			if q.Table == "pgboss.job" {
+				enq += q.Enqueued
+			}
+		}
+	}
+	if enq != 7 {
+		t.Errorf("pgboss.job enqueued %d over the run, want the 7 jobs of the new partition", enq)
+	}
 }
 
 func TestNamedQueueTable(t *testing.T) {

@@ -111,6 +111,8 @@ func (s *Sampler) Server() ServerInfo { return s.env.info }
 // detected. When none were found at start, the sampler keeps looking while
 // it runs (a workload started after it), so a later call may return more.
 func (s *Sampler) QueueTables() []string {
+	s.env.mu.Lock()
+	defer s.env.mu.Unlock()
 	out := make([]string, 0, len(s.env.queues))
 	for _, q := range s.env.queues {
 		out = append(out, q.Name)

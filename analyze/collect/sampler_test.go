@@ -102,8 +102,11 @@ func TestSampler(t *testing.T) {
 		b := setup(t, collect.Config{WorkloadApps: []string{"pgqtune-workload"}}, migrate)
 		w := conn(t, b.dsn, "pgqtune-workload-1")
 		o := conn(t, b.dsn, "reporting")
-		go func() { _, _ = w.Exec(context.Background(), "SELECT pg_sleep(3)") }()
-		go func() { _, _ = o.Exec(context.Background(), "SELECT pg_sleep(3) /* report */") }()
+		sleepers := make(chan error, 2)
+		go func() { _, err := w.Exec(context.Background(), "SELECT pg_sleep(2)"); sleepers <- err }()
+		go func() { _, err := o.Exec(context.Background(), "SELECT pg_sleep(2) /* report */"); sleepers <- err }()
+		// The sessions must be idle again before they are closed.
+		defer func() { <-sleepers; <-sleepers }()
 		r := record(t, b.s)
 		got := r.waitFor(t, "both sleepers", func(s runrec.Sample) bool {
 			return s.Activity != nil && s.Activity.ByWait["Timeout:PgSleep"] >= 2

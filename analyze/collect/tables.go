@@ -95,10 +95,9 @@ func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 	}
 	var queue, others []row
 	for oid, now := range cur {
-		before, ok := prev[oid]
-		if !ok {
-			continue // created since the last tick: a baseline now
-		}
+		// A table absent last tick was created since: all its counts are
+		// new (a zero snapshot is its baseline).
+		before := prev[oid]
 		d, ok := now.DiffSince(before)
 		if !ok {
 			setStatus(smp, c.name(), StatusReset)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -95,10 +96,10 @@ func (s *Scenario) validate() error {
 	if !slices.Contains(methods, s.InsertMethod) {
 		return perr(fmt.Sprintf("%q is not one of single, multirow, copy", s.InsertMethod), "insert_method")
 	}
-	if s.Rate < 0 || s.Rate > maxRate {
+	if !(s.Rate >= 0 && s.Rate <= maxRate) { // NaN fails too
 		return perr(fmt.Sprintf("%g jobs/s is outside (0, %g]", s.Rate, maxRate), "rate")
 	}
-	if s.FailureRate < 0 || s.FailureRate >= 1 {
+	if !(s.FailureRate >= 0 && s.FailureRate < 1) {
 		return perr(fmt.Sprintf("%g is outside [0, 1)", s.FailureRate), "failure_rate")
 	}
 	if s.MaxAttempts < 0 || s.MaxAttempts > 100 {
@@ -107,7 +108,7 @@ func (s *Scenario) validate() error {
 	if s.Priorities < 0 || s.Priorities > 1000 {
 		return perr(fmt.Sprintf("%d is outside [1, 1000]", s.Priorities), "priorities")
 	}
-	if s.Delayed.Share < 0 || s.Delayed.Share > 1 {
+	if !(s.Delayed.Share >= 0 && s.Delayed.Share <= 1) {
 		return perr(fmt.Sprintf("%g is outside [0, 1]", s.Delayed.Share), "delayed", "share")
 	}
 	if s.Delayed.Share > 0 && s.Delayed.By <= 0 {
@@ -158,9 +159,10 @@ func (s *Scenario) validatePhase(i int) error {
 		name string
 		v    float64
 	}{{"rate", p.Rate}, {"rate_x", p.RateX}, {"to", p.To}, {"to_x", p.ToX}, {"step", p.Step}, {"step_x", p.StepX},
-		{"max_rate", p.MaxRate}, {"max_x", p.MaxX}, {"spike_rate", p.SpikeRate}, {"spike_x", p.SpikeX}} {
-		if r.v < 0 {
-			return perr(fmt.Sprintf("%g: rates must be > 0", r.v), at(r.name)...)
+		{"max_rate", p.MaxRate}, {"max_x", p.MaxX}, {"spike_rate", p.SpikeRate}, {"spike_x", p.SpikeX},
+		{"step_factor", p.StepFactor}} {
+		if !(r.v >= 0) || math.IsInf(r.v, 0) {
+			return perr(fmt.Sprintf("%g: rates must be finite and > 0", r.v), at(r.name)...)
 		}
 	}
 	if p.Rate > 0 && p.RateX > 0 {
@@ -171,7 +173,7 @@ func (s *Scenario) validatePhase(i int) error {
 		if p.Rate == 0 && s.Rate == 0 {
 			return perr("needs a rate: set the phase's rate or the scenario's base rate", at("rate")...)
 		}
-		if r := s.TargetRate(p); r <= 0 || r > maxRate {
+		if r := s.TargetRate(p); !(r > 0 && r <= maxRate) {
 			return perr(fmt.Sprintf("%g jobs/s is outside (0, %g]", r, maxRate), at("rate")...)
 		}
 	}

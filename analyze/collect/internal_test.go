@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -61,5 +62,13 @@ func TestSettle(t *testing.T) {
 	}
 	if total+carry != 8 {
 		t.Errorf("total %d + carry %d, want 8", total, carry)
+	}
+}
+
+func TestSettingNotes(t *testing.T) {
+	got := settingNotes(map[string]string{"track_io_timing": "off", "track_counts": "on", "pg_stat_statements.track": "none"})
+	if len(got) != 2 || !strings.Contains(got[0], "ALTER SYSTEM SET track_io_timing = on") ||
+		!strings.Contains(got[1], "pg_stat_statements.track is none") {
+		t.Errorf("notes = %q", got)
 	}
 }

@@ -53,6 +53,9 @@ func New(ctx context.Context, cfg Config) (*Sampler, error) {
 		return nil, fmt.Errorf("collect: read settings: %w", err)
 	}
 	s.env.info.Settings = settings
+	for _, n := range settingNotes(settings) {
+		s.note(n)
+	}
 	queues, qnotes, err := resolveQueues(ctx, s.env, cfg.QueueTables)
 	if err != nil {
 		conn.Close(context.Background())

@@ -42,7 +42,7 @@ func TestSampler(t *testing.T) {
 	})
 
 	t.Run("counters are deltas, gauges are values, settings only once", func(t *testing.T) {
-		b := setup(t, collect.Config{WorkloadApps: []string{"pgqtune-workload"}}, migrate)
+		b := setup(t, collect.Config{WorkloadApps: []string{"pgqtune-workload"}, HostStats: true}, migrate)
 		w := conn(t, b.dsn, "pgqtune-workload-1")
 		r := record(t, b.s)
 		r.ticks(t, 2)
@@ -64,6 +64,9 @@ func TestSampler(t *testing.T) {
 		}
 		if len(got.Queues) != 1 || got.Queues[0].Enqueued != 250 || got.Queues[0].Depth != 250 {
 			t.Errorf("queues = %+v, want 250 enqueued, depth 250", got.Queues)
+		}
+		if h := got.Host; h == nil || h.CPUs < 1 || h.CPUBusyPct < 0 || h.CPUBusyPct > 100 || h.IOWaitPct < 0 || h.Load1 < 0 {
+			t.Errorf("host = %+v", got.Host)
 		}
 		if got.IntervalS <= 0 {
 			t.Errorf("interval_s = %v", got.IntervalS)

@@ -9,6 +9,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/pgqtune/pgqtune/runrec"
 )
 
 // CompareOptions tune Compare.
@@ -106,10 +108,42 @@ type Comparison struct {
 	Latency         []Delta            `json:"latency"`
 	Tests           []SignificanceTest `json:"tests"`
 	Queries         []QueryDelta       `json:"queries,omitempty"`
+	Phases          []PhaseDelta       `json:"phases,omitempty"`
 	BaseFindings    []string           `json:"base_findings"`
 	NewFindings     []string           `json:"new_findings"`
 	Regression      bool               `json:"regression"`
 	Verdict         string             `json:"verdict"`
+
+	baseSeries, newSeries []float64
+}
+
+// phaseDeltas pairs the phases both runs have, in BASE's order.
+func phaseDeltas(base, next []runrec.PhaseResult) []PhaseDelta {
+	var out []PhaseDelta
+	for _, b := range base {
+		for _, n := range next {
+			if n.Name != b.Name {
+				continue
+			}
+			out = append(out, PhaseDelta{Name: b.Name, Pressure: cmp.Or(b.Pressure, n.Pressure),
+				BaseJobsPerS: b.JobsPerS, NewJobsPerS: n.JobsPerS, BaseDropPct: b.DropPct, NewDropPct: n.DropPct,
+				BaseRecoveryS: b.RecoveryS, NewRecoveryS: n.RecoveryS})
+			break
+		}
+	}
+	return out
+}
+
+// PhaseDelta is one scenario phase in both runs, matched by name.
+type PhaseDelta struct {
+	Name          string   `json:"name"`
+	Pressure      string   `json:"pressure,omitempty"`
+	BaseJobsPerS  float64  `json:"base_jobs_per_s"`
+	NewJobsPerS   float64  `json:"new_jobs_per_s"`
+	BaseDropPct   float64  `json:"base_drop_pct"`
+	NewDropPct    float64  `json:"new_drop_pct"`
+	BaseRecoveryS *float64 `json:"base_recovery_s,omitempty"`
+	NewRecoveryS  *float64 `json:"new_recovery_s,omitempty"`
 }
 
 // maxQueryRows bounds the per-query table of a comparison.
@@ -158,6 +192,8 @@ func Compare(base, next *RunData, o CompareOptions) (*Comparison, error) {
 	}
 	c.Queries = queryDeltas(StatementStats(base.Run), StatementStats(next.Run))
 	c.BaseFindings, c.NewFindings = findingLines(base), findingLines(next)
+	c.Phases = phaseDeltas(b.Phases, n.Phases)
+	c.baseSeries, c.newSeries = bs, ns
 	c.Verdict = verdict(c, tp, o)
 	return c, nil
 }

@@ -217,3 +217,25 @@ func TestCompareNoiseIsNotARegression(t *testing.T) {
 		}
 	}
 }
+
+func TestComparePhasesAndSparklines(t *testing.T) {
+	b, _ := fixture()
+	n, _ := fixture()
+	n.Phases[1].JobsPerS, n.Phases[1].DropPct = 700, 12.5
+	c, err := report.Compare(&report.RunData{Dir: "b", Report: b}, &report.RunData{Dir: "n", Report: n}, report.CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Phases) != 2 || c.Phases[1].Name != "lock" || c.Phases[1].BaseJobsPerS != 320 || c.Phases[1].NewJobsPerS != 700 {
+		t.Fatalf("phases %+v", c.Phases)
+	}
+	var out bytes.Buffer
+	if err := c.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"phases (jobs/s, drop, recovery)", "lock_table", "12.5%", "completed/s per second (same scale", "\n  base  ", "\n  new   "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("comparison lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,9 +1,11 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 )
@@ -25,6 +27,12 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	b.WriteString("\n")
 	section("throughput", c.Throughput)
 	section("latency", c.Latency)
+	if len(c.baseSeries) > 0 && len(c.newSeries) > 0 {
+		// One scale for both, so a drop in NEW looks like one.
+		lo, hi := 0.0, math.Max(maxOf(c.baseSeries), maxOf(c.newSeries))
+		fmt.Fprintf(&b, "\ncompleted/s per second (same scale, 0 … %s)\n", fmtNum(hi))
+		fmt.Fprintf(&b, "  base  %s\n  new   %s\n", sparkScaled(buckets(c.baseSeries, sparkWidth), lo, hi), sparkScaled(buckets(c.newSeries, sparkWidth), lo, hi))
+	}
 	for _, t := range c.Tests {
 		fmt.Fprintf(&b, "\n%s: %d vs %d seconds\n", t.Series, t.NBase, t.NNew)
 		fmt.Fprintf(&b, "  mean %s (bootstrap 95%% CI %s..%s)\n", fmtSignedPct(float64(t.MeanChangePct)), fmtSignedPct(float64(t.CILowPct)), fmtSignedPct(float64(t.CIHighPct)))
@@ -39,6 +47,16 @@ func (c *Comparison) WriteText(w io.Writer) error {
 				fmtSignedPct(float64(q.MeanChangePct)), q.BaseCalls, q.NewCalls, statementLabel(q.Tag, q.Text, 90))
 		}
 		_ = qw.Flush()
+	}
+	if len(c.Phases) > 0 {
+		b.WriteString("\nphases (jobs/s, drop, recovery)\n")
+		pw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(pw, "  phase\tpressure\tbase\tnew\tbase drop\tnew drop\tbase recovery\tnew recovery\n")
+		for _, p := range c.Phases {
+			fmt.Fprintf(pw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, cmp.Or(p.Pressure, "-"), fmtNum(p.BaseJobsPerS), fmtNum(p.NewJobsPerS),
+				fmtPct(p.BaseDropPct), fmtPct(p.NewDropPct), secsOrDash(p.BaseRecoveryS), secsOrDash(p.NewRecoveryS))
+		}
+		_ = pw.Flush()
 	}
 	b.WriteString("\nfindings\n")
 	fmt.Fprintf(&b, "  base: %s\n  new:  %s\n", listOrNone(c.BaseFindings), listOrNone(c.NewFindings))
@@ -91,4 +109,21 @@ func statementLabel(tag, text string, width int) string {
 		return oneLineText(text, width)
 	}
 	return oneLineText("["+tag+"] "+text, width)
+}
+
+func secsOrDash(s *float64) string {
+	if s == nil {
+		return "-"
+	}
+	return fmtNum(*s) + " s"
+}
+
+func maxOf(s []float64) float64 {
+	m := 0.0
+	for _, v := range s {
+		if !math.IsNaN(v) {
+			m = math.Max(m, v)
+		}
+	}
+	return m
 }

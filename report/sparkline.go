@@ -20,6 +20,12 @@ func sparkline(values []float64, width int) string {
 		}
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
+	return sparkScaled(b, lo, hi)
+}
+
+// sparkScaled draws values (already bucketed) on the scale lo..hi, so two
+// series drawn with the same scale can be compared by eye.
+func sparkScaled(b []float64, lo, hi float64) string {
 	var sb strings.Builder
 	for _, v := range b {
 		switch {

@@ -68,7 +68,7 @@ enqueue_batch: 10
 dequeue_batch: 10
 phases:
   - {name: warmup, profile: max, duration: 1s, warmup: true}
-  - {name: steady, profile: max, duration: 5s}
+  - {name: steady, profile: max, duration: 4s}
 `
 	dir := recordRun(t, ctx, scenario, nil, func(ctx context.Context, conn *pgx.Conn) error {
 		for _, sql := range []string{
@@ -138,7 +138,7 @@ enqueue_batch: 10
 dequeue_batch: 10
 phases:
   - {name: warmup, profile: constant, duration: 1s, warmup: true}
-  - {name: steady, profile: constant, duration: 6s}
+  - {name: steady, profile: constant, duration: 4s}
 `
 	// A short naptime so autovacuum acts within a short test; validate
 	// mirrors it on its scratch clusters.
@@ -156,7 +156,7 @@ phases:
 		t.Fatalf("autovacuum SQL = %s", rec.SQL)
 	}
 
-	r := pgqtune(t, ctx, nil, "validate", dir, "--recommendation", rec.ID, "--reps", "2", "--duration", "4s", "-q")
+	r := pgqtune(t, ctx, nil, "validate", dir, "--recommendation", rec.ID, "--reps", "2", "--duration", "3s", "-q")
 	if r.code != 0 {
 		t.Fatalf("validate exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}

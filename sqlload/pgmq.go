@@ -3,7 +3,9 @@ package sqlload
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"regexp"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgqtune/pgqtune/migrations"
@@ -142,7 +145,8 @@ func newPgmq(_ context.Context, c *Config) (Adapter, error) {
 // queues: the built-in tables through migrations/pgmq plus one table pair
 // per extra queue, or pgmq.create in extension mode.
 func (a *pgmq) Setup(ctx context.Context) error {
-	version, err := pgmqDetect(ctx, a)
+	var version string
+	err := retrySetup(ctx, func() (err error) { version, err = pgmqDetect(ctx, a); return err })
 	if err != nil {
 		return fmt.Errorf("pgmq: setup: %w", err)
 	}
@@ -160,20 +164,25 @@ func (a *pgmq) Setup(ctx context.Context) error {
 	if ext {
 		for _, name := range a.queueNames {
 			q := a.extQueue(name)
-			if _, err := a.pool.Exec(ctx, `/* pgqtune pgmq create */ SELECT pgmq.create($1::text)`, q.pgmq); err != nil {
+			err := retrySetup(ctx, func() error {
+				_, err := a.pool.Exec(ctx, `/* pgqtune pgmq create */ SELECT pgmq.create($1::text)`, q.pgmq)
+				return err
+			})
+			if err != nil {
 				return fmt.Errorf("pgmq: setup: pgmq.create(%s): %w", q.pgmq, err)
 			}
 			queues[name] = q
 		}
 	} else {
-		if err := migrations.Up(ctx, a.dsn, "pgmq", a.schema); err != nil {
+		if err := retrySetup(ctx, func() error { return migrations.Up(ctx, a.dsn, "pgmq", a.schema) }); err != nil {
 			return fmt.Errorf("pgmq: setup: %w", err)
 		}
 		for _, name := range a.queueNames {
 			q := a.builtinQueue(name)
 			if name != "default" {
 				sql := strings.ReplaceAll(q.expand(loadSQL("pgmq_add_queue", a.schema)), "{name}", quoteLiteral(name))
-				if _, err := a.pool.Exec(ctx, sql); err != nil {
+				err := retrySetup(ctx, func() error { _, err := a.pool.Exec(ctx, sql); return err })
+				if err != nil {
 					return fmt.Errorf("pgmq: setup: add queue %s: %w", name, err)
 				}
 			}
@@ -634,3 +643,33 @@ func (a *pgmq) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
 
 // Close has nothing to release: the pool is the driver's.
 func (a *pgmq) Close(context.Context) error { return nil }
+
+// retrySetup runs an idempotent Setup step again when the connection was
+// lost under it (a terminated session, a restarting server): a run whose
+// sessions are being killed must still get its tables. Other errors, and a
+// cancelled ctx, end it at once.
+func retrySetup(ctx context.Context, step func() error) error {
+	var err error
+	for attempt := 0; attempt < 6; attempt++ {
+		if err = step(); err == nil || !connectionLost(err) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(50<<attempt) * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// connectionLost reports errors after which the same statement may simply
+// be sent again on a new connection.
+func connectionLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57")
+	}
+	var ce *pgconn.ConnectError
+	return pgconn.SafeToRetry(err) || errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.Timeout(err)
+}

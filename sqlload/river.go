@@ -67,6 +67,7 @@ const riverKind = "pgqtune"
 
 type riverAdapter struct {
 	pool          *pgxpool.Pool
+	dsn           string
 	schema        string
 	queues        []string
 	maxAttempts   int
@@ -134,7 +135,7 @@ func newRiver(_ context.Context, c *Config) (Adapter, error) {
 		queues = []string{river.QueueDefault}
 	}
 	return &riverAdapter{
-		pool: c.Pool, schema: c.Schema, queues: queues, maxAttempts: max(c.MaxAttempts, 1),
+		pool: c.Pool, dsn: c.DSN, schema: c.Schema, queues: queues, maxAttempts: max(c.MaxAttempts, 1),
 		insert: InsertMethod(insert), fetchCooldown: cooldown, fetchPoll: poll, pollOnly: pollOnly,
 		retryBackoff: backoff, maxWorkers: maxWorkers,
 		// River logs recoverable trouble (a lost listener, a retried fetch)
@@ -150,18 +151,31 @@ func newRiver(_ context.Context, c *Config) (Adapter, error) {
 // library release expects) into the run's schema and builds the insert
 // client.
 func (a *riverAdapter) Setup(ctx context.Context) error {
-	if _, err := a.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{a.schema}.Sanitize()); err != nil {
+	// DDL is the tool's, not the workload's: it runs on its own small pool
+	// under its own application_name, so neither the sampler nor a fault
+	// aimed at the workload's sessions mistakes it for the queue's traffic.
+	setupPool, err := a.setupPool(ctx)
+	if err != nil {
+		return err
+	}
+	defer setupPool.Close()
+	err = retrySetup(ctx, func() error {
+		_, err := setupPool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{a.schema}.Sanitize())
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("river: setup: create schema %s: %w", a.schema, err)
 	}
-	drv := riverpgxv5.New(a.pool)
-	m, err := rivermigrate.New(drv, &rivermigrate.Config{Schema: a.schema, Logger: a.logger})
+	m, err := rivermigrate.New(riverpgxv5.New(setupPool), &rivermigrate.Config{Schema: a.schema, Logger: a.logger})
 	if err != nil {
 		return fmt.Errorf("river: setup: migrator: %w", err)
 	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+	// rivermigrate runs each migration in its own transaction and records
+	// it, so running it again after a lost connection resumes where it was.
+	if err := retrySetup(ctx, func() error { _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); return err }); err != nil {
 		return fmt.Errorf("river: setup: migrate up in %s: %w", a.schema, err)
 	}
-	client, err := river.NewClient(drv, &river.Config{Schema: a.schema, Logger: a.logger, MaxAttempts: a.maxAttempts})
+	client, err := river.NewClient(riverpgxv5.New(a.pool), &river.Config{Schema: a.schema, Logger: a.logger, MaxAttempts: a.maxAttempts})
 	if err != nil {
 		return fmt.Errorf("river: setup: insert client: %w", err)
 	}
@@ -169,6 +183,25 @@ func (a *riverAdapter) Setup(ctx context.Context) error {
 	a.inserter = client
 	a.mu.Unlock()
 	return nil
+}
+
+// setupPool opens a two-connection pool on the target for Setup's DDL.
+func (a *riverAdapter) setupPool(ctx context.Context) (*pgxpool.Pool, error) {
+	dsn := a.dsn
+	if dsn == "" {
+		dsn = a.pool.Config().ConnConfig.ConnString()
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("river: setup: parse DSN: %w", err)
+	}
+	cfg.MaxConns = 2
+	cfg.ConnConfig.RuntimeParams["application_name"] = "pgqtune-setup"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("river: setup: connect: %w", err)
+	}
+	return pool, nil
 }
 
 // Tables names River's job table, the one the queue lives in.
@@ -298,27 +331,46 @@ func (a *riverAdapter) Work(ctx context.Context, p *WorkParams) error {
 	if err := river.AddWorkerSafely(workers, &riverWorker{params: p, backoff: a.retryBackoff}); err != nil {
 		return fmt.Errorf("river: add worker: %w", err)
 	}
-	client, err := river.NewClient(riverpgxv5.New(a.pool), &river.Config{
-		Schema:            a.schema,
-		Logger:            a.logger,
-		Queues:            qc,
-		Workers:           workers,
-		MaxAttempts:       a.maxAttempts,
-		FetchCooldown:     a.fetchCooldown,
-		FetchPollInterval: a.fetchPoll,
-		PollOnly:          a.pollOnly,
-		// The driver's handler may sleep for the scenario's work time;
-		// River's one-minute default would cancel long simulated jobs.
-		JobTimeout: -1,
-	})
-	if err != nil {
-		return fmt.Errorf("river: work client: %w", err)
+	newClient := func() (*river.Client[pgx.Tx], error) {
+		return river.NewClient(riverpgxv5.New(a.pool), &river.Config{
+			Schema:            a.schema,
+			Logger:            a.logger,
+			Queues:            qc,
+			Workers:           workers,
+			MaxAttempts:       a.maxAttempts,
+			FetchCooldown:     a.fetchCooldown,
+			FetchPollInterval: a.fetchPoll,
+			PollOnly:          a.pollOnly,
+			// The driver's handler may sleep for the scenario's work time;
+			// River's one-minute default would cancel long simulated jobs.
+			JobTimeout: -1,
+		})
 	}
 	// Start with a context that outlives ctx: cancelling the start context
 	// would hard-stop River, while the driver wants in-flight jobs finished.
+	// Start checks the database; when the connection is lost under it (a
+	// restarting server, a terminated session), a fresh client tries again
+	// until ctx ends, as a River deployment's supervisor would.
 	runCtx := context.WithoutCancel(ctx)
-	if err := client.Start(runCtx); err != nil {
-		return fmt.Errorf("river: start workers: %w", err)
+	var client *river.Client[pgx.Tx]
+	for attempt := 0; ; attempt++ {
+		c, err := newClient()
+		if err != nil {
+			return fmt.Errorf("river: work client: %w", err)
+		}
+		err = c.Start(runCtx)
+		if err == nil {
+			client = c
+			break
+		}
+		if !connectionLost(err) {
+			return fmt.Errorf("river: start workers: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(min(time.Duration(50<<min(attempt, 5))*time.Millisecond, time.Second)):
+		}
 	}
 	<-ctx.Done()
 	stopCtx, cancel := context.WithTimeout(runCtx, 30*time.Second)

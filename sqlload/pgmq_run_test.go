@@ -1,0 +1,83 @@
+package sqlload_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pgqtune/pgqtune/sqlload"
+)
+
+// killWorkload terminates the driver's sessions every 150 ms for d (or
+// until ctx ends), counting the kills.
+func killWorkload(t *testing.T, killed *atomic.Int64, d time.Duration) func(ctx context.Context, dsn string) {
+	return func(ctx context.Context, dsn string) {
+		pool := mustPool(t, dsn)
+		defer pool.Close()
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		for ctx.Err() == nil {
+			var n int64
+			err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
+				FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()`, sqlload.DefaultAppName).Scan(&n)
+			if err == nil {
+				killed.Add(n)
+			}
+			time.Sleep(150 * time.Millisecond)
+		}
+	}
+}
+
+// TestPgmqRun drives the pgmq adapter end to end with the real driver:
+// delayed jobs, failures with retries, two queues, and (second case) its
+// sessions killed again and again. The books must balance exactly.
+func TestPgmqRun(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		kill bool
+	}{{"steady", false}, {"killed sessions", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc := loadYAML(t, `name: pgmq-run
+adapter: pgmq
+adapter_settings: {completion: archive, visibility_timeout: 20s}
+rate: 300
+producers: 2
+consumers: 3
+enqueue_batch: 5
+dequeue_batch: 5
+queues: 2
+work_time: 1ms
+failure_rate: 0.05
+retry_backoff: 10ms
+delayed: {share: 0.1, by: 300ms}
+poll_interval: 20ms
+drain: 5s
+phases:
+  - {name: steady, profile: constant, duration: 4s}
+`)
+			var killed atomic.Int64
+			var during func(context.Context, string)
+			if tc.kill {
+				during = killWorkload(t, &killed, time.Minute)
+			}
+			b := drive(t, context.Background(), sc, during)
+			var errs, retried int64
+			for _, tk := range b.ticks {
+				errs += tk.Errors
+				retried += tk.Retried
+			}
+			if tc.kill && (killed.Load() < 5 || errs == 0) {
+				t.Fatalf("the fault did not bite: %d sessions terminated, %d errors seen", killed.Load(), errs)
+			}
+			// Progress, not speed: most of what was enqueued got done, even
+			// with sessions dying under the driver.
+			in := b.res.Integrity
+			if in.Completed < 100 || 2*in.Completed < in.Enqueued || retried == 0 {
+				t.Fatalf("%d of %d jobs completed, %d retried: want most of them and some retried", in.Completed, in.Enqueued, retried)
+			}
+		})
+	}
+}

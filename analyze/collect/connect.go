@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -39,8 +40,36 @@ func connect(ctx context.Context, cfg Config) (*pgx.Conn, error) {
 		rp["default_transaction_read_only"] = "on"
 	}
 	conn, err := pgx.ConnectConfig(ctx, pc)
+	if err != nil && strings.Contains(err.Error(), "unsupported startup parameter") {
+		// A connection pooler (PgBouncer) accepts few startup parameters:
+		// connect with application_name only and SET the rest.
+		conn, err = connectThenSet(ctx, pc)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("collect: connect: %w", err)
+	}
+	return conn, nil
+}
+
+// connectThenSet connects with only application_name as a startup
+// parameter and sets the others in the session.
+func connectThenSet(ctx context.Context, pc *pgx.ConnConfig) (*pgx.Conn, error) {
+	rest := map[string]string{}
+	for k, v := range pc.RuntimeParams {
+		if k != "application_name" {
+			rest[k] = v
+			delete(pc.RuntimeParams, k)
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range rest {
+		if _, err := conn.Exec(ctx, "SELECT pg_catalog.set_config($1, $2, false) /* pgqtune */", k, v); err != nil {
+			conn.Close(context.Background())
+			return nil, fmt.Errorf("set %s: %w", k, err)
+		}
 	}
 	return conn, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgqtune/pgqtune/internal/pgtest"
@@ -42,5 +43,36 @@ func TestReadOnlySession(t *testing.T) {
 	defer rw.Close()
 	if _, err := rw.env.conn.Exec(ctx, `CREATE TEMP TABLE t (id int)`); err != nil {
 		t.Errorf("without ReadOnly the same write works: %v", err)
+	}
+}
+
+// TestConnectThenSet covers the pooler fallback: the session settings are
+// applied after connecting and read-only still holds.
+func TestConnectThenSet(t *testing.T) {
+	dsn := pgtest.NewDB(t)
+	ctx := context.Background()
+	pc, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc.RuntimeParams["application_name"] = ApplicationName
+	pc.RuntimeParams["default_transaction_read_only"] = "on"
+	pc.RuntimeParams["lock_timeout"] = "200"
+	conn, err := connectThenSet(ctx, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var ro, lt string
+	if err := conn.QueryRow(ctx, `SELECT current_setting('default_transaction_read_only'), current_setting('lock_timeout')`).Scan(&ro, &lt); err != nil {
+		t.Fatal(err)
+	}
+	if ro != "on" || lt != "200ms" {
+		t.Errorf("read-only %q, lock_timeout %q", ro, lt)
+	}
+	_, err = conn.Exec(ctx, `CREATE TABLE x (id int)`)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "25006" {
+		t.Errorf("write: %v, want 25006", err)
 	}
 }

@@ -129,6 +129,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		"depth":      {"depth"},
 		"deadtuples": {"deadtup-pgqtune_job", "autovacuum-pgqtune_job"},
 		"locks":      {"lockwaits"},
+		"waits":      {"wait-cpu", "wait-lock"},
 		"wal":        {"wal", "checkpoints-requested"},
 	}
 	got := map[string]chartInfo{}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"image/color"
+	"math"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -71,13 +72,16 @@ func (vm vmarks) Plot(c draw.Canvas, p *plot.Plot) {
 	if vm.dashed {
 		ls.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
 	}
+	lastLabel := vg.Length(math.Inf(-1))
 	for _, m := range vm.marks {
 		x := trX(unixSec(m.at))
 		if x < c.Min.X || x > c.Max.X {
 			continue
 		}
 		c.StrokeLine2(ls, x, c.Min.Y, x, c.Max.Y)
-		if m.label != "" {
+		// A burst of marks gets one label, not a smudge of overlapping ones.
+		if m.label != "" && x-lastLabel > vg.Points(90) {
+			lastLabel = x
 			sty := text.Style{Color: vm.color, Font: font.From(sansFont, 7), XAlign: draw.XLeft, YAlign: draw.YBottom, Handler: p.TextHandler}
 			c.FillText(sty, vg.Point{X: x + vg.Points(1.5), Y: c.Min.Y + vg.Points(2)}, m.label)
 		}

@@ -67,7 +67,7 @@ func buildCharts(v *view) []chart {
 	}
 	var all []built
 	for _, f := range []func(*view, timeGrid) (*chartBuilder, chart, error){
-		throughputChart, latencyChart, depthChart, deadTupleChart, lockChart, walChart,
+		throughputChart, latencyChart, depthChart, deadTupleChart, lockChart, waitChart, walChart,
 	} {
 		b, c := buildChart(v, g, f)
 		if b != nil || c.Err != "" {
@@ -292,6 +292,34 @@ func lockChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
 	b.withWindows(v)
 	if _, err := b.line("lockwaits", "sessions waiting", v.TL.ST, v.TL.LockWaits, colLocks, false); err != nil {
 		return nil, c, err
+	}
+	return b, c, nil
+}
+
+// waitColors gives the usual wait event types fixed colours (CPU green
+// as in most session-activity views, Lock red, IO blue).
+var waitColors = map[string]color.Color{
+	"CPU": rgb(0x2c, 0xa0, 0x2c), "Lock": rgb(0xd6, 0x27, 0x28), "LWLock": rgb(0xff, 0x7f, 0x0e),
+	"IO": rgb(0x1f, 0x77, 0xb4), "IPC": rgb(0x94, 0x67, 0xbd), "Client": rgb(0x7f, 0x7f, 0x7f),
+	"Timeout": rgb(0xbc, 0xbd, 0x22), "BufferPin": rgb(0x8c, 0x56, 0x4b), "Activity": rgb(0x17, 0xbe, 0xcf),
+}
+
+func waitChart(v *view, g timeGrid) (*chartBuilder, chart, error) {
+	c := chart{ID: "waits", Title: "Active sessions by wait", Note: "Active client sessions at each sampler tick by what they wait on (pg_stat_activity.wait_event_type; CPU: not waiting)."}
+	tl := v.TL
+	if len(tl.WaitTypes) == 0 {
+		return nil, c, nil
+	}
+	b := &chartBuilder{id: c.ID, grid: g, p: newPlot("sessions", g)}
+	b.withWindows(v)
+	for i, typ := range tl.WaitTypes {
+		col, ok := waitColors[typ]
+		if !ok {
+			col = tablePalette[i%len(tablePalette)]
+		}
+		if _, err := b.line("wait-"+safeName(typ), typ, tl.ST, tl.ByWait[typ], col, false); err != nil {
+			return nil, c, err
+		}
 	}
 	return b, c, nil
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -32,6 +33,10 @@ type timeline struct {
 	// Autovacuums are the ticks in which a table's autovacuum count rose.
 	Autovacuums map[string][]time.Time
 	Checkpoints []checkpointEvent
+	// ByWait is active sessions per wait event type ("CPU" when not
+	// waiting) at each sampler tick, types sorted in WaitTypes.
+	WaitTypes []string
+	ByWait    map[string][]float64
 }
 
 // checkpointEvent is a sampler tick in which checkpoints completed.
@@ -43,7 +48,10 @@ type checkpointEvent struct {
 // buildTimeline takes the series from the recorded run when there is one,
 // else from the report's own throughput series.
 func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
-	tl := &timeline{DeadTup: map[string][]float64{}, Autovacuums: map[string][]time.Time{}}
+	tl := &timeline{DeadTup: map[string][]float64{}, Autovacuums: map[string][]time.Time{}, ByWait: map[string][]float64{}}
+	// activity[i] says whether tick i saw pg_stat_activity at all: a wait
+	// type first seen later had zero sessions then, not an unknown number.
+	var activity []bool
 	if run != nil && len(run.Workload) > 0 {
 		for _, w := range run.Workload {
 			tl.T = append(tl.T, w.T.UTC())
@@ -104,6 +112,28 @@ func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
 			}
 			tl.WALBytesPS[n] = float64(b) / s.IntervalS
 		}
+		activity = append(activity, s.Activity != nil)
+		if a := s.Activity; a != nil {
+			byType := map[string]float64{}
+			for k, cnt := range a.ByWait {
+				typ, _, _ := strings.Cut(k, ":")
+				byType[typ] += float64(cnt)
+			}
+			for typ := range byType {
+				if _, ok := tl.ByWait[typ]; !ok {
+					before := make([]float64, n)
+					for i := range before {
+						before[i] = knownOrNaN(0, activity[i])
+					}
+					tl.ByWait[typ] = before
+					tl.WaitTypes = append(tl.WaitTypes, typ)
+				}
+			}
+			for _, typ := range tl.WaitTypes {
+				// A type absent this tick had no session: zero, not unknown.
+				tl.ByWait[typ] = append(padNaN(tl.ByWait[typ], n), byType[typ])
+			}
+		}
 		if c := s.Checkpointer; c != nil && c.Timed+c.Requested > 0 {
 			tl.Checkpoints = append(tl.Checkpoints, checkpointEvent{T: s.T.UTC(), Requested: c.Requested > 0})
 		}
@@ -131,8 +161,34 @@ func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
 			tl.DeadTup[name] = append(tl.DeadTup[name], math.NaN())
 		}
 	}
+	for _, typ := range tl.WaitTypes {
+		tl.ByWait[typ] = padNaN(tl.ByWait[typ], len(tl.ST))
+	}
 	slices.SortFunc(tl.Tables, strings.Compare)
+	slices.SortFunc(tl.WaitTypes, func(a, b string) int {
+		// CPU first: the sessions doing work, then the kinds of waiting.
+		return cmp.Or(boolOrder(a == "CPU", b == "CPU"), strings.Compare(a, b))
+	})
 	return tl
+}
+
+// padNaN extends s with unknown values to length n.
+func padNaN(s []float64, n int) []float64 {
+	for len(s) < n {
+		s = append(s, math.NaN())
+	}
+	return s
+}
+
+// boolOrder sorts true before false.
+func boolOrder(a, b bool) int {
+	switch {
+	case a && !b:
+		return -1
+	case b && !a:
+		return 1
+	}
+	return 0
 }
 
 func knownOrNaN(v float64, known bool) float64 {

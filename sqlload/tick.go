@@ -9,40 +9,48 @@ import (
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
-// statsCache reads the queue's depth once a second in its own goroutine, so
-// a depth query stuck behind a lock (lock_table) never delays a tick: the
-// tick reports the depth as unknown instead.
+// statsCache reads the queue's depth in its own goroutine, so a depth query
+// stuck behind a lock (lock_table) never delays a tick: the tick reports the
+// depth as unknown instead. Counting a big backlog is not free, so the
+// query runs at most every second and never takes more than a fifth of one
+// backend's time: after a query of d it waits max(1s, 4d).
 type statsCache struct {
-	mu  sync.Mutex
-	st  QueueStats
-	at  time.Time
-	err error
+	mu    sync.Mutex
+	st    QueueStats
+	at    time.Time
+	fresh time.Duration
+	err   error
 }
 
-func newStatsCache() *statsCache { return &statsCache{} }
+func newStatsCache() *statsCache { return &statsCache{fresh: 2 * time.Second} }
 
 func (c *statsCache) loop(ctx context.Context, ad Adapter) {
 	for ctx.Err() == nil {
-		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		t0 := time.Now()
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		st, err := ad.Stats(qctx)
 		cancel()
+		took := time.Since(t0)
+		wait := max(time.Second-took, 4*took)
 		c.mu.Lock()
 		if err == nil {
 			c.st, c.at = st, time.Now()
 		}
 		c.err = err
+		c.fresh = took + wait + time.Second
 		c.mu.Unlock()
-		if !sleepCtx(ctx, 500*time.Millisecond) {
+		if !sleepCtx(ctx, wait) {
 			return
 		}
 	}
 }
 
-// get returns the latest stats when they are fresh (< 2 s old).
+// get returns the latest stats when they are fresh (read within the last
+// query interval and a second).
 func (c *statsCache) get() (QueueStats, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.st, !c.at.IsZero() && time.Since(c.at) < 2*time.Second
+	return c.st, !c.at.IsZero() && time.Since(c.at) < c.fresh
 }
 
 // tickLoop emits one WorkloadTick per wall-clock second until stop closes,

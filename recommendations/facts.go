@@ -113,7 +113,6 @@ func newFacts(in *Input) *facts {
 	for _, q := range in.Run.Meta.QueueTables {
 		queue[q] = true
 	}
-	texts := in.Run.StatementTexts()
 	stmts := map[int64]*stmtFacts{}
 	holders := map[string]runrec.XminHolder{}
 	var t0 float64
@@ -124,8 +123,12 @@ func newFacts(in *Input) *facts {
 		for _, d := range s.Statements {
 			sf := stmts[d.QueryID]
 			if sf == nil {
-				sf = &stmtFacts{Statement: Statement{QueryID: d.QueryID, Text: texts[d.QueryID]}}
+				sf = &stmtFacts{Statement: Statement{QueryID: d.QueryID}}
 				stmts[d.QueryID] = sf
+			}
+			if d.Text != "" {
+				// Texts come with an entry's first appearance only.
+				sf.Text = d.Text
 			}
 			sf.Calls += d.Calls
 			sf.TotalExecMs += d.TotalExecMs

@@ -179,7 +179,9 @@ func validateRun(ctx context.Context, o validateOptions) (*validateResult, error
 		ro := pipeline.RunOptions{
 			DSN:            dsn,
 			Schema:         run.Meta.Schema,
-			SchemaExplicit: o.DSN != "",
+			// Never explicit: on --dsn a "pgqtune" schema someone else
+			// made is refused rather than set up and measured in.
+			SchemaExplicit: false,
 			Scenario:       scenario,
 			Duration:       o.Duration,
 			Out:            filepath.Join(vdir, fmt.Sprintf("%d-%s", rep, arm)),

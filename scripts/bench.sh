@@ -17,14 +17,14 @@
 #     there to add a benchmark (e.g. sampler-overhead.sh).
 #
 # Knobs (environment): BENCH_CONNS (8), BENCH_BATCH (10), BENCH_DURATION
-# seconds per run (15), BENCH_REPS (3), BENCH_JOBS (1000000),
+# seconds per run (12), BENCH_REPS (3), BENCH_JOBS (1000000),
 # BENCH_SKIP_RSS=1, BENCH_SKIP_HOOKS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CONNS=${BENCH_CONNS:-8}
 BATCH=${BENCH_BATCH:-10}
-DUR=${BENCH_DURATION:-15}
+DUR=${BENCH_DURATION:-12}
 REPS=${BENCH_REPS:-3}
 JOBS=${BENCH_JOBS:-1000000}
 GO=${GO:-go}
@@ -132,6 +132,7 @@ if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then
 			/usr/bin/time -v -o "$WORK/time.txt" "$BENCHTOOL" driver --dsn "$DSN" --schema pgqtune \
 				--scenario "$WORK/burndown.yaml" >"$WORK/run.log"
 		fi
+		grep -h -m1 -E '"completed"|integrity' "$WORK/run.log" | sed 's/^ */  /' || true
 		rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\)/\1/p' "$WORK/time.txt")
 		wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): \(.*\)/\1/p' "$WORK/time.txt")
 		rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')

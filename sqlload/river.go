@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -185,6 +186,18 @@ func (a *riverAdapter) Setup(ctx context.Context) error {
 	return nil
 }
 
+// riverVersion is the River release built in, for the comparability record.
+func riverVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "github.com/riverqueue/river" {
+				return m.Version
+			}
+		}
+	}
+	return "(unknown version)"
+}
+
 // setupPool opens a two-connection pool on the target for Setup's DDL.
 func (a *riverAdapter) setupPool(ctx context.Context) (*pgxpool.Pool, error) {
 	dsn := a.dsn
@@ -212,7 +225,7 @@ func (a *riverAdapter) Tables() []string {
 // Describe records River's effective settings.
 func (a *riverAdapter) Describe() map[string]any {
 	d := map[string]any{
-		"library":           "github.com/riverqueue/river v0.51.2 (riverpgxv5)",
+		"library":           "github.com/riverqueue/river " + riverVersion() + " (riverpgxv5)",
 		"insert":            string(a.insert),
 		"fetch_cooldown_ms": float64(a.fetchCooldown) / float64(time.Millisecond),
 		"fetch_poll_ms":     float64(a.fetchPoll) / float64(time.Millisecond),

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"html/template"
 	"image/color"
 	"math"
@@ -165,6 +166,7 @@ func (s *series) DataRange() (xmin, xmax, ymin, ymax float64) {
 // chartBuilder collects one chart's series.
 type chartBuilder struct {
 	id     string
+	title  string
 	grid   timeGrid
 	p      *plot.Plot
 	series []*series
@@ -299,7 +301,7 @@ func (b *chartBuilder) render(left vg.Length) (template.HTML, []string, error) {
 		return fmt.Sprintf(`<g class="series" data-series="%s" id="%s-%s">`, s.name, b.id, s.name)
 	})
 	out = xmlHeader.ReplaceAllString(out, "")
-	out = svgOpen.ReplaceAllString(out, fmt.Sprintf(`<svg class="chart" id="chart-%s" role="img"`, b.id))
+	out = svgOpen.ReplaceAllString(out, fmt.Sprintf(`<svg class="chart" id="chart-%s" role="img" aria-label="%s"`, b.id, html.EscapeString(b.title)))
 	out = strings.ReplaceAll(out, "font-family:Liberation Sans;", "font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")
 	// The markup is produced here from numbers and our own labels (escaped
 	// by vgsvg), never from report text without escaping.

@@ -119,6 +119,7 @@ func renderChart(b *chartBuilder, c *chart, left vg.Length) {
 		}
 	}()
 	c.Legend = b.legend
+	b.title = c.Title
 	var err error
 	c.SVG, c.Series, err = b.render(left)
 	if err != nil {

@@ -239,7 +239,8 @@ func TestWriteEdgeCases(t *testing.T) {
 		if !strings.Contains(string(html), "No time series were recorded.") || strings.Contains(string(html), "<svg") {
 			t.Error("report.html of an empty run")
 		}
-		if !strings.Contains(string(md), "the server could not be reached") || strings.Contains(string(md), "## Timeline") {
+		if !strings.Contains(string(md), "the server could not be reached") || strings.Contains(string(md), "## Timeline") ||
+			!strings.Contains(string(md), "not measured (observe mode") {
 			t.Errorf("report.md of an empty run:\n%s", md)
 		}
 	})

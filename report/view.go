@@ -200,3 +200,6 @@ func (v *view) ScenarioYAML() string {
 	}
 	return v.Run.Meta.ScenarioYAML
 }
+
+// LatencyMeasured is false when the run has no latency figures.
+func (v *view) LatencyMeasured() bool { return latencyMeasured(v.Rep.Throughput.LatencyMs) }

@@ -177,8 +177,8 @@ func validateRun(ctx context.Context, o validateOptions) (*validateResult, error
 		// to this repetition's.
 		recs := recommendations.Retarget(chosen, recordedDB(cat), dbName)
 		ro := pipeline.RunOptions{
-			DSN:            dsn,
-			Schema:         run.Meta.Schema,
+			DSN:    dsn,
+			Schema: run.Meta.Schema,
 			// Never explicit: on --dsn a "pgqtune" schema someone else
 			// made is refused rather than set up and measured in.
 			SchemaExplicit: false,

@@ -166,7 +166,11 @@ func (sc *scene) summary(w *window, cause string, top verdict) string {
 			what = fmt.Sprintf("The claim statement's time grew %.1fx over the run %s", w.ClaimFactor, span)
 		}
 	default:
-		what = fmt.Sprintf("Cleanup fell behind on %s %s", cmpOr(w.Table, "the queue tables"), span)
+		if slices.Contains(w.Only, CauseCheckpoint) {
+			what = fmt.Sprintf("Checkpoints were forced more often than checkpoint_warning %s", span)
+		} else {
+			what = fmt.Sprintf("Cleanup fell behind on %s %s", cmpOr(w.Table, "the queue tables"), span)
+		}
 	}
 	if cause == CauseUnknown {
 		return what + ": no database signal explains it (" + unknownHint(w) + ")."

@@ -27,17 +27,7 @@ func (d *deadInfo) Growth() float64 { return d.Last - d.First }
 // defaults.
 func (sc *scene) autovacuumSettings() (threshold, scale, naptime float64, on bool) {
 	threshold, scale, naptime, on = 50, 0.2, 60, true
-	get := func(k string) (string, bool) {
-		if v, ok := sc.run.Meta.Settings[k]; ok {
-			return v, true
-		}
-		for _, s := range sc.samples {
-			if v, ok := s.Settings[k]; ok {
-				return v, true
-			}
-		}
-		return "", false
-	}
+	get := sc.setting
 	if v, ok := get("autovacuum_vacuum_threshold"); ok {
 		threshold = parseFloat(v, threshold)
 	}

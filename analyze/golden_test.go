@@ -156,6 +156,17 @@ func TestAnalyze(t *testing.T) {
 		checkGolden(t, "checkpoints", res)
 	})
 
+	t.Run("forced checkpoints that do not slow the queue yet are still a finding", func(t *testing.T) {
+		s := newSynth(60, 20)
+		s.checkpointsOnly(20, 32)
+		res := analyzeRun(t, s.run)
+		f := requireCause(t, res, analyze.CauseCheckpoint, 20, 32)
+		if f.Kind != runrec.FindingWholeRun || len(res.Findings) != 1 {
+			t.Errorf("want one whole-run finding, got %d (kind %s)", len(res.Findings), f.Kind)
+		}
+		checkGolden(t, "checkpoints_no_slowdown", res)
+	})
+
 	t.Run("foreign CPU hogs are cpu_saturation", func(t *testing.T) {
 		s := newSynth(60, 20)
 		s.cpuHog(20, 32)
@@ -340,24 +351,77 @@ func TestAnalyzeErrors(t *testing.T) {
 	}
 }
 
-// dump writes r to $PGQTUNE_DUMP (for debugging a case by hand).
+// dump writes r to $PGQTUNE_DUMP (for debugging a case by hand with
+// TestReanalyzeDir).
 func dump(t *testing.T, r *runrec.Run) {
-	dir := os.Getenv("PGQTUNE_DUMP")
-	if dir == "" {
-		return
+	if dir := os.Getenv("PGQTUNE_DUMP"); dir != "" {
+		writeRun(t, dir, r)
 	}
-	os.MkdirAll(dir, 0o755)
-	runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), r.Meta)
-	os.Remove(filepath.Join(dir, runrec.WorkloadFile))
-	os.Remove(filepath.Join(dir, runrec.SamplesFile))
-	wa, _ := runrec.NewAppender(filepath.Join(dir, runrec.WorkloadFile), false)
-	for _, w := range r.Workload {
-		wa.Append(w)
+}
+
+// writeRun writes r as a run directory, as the pipeline does.
+func writeRun(t *testing.T, dir string, r *runrec.Run) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	wa.Close()
-	sa, _ := runrec.NewAppender(filepath.Join(dir, runrec.SamplesFile), false)
-	for _, s := range r.Samples {
-		sa.Append(s)
+	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), r.Meta); err != nil {
+		t.Fatal(err)
 	}
-	sa.Close()
+	for name, lines := range map[string]func(a *runrec.Appender) error{
+		runrec.WorkloadFile: func(a *runrec.Appender) error {
+			for _, w := range r.Workload {
+				if err := a.Append(w); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		runrec.SamplesFile: func(a *runrec.Appender) error {
+			for _, s := range r.Samples {
+				if err := a.Append(s); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	} {
+		path := filepath.Join(dir, name)
+		os.Remove(path)
+		a, err := runrec.NewAppender(path, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := lines(a); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestAnalyzeReload: `pgqtune analyze RUN_DIR` must reproduce what the run
+// itself reported, so analyzing a run reloaded from disk gives the same
+// result as analyzing it in memory.
+func TestAnalyzeReload(t *testing.T) {
+	s := newSynth(60, 20)
+	s.lockTable(20, 32)
+	s.holdXmin(40, 55)
+	dir := t.TempDir()
+	writeRun(t, dir, s.run)
+	loaded, err := runrec.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := analyzeRun(t, s.run)
+	b := analyzeRun(t, loaded)
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if !bytes.Equal(ja, jb) {
+		t.Fatalf("in memory and reloaded analyses differ:\n%s\n%s", ja, jb)
+	}
+	if len(a.Findings) < 2 {
+		t.Fatalf("want the lock and the xmin findings, got %d", len(a.Findings))
+	}
 }

@@ -285,3 +285,12 @@ func (s *synth) slowBloat() {
 		s.run.Meta.Phases[k].TargetRate = 0
 	}
 }
+
+// checkpointsOnly: CHECKPOINT in a loop on a server with headroom: WAL
+// fills with full-page images but the queue does not slow.
+func (s *synth) checkpointsOnly(from, to int) {
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		sm.Checkpointer = &runrec.CheckpointStats{Requested: 2, BuffersWritten: 800}
+		sm.WAL.FPI = sm.WAL.Records / 3
+	})
+}

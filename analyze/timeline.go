@@ -40,9 +40,11 @@ type timeline struct {
 	Derived bool
 }
 
-// slotOf returns the slot index for t (may be out of range).
+// slotOf returns the slot index for t (may be out of range). Monotonic
+// clock readings are stripped so that a run analyzed in memory and the
+// same run reloaded from disk land on the same slots.
 func (tl *timeline) slotOf(t time.Time) int {
-	return int(math.Floor(t.Sub(tl.T0).Seconds()/tl.StepS + 1e-9))
+	return int(math.Floor(t.Round(0).Sub(tl.T0.Round(0)).Seconds()/tl.StepS + 1e-9))
 }
 
 // slotTime is the start of slot i.

@@ -3,6 +3,8 @@
 // injects a fault for a known window from OnStart, and checks that the
 // report names the expected cause over an overlapping window.
 //
-// The tests live in this package (faults_test.go) and, for the faults that
-// need fsync on (checkpoints), in faults/wal, which starts its own cluster.
+// The tests live in this package (faults_test.go: per-database faults) and
+// in faults/cluster (checkpoints and CPU: cluster-wide signals, fsync on),
+// each package with its own cluster, so the two run in parallel under
+// `go test ./...` in about four minutes each at most.
 package faults

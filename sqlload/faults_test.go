@@ -2,6 +2,7 @@ package sqlload_test
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -78,5 +79,52 @@ func TestRunCancel(t *testing.T) {
 	}
 	if b.res.Integrity.Completed == 0 {
 		t.Fatal("nothing completed before the cancel")
+	}
+}
+
+// TestRunLeftoverJobs: jobs an earlier run left pending share its sequence
+// numbers; a second run on the same queue must not mistake them for its own
+// (which would read as duplicates).
+func TestRunLeftoverJobs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sc := loadYAML(t, `name: twice
+rate: 200
+enqueue_batch: 50
+phases:
+  - {name: steady, profile: constant, duration: 2s}
+`)
+	dsn := newDB(t)
+	if err := sqlload.Setup(ctx, dsn, "pgqtune", sc); err != nil {
+		t.Fatal(err)
+	}
+	pool := mustPool(t, dsn)
+	defer pool.Close()
+	// Leftovers with seqs 1..100, as an interrupted run leaves them.
+	if _, err := pool.Exec(ctx, `INSERT INTO pgqtune.job (payload)
+		SELECT jsonb_build_object('seq', i, 't', 0) FROM generate_series(1, 100) i`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sqlload.Run(ctx, &sqlload.RunParams{DSN: dsn, Schema: "pgqtune", Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := res.Integrity
+	t.Logf("integrity %+v, notes %v", in, res.Notes)
+	if in.Lost != 0 || in.Duplicated != 0 || in.Enqueued != in.Completed+in.Pending+in.Failed {
+		t.Fatalf("leftovers confused the books: %+v", in)
+	}
+	if in.Enqueued < 300 || in.Enqueued > 450 {
+		t.Fatalf("enqueued %d: the leftovers must not be counted as this run's", in.Enqueued)
+	}
+	if res.LatencyMs.Max > 60_000 {
+		t.Fatalf("leftovers (intended at the epoch) leaked into latency: max %.0f ms", res.LatencyMs.Max)
+	}
+	found := false
+	for _, n := range res.Notes {
+		found = found || strings.Contains(n, "100 job(s) from before this run")
+	}
+	if !found {
+		t.Fatalf("no note about the leftovers: %v", res.Notes)
 	}
 }

@@ -15,6 +15,7 @@ type ledger struct {
 	completed bitset
 	failed    bitset // failed for good (attempts exhausted)
 	dups      int64  // completions or final failures of a Seq already finished
+	base      int64  // Seqs up to base were in the queue before the run
 }
 
 type bitset []uint64
@@ -55,6 +56,9 @@ func (l *ledger) markUnsure(jobs []NewJob) {
 func (l *ledger) finish(seq int64, failed bool) (dup bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if seq <= l.base {
+		return false // a job from before the run: not ours to account for
+	}
 	if l.completed.has(seq) || l.failed.has(seq) {
 		l.dups++
 		return true
@@ -72,12 +76,15 @@ func (l *ledger) finish(seq int64, failed bool) (dup bool) {
 // the queue shows it existed (it finished or is pending), and as never
 // enqueued otherwise (the insert did not commit). A Seq that finished but
 // is still pending will run again: a duplicate.
-func (l *ledger) settle(maxSeq int64, pending []int64) (in runrec.Integrity) {
+//
+// Seqs up to base belong to jobs that were in the queue before the run:
+// they are ignored.
+func (l *ledger) settle(base, maxSeq int64, pending []int64) (in runrec.Integrity) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var pend bitset
 	for _, s := range pending {
-		if s < 1 || s > maxSeq {
+		if s <= base || s > maxSeq {
 			// Not one of ours (or not yet counted): someone else's job.
 			continue
 		}
@@ -92,7 +99,7 @@ func (l *ledger) settle(maxSeq int64, pending []int64) (in runrec.Integrity) {
 		pend.set(s)
 	}
 	in.Duplicated += l.dups
-	for s := int64(1); s <= maxSeq; s++ {
+	for s := base + 1; s <= maxSeq; s++ {
 		done, fail, p := l.completed.has(s), l.failed.has(s), pend.has(s)
 		if !l.enqueued.has(s) && !(l.unsure.has(s) && (done || fail || p)) {
 			continue

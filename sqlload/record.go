@@ -129,7 +129,7 @@ func (d *driver) integrity() runrec.Integrity {
 		pending, err = d.ad.Pending(ctx)
 		return err
 	}, func(error) bool { return true }, nil)
-	in := d.ledger.settle(d.seq.Load(), pending)
+	in := d.ledger.settle(d.ledger.base, d.seq.Load(), pending)
 	if err != nil {
 		d.note("integrity: could not list pending jobs (%v): jobs not seen completed are counted as pending, lost and duplicated are unverified", err)
 		in.Pending += in.Lost

@@ -241,7 +241,7 @@ func newDriver(p *RunParams, sc *Scenario, schema, app string, ad Adapter, pool 
 	d := &driver{
 		p: p, sc: sc, schema: schema, app: app, ad: ad, pool: pool, queues: sc.QueueNames(),
 		batches: make(chan batch), room: make(chan struct{}, 1),
-		enqH:    newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
+		enqH: newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
 		tickH: newHist(), stepH: newHist(), phaseH: newHist(),
 		wake: newWaker(), seen: map[string]bool{}, opErrs: map[string]*opErr{},
 	}
@@ -313,6 +313,9 @@ func (d *driver) run(ctx context.Context) (*Result, error) {
 	defer d.hcancel()
 
 	workload := d.comparability(ctx)
+	if err := d.adoptLeftovers(ctx); err != nil {
+		return nil, err
+	}
 
 	var bg sync.WaitGroup // helpers: ticker, stats, listener
 	helpers, stopHelpers := context.WithCancel(context.WithoutCancel(ctx))
@@ -384,6 +387,30 @@ func (d *driver) run(ctx context.Context) (*Result, error) {
 		return res, *fp
 	}
 	return res, nil
+}
+
+// adoptLeftovers numbers this run's jobs above any left in the queue by an
+// earlier run (or an earlier process), so their sequence numbers cannot be
+// mistaken for ours: they are worked like any job but kept out of the books.
+func (d *driver) adoptLeftovers(ctx context.Context) error {
+	qctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	old, err := d.ad.Pending(qctx)
+	if err != nil {
+		return fmt.Errorf("sqlload: run: list jobs already in the queue: %w", err)
+	}
+	if len(old) == 0 {
+		return nil
+	}
+	base := int64(0)
+	for _, s := range old {
+		base = max(base, s)
+	}
+	d.seq.Store(base)
+	d.ledger.base = base
+	d.backlog.Store(int64(len(old)))
+	d.note("the queue held %d job(s) from before this run: they are worked but kept out of the integrity count", len(old))
+	return nil
 }
 
 // drain lets consumers work off the backlog (producers stopped) for up to

@@ -238,6 +238,9 @@ func (d *driver) finished(jobs []*Job, failed bool) {
 		if d.ledger.finish(j.Seq, false) {
 			d.note("job seq %d completed twice", j.Seq)
 		}
+		if j.Seq <= d.ledger.base {
+			continue // an earlier run's job: its latency is not this run's
+		}
 		e2e := now.Sub(j.IntendedAt)
 		d.e2eH.record(e2e)
 		d.tickH.record(e2e)

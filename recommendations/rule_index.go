@@ -108,7 +108,7 @@ func claimIndexRule(f *facts, out *output) {
 	} else if ci.StateCol != "" {
 		out.note("could not tell which value of %s.%s marks a runnable job: the index is recommended without a partial predicate", table, ci.StateCol)
 	}
-	why = append(why, hotTradeOff(f, t, tf, ci))
+	why = append(why, hotTradeOff(f, t, tf, ci, harmful))
 
 	impact := "Claims read about LIMIT index entries instead of scanning the table"
 	if seqPerClaim > 0 {
@@ -141,7 +141,7 @@ func claimIndexRule(f *facts, out *output) {
 
 // hotTradeOff says what the index costs in HOT updates, against the
 // measured update rate.
-func hotTradeOff(f *facts, t *TableInfo, tf *tableFacts, ci claimIndex) string {
+func hotTradeOff(f *facts, t *TableInfo, tf *tableFacts, ci claimIndex, harmful bool) string {
 	if ci.StateCol == "" {
 		return ""
 	}
@@ -161,7 +161,11 @@ func hotTradeOff(f *facts, t *TableInfo, tf *tableFacts, ci claimIndex) string {
 	if already != "" {
 		return fmt.Sprintf("HOT trade-off: %s already indexes %s, so state changes are non-HOT today and this index adds only its own maintenance.%s", already, ci.StateCol, rate)
 	}
-	return fmt.Sprintf("HOT trade-off: with %s in an index (the partial predicate counts), every state change becomes a non-HOT update that writes a new entry into every index of the table and leaves more for vacuum.%s The claim's saved scans outweigh that when claims read many rows each, as here.", ci.StateCol, rate)
+	verdict := " The claim's saved scans outweigh that when claims read many rows each, as here."
+	if !harmful {
+		verdict = " Here the claims do not read many rows yet, so weigh that cost before adding it."
+	}
+	return fmt.Sprintf("HOT trade-off: with %s in an index (the partial predicate counts), every state change becomes a non-HOT update that writes a new entry into every index of the table and leaves more for vacuum.%s%s", ci.StateCol, rate, verdict)
 }
 
 func orderString(o []SortKey) string {

@@ -3,6 +3,7 @@ package sqlload
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -120,12 +121,22 @@ func (d *driver) collectTick(t time.Time, phase *phaseInfo, stats *statsCache) r
 	return tick
 }
 
-// progress prints a pgbench -P style line: the last five seconds' rates.
+// progress prints a pgbench -P style line over the last five seconds.
 func (d *driver) progress(tick runrec.WorkloadTick) {
 	k := min(5, len(d.ticks))
+	formatProgress(d.p.Progress, time.Since(d.start), d.ticks[len(d.ticks)-k:])
+}
+
+// formatProgress writes one progress line: rates in and out and the worst
+// p99 over recent ticks, then the latest tick's depth, schedule lag, errors
+// and phase. "?" marks a depth that was not known.
+func formatProgress(w io.Writer, elapsed time.Duration, recent []runrec.WorkloadTick) {
+	if len(recent) == 0 {
+		return
+	}
 	var enq, comp, errs int64
 	var p99 float64
-	for _, t := range d.ticks[len(d.ticks)-k:] {
+	for _, t := range recent {
 		enq += t.Enqueued
 		comp += t.Completed
 		errs += t.Errors
@@ -133,15 +144,16 @@ func (d *driver) progress(tick runrec.WorkloadTick) {
 			p99 = max(p99, t.LatencyMs.P99)
 		}
 	}
+	last := recent[len(recent)-1]
 	depth := "?"
-	if tick.Depth >= 0 {
-		depth = fmt.Sprint(tick.Depth)
+	if last.Depth >= 0 {
+		depth = fmt.Sprint(last.Depth)
 	}
-	elapsed := time.Since(d.start).Seconds()
 	phase := ""
-	if tick.Phase != "" {
-		phase = " [" + tick.Phase + "]"
+	if last.Phase != "" {
+		phase = " [" + last.Phase + "]"
 	}
-	fmt.Fprintf(d.p.Progress, "progress: %.1f s, %.1f jobs/s in, %.1f jobs/s done, p99 %.1f ms, depth %s, lag %.1f ms, errors %d%s\n",
-		elapsed, float64(enq)/float64(k), float64(comp)/float64(k), p99, depth, tick.ScheduleLagMs, errs, phase)
+	k := float64(len(recent))
+	fmt.Fprintf(w, "progress: %.1f s, %.1f jobs/s in, %.1f jobs/s done, p99 %.1f ms, depth %s, lag %.1f ms, errors %d%s\n",
+		elapsed.Seconds(), float64(enq)/k, float64(comp)/k, p99, depth, last.ScheduleLagMs, errs, phase)
 }

@@ -53,7 +53,8 @@ type queueKind struct {
 	note             string
 }
 
-// queueKinds are checked in order; the first match wins.
+// queueKinds are checked in order; the first match wins. Their table names
+// are also listed in sql/queue_candidates.sql, which reads only those.
 var queueKinds = []queueKind{
 	{
 		system: SystemPGBoss,

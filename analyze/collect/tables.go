@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
@@ -51,36 +52,96 @@ func activity(t runrec.TableStats) int64 {
 	return t.Ins + t.Upd + t.Del + t.SeqTupRead + t.IdxTupFetch
 }
 
-type tablesCollector struct{ prev map[uint32]tableSnap }
+// Reading every table's statistics costs about a millisecond per hundred
+// tables: with more than fullReadTables tables, only the queue tables and
+// the current top tables are read each tick, and all of them (to re-rank)
+// every tables/fullReadTables ticks, at most every maxFullEvery.
+const (
+	fullReadTables = 50
+	maxFullEvery   = 60
+)
+
+type tablesCollector struct {
+	prev     map[uint32]tableSnap // latest snapshot of every table read
+	prevTick map[uint32]int       // the tick each snapshot is from
+	tick     int
+	lastFull int
+	every    int      // full read every this many ticks
+	top      []uint32 // most active non-queue tables at the last full read
+}
 
 func (*tablesCollector) name() string { return "tables" }
-func (c *tablesCollector) forget()    { c.prev = nil }
+func (c *tablesCollector) forget()    { c.prev, c.prevTick = nil, nil }
 
 func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
 	e.sampled = e.sampled[:0]
-	rows, err := e.conn.Query(ctx, tablesSQL)
-	if err != nil {
-		return fmt.Errorf("read pg_stat_user_tables: %w", err)
+	c.tick++
+	full := c.prev == nil || c.every <= 1 || c.tick-c.lastFull >= c.every
+	var filter []uint32 // nil (SQL NULL) reads every table
+	if !full {
+		filter = append(append([]uint32{}, e.queueOIDs...), c.top...)
 	}
-	cur := map[uint32]tableSnap{}
-	var oid uint32
-	var s tableSnap
-	g, k := &s.gauges, &s.ints
-	_, err = pgx.ForEachRow(rows, []any{&oid, &s.name, &g[0], &g[1], &g[2], &s.vacAge,
-		&k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &k[6], &k[7], &k[8], &k[9], &k[10], &k[11], &k[12], &k[13], &k[14], &k[15]}, func() error {
-		cur[oid] = s
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read pg_stat_user_tables: %w", err)
+	cur, err := readTables(ctx, e, filter)
+	if err != nil && full && !isConnLost(err) && ctx.Err() == nil {
+		// Too many tables to read in one statement_timeout: sample the
+		// queue tables alone and try a full read again much later.
+		e.note(fmt.Sprintf("tables: reading every table's statistics failed (%v): only the queue tables are sampled; the most active other tables are looked for every %d ticks", err, maxFullEvery))
+		full, c.every, c.lastFull = false, maxFullEvery, c.tick
+		cur, err = readTables(ctx, e, append([]uint32{}, e.queueOIDs...))
 	}
-	prev := c.prev
-	c.prev = cur
+	if err != nil {
+		return err
+	}
+	if full {
+		c.lastFull = c.tick
+		c.every = min(max(1, len(cur)/fullReadTables), maxFullEvery)
+	}
+	first := c.prev == nil
+	if first {
+		c.prev, c.prevTick = map[uint32]tableSnap{}, map[uint32]int{}
+	}
+	type row struct {
+		oid   uint32
+		t     runrec.TableStats
+		rate  float64 // activity per tick, for ranking
+		fresh bool    // the delta covers exactly the last tick
+	}
+	var queue, others []row
+	reset := false
+	for oid, now := range cur {
+		before, had := c.prev[oid]
+		// A table never read before was created since the last full read:
+		// all its counts are new (a zero snapshot is its baseline).
+		fresh := !had || c.prevTick[oid] == c.tick-1
+		ticks := 1
+		if had {
+			ticks = c.tick - c.prevTick[oid]
+		}
+		c.prev[oid], c.prevTick[oid] = now, c.tick
+		if first {
+			continue
+		}
+		d, ok := now.DiffSince(before)
+		if !ok {
+			reset = reset || fresh
+			continue
+		}
+		r := row{oid: oid, t: d, rate: float64(activity(d)) / float64(ticks), fresh: fresh}
+		switch {
+		case e.queueRels[d.Relation]:
+			if fresh {
+				r.t.Queue = true
+				queue = append(queue, r)
+			}
+		case r.rate > 0:
+			others = append(others, r)
+		}
+	}
 	if e.tablesFirst == nil {
-		e.tablesFirst = cur
+		e.tablesFirst = maps.Clone(cur)
 	}
-	e.tablesCur = cur
-	if prev == nil {
+	e.tablesCur = c.prev
+	if first {
 		// Baseline: the queue tables are still worth sizing for indexes.
 		for oid, s := range cur {
 			if e.queueRels[s.name] {
@@ -89,33 +150,31 @@ func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 		}
 		return nil
 	}
-	type row struct {
-		oid uint32
-		t   runrec.TableStats
-	}
-	var queue, others []row
-	for oid, now := range cur {
-		// A table absent last tick was created since: all its counts are
-		// new (a zero snapshot is its baseline).
-		before := prev[oid]
-		d, ok := now.DiffSince(before)
-		if !ok {
-			setStatus(smp, c.name(), StatusReset)
-			return nil
-		}
-		if e.queueRels[d.Relation] {
-			d.Queue = true
-			queue = append(queue, row{oid, d})
-		} else if activity(d) > 0 {
-			others = append(others, row{oid, d})
-		}
+	if reset {
+		setStatus(smp, c.name(), StatusReset)
+		return nil
 	}
 	sort.Slice(queue, func(i, j int) bool { return queue[i].t.Relation < queue[j].t.Relation })
-	sort.Slice(others, func(i, j int) bool { return activity(others[i].t) > activity(others[j].t) })
-	if len(others) > e.cfg.TopTables {
-		others = others[:e.cfg.TopTables]
+	sort.Slice(others, func(i, j int) bool {
+		if others[i].rate != others[j].rate {
+			return others[i].rate > others[j].rate
+		}
+		return others[i].t.Relation < others[j].t.Relation
+	})
+	if full {
+		c.top = c.top[:0]
+		for i := 0; i < len(others) && i < e.cfg.TopTables; i++ {
+			c.top = append(c.top, others[i].oid)
+		}
 	}
-	all := append(queue, others...)
+	// Only deltas over exactly the last tick are recorded.
+	kept := others[:0]
+	for _, r := range others {
+		if r.fresh && len(kept) < e.cfg.TopTables {
+			kept = append(kept, r)
+		}
+	}
+	all := append(queue, kept...)
 	if len(all) == 0 {
 		return nil
 	}
@@ -136,6 +195,27 @@ func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 	}
 	smp.Tables = out
 	return nil
+}
+
+// readTables reads the statistics of the tables in filter (all when nil).
+func readTables(ctx context.Context, e *env, filter []uint32) (map[uint32]tableSnap, error) {
+	rows, err := e.conn.Query(ctx, tablesSQL, filter)
+	if err != nil {
+		return nil, fmt.Errorf("read pg_stat_user_tables: %w", err)
+	}
+	cur := map[uint32]tableSnap{}
+	var oid uint32
+	var s tableSnap
+	g, k := &s.gauges, &s.ints
+	_, err = pgx.ForEachRow(rows, []any{&oid, &s.name, &g[0], &g[1], &g[2], &s.vacAge,
+		&k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &k[6], &k[7], &k[8], &k[9], &k[10], &k[11], &k[12], &k[13], &k[14], &k[15]}, func() error {
+		cur[oid] = s
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read pg_stat_user_tables: %w", err)
+	}
+	return cur, nil
 }
 
 // readSizes returns heap, index and toast bytes per table.

@@ -118,3 +118,42 @@ func table(s runrec.Sample, name string) *runrec.TableStats {
 	}
 	return nil
 }
+
+// TestManyTables: with more tables than one tick should read, the queue
+// tables are still counted exactly and the busy table is still found.
+func TestManyTables(t *testing.T) {
+	b := setup(t, collect.Config{QueueTables: []string{"public.q"}}, func(p *pgxpool.Pool) {
+		exec(t, p, `CREATE TABLE q (id bigserial PRIMARY KEY, body text)`)
+		exec(t, p, `DO $$ BEGIN FOR i IN 1..200 LOOP EXECUTE format('CREATE TABLE filler%s (id int)', i); END LOOP; END $$`)
+	})
+	w := conn(t, b.dsn, "writer")
+	r := record(t, b.s)
+	r.ticks(t, 2)
+	var wantQ, wantBusy int64
+	for i := 0; i < 12; i++ {
+		exec(t, w, `INSERT INTO q (body) SELECT 'x' FROM generate_series(1, 10)`)
+		exec(t, w, `INSERT INTO filler7 SELECT generate_series(1, 5)`)
+		exec(t, w, `SELECT pg_stat_force_next_flush()`)
+		wantQ, wantBusy = wantQ+10, wantBusy+5
+		r.ticks(t, 1)
+	}
+	r.ticks(t, 2)
+	var gotQ, gotBusy int64
+	busyTicks := 0
+	for _, s := range r.stop(t) {
+		assertNonNegative(t, s)
+		if q := table(s, "public.q"); q != nil {
+			gotQ += q.Ins
+		}
+		if f := table(s, "public.filler7"); f != nil {
+			gotBusy += f.Ins
+			busyTicks++
+		}
+	}
+	if gotQ != wantQ {
+		t.Errorf("queue inserts recorded %d, want %d", gotQ, wantQ)
+	}
+	if busyTicks < 6 || gotBusy > wantBusy {
+		t.Errorf("busy table recorded in %d ticks with %d inserts (of %d): want most ticks, never more than happened", busyTicks, gotBusy, wantBusy)
+	}
+}

@@ -21,7 +21,8 @@ func partitioningRule(f *facts, out *output) {
 	if f.in.Catalog == nil {
 		return
 	}
-	for _, t := range f.in.Catalog.Tables {
+	for i := range f.in.Catalog.Tables {
+		t := &f.in.Catalog.Tables[i]
 		if t.Kind != "table" {
 			continue
 		}
@@ -31,7 +32,7 @@ func partitioningRule(f *facts, out *output) {
 		}
 		depth := maxDepth(f)
 		accumulating := tf.LiveLast >= 100000 && (depth < 0 || float64(tf.LiveLast) >= 10*float64(max(depth, 1)))
-		retention := retentionDeletes(f, &t)
+		retention := retentionDeletes(f, t)
 		findings := f.findingsOn(t.Name, "bloat", "vacuum_lag", "missing_index")
 		if !accumulating && retention == nil {
 			continue
@@ -51,7 +52,7 @@ func partitioningRule(f *facts, out *output) {
 			out.note("%s would benefit from range partitioning, but has no creation-time column to partition on: add one (created_at timestamptz NOT NULL DEFAULT now()) or partition by ranges of its increasing id", t.Name)
 			continue
 		}
-		out.add(partitionRec(f, &t, tf, key, depth, retention, findings))
+		out.add(partitionRec(f, t, tf, key, depth, retention, findings))
 	}
 }
 

@@ -489,6 +489,35 @@ func TestRecommend(t *testing.T) {
 		checkGolden(t, "partitioning", recs, notes)
 	})
 
+	t.Run("DELETE-heavy retention: partitioning", func(t *testing.T) {
+		b, cat := steady(t)
+		const retention = "DELETE FROM pgqtune.job WHERE state = $1 AND finished_at < now() - $2::interval"
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			if i%30 == 0 {
+				s.Statements = append(s.Statements, stmt(i, -7030, retention, 1, 900, 3000, 40000))
+			}
+			s.Tables[0].Del = 100
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat})
+		p := only(recs, runrec.RecPartitioning)
+		if len(p) != 1 || !strings.Contains(p[0].Rationale, "Retention runs as DELETE (queryid -7030, 3000 rows per call") {
+			t.Fatalf("partitioning recs = %+v", p)
+		}
+	})
+
+	t.Run("one job per claim on a commit-bound run: batch the claims", func(t *testing.T) {
+		b, cat := steady(t)
+		for i := range b.run.Samples {
+			b.run.Samples[i].Statements[0] = stmt(i, qClaim, claimText, 100, 30, 100, 600)
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "wal_write")}})
+		app := only(recs, runrec.RecApplication)
+		if len(app) != 1 || !strings.Contains(app[0].SQL, "claim jobs in batches") || !strings.Contains(app[0].Rationale, "1 rows per call at 100 calls/s") {
+			t.Fatalf("application recs = %+v", app)
+		}
+	})
+
 	t.Run("no catalog, no samples: notes instead of a crash", func(t *testing.T) {
 		recs, notes := Recommend(&Input{Run: newRun().run})
 		if len(recs) != 0 || len(notes) == 0 {

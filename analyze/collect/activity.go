@@ -96,7 +96,8 @@ func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 	sort.Slice(a.NonWorkload, func(i, j int) bool { return a.NonWorkload[i].QueryAgeS > a.NonWorkload[j].QueryAgeS })
 	smp.Activity = a
 	if hidden && !e.monitor {
-		setStatus(smp, c.name(), "no privilege: other roles' queries and waits are hidden; GRANT pg_monitor TO "+e.role)
+		// The data is partial, not missing: a note, not a status.
+		e.note("activity: other roles' queries and waits are hidden (<insufficient privilege>); GRANT pg_monitor TO " + e.role)
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ func TestWithoutPgMonitor(t *testing.T) {
 		t.Errorf("statements status = %q", st)
 	}
 	notes := s.Notes()
-	want := []string{"GRANT pg_monitor TO " + role, "statements: no privilege", "pgqtune.job: depth and oldest pending age not sampled (no privilege"}
+	want := []string{"GRANT pg_monitor TO " + role, "activity: other roles' queries and waits are hidden", "statements: no privilege", "pgqtune.job: depth and oldest pending age not sampled (no privilege"}
 	for _, w := range want {
 		if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, w) }) {
 			t.Errorf("no note says %q: %q", w, notes)

@@ -81,8 +81,9 @@ type Comparison struct {
 	After         float64   `json:"after"`  // mean with
 	ChangePct     float64   `json:"change_pct"`
 	// P is Welch's one-sided p-value for a change in the better direction
-	// (NaN with fewer than 2 reps per arm): the recommendation predicts
-	// the direction, so the test asks only whether it moved that way.
+	// (-1 with fewer than 2 reps per arm: no test): the recommendation
+	// predicts the direction, so the test asks only whether it moved that
+	// way.
 	P           float64 `json:"p"`
 	Significant bool    `json:"significant"`
 }
@@ -191,6 +192,9 @@ func compare(metric, unit string, lowerIsBetter bool, ms []Measurement, get func
 		}
 	}
 	c.Significant = !math.IsNaN(c.P) && c.P < alpha
+	if math.IsNaN(c.P) {
+		c.P = -1 // JSON has no NaN
+	}
 	return c
 }
 
@@ -198,7 +202,7 @@ func compare(metric, unit string, lowerIsBetter bool, ms []Measurement, get func
 func (c Comparison) String() string {
 	sig := "not significant"
 	switch {
-	case math.IsNaN(c.P):
+	case c.P < 0:
 		sig = "one repetition per arm: no significance test"
 	case c.Significant:
 		sig = fmt.Sprintf("significant improvement, one-sided Welch p=%.3g < %.2g", c.P, alpha)

@@ -2,6 +2,7 @@ package recommendations
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -45,6 +46,19 @@ func TestRerun(t *testing.T) {
 	if v.Unit != "jobs/s" || !strings.Contains(v.Note, "3 interleaved repetitions") || !strings.Contains(v.Note, "p99 42 -> 12 ms") {
 		t.Fatalf("index validation = %+v", v)
 	}
+
+	t.Run("one repetition per arm: no test, and the result still encodes", func(t *testing.T) {
+		res, err := Rerun(context.Background(), RerunOptions{Reps: 1, Run: fake})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Throughput.Significant || res.Throughput.P != -1 || !strings.Contains(res.Throughput.String(), "no significance test") {
+			t.Fatalf("throughput = %+v", res.Throughput)
+		}
+		if _, err := json.Marshal(res); err != nil {
+			t.Fatalf("encode: %v", err)
+		}
+	})
 
 	t.Run("a change in the wrong direction is not significant", func(t *testing.T) {
 		worse := func(ctx context.Context, arm string, rep int) (*Measurement, error) {

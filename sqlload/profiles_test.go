@@ -112,6 +112,39 @@ phases:
 	}
 }
 
+// TestRunBurndownEveryAdapter: the backlog goes in before any consumer runs,
+// whether the driver claims (skiplocked, pgmq) or the library's own workers
+// do (River), and all of it is worked off.
+func TestRunBurndownEveryAdapter(t *testing.T) {
+	t.Parallel()
+	for _, name := range sqlload.Adapters() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sc := loadYAML(t, `name: burndown-`+name+`
+adapter: `+name+`
+enqueue_batch: 500
+dequeue_batch: 50
+work_time: 0s
+phases:
+  - {name: burndown, profile: burndown, jobs: 2000, duration: 60s}
+`)
+			b := drive(t, context.Background(), sc, nil)
+			in := b.res.Integrity
+			if in.Enqueued != 2000 || in.Completed != 2000 {
+				t.Fatalf("%s burndown: %+v", name, in)
+			}
+			// Nothing completes while the backlog is being inserted.
+			var enq int64
+			for _, tk := range b.ticks {
+				if enq < 2000 && tk.Completed > 0 && enq+tk.Enqueued < 2000 {
+					t.Fatalf("jobs completed before the insert finished: %+v", b.ticks)
+				}
+				enq += tk.Enqueued
+			}
+		})
+	}
+}
+
 func TestRunSteps(t *testing.T) {
 	t.Parallel()
 	// One consumer taking one job at a time with 10 ms of work: ~90 jobs/s

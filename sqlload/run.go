@@ -340,11 +340,21 @@ func (d *driver) run(ctx context.Context) (*Result, error) {
 	}
 	stopCons := make(chan struct{})
 	var workErr chan error
+	// A scenario that opens with a burndown inserts its backlog before any
+	// consumer runs.
+	d.paused.Store(d.sc.Phases[0].Profile == ProfileBurndown)
 	if w, ok := d.ad.(Worker); ok {
 		workErr = make(chan error, 1)
 		wctx, wcancel := context.WithCancel(d.hctx)
 		go func() { <-stopCons; wcancel() }()
-		go func() { workErr <- w.Work(wctx, d.workParams()) }()
+		go func() {
+			// The library's workers cannot be paused: start them once
+			// the opening burndown's insert is done.
+			for d.paused.Load() && wctx.Err() == nil {
+				time.Sleep(10 * time.Millisecond)
+			}
+			workErr <- w.Work(wctx, d.workParams())
+		}()
 	} else {
 		for i := 0; i < d.sc.Consumers; i++ {
 			cons.Add(1)

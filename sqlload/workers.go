@@ -39,6 +39,12 @@ func (d *driver) enqueue(b batch) {
 			d.acked.Add(n)
 			return
 		}
+		if errors.Is(err, ErrUnsupported) && b.method != InsertDefault {
+			// Nothing was sent: fall back to the adapter's own method.
+			d.note("insert method %s: %v; using the adapter's default", b.method, err)
+			b.method = InsertDefault
+			continue
+		}
 		d.c.errors.Add(1)
 		if d.hctx.Err() != nil {
 			d.ledger.markUnsure(b.jobs)
@@ -345,6 +351,9 @@ const (
 // trying again can help. A transport error before anything was sent is
 // safe to retry; after, the outcome is unknown.
 func classify(err error) int {
+	if errors.Is(err, ErrUnsupported) {
+		return errPermanent
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code[:2] {

@@ -50,6 +50,9 @@ func TestWithoutPgMonitor(t *testing.T) {
 		t.Errorf("statements status = %q", st)
 	}
 	notes := s.Notes()
+	if last.Activity.Total < 1 || last.Activity.ByState["unknown"] < 1 {
+		t.Errorf("activity = %+v, want the other role's sessions counted in state unknown", last.Activity)
+	}
 	want := []string{"GRANT pg_monitor TO " + role, "activity: other roles' queries and waits are hidden", "statements: no privilege", "pgqtune.job: depth and oldest pending age not sampled (no privilege"}
 	for _, w := range want {
 		if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, w) }) {

@@ -11,4 +11,6 @@ SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.backend_type, ''),
        (SELECT d.datname = pg_catalog.current_database() FROM pg_catalog.pg_database d WHERE d.oid = a.datid) IS TRUE
 FROM pg_catalog.pg_stat_activity a
 WHERE a.pid <> pg_catalog.pg_backend_pid()
-  AND a.backend_type = 'client backend'
+  -- Without pg_read_all_stats other roles' rows show backend_type NULL:
+  -- those with a database are counted (as state unknown), not dropped.
+  AND (a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datid IS NOT NULL))

@@ -18,7 +18,7 @@ import (
 func TestWithoutPgMonitor(t *testing.T) {
 	const role = "pgqtune_plain"
 	var dsn string
-	setup(t, collect.Config{}, func(p *pgxpool.Pool) {
+	b := setup(t, collect.Config{}, func(p *pgxpool.Pool) {
 		if err := migrations.Up(context.Background(), p.Config().ConnString(), "skiplocked", "pgqtune"); err != nil {
 			t.Fatal(err)
 		}
@@ -39,9 +39,24 @@ func TestWithoutPgMonitor(t *testing.T) {
 		t.Fatalf("New as a plain role: %v", err)
 	}
 	t.Cleanup(s.Close)
+	// A superuser's slow vacuum: its progress row is hidden from this role.
+	exec(t, b.pool, `CREATE TABLE big AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 50000) g`)
+	exec(t, b.pool, `DELETE FROM big`)
+	v := conn(t, b.dsn, "slow-vacuum")
+	exec(t, v, `SET vacuum_cost_delay = 100`)
+	exec(t, v, `SET vacuum_cost_limit = 1`)
+	vacuumed := make(chan error, 1)
+	go func() { _, err := v.Exec(context.Background(), `VACUUM big`); vacuumed <- err }()
 	r := record(t, s)
 	r.ticks(t, 3)
+	exec(t, b.pool, `SELECT pg_cancel_backend($1)`, pid(t, v))
+	<-vacuumed
 	ss := r.stop(t)
+	for _, smp := range ss {
+		if st := smp.Status["vacuum"]; st != "" {
+			t.Errorf("vacuum collector failed on a hidden vacuum: %s", st)
+		}
+	}
 	last := ss[len(ss)-1]
 	if last.Database == nil || last.WAL == nil || last.Activity == nil || last.Locks == nil {
 		t.Errorf("other collectors stopped: %+v", last)

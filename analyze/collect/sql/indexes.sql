@@ -10,6 +10,6 @@ SELECT s.indexrelid, s.schemaname || '.' || s.relname, s.schemaname || '.' || s.
             THEN (SELECT c.relpages::bigint FROM pg_catalog.pg_class c WHERE c.oid = s.indexrelid)
                  * pg_catalog.current_setting('block_size')::bigint
             ELSE coalesce(pg_catalog.pg_relation_size(s.indexrelid), 0) END,
-       CASE WHEN $3::oid[] @> ARRAY[s.indexrelid] THEN '' ELSE pg_catalog.pg_get_indexdef(s.indexrelid) END
+       CASE WHEN $3::oid[] @> ARRAY[s.indexrelid] THEN '' ELSE coalesce(pg_catalog.pg_get_indexdef(s.indexrelid), '') END
 FROM pg_catalog.pg_stat_user_indexes s
 WHERE s.relid = ANY($1)

@@ -1,11 +1,12 @@
 /* pgqtune */
 -- Running vacuums in this database (pg_stat_progress_vacuum is read from
 -- backend memory; no index). {{dead}} is num_dead_tuples up to 16 and
--- num_dead_item_ids from 17.
-SELECT p.pid, p.relid::regclass::text, p.phase,
+-- num_dead_item_ids from 17. Without pg_read_all_stats, other roles'
+-- rows (autovacuum's) have NULL columns.
+SELECT p.pid, coalesce(p.relid::regclass::text, ''), coalesce(p.phase, ''),
        coalesce(a.query LIKE 'autovacuum:%', a.backend_type = 'autovacuum worker', false),
-       p.heap_blks_total, p.heap_blks_scanned, p.heap_blks_vacuumed, p.index_vacuum_count,
-       {{dead}}
+       coalesce(p.heap_blks_total, 0), coalesce(p.heap_blks_scanned, 0), coalesce(p.heap_blks_vacuumed, 0),
+       coalesce(p.index_vacuum_count, 0), coalesce({{dead}}, 0)
 FROM pg_catalog.pg_stat_progress_vacuum p
 LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = p.pid
 WHERE p.datid = $1

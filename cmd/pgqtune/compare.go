@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/spf13/cobra"
 
@@ -38,11 +39,14 @@ are not comparable.`,
   pgqtune compare runs/main runs/pr-1234 --format json > compare.json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.MaxRegressionPct <= 0 || o.MaxRegressionPct >= 100 {
+			if !(o.MaxRegressionPct > 0 && o.MaxRegressionPct < 100) { // NaN fails too
 				return usageErrorf("--max-regression must be a percentage between 0 and 100, got %g", o.MaxRegressionPct)
 			}
-			if o.MaxLatencyRegressionPct < 0 {
+			if !(o.MaxLatencyRegressionPct >= 0) || math.IsInf(o.MaxLatencyRegressionPct, 0) {
 				return usageErrorf("--max-latency-regression must not be negative, got %g", o.MaxLatencyRegressionPct)
+			}
+			if !(o.Alpha > 0 && o.Alpha < 1) {
+				return usageErrorf("--alpha must be a significance level between 0 and 1, got %g", o.Alpha)
 			}
 			if o.MaxLatencyRegressionPct == 0 {
 				o.MaxLatencyRegressionPct = -1 // 0 on the command line turns the gate off

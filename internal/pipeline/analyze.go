@@ -47,6 +47,9 @@ func analyzeDir(ctx context.Context, dir, dsn string) (*runrec.Report, *runrec.R
 	if err != nil {
 		return nil, nil, badInput(err)
 	}
+	if err := checkTimes(run); err != nil {
+		return nil, nil, err
+	}
 	res, err := analyze.Analyze(run, analyze.DefaultOptions())
 	if err != nil {
 		return nil, nil, fmt.Errorf("analyze %s: %w", dir, err)

@@ -49,6 +49,9 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	if o.Duration < 0 {
 		return nil, badInputf("--duration must be positive, got %s", o.Duration)
 	}
+	if err := checkAddr(o.MetricsAddr); err != nil {
+		return nil, err
+	}
 	for _, q := range o.QueueTables {
 		if strings.Count(q, ".") != 1 || strings.HasPrefix(q, ".") || strings.HasSuffix(q, ".") {
 			return nil, badInputf("--queue-table %q: want SCHEMA.TABLE", q)

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,11 +86,20 @@ type Outcome struct {
 // the report. A cancelled ctx (Ctrl-C) stops the load and still writes a
 // report of what was seen; Outcome.Interrupted says so.
 func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
+	if o.SchemaExplicit && strings.TrimSpace(o.Schema) == "" {
+		return nil, badInputf("--schema must not be empty")
+	}
 	o.Schema = cmp.Or(o.Schema, "pgqtune")
 	o.Scenario = cmp.Or(o.Scenario, "baseline")
 	o.Interval = cmp.Or(o.Interval, time.Second)
 	if o.Duration < 0 {
 		return nil, badInputf("--duration must be positive, got %s", o.Duration)
+	}
+	if math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) {
+		return nil, badInputf("--rate must be a finite number of jobs/s, got %g", o.Rate)
+	}
+	if err := checkAddr(o.MetricsAddr); err != nil {
+		return nil, err
 	}
 
 	sc, err := sqlload.LoadScenario(o.Scenario)
@@ -100,6 +112,10 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 	}
 	if o.ExportPgbench != "" {
 		if err := sqlload.ExportPgbench(sc, o.Schema, o.ExportPgbench); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				return nil, badInputf("--export-pgbench %s: %v", o.ExportPgbench, pe)
+			}
 			return nil, fmt.Errorf("export pgbench scripts: %w", err)
 		}
 		return &Outcome{Dir: o.ExportPgbench}, nil
@@ -490,4 +506,16 @@ func (r *recorder) close() {
 	if r.live != nil {
 		r.live.Close()
 	}
+}
+
+// checkAddr refuses a --metrics-addr that cannot be listened on before
+// anything starts (a cluster, a schema).
+func checkAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	if _, err := net.ResolveTCPAddr("tcp", addr); err != nil {
+		return badInputf("--metrics-addr %s: %v", addr, err)
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/internal/pipeline"
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -186,5 +187,65 @@ func TestValidateBadInput(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q (want exit 2, one line with %q)", c.args, r.code, r.stderr, c.want)
 		}
+	}
+}
+
+// TestValidateApplyToTarget: with --dsn and --apply-to-target the
+// repetitions run in the target database, and what a repetition changed
+// there (pgqtune's schema, database-level settings) is gone afterwards.
+func TestValidateApplyToTarget(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "run")
+	if r := pgqtune(t, ctx, nil, "run", "--duration", "2s", "--out", dir, "-q"); r.code != 0 {
+		t.Fatalf("run exit %d: %s", r.code, r.stderr)
+	}
+	// A database-level recommendation, as the config rule writes them for
+	// the recorded database.
+	var rep runrec.Report
+	if err := runrec.ReadJSON(filepath.Join(dir, runrec.ReportJSON), &rep); err != nil {
+		t.Fatal(err)
+	}
+	rep.Recommendations = append(rep.Recommendations, runrec.Recommendation{ID: "R9", Kind: runrec.RecConfig, Target: "database pgqtune: work_mem",
+		SQL: "ALTER DATABASE pgqtune SET work_mem = '64MB';", Rationale: "test", FindingIDs: []string{}, ExpectedImpact: "test", Risk: "test",
+		Rollback: "ALTER DATABASE pgqtune RESET work_mem;"})
+	if err := runrec.WriteJSON(filepath.Join(dir, runrec.ReportJSON), &rep); err != nil {
+		t.Fatal(err)
+	}
+	dsn := pgtest.NewDB(t)
+	r := pgqtune(t, ctx, nil, "validate", dir, "--recommendation", "R9", "--reps", "1", "--duration", "2s", "--dsn", dsn, "--apply-to-target", "-q")
+	if r.code != 0 {
+		t.Fatalf("validate exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "no significance test") {
+		t.Errorf("one repetition must say there is no test:\n%s", r.stdout)
+	}
+	v := loadReport(t, dir).Recommendations
+	if got := v[len(v)-1].Validation; got == nil || got.Method != "rerun" {
+		t.Fatalf("validation = %+v", got)
+	}
+	// The "with" repetition ran with the setting in the target database
+	// (the sampler records work_mem as its sessions see it).
+	reps, err := filepath.Glob(filepath.Join(dir, "validate", "*", "1-with", runrec.MetaFile))
+	if err != nil || len(reps) != 1 {
+		t.Fatalf("with-repetition run.json: %v %v", reps, err)
+	}
+	var meta runrec.Meta
+	if err := runrec.ReadJSON(reps[0], &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta.Settings["work_mem"] != "64MB" {
+		t.Errorf("work_mem in the with-repetition = %q, want 64MB", meta.Settings["work_mem"])
+	}
+	pool := pgtest.Pool(t, dsn)
+	var settings, schemas int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_db_role_setting`).Scan(&settings); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname = 'pgqtune'`).Scan(&schemas); err != nil {
+		t.Fatal(err)
+	}
+	if settings != 0 || schemas != 0 {
+		t.Fatalf("left behind on the target: %d database settings, %d pgqtune schemas", settings, schemas)
 	}
 }

@@ -1,18 +1,30 @@
 // Package recommendations turns a run's findings, its recorded statistics, a
 // snapshot of the queue tables' catalog and the parsed hot statements into
 // concrete changes a DBA can apply: CREATE INDEX CONCURRENTLY, per-table
-// reloptions, server settings, partitioning outlines and application changes.
+// reloptions, server and database settings, partitioning outlines and
+// application changes.
 //
-// Every rule is one file (rule_*.go) and a pure function of an Input, so the
-// rules run the same on a live run and on a saved run directory (catalog.json
-// stands in for the database). Every recommendation cites the findings or the
-// measured numbers that justify it, states its expected impact, its risk and
-// how to roll it back; a steady, well-tuned run gets none (or only ones marked
+// The pieces, in the order a run uses them:
+//
+//	SnapshotCatalog   reads the queue tables' columns, indexes (keys, order,
+//	                  predicate, size), reloptions, row width, partitioning,
+//	                  the server settings and extensions; saved as catalog.json
+//	ParseStatement    pg_query parse of a normalized statement: the claim's
+//	                  WHERE / ORDER BY / LIMIT / FOR UPDATE SKIP LOCKED
+//	Recommend         runs every rule (rule_*.go, one concern each) and
+//	                  numbers the results R1, R2, ... deterministically
+//	ValidateWithHypopg  planner cost of the claim before and after each
+//	                  recommended index, created hypothetically in a
+//	                  transaction that is rolled back
+//	Rerun, MatchCatalog, Apply, Retarget
+//	                  the parts of `pgqtune validate`: repeat the scenario
+//	                  without and with the change (ABBA-interleaved) from the
+//	                  recorded starting state, and test the difference
+//
+// Every rule is a pure function of an Input, so the rules run the same on a
+// live run and on a saved run directory (catalog.json stands in for the
+// database). Every recommendation cites the findings or the measured numbers
+// that justify it, states its expected impact, its risk and how to roll it
+// back; a steady, well-tuned run gets none (or only ones marked
 // informational).
-//
-// Two validations back recommendations with measurements: ValidateWithHypopg
-// compares the planner's cost of the hot statement with and without a
-// hypothetical index, and Rerun (driven by `pgqtune validate`) repeats the
-// run's scenario on a scratch cluster with and without the change,
-// interleaving the repetitions, and tests whether the difference is real.
 package recommendations

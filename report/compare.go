@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -98,6 +99,9 @@ type Comparison struct {
 	NewDir  string `json:"new_dir"`
 	BaseID  string `json:"base_id"`
 	NewID   string `json:"new_id"`
+	// PreviousStartedAt is set when the comparison is a report's "compared
+	// with the previous run" section.
+	PreviousStartedAt time.Time `json:"-"`
 	// Incomparable lists why the runs measured different things (empty when
 	// they are comparable).
 	Incomparable []string `json:"incomparable,omitempty"`
@@ -107,12 +111,14 @@ type Comparison struct {
 	Throughput      []Delta            `json:"throughput"`
 	Latency         []Delta            `json:"latency"`
 	Tests           []SignificanceTest `json:"tests"`
-	Queries         []QueryDelta       `json:"queries,omitempty"`
-	Phases          []PhaseDelta       `json:"phases,omitempty"`
-	BaseFindings    []string           `json:"base_findings"`
-	NewFindings     []string           `json:"new_findings"`
-	Regression      bool               `json:"regression"`
-	Verdict         string             `json:"verdict"`
+	// Latency99 is the latency gate (nil when turned off).
+	Latency99    *SlowJobsTest `json:"latency_gate,omitempty"`
+	Queries      []QueryDelta  `json:"queries,omitempty"`
+	Phases       []PhaseDelta  `json:"phases,omitempty"`
+	BaseFindings []string      `json:"base_findings"`
+	NewFindings  []string      `json:"new_findings"`
+	Regression   bool          `json:"regression"`
+	Verdict      string        `json:"verdict"`
 
 	baseSeries, newSeries []float64
 }
@@ -186,8 +192,8 @@ func Compare(base, next *RunData, o CompareOptions) (*Comparison, error) {
 	c.Tests = append(c.Tests, tp)
 	c.Regression = tp.Regression
 	if o.MaxLatencyRegressionPct > 0 {
-		lt := significance("p99 latency per second", base.P99Series(), next.P99Series(), o.MaxLatencyRegressionPct, o.Alpha, false)
-		c.Tests = append(c.Tests, lt)
+		lt := slowJobsTest(base, next, o.MaxLatencyRegressionPct, o.Alpha)
+		c.Latency99 = &lt
 		c.Regression = c.Regression || lt.Regression
 	}
 	c.Queries = queryDeltas(StatementStats(base.Run), StatementStats(next.Run))
@@ -224,6 +230,11 @@ func verdict(c *Comparison, tp SignificanceTest, o CompareOptions) string {
 				parts = append(parts, fmt.Sprintf("%s %s (95%% CI %s..%s, Mann-Whitney p%s), beyond the %s%% tolerance",
 					t.Series, fmtSignedPct(float64(t.MeanChangePct)), fmtSignedPct(float64(t.CILowPct)), fmtSignedPct(float64(t.CIHighPct)), fmtP(t.Change.P), fmtNum(t.TolerancePct)))
 			}
+		}
+		if l := c.Latency99; l != nil && l.Regression {
+			parts = append(parts, fmt.Sprintf("p99 latency %s -> %s ms (%s); %s%% of jobs slower than %s ms against %s%% (p%s), beyond the %s%% tolerance",
+				fmtNum(l.BaseP99Ms), fmtNum(l.NewP99Ms), fmtSignedPct(float64(l.ChangePct)), fmtNum(l.NewSharePct()), fmtNum(l.ThresholdMs),
+				fmtNum(l.BaseSharePct()), fmtP(l.P), fmtNum(l.TolerancePct)))
 		}
 		return "REGRESSION: " + strings.Join(parts, "; ")
 	}
@@ -394,4 +405,15 @@ func (n Num) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return json.Marshal(f)
+}
+
+// Delta returns the named throughput or latency delta ("mean completed",
+// "p99", ...), and false when there is none.
+func (c *Comparison) Delta(name string) (Delta, bool) {
+	for _, d := range append(append([]Delta(nil), c.Throughput...), c.Latency...) {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Delta{}, false
 }

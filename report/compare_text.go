@@ -38,6 +38,17 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  mean %s (bootstrap 95%% CI %s..%s)\n", fmtSignedPct(float64(t.MeanChangePct)), fmtSignedPct(float64(t.CILowPct)), fmtSignedPct(float64(t.CIHighPct)))
 		fmt.Fprintf(&b, "  Mann-Whitney U: p%s (z=%.2f); significant: %s; tolerance %s%%\n", fmtP(t.Change.P), t.Change.Z, yesNo(t.Significant), fmtNum(t.TolerancePct))
 	}
+	if l := c.Latency99; l != nil {
+		b.WriteString("\njobs slower than BASE's p99 + tolerance (the latency gate)\n")
+		if l.Note != "" {
+			fmt.Fprintf(&b, "  not tested: %s\n", l.Note)
+		} else {
+			fmt.Fprintf(&b, "  threshold %s ms (p99 %s ms + %s%%): base %d of %d jobs (%s%%), new %d of %d (%s%%)\n",
+				fmtNum(l.ThresholdMs), fmtNum(l.BaseP99Ms), fmtNum(l.TolerancePct), l.BaseSlow, l.BaseJobs, fmtNum(l.BaseSharePct()),
+				l.NewSlow, l.NewJobs, fmtNum(l.NewSharePct()))
+			fmt.Fprintf(&b, "  two-proportion z=%.2f p%s; significant: %s; p99 %s\n", l.Z, fmtP(l.P), yesNo(l.Significant), fmtSignedPct(float64(l.ChangePct)))
+		}
+	}
 	if len(c.Queries) > 0 {
 		b.WriteString("\nper-query time (mean ms per call)\n")
 		qw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

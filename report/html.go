@@ -24,7 +24,7 @@ func renderHTML(w io.Writer, v *view) error {
 // HTML renders rep (with the recorded run, which may be nil) as the
 // self-contained report.html.
 func HTML(w io.Writer, rep *runrec.Report, run *runrec.Run) error {
-	return renderHTML(w, buildView(Normalize(rep), run))
+	return renderHTML(w, buildView(Normalize(rep), run, runDir(run)))
 }
 
 // causeCSS is the badge colour of a cause, as a CSS colour.

@@ -26,6 +26,7 @@ var funcs = map[string]any{
 	"oneLineText":  oneLineText,
 	"mdCell":       mdCell,
 	"pctChange":    pctChange,
+	"float64":      func(n Num) float64 { return float64(n) },
 }
 
 var mdTemplate = template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.md.tmpl"))
@@ -40,7 +41,7 @@ func renderMarkdown(w io.Writer, v *view) error {
 // Markdown renders rep (with the recorded run, which may be nil) as
 // report.md.
 func Markdown(w io.Writer, rep *runrec.Report, run *runrec.Run) error {
-	return renderMarkdown(w, buildView(Normalize(rep), run))
+	return renderMarkdown(w, buildView(Normalize(rep), run, runDir(run)))
 }
 
 // pctChange is the change from before to after in percent of before.
@@ -49,4 +50,12 @@ func pctChange(before, after float64) float64 {
 		return math.NaN()
 	}
 	return (after - before) / before * 100
+}
+
+// runDir is where run was loaded from ("" when unknown).
+func runDir(run *runrec.Run) string {
+	if run == nil {
+		return ""
+	}
+	return run.Dir
 }

@@ -202,7 +202,7 @@ func TestSummary(t *testing.T) {
 	var b bytes.Buffer
 	report.Summary(&b, rep, "/runs/x")
 	out := b.String()
-	for _, want := range []string{"throughput  800 jobs/s baseline", "p99 12.6 ms", "integrity   ok", "F1  lock_contention", "recommendations 2 (R1 application, R2 autovacuum)", "/runs/x/report.html"} {
+	for _, want := range []string{"throughput  800 jobs/s baseline", "p99 54 ms", "integrity   ok", "F1  lock_contention", "recommendations 2 (R1 application, R2 autovacuum)", "/runs/x/report.html"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}

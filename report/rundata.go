@@ -57,23 +57,3 @@ func (d *RunData) CompletedSeries() []float64 {
 	}
 	return out
 }
-
-// P99Series is the per-second p99 latency of the measured part of the run
-// (seconds without completions have none).
-func (d *RunData) P99Series() []float64 {
-	var out []float64
-	if d.Run != nil && len(d.Run.Workload) > 0 {
-		for _, w := range d.Run.Workload {
-			if !w.Warmup && w.LatencyMs != nil {
-				out = append(out, w.LatencyMs.P99)
-			}
-		}
-		return out
-	}
-	for _, p := range d.Report.Throughput.Series {
-		if p.P99Ms != nil {
-			out = append(out, *p.P99Ms)
-		}
-	}
-	return out
-}

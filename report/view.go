@@ -27,6 +27,9 @@ type view struct {
 	Operations []opView
 	// Charts are filled for HTML only.
 	Charts []chart
+	// Previous compares this run with the one before it in the same
+	// results root (nil when there is none).
+	Previous *Comparison
 }
 
 type kv struct{ Key, Value string }
@@ -51,8 +54,10 @@ type opView struct {
 // reader and is still in the samples.
 const maxStatements = 10
 
-func buildView(rep *runrec.Report, run *runrec.Run) *view {
-	v := &view{Rep: rep, Run: run, TL: buildTimeline(rep, run)}
+// buildView prepares rep for rendering; dir is the run directory ("" when
+// unknown), used to find the previous run beside it.
+func buildView(rep *runrec.Report, run *runrec.Run, dir string) *view {
+	v := &view{Rep: rep, Run: run, TL: buildTimeline(rep, run), Previous: previousRun(dir, rep, run)}
 	v.Start = rep.Run.StartedAt
 	if v.Start.IsZero() && len(v.TL.T) > 0 {
 		v.Start = v.TL.T[0]
@@ -203,3 +208,38 @@ func (v *view) ScenarioYAML() string {
 
 // LatencyMeasured is false when the run has no latency figures.
 func (v *view) LatencyMeasured() bool { return latencyMeasured(v.Rep.Throughput.LatencyMs) }
+
+// PrevDelta is a figure of the comparison with the previous run.
+func (v *view) PrevDelta(name string) *Delta {
+	if v.Previous == nil {
+		return nil
+	}
+	if d, ok := v.Previous.Delta(name); ok {
+		return &d
+	}
+	return nil
+}
+
+// PrevWorse says whether a delta went the wrong way by more than 5%.
+func (v *view) PrevWorse(d *Delta) bool {
+	if d == nil {
+		return false
+	}
+	ch := float64(d.ChangePct)
+	if d.HigherIsBetter {
+		return ch < -5
+	}
+	return ch > 5
+}
+
+// PrevRows are the figures the "compared with the previous run" section
+// shows.
+func (v *view) PrevRows() []Delta {
+	var out []Delta
+	for _, name := range []string{"mean completed", "baseline", "p50", "p99"} {
+		if d := v.PrevDelta(name); d != nil {
+			out = append(out, *d)
+		}
+	}
+	return out
+}

@@ -26,7 +26,7 @@ func Write(dir string, rep *runrec.Report, run *runrec.Run) error {
 		return err
 	}
 	var md, html bytes.Buffer
-	v := buildView(norm, run)
+	v := buildView(norm, run, dir)
 	if err := renderMarkdown(&md, v); err != nil {
 		return fmt.Errorf("report: render %s: %w", runrec.ReportMD, err)
 	}

@@ -25,9 +25,14 @@ server settings.
 A drop counts as a regression only when it is significant and larger than
 --max-regression, so noise is not a regression: significant means a Mann-Whitney
 U test on the per-second completed-jobs series sees a shift, or a bootstrap 95%
-interval of the mean excludes no change (a fault confined to part of the run). Latency is gated the same way on per-second p99 (--max-latency-regression,
-default 50%): in an open-loop run a stall shows there, since the backlog is worked
-off afterwards and the mean rate recovers.
+interval of the mean excludes no change (a fault confined to part of the run).
+
+Latency is gated too (--max-latency-regression, default 50%, 0 turns it off): a
+regression when the overall p99 rose by more than that and significantly more
+jobs than in BASE were slower than BASE's p99 plus the tolerance (two-proportion
+z-test on jobs counted from the per-second percentiles). In an open-loop run a
+stall shows there: the backlog is worked off afterwards and the mean rate
+recovers.
 
 Runs that measured different things (scenario, mode, workload settings such as
 adapter, batch sizes or connections, or the server's major version) are refused

@@ -1,0 +1,42 @@
+package collect_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/internal/pgtest"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// TestServerRestart restarts the cluster (immediate: statistics are lost)
+// under a running sampler: the gap is recorded, the sampler reconnects by
+// itself, and no delta spans the restart.
+func TestServerRestart(t *testing.T) {
+	b := setup(t, collect.Config{}, nil)
+	r := record(t, b.s)
+	r.ticks(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := pgtest.Server().Restart(ctx, "immediate"); err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	r.waitFor(t, "a reconnect", func(s runrec.Sample) bool { return strings.HasPrefix(s.Status["server"], "reconnected") })
+	r.waitFor(t, "deltas after the restart", func(s runrec.Sample) bool { return s.Database != nil && s.Status["server"] == "" })
+	ss := r.stop(t)
+	if !slices.ContainsFunc(ss, func(s runrec.Sample) bool { return strings.HasPrefix(s.Status["server"], "unavailable") }) {
+		t.Errorf("no sample records the outage")
+	}
+	for i, s := range ss {
+		assertNonNegative(t, s)
+		if strings.HasPrefix(s.Status["server"], "reconnected") && (s.Database != nil || s.WAL != nil || s.Statements != nil) {
+			t.Errorf("the first sample after the restart has deltas spanning it: %+v", s)
+		}
+		if i > 0 && s.T.Before(ss[i-1].T) {
+			t.Errorf("samples out of order at %d", i)
+		}
+	}
+}

@@ -21,7 +21,7 @@ var ErrNotApplicable = errors.New("recommendation cannot be applied automaticall
 // leaving out comments. It returns ErrNotApplicable for application changes
 // and partitioning outlines.
 func Statements(r runrec.Recommendation) ([]string, error) {
-	if r.Kind == runrec.RecApplication || r.Kind == runrec.RecPartitioning {
+	if r.Kind == runrec.RecApplication || r.Kind == runrec.RecQuery || r.Kind == runrec.RecPartitioning {
 		return nil, fmt.Errorf("%s (%s): %w", r.ID, r.Kind, ErrNotApplicable)
 	}
 	parts, err := pg_query.SplitWithParser(r.SQL, true)

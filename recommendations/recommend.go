@@ -29,6 +29,7 @@ var rules = []rule{
 	{"autovacuum", autovacuumRule},
 	{"partitioning", partitioningRule},
 	{"config", configRule},
+	{"query", queryRule},
 	{"application", applicationRule},
 }
 

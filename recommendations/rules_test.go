@@ -518,6 +518,22 @@ func TestRecommend(t *testing.T) {
 		}
 	})
 
+	t.Run("claim without LIMIT and with a wrapped column: query rewrites", func(t *testing.T) {
+		b, cat := steady(t)
+		const bad = "UPDATE pgqtune.job SET state = $1 WHERE id IN (SELECT id FROM pgqtune.job WHERE lower(queue) = $2 AND state = $3 ORDER BY priority, run_at FOR UPDATE SKIP LOCKED)"
+		for i := range b.run.Samples {
+			b.run.Samples[i].Statements[0] = stmt(i, qClaim, bad, 10, 30, 100, 600)
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat})
+		q := only(recs, runrec.RecQuery)
+		if len(q) != 2 || !strings.Contains(q[0].SQL, "add a LIMIT") || !strings.Contains(q[1].SQL, "CREATE INDEX CONCURRENTLY ON pgqtune.job ((lower(queue)))") {
+			t.Fatalf("query recs = %+v", q)
+		}
+		if _, err := Statements(q[0]); err == nil {
+			t.Error("a query rewrite must not be auto-applicable")
+		}
+	})
+
 	t.Run("no catalog, no samples: notes instead of a crash", func(t *testing.T) {
 		recs, notes := Recommend(&Input{Run: newRun().run})
 		if len(recs) != 0 || len(notes) == 0 {

@@ -52,10 +52,13 @@ type Query struct {
 type Predicate struct {
 	Column string `json:"column"`
 	// Op is "=", "<", "<=", ">", ">=", "<>", "in", "is null",
-	// "is not null" or "other".
+	// "is not null", "other", or "wrapped" when the column sits inside a
+	// function or expression (then Value is the whole comparison).
 	Op string `json:"op"`
 	// Value is the compared expression deparsed ("$1", "now()", "'x'").
 	Value string `json:"value,omitempty"`
+	// Expr is the expression wrapping the column (Op "wrapped").
+	Expr string `json:"expr,omitempty"`
 }
 
 // SortKey is one ORDER BY item on a column.
@@ -335,6 +338,15 @@ func predicates(n *pg_query.Node) []Predicate {
 			e = &pg_query.A_Expr{Lexpr: e.Rexpr, Rexpr: e.Lexpr}
 		}
 		if lcol == "" {
+			// A column inside a function or expression (lower(queue) =
+			// $1): no plain index on the column can serve it.
+			cmp := deparseExpr(e.Lexpr) + " " + op + " " + deparseExpr(e.Rexpr)
+			if inner := wrappedColumn(e.Lexpr); inner != "" {
+				return []Predicate{{Column: inner, Op: "wrapped", Value: cmp, Expr: deparseExpr(e.Lexpr)}}
+			}
+			if inner := wrappedColumn(e.Rexpr); inner != "" {
+				return []Predicate{{Column: inner, Op: "wrapped", Value: cmp, Expr: deparseExpr(e.Rexpr)}}
+			}
 			return nil
 		}
 		switch op {
@@ -352,6 +364,35 @@ func predicates(n *pg_query.Node) []Predicate {
 		return []Predicate{{Column: lcol, Op: "in", Value: deparseExpr(e.Rexpr)}}
 	}
 	return nil
+}
+
+// wrappedColumn is the column inside a function call or arithmetic
+// expression (lower(queue), run_at + interval, coalesce(run_at, ...)), or "".
+func wrappedColumn(n *pg_query.Node) string {
+	if n == nil {
+		return ""
+	}
+	if f := n.GetFuncCall(); f != nil {
+		for _, a := range f.Args {
+			if c := columnName(a); c != "" {
+				return c
+			}
+		}
+	}
+	if c := n.GetCoalesceExpr(); c != nil {
+		for _, a := range c.Args {
+			if col := columnName(a); col != "" {
+				return col
+			}
+		}
+	}
+	if e := n.GetAExpr(); e != nil {
+		if c := columnName(e.Lexpr); c != "" {
+			return c
+		}
+		return columnName(e.Rexpr)
+	}
+	return ""
 }
 
 func flipOp(op string) string {
@@ -421,6 +462,8 @@ func (q *Query) String() string {
 			fmt.Fprintf(&b, "%s %s", f.Column, strings.ToUpper(f.Op))
 		case "in":
 			fmt.Fprintf(&b, "%s IN (%s)", f.Column, f.Value)
+		case "wrapped":
+			b.WriteString(f.Value)
 		default:
 			fmt.Fprintf(&b, "%s %s %s", f.Column, f.Op, f.Value)
 		}

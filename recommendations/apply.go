@@ -13,13 +13,14 @@ import (
 )
 
 // ErrNotApplicable is returned for a recommendation whose SQL is not
-// something to execute: an application change (its SQL is advice in
-// comments) or a partitioning outline (a migration to rehearse by hand).
+// something to execute: an application change or query rewrite (advice in
+// comments), a session-level SET, or a partitioning outline (a migration to
+// rehearse by hand).
 var ErrNotApplicable = errors.New("recommendation cannot be applied automatically")
 
 // Statements splits a recommendation's SQL into the statements to execute,
-// leaving out comments. It returns ErrNotApplicable for application changes
-// and partitioning outlines.
+// leaving out comments. It returns ErrNotApplicable for what cannot be
+// applied automatically (see ErrNotApplicable).
 func Statements(r runrec.Recommendation) ([]string, error) {
 	if r.Kind == runrec.RecApplication || r.Kind == runrec.RecQuery || r.Kind == runrec.RecPartitioning {
 		return nil, fmt.Errorf("%s (%s): %w", r.ID, r.Kind, ErrNotApplicable)

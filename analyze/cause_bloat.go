@@ -43,7 +43,7 @@ func scoreBloat(sc *scene, w *window) verdict {
 	score := 0.65*s1 + 0.35*s2*max(s1, 0.5)
 	// Dead tuples piling up right now are cleanup falling behind (xmin or
 	// vacuum), of which bloat is only the lasting trace.
-	dead, _ := deadScore(sc.deadTuples(w.I0, w.I1+1))
+	dead, _ := sc.deadScore(sc.deadTuples(w.I0, w.I1+1))
 	score *= 1 - 0.7*dead
 	// Pages full of dead tuples vacuum has not reached yet are cleanup
 	// lag; bloat is space that stays after vacuum, next to live rows.

@@ -13,13 +13,15 @@ func init() { register(CauseVacuumLag, scoreVacuumLag) }
 // queue table and no vacuum cleared them, with no xmin holder to blame.
 func scoreVacuumLag(sc *scene, w *window) verdict {
 	ds := sc.deadTuples(w.I0, w.I1+1)
-	dead, worst := deadScore(ds)
+	dead, worst := sc.deadScore(ds)
 	if dead == 0 || worst == nil {
 		return verdict{}
 	}
 	noVac := 1.0
-	if worst.Vacuums > 0 {
-		noVac = 0.4 // vacuum ran: throttled or not keeping up, a weaker case
+	if worst.Vacuums > 1 && !worst.AutovacuumOff {
+		// Vacuum kept running: throttled or not keeping up is still lag,
+		// but a weaker case (the one at the window's edge does not count).
+		noVac = 0.6
 	}
 	off := 0.0
 	if worst.AutovacuumOff {

@@ -15,7 +15,7 @@ func (sc *scene) xminHolderScore(w *window) float64 {
 	fr := sc.windowFrames(w)
 	win := winMax(fr, nil, func(f *frame) float64 { return f.XminAgeS })
 	base := sc.baseQuantile("xmin_age_s", 0.9, nil, func(f *frame) float64 { return f.XminAgeS })
-	return ramp(win-base, sc.opts.XminMinAgeS, 4*sc.opts.XminMinAgeS)
+	return ramp(win-base, sc.opts.XminMinAgeS, 3*sc.opts.XminMinAgeS)
 }
 
 // scoreXmin: a session, slot or prepared transaction held the xmin horizon
@@ -27,9 +27,18 @@ func scoreXmin(sc *scene, w *window) verdict {
 		return verdict{}
 	}
 	ds := sc.deadTuples(w.I0, w.I1+1)
-	dead, worst := deadScore(ds)
+	dead, worst := sc.deadScore(ds)
 	slow := ramp(w.ClaimFactor, 1.5, 3)
-	v := verdict{Score: hold * (0.5 + 0.5*noisyOr(dead, 0.8*slow))}
+	inVain := 0.0 // vacuum ran and dead tuples still grew: the horizon, not vacuum
+	if worst != nil && worst.Vacuums > 0 && dead > 0 {
+		inVain = 1
+	}
+	if worst == nil || worst.Growth() <= 0 {
+		// A claim slowed by something else (a lock) is not stepping over
+		// dead rows.
+		slow = 0
+	}
+	v := verdict{Score: noisyOr(0.5*hold, 0.5*dead, 0.4*slow, 0.3*inVain)}
 	h := sc.oldestHolder(w)
 	if h != nil {
 		v.Summary = holderDetail(h) + " and held back cleanup"

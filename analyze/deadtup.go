@@ -145,15 +145,18 @@ func (sc *scene) deadTuples(i0, i1 int) []deadInfo {
 }
 
 // deadScore rates how badly dead tuples piled up on the worst queue table
-// of a window: growth past the autovacuum trigger.
-func deadScore(ds []deadInfo) (float64, *deadInfo) {
+// of a window: growth past the autovacuum trigger and past the level they
+// normally reach between vacuums (a small hot queue table sits above its
+// tiny trigger most of the time).
+func (sc *scene) deadScore(ds []deadInfo) (float64, *deadInfo) {
 	if len(ds) == 0 {
 		return 0, nil
 	}
+	peak := sc.baseQuantile("dead_tup", 0.9, func(f *frame) bool { return f.HasTables }, func(f *frame) float64 { return f.DeadTup })
 	best, bi := 0.0, 0
 	for i := range ds {
 		d := &ds[i]
-		trig := max(d.Trigger, 50)
+		trig := max(d.Trigger, 50, peak)
 		s := ramp(d.Growth()/trig, 0.5, 3) * ramp(d.Last/trig, 1, 2)
 		if s > best {
 			best, bi = s, i

@@ -39,7 +39,7 @@ func TestLocks(t *testing.T) {
 		if l.ByMode["relation:AccessShareLock"] != 1 {
 			t.Errorf("by mode = %v, want one relation:AccessShareLock wait", l.ByMode)
 		}
-		if len(l.Waits) != 1 || l.Waits[0].PID != pid(t, waiter) || l.Waits[0].Relation != "jobs" ||
+		if len(l.Waits) != 1 || l.Waits[0].PID != pid(t, waiter) || l.Waits[0].Relation != "public.jobs" ||
 			!slices.Equal(l.Waits[0].BlockedBy, []int{pid(t, holder)}) {
 			t.Errorf("waits = %+v, want the worker waiting on jobs, blocked by %d", l.Waits, pid(t, holder))
 		}
@@ -47,7 +47,7 @@ func TestLocks(t *testing.T) {
 			t.Fatalf("blockers = %+v, want one", l.Blockers)
 		}
 		bl := l.Blockers[0]
-		if bl.PID != pid(t, holder) || bl.ModeHeld != "AccessExclusiveLock" || bl.Relation != "jobs" ||
+		if bl.PID != pid(t, holder) || bl.ModeHeld != "AccessExclusiveLock" || bl.Relation != "public.jobs" ||
 			bl.ApplicationName != "migration-tool" || !strings.Contains(bl.Query, "LOCK TABLE jobs") ||
 			bl.State != "idle in transaction" || bl.Blocked != 1 {
 			t.Errorf("blocker = %+v", bl)

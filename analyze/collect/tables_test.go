@@ -96,7 +96,7 @@ func TestTables(t *testing.T) {
 		exec(t, b.pool, `SELECT pg_cancel_backend($1)`, pid(t, v))
 		<-done
 		pv := got.Vacuums[0]
-		if pv.PID != pid(t, v) || pv.Relation != "q" || pv.Auto || pv.HeapBlksTotal <= 0 || pv.Phase == "" {
+		if pv.PID != pid(t, v) || pv.Relation != "public.q" || pv.Auto || pv.HeapBlksTotal <= 0 || pv.Phase == "" {
 			t.Errorf("vacuum progress = %+v", pv)
 		}
 		exec(t, b.pool, `VACUUM q`)

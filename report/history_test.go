@@ -77,6 +77,23 @@ func TestHistory(t *testing.T) {
 			}
 		}
 	})
+	t.Run("each report compares itself with the previous run of its scenario", func(t *testing.T) {
+		root, _ := historyRoot(t)
+		first, _ := os.ReadFile(filepath.Join(root, "synthetic-base", "report.md"))
+		if strings.Contains(string(first), "Compared with the previous run") {
+			t.Error("the first run has no previous run")
+		}
+		md, _ := os.ReadFile(filepath.Join(root, "synthetic-fault", "report.md"))
+		html, _ := os.ReadFile(filepath.Join(root, "synthetic-fault", "report.html"))
+		for _, want := range []string{"## Compared with the previous run", "`synthetic-base`", "REGRESSION", "| findings | 0 | 1 | |"} {
+			if !strings.Contains(string(md), want) {
+				t.Errorf("fault's report.md lacks %q", want)
+			}
+		}
+		if !strings.Contains(string(html), `id="previous"`) || !strings.Contains(string(html), "REGRESSION") {
+			t.Error("fault's report.html lacks the comparison")
+		}
+	})
 	t.Run("a missing root is empty", func(t *testing.T) {
 		h, err := report.History(filepath.Join(t.TempDir(), "nope"))
 		if err != nil || len(h) != 0 {

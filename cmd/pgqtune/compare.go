@@ -17,7 +17,7 @@ func newCompareCmd() *cobra.Command {
 	var format string
 	c := &cobra.Command{
 		Use:   "compare BASE_RUN_DIR NEW_RUN_DIR",
-		Short: "Compare two runs; exit 1 on a significant throughput regression (a CI gate)",
+		Short: "Compare two runs; exit 1 on a significant throughput or latency regression (a CI gate)",
 		Long: `Compare NEW with BASE: throughput (mean and baseline), latency percentiles,
 per-query time (pg_stat_statements, by normalized text), findings and changed
 server settings.
@@ -25,7 +25,7 @@ server settings.
 A drop counts as a regression only when it is significant and larger than
 --max-regression, so noise is not a regression: significant means a Mann-Whitney
 U test on the per-second completed-jobs series sees a shift, or a bootstrap 95%
-interval of the mean excludes no change (a fault confined to part of the run).
+interval of the mean change excludes zero (a fault confined to part of the run).
 
 Latency is gated too (--max-latency-regression, default 50%, 0 turns it off): a
 regression when the overall p99 rose by more than that and significantly more

@@ -243,6 +243,30 @@ func TestRecommend(t *testing.T) {
 		checkGolden(t, "vacuum_lag", recs, notes)
 	})
 
+	t.Run("several tables behind: server-wide naptime and workers too", func(t *testing.T) {
+		b, cat := steady(t)
+		b.run.Meta.QueueTables = []string{"pgqtune.job", "pgqtune.job_archive"}
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Tables[0].DeadTup, s.Tables[0].Autovacuum = int64(200*i), 0
+			s.Tables = append(s.Tables, runrec.TableStats{Relation: "pgqtune.job_archive", Queue: true, LiveTup: 50000, DeadTup: int64(100 * i), Ins: 100, Del: 100})
+		}
+		cat.Settings["autovacuum_max_workers"] = Setting{Value: "2", Context: "postmaster"}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "vacuum_lag", "pgqtune.job"), finding("F2", "vacuum_lag", "pgqtune.job_archive")}})
+		av := only(recs, runrec.RecAutovacuum)
+		if len(av) != 3 || av[2].Target != "server" {
+			t.Fatalf("autovacuum recs = %+v", av)
+		}
+		for _, s := range []string{"autovacuum_naptime = '15s'", "autovacuum_max_workers = 3", "pg_reload_conf()"} {
+			if !strings.Contains(av[2].SQL, s) {
+				t.Errorf("server SQL lacks %q:\n%s", s, av[2].SQL)
+			}
+		}
+		if !strings.Contains(av[1].SQL, "pgqtune.job_archive") || !strings.Contains(av[1].SQL, "autovacuum_vacuum_threshold = 5000") {
+			t.Errorf("job_archive SQL = %s", av[1].SQL)
+		}
+	})
+
 	t.Run("dead tuples held by an xmin horizon: config, not autovacuum", func(t *testing.T) {
 		b, cat := steady(t)
 		for i := range b.run.Samples {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
 )
 
@@ -68,17 +69,35 @@ phases:
 func TestRunCancel(t *testing.T) {
 	t.Parallel()
 	sc := load(t, "baseline", sqlload.Overrides{Duration: 5 * time.Minute})
+	dsn := newDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(4*time.Second, cancel)
-	b := drive(t, ctx, sc, nil)
-	if len(b.res.Phases) != 2 {
-		t.Fatalf("phases %+v: want the warm-up and the interrupted steady phase", b.res.Phases)
+	defer cancel()
+	if err := sqlload.Setup(ctx, dsn, "pgqtune", sc); err != nil {
+		t.Fatal(err)
 	}
-	if end := b.res.Phases[1].End; end.Sub(b.res.Phases[1].Start) > time.Minute {
-		t.Fatalf("steady phase ran %v after cancel", end.Sub(b.res.Phases[1].Start))
+	steady := 0
+	res, err := sqlload.Run(ctx, &sqlload.RunParams{DSN: dsn, Schema: "pgqtune", Scenario: sc,
+		OnTick: func(tk runrec.WorkloadTick) {
+			// Cancel two seconds into the measured phase, however long
+			// setting up took.
+			if tk.Phase == "steady" {
+				if steady++; steady == 2 {
+					cancel()
+				}
+			}
+		}})
+	if err != nil {
+		t.Fatalf("a cancelled run is not an error: %v", err)
 	}
-	if b.res.Integrity.Completed == 0 {
-		t.Fatal("nothing completed before the cancel")
+	if len(res.Phases) != 2 || res.Phases[1].Name != "steady" {
+		t.Fatalf("phases %+v: want the warm-up and the interrupted steady phase", res.Phases)
+	}
+	if d := res.Phases[1].End.Sub(res.Phases[1].Start); d > time.Minute {
+		t.Fatalf("steady phase ran %v after cancel", d)
+	}
+	in := res.Integrity
+	if in.Completed == 0 || in.Lost != 0 || in.Duplicated != 0 || in.Enqueued != in.Completed+in.Pending+in.Failed {
+		t.Fatalf("integrity after cancel: %+v", in)
 	}
 }
 

@@ -222,7 +222,7 @@ consumers: 3
 wakeup: notify
 poll_interval: 5s
 delayed: {share: 0.2, by: 300ms}
-failure_rate: 0.1
+failure_rate: 0.3
 max_attempts: 2
 retry_backoff: 20ms
 payload_bytes: {min: 50, max: 2000}
@@ -252,7 +252,7 @@ phases:
 	}
 	in := b.res.Integrity
 	if in.Failed == 0 {
-		t.Fatalf("failure_rate 0.1 with max_attempts 2 failed nothing for good: %+v", in)
+		t.Fatalf("failure_rate 0.3 with max_attempts 2 failed nothing for good: %+v", in)
 	}
 	if in.Pending != 0 {
 		t.Fatalf("drain left %d jobs pending", in.Pending)

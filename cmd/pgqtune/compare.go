@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -41,6 +43,7 @@ unless --allow-incomparable.
 Exit codes: 0 no significant regression; 1 regression; 2 bad input or runs that
 are not comparable.`,
 		Example: `  pgqtune compare runs/main runs/pr-1234 --max-regression 10
+  pgqtune compare 20261126-184744-baseline 20261126-185529-baseline   # ids under ./pgqtune-runs
   pgqtune compare runs/main runs/pr-1234 --format json > compare.json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,7 +63,8 @@ are not comparable.`,
 				return usageErrorf("--format must be text or json, got %q", format)
 			}
 			var runs [2]*report.RunData
-			for i, dir := range args {
+			for i, arg := range args {
+				dir := resolveRunDir(arg)
 				d, err := report.LoadRunDir(dir)
 				if err != nil {
 					return usageErrorf("%s: %v", dir, err)
@@ -96,4 +100,18 @@ are not comparable.`,
 	f.BoolVar(&o.AllowIncomparable, "allow-incomparable", false, "compare runs whose workload or server differ (with a warning)")
 	f.StringVar(&format, "format", "text", "text or json")
 	return c
+}
+
+// resolveRunDir lets a run be named by its id when it lives under the
+// default results root: an existing path wins.
+func resolveRunDir(arg string) string {
+	if _, err := os.Stat(arg); err == nil {
+		return arg
+	}
+	if alt := filepath.Join(report.DefaultRoot, arg); alt != arg {
+		if _, err := os.Stat(alt); err == nil {
+			return alt
+		}
+	}
+	return arg
 }

@@ -32,7 +32,7 @@ Nothing is re-analysed: use 'pgqtune analyze RUN_DIR' for that.`,
   pgqtune report pgqtune-runs/20261126-140210-baseline --format html --out /tmp/r.html`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := args[0]
+			dir := resolveRunDir(args[0])
 			if format != "md" && format != "json" && format != "html" {
 				return usageErrorf("--format must be md, html or json, got %q", format)
 			}

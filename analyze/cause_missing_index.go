@@ -31,7 +31,10 @@ func scoreMissingIndex(sc *scene, w *window) verdict {
 		baseCalls = max(sc.base.Rate, 1)
 	}
 	seqPer := perOp(winSeq, winCalls) - perOp(baseSeq, baseCalls)
-	s1 := ramp(seqPer, 0.1, 0.6)
+	// Sequential scans of a table of a few pages are the planner's right
+	// choice, not a missing index: they count as they read more rows.
+	rowsPerScan := winRows / max(winSeq, 1)
+	s1 := ramp(seqPer, 0.1, 0.6) * ramp(rowsPerScan, 100, 1000)
 	s2 := ramp(ratio(perOp(winRows, winCalls), perOp(baseRows, baseCalls), 20), 3, 10) * ramp(winRows, 100, 1000)
 	gone := sc.vanishedIndexes(w)
 	s3 := 0.0

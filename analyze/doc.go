@@ -16,12 +16,28 @@
 //     themselves (found in a first pass).
 //  3. events: (a) drops and stalls in completed jobs/s, (b) slow
 //     degradations, (c) p99 latency, backlog and claim-statement slow-downs
-//     that leave the rate intact, plus dead tuples piling up past the
-//     autovacuum trigger; adjacent windows merge.
+//     that leave the rate intact; adjacent windows merge. Conditions that
+//     have not slowed the queue yet are findings of the whole-run kind:
+//     dead tuples rising past the autovacuum trigger for longer than
+//     autovacuum needs, checkpoints forced more often than
+//     checkpoint_warning, a HOT ratio near zero on a heavily updated queue
+//     table over a long run.
 //  4. attribution: every cause code scores every window from the frames
 //     inside it against the baseline frames; one file per cause
-//     (cause_*.go). The best score wins when it clears a floor, otherwise
-//     the cause is "unknown"; the rest are ranked alternatives.
-//  5. whole-run findings (HOT ratio near zero on a heavily updated queue
-//     table), phases, the throughput series and notes.
+//     (cause_*.go, registered in init: a new cause is one new file). The
+//     best score wins when it clears MinCauseScore, otherwise the cause is
+//     "unknown"; the rest are ranked alternatives. A named cause's
+//     confidence is its score discounted by the runner-up's; an unknown
+//     finding's confidence is how sure it is that nothing explains it.
+//  5. phases, the throughput series and notes (collectors without data,
+//     counter resets, sampler gaps, a short baseline).
+//
+// Baselines are built to survive the faults they measure: an open-loop
+// run's rate is capped at and, when the median falls short, taken from
+// its target; the noise is read on the quieter side of the rate; "lower is
+// better" signals (p99, claim time, depth, and every cause's signal) use
+// the lower quartile of short-stretch levels, which holds while a quarter
+// of the run is normal. Limits: a closed-loop run faulted for more than
+// half of its measured time, or any run faulted for more than three
+// quarters, takes the fault for normal.
 package analyze

@@ -89,6 +89,9 @@ func (sc *scene) notes() []string {
 	} else if sc.tl.Derived {
 		out = append(out, "throughput measured from the database side (queue health samples), not from a workload driver")
 	}
+	if sc.tl.Truncated {
+		out = append(out, fmt.Sprintf("workload ticks span more than %s (a clock jump?): only the first %s were analyzed", dur(maxSlots), dur(maxSlots)))
+	}
 	if sc.base.Slots > 0 && sc.base.Slots < minBaseSlots {
 		out = append(out, fmt.Sprintf("baseline rests on only %d measured seconds: drops are uncertain", sc.base.Slots))
 	}

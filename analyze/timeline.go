@@ -38,7 +38,12 @@ type timeline struct {
 	// Derived is set when the ticks were rebuilt from the samples' queue
 	// health because the run had no workload ticks.
 	Derived bool
+	// Truncated is set when the ticks spanned more than maxSlots.
+	Truncated bool
 }
+
+// maxSlots bounds the timeline: 14 days of seconds.
+const maxSlots = 14 * 86400
 
 // slotOf returns the slot index for t (may be out of range). Monotonic
 // clock readings are stripped so that a run analyzed in memory and the
@@ -78,6 +83,11 @@ func buildTimeline(run *runrec.Run, opts Options) *timeline {
 	}
 	tl.T0 = sorted[0].T
 	n := tl.slotOf(sorted[len(sorted)-1].T) + 1
+	if n > maxSlots || n < 0 {
+		// A clock jump or a corrupt tick must not allocate years of slots.
+		n = maxSlots
+		tl.Truncated = true
+	}
 	tl.Slots = make([]slot, n)
 	for i := range tl.Slots {
 		tl.Slots[i] = slot{T: tl.slotTime(i), Depth: -1, OldestS: -1, P99Ms: -1}
@@ -85,6 +95,9 @@ func buildTimeline(run *runrec.Run, opts Options) *timeline {
 	anyWarm := false
 	for _, tk := range sorted {
 		i := tl.slotOf(tk.T)
+		if i < 0 || i >= n {
+			continue
+		}
 		s := &tl.Slots[i]
 		if s.Present { // two ticks in one slot: add them up
 			s.Completed += float64(tk.Completed) / tl.StepS

@@ -3,6 +3,9 @@
 // long soak while it happens: throughput, latency percentiles, queue depth,
 // the database signals the sampler sees, and how many findings there are.
 //
+// grafana-dashboard.json beside this file is a Grafana dashboard of these
+// metrics (import it and pick the Prometheus data source).
+//
 // Every method is safe on a nil *Server, so callers without --metrics-addr
 // need no checks.
 package live

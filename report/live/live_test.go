@@ -1,8 +1,11 @@
 package live_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -108,4 +111,53 @@ func TestServer(t *testing.T) {
 			t.Fatal("second Start on the same address succeeded")
 		}
 	})
+}
+
+// TestGrafanaDashboard checks that every metric the shipped dashboard
+// queries is one the server exposes.
+func TestGrafanaDashboard(t *testing.T) {
+	b, err := os.ReadFile("grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	s, err := live.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Tick(runrec.WorkloadTick{Completed: 1, LatencyMs: &runrec.Percentiles{P99: 1}})
+	s.Sample(runrec.Sample{Locks: &runrec.Locks{}, Activity: &runrec.Activity{ByWait: map[string]int{"CPU": 1}},
+		WAL: &runrec.WALStats{}, Checkpointer: &runrec.CheckpointStats{}, XminHolders: []runrec.XminHolder{{XminAge: 1}},
+		Tables: []runrec.TableStats{{Relation: "q.job", Queue: true}}})
+	resp, err := http.Get("http://" + s.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	exposed, _ := io.ReadAll(resp.Body)
+	names := regexp.MustCompile(`pgqtune_[a-z_]+`)
+	n := 0
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, name := range names.FindAllString(tg.Expr, -1) {
+				n++
+				if !strings.Contains(string(exposed), "\n"+name) {
+					t.Errorf("dashboard queries %s, which the server does not expose", name)
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d metric references found in the dashboard", n)
+	}
 }

@@ -38,6 +38,9 @@ func TestObserveExternalWorkload(t *testing.T) {
 		truth string
 		// late: nothing identifies the queue until the workload runs.
 		late bool
+		// depth counts the waiting jobs at the end ("" when the sampler
+		// cannot know it).
+		depth string
 	}{
 		{
 			name: "update-completion table, auto-detected",
@@ -57,6 +60,7 @@ func TestObserveExternalWorkload(t *testing.T) {
 				\sleep 3 ms
 				UPDATE ext.job SET state = 'completed', finished_at = now() WHERE id = :id;`,
 			truth: `SELECT count(*), count(*) FILTER (WHERE state = 'completed') FROM ext.job`,
+			depth: `SELECT count(*) FROM ext.job WHERE state = 'pending'`,
 		},
 		{
 			name: "home-grown delete-completion table, named",
@@ -67,6 +71,7 @@ func TestObserveExternalWorkload(t *testing.T) {
 			produce: `INSERT INTO app.tasks (body) VALUES ('x');`,
 			consume: `DELETE FROM app.tasks WHERE id = (SELECT id FROM app.tasks ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED);`,
 			truth:   `SELECT last_value, last_value - (SELECT count(*) FROM app.tasks) FROM app.tasks_id_seq`,
+			depth:   `SELECT count(*) FROM app.tasks`,
 		},
 		{
 			name: "home-grown table found from its SKIP LOCKED statement after the start",
@@ -126,15 +131,19 @@ func TestObserveExternalWorkload(t *testing.T) {
 			if n := processed(t, pout.String()); n != truthEnq {
 				t.Fatalf("the producer says it enqueued %d, the table says %d", n, truthEnq)
 			}
-			var enq, done int64
+			var enq, done, lastDepth int64
 			busy := 0
 			var prev *runrec.Sample
 			for i := range ss {
 				assertNonNegative(t, ss[i])
 				wt := collect.ObservedTick(prev, &ss[i])
 				prev = &ss[i]
+				if testing.Verbose() {
+					t.Logf("%s enq %4d deq %4d done %4d depth %4d", wt.T.Format("15:04:05"), wt.Enqueued, wt.Dequeued, wt.Completed, wt.Depth)
+				}
 				enq += wt.Enqueued
 				done += wt.Completed
+				lastDepth = wt.Depth
 				if wt.Completed > 0 {
 					busy++
 				}
@@ -146,6 +155,17 @@ func TestObserveExternalWorkload(t *testing.T) {
 				truthEnq, truthDone, enq, done, len(ss), busy)
 			if truthEnq < 1500 || truthDone < 1000 {
 				t.Fatalf("the workload did too little to measure: %d enqueued, %d completed", truthEnq, truthDone)
+			}
+			if tc.depth != "" {
+				var want int64
+				if err := b.pool.QueryRow(context.Background(), tc.depth).Scan(&want); err != nil {
+					t.Fatal(err)
+				}
+				if lastDepth != want {
+					t.Errorf("depth at the end = %d, want %d", lastDepth, want)
+				}
+			} else if lastDepth != -1 {
+				t.Errorf("depth at the end = %d, want -1 (unknown)", lastDepth)
 			}
 			within(t, "enqueued", enq, truthEnq)
 			within(t, "completed", done, truthDone)

@@ -21,6 +21,8 @@ var (
 	queueOldestSQL string
 	//go:embed sql/queue_inflight.sql
 	queueInflightSQL string
+	//go:embed sql/queue_rows.sql
+	queueRowsSQL string
 )
 
 // depthCap is the most waiting jobs a tick counts (queue_depth.sql's LIMIT
@@ -82,6 +84,13 @@ func (c *queuesCollector) prepare(ctx context.Context, e *env) []string {
 		c.state[i] = st
 		k := q.kind
 		if k == nil {
+			rows := strings.ReplaceAll(queueRowsSQL, "{{table}}", q.ident)
+			if ok, reason := cheap(ctx, e, rows); ok {
+				st.depthSQL = rows
+			} else {
+				st.note = "row count not sampled (" + reason + "): depth is the live-tuple estimate"
+				notes = append(notes, "queue "+q.Name+": "+st.note)
+			}
 			continue
 		}
 		r := strings.NewReplacer("{{table}}", q.ident, "{{pending}}", k.pending, "{{time}}", k.timeCol, "{{inflight}}", k.inflight)
@@ -221,7 +230,7 @@ func (c *queuesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 		}
 		if seen {
 			qh.Enqueued = ins
-			if qh.Depth >= 0 && st.prevDepth >= 0 && st.depthSQL != "" {
+			if qh.Depth >= 0 && st.prevDepth >= 0 && st.depthSQL != "" && q.kind != nil {
 				qh.Dequeued, st.carryDeq = settle(ins-(qh.Depth-st.prevDepth), st.carryDeq)
 			}
 			switch {
@@ -246,6 +255,10 @@ func (c *queuesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 			default:
 				qh.Completed = qh.Dequeued
 			}
+		}
+		if q.kind == nil && st.cumClaimed > 0 && st.cumDel == 0 {
+			// Jobs stay in the table when done: its rows are not its depth.
+			qh.Depth = -1
 		}
 		st.prevDepth, st.prevUnfinished = qh.Depth, unfinished
 		smp.Queues = append(smp.Queues, qh)

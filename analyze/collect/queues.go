@@ -248,7 +248,7 @@ func queuesOf(ctx context.Context, e *env, oids []uint32, keepUnknown bool, note
 			}
 		} else {
 			q.System = SystemTable
-			*notes = append(*notes, fmt.Sprintf("queue table %s has no known queue shape: enqueued = inserted rows, completed = deleted rows (or the rows its SKIP LOCKED claim statements return when it never deletes), depth = live-tuple estimate", q.Name))
+			*notes = append(*notes, fmt.Sprintf("queue table %s has no known queue shape: enqueued = inserted rows, completed = deleted rows (or the rows its SKIP LOCKED claim statements return when it never deletes), depth = its row count (unknown when done jobs stay in it)", q.Name))
 		}
 		q.partitioned = c.partitioned
 		if c.partitioned {

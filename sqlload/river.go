@@ -140,8 +140,10 @@ func newRiver(_ context.Context, c *Config) (Adapter, error) {
 		insert: InsertMethod(insert), fetchCooldown: cooldown, fetchPoll: poll, pollOnly: pollOnly,
 		retryBackoff: backoff, maxWorkers: maxWorkers,
 		// River logs recoverable trouble (a lost listener, a retried fetch)
-		// at warn; the driver counts errors itself, so only errors show.
-		logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		// at warn; the driver counts its own errors, so only River's errors
+		// show, and only the first few: a flapping server must not bury the
+		// progress line.
+		logger:  slog.New(newRiverLogLimit(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), 5)),
 		stats:   loadSQL("river_stats", c.Schema),
 		pending: loadSQL("river_pending", c.Schema),
 		lookup:  loadSQL("river_lookup", c.Schema),
@@ -184,6 +186,48 @@ func (a *riverAdapter) Setup(ctx context.Context) error {
 	a.inserter = client
 	a.mu.Unlock()
 	return nil
+}
+
+// riverLogLimit passes on the first records its budget allows (shared by
+// every logger derived from it), then says once that it stops.
+type riverLogLimit struct {
+	inner  slog.Handler
+	budget *riverLogBudget
+}
+
+type riverLogBudget struct {
+	mu   sync.Mutex
+	left int
+}
+
+func newRiverLogLimit(inner slog.Handler, n int) *riverLogLimit {
+	return &riverLogLimit{inner: inner, budget: &riverLogBudget{left: n}}
+}
+
+func (h *riverLogLimit) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
+
+func (h *riverLogLimit) Handle(ctx context.Context, r slog.Record) error {
+	h.budget.mu.Lock()
+	h.budget.left--
+	left := h.budget.left
+	h.budget.mu.Unlock()
+	switch {
+	case left >= 0:
+		return h.inner.Handle(ctx, r)
+	case left == -1:
+		return h.inner.Handle(ctx, slog.NewRecord(r.Time, r.Level, "river: further River errors are not shown", 0))
+	}
+	return nil
+}
+
+func (h *riverLogLimit) WithAttrs(as []slog.Attr) slog.Handler {
+	return &riverLogLimit{inner: h.inner.WithAttrs(as), budget: h.budget}
+}
+
+func (h *riverLogLimit) WithGroup(name string) slog.Handler {
+	return &riverLogLimit{inner: h.inner.WithGroup(name), budget: h.budget}
 }
 
 // riverVersion is the River release built in, for the comparability record.

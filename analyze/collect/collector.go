@@ -42,7 +42,7 @@ type env struct {
 	pid        int // the sampler's own backend pid, excluded everywhere
 	superuser  bool
 	monitor    bool // member of pg_monitor (or superuser)
-	queues     []QueueTable
+	queues     []queueTable
 	queueRels  map[string]bool // every queue table and partition, schema.table
 	queueNames []string        // bare table names, for matching query text
 	queueOIDs  []uint32        // queue tables and their partitions

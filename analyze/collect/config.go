@@ -16,7 +16,8 @@ type Config struct {
 	// Interval is the tick; default 1s.
 	Interval time.Duration
 	// QueueTables are schema.table names of the queue tables; empty means
-	// auto-detect the known queue systems.
+	// auto-detect: the known queue systems' tables, else the tables that
+	// FOR UPDATE SKIP LOCKED statements claim from (also while running).
 	QueueTables []string
 	// WorkloadApps are application_name prefixes of the measured workload
 	// (run mode: "pgqtune-workload"). In observe mode, sessions whose query

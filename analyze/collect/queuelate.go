@@ -10,7 +10,7 @@ import (
 
 // claimedRows sums the rows that the SKIP LOCKED statements naming q
 // returned over the tick (-1 when no such statement is known).
-func claimedRows(e *env, q QueueTable, stmts []runrec.StatementDelta) int64 {
+func claimedRows(e *env, q queueTable, stmts []runrec.StatementDelta) int64 {
 	if len(e.claims) == 0 {
 		return -1
 	}
@@ -69,7 +69,7 @@ func sinceStart(e *env, oids []uint32) (ins, del int64, seen bool) {
 }
 
 // claimedSinceStart is claimedRows over the whole run so far.
-func claimedSinceStart(e *env, q QueueTable) int64 {
+func claimedSinceStart(e *env, q queueTable) int64 {
 	if len(e.claims) == 0 {
 		return -1
 	}
@@ -94,7 +94,7 @@ func claimedSinceStart(e *env, q QueueTable) int64 {
 // refreshPartitions re-reads the partitions of partitioned queue tables;
 // the new ones are counted from the start on this tick.
 func (c *queuesCollector) refreshPartitions(ctx context.Context, e *env) error {
-	qs := append([]QueueTable(nil), e.queues...)
+	qs := append([]queueTable(nil), e.queues...)
 	changed := false
 	for i := range qs {
 		if !qs[i].partitioned {

@@ -28,8 +28,10 @@ const (
 	SystemQue            = "que"
 	SystemGoodJob        = "good_job"
 	SystemSolidQueue     = "solid_queue"
-	// SystemTable is a named table of unknown shape: enqueues are its
-	// inserts, completions its deletes, its depth the live-tuple estimate.
+	// SystemTable is a table of unknown shape (named, or found from its
+	// SKIP LOCKED claim statements): enqueues are its inserts, completions
+	// its deletes or the rows its claim statements return, its depth its
+	// row count.
 	SystemTable = "table"
 )
 
@@ -144,8 +146,8 @@ func hasCols(cols []string, want ...string) bool {
 	return true
 }
 
-// QueueTable is one queue the sampler watches.
-type QueueTable struct {
+// queueTable is one queue the sampler watches.
+type queueTable struct {
 	// Name is schema.table (the partitioned parent for pg-boss 10+).
 	Name string
 	// System is the recognized queue system (Systemxxx constants).
@@ -173,7 +175,7 @@ type candidate struct {
 // shapes are watched as plain tables) or, when none are named, every table
 // of a known queue system, else the tables that FOR UPDATE SKIP LOCKED
 // statements claim from. The notes say what was found.
-func resolveQueues(ctx context.Context, e *env, named []string) ([]QueueTable, []string, error) {
+func resolveQueues(ctx context.Context, e *env, named []string) ([]queueTable, []string, error) {
 	var notes []string
 	var oids []uint32
 	for _, n := range named {
@@ -217,7 +219,7 @@ func resolveQueues(ctx context.Context, e *env, named []string) ([]QueueTable, [
 
 // queuesOf reads candidate tables (all, or only oids when given) and keeps
 // those of a known shape, or all of them when keepUnknown.
-func queuesOf(ctx context.Context, e *env, oids []uint32, keepUnknown bool, notes *[]string) ([]QueueTable, error) {
+func queuesOf(ctx context.Context, e *env, oids []uint32, keepUnknown bool, notes *[]string) ([]queueTable, error) {
 	if oids == nil {
 		oids = []uint32{}
 	}
@@ -234,13 +236,13 @@ func queuesOf(ctx context.Context, e *env, oids []uint32, keepUnknown bool, note
 	if err != nil {
 		return nil, fmt.Errorf("collect: find queue tables: %w", err)
 	}
-	var out []QueueTable
+	var out []queueTable
 	for _, c := range cands {
 		k := queueKindFor(c.schema, c.name, c.cols)
 		if k == nil && !keepUnknown {
 			continue
 		}
-		q := QueueTable{Name: c.schema + "." + c.name, oid: c.oid, ident: pgx.Identifier{c.schema, c.name}.Sanitize(), kind: k}
+		q := queueTable{Name: c.schema + "." + c.name, oid: c.oid, ident: pgx.Identifier{c.schema, c.name}.Sanitize(), kind: k}
 		if k != nil {
 			q.System = k.system
 			if k.note != "" {
@@ -296,7 +298,7 @@ func lookupTable(ctx context.Context, e *env, ident, name string) (uint32, error
 	return *oid, nil
 }
 
-func loadMembers(ctx context.Context, e *env, q *QueueTable) error {
+func loadMembers(ctx context.Context, e *env, q *queueTable) error {
 	rows, err := e.conn.Query(ctx, queueMembersSQL, q.oid)
 	if err != nil {
 		return fmt.Errorf("collect: partitions of %s: %w", q.Name, err)
@@ -316,7 +318,7 @@ func loadMembers(ctx context.Context, e *env, q *QueueTable) error {
 }
 
 // setQueues records the queues and the names derived from them.
-func (e *env) setQueues(qs []QueueTable) {
+func (e *env) setQueues(qs []queueTable) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.queues = qs

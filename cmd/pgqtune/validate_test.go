@@ -239,7 +239,9 @@ func TestValidateApplyToTarget(t *testing.T) {
 	}
 	pool := pgtest.Pool(t, dsn)
 	var settings, schemas int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_db_role_setting`).Scan(&settings); err != nil {
+	// Other tests share the cluster: count only this test's setting, in
+	// any database (applied to the wrong one would be left there).
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_db_role_setting WHERE 'work_mem=64MB' = ANY(setconfig)`).Scan(&settings); err != nil {
 		t.Fatal(err)
 	}
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname = 'pgqtune'`).Scan(&schemas); err != nil {

@@ -26,6 +26,7 @@ var funcs = map[string]any{
 	"oneLineText":  oneLineText,
 	"mdCell":       mdCell,
 	"pctChange":    pctChange,
+	"effectOf":     effect,
 	"float64":      func(n Num) float64 { return float64(n) },
 }
 

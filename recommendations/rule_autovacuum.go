@@ -61,7 +61,28 @@ func autovacuumRule(f *facts, out *output) {
 		out.add(autovacuumRec(f, name, t, tf, lag, disabled, createdPerMin))
 		needy = append(needy, name)
 	}
+	serverAutovacuumOff(f, out, needy)
 	serverWideAutovacuum(f, out, needy)
+}
+
+// serverAutovacuumOff catches autovacuum switched off for the whole server:
+// per-table settings do nothing then (only the anti-wraparound vacuum
+// still runs).
+func serverAutovacuumOff(f *facts, out *output, needy []string) {
+	if len(needy) == 0 || !isOff(f.in.Catalog.SettingString("autovacuum")) {
+		return
+	}
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecAutovacuum,
+		Target: "server",
+		SQL:    "ALTER SYSTEM SET autovacuum = on;\nSELECT pg_reload_conf();",
+		Rationale: fmt.Sprintf("autovacuum is off for the whole server, so nothing vacuums %s but manual VACUUM (and the anti-wraparound vacuum when it is already urgent); the per-table settings above only take effect with it on.",
+			strings.Join(needy, ", ")),
+		FindingIDs:     orEmpty(f.findingIDs("vacuum_lag", "bloat")),
+		ExpectedImpact: "Autovacuum removes dead tuples and refreshes statistics on every table again.",
+		Risk:           "Autovacuum I/O on tables that have not been vacuumed for long can be heavy at first; if it was turned off for a batch window, schedule VACUUM instead of leaving it off.",
+		Rollback:       "ALTER SYSTEM RESET autovacuum;\nSELECT pg_reload_conf();",
+	})
 }
 
 func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []runrec.Finding, disabled bool, createdPerMin float64) runrec.Recommendation {

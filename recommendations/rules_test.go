@@ -267,6 +267,19 @@ func TestRecommend(t *testing.T) {
 		}
 	})
 
+	t.Run("autovacuum off server-wide: turn it on", func(t *testing.T) {
+		b, cat := steady(t)
+		cat.Settings["autovacuum"] = Setting{Value: "off", Context: "sighup"}
+		for i := range b.run.Samples {
+			b.run.Samples[i].Tables[0].DeadTup, b.run.Samples[i].Tables[0].Autovacuum = int64(200*i), 0
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "vacuum_lag", "pgqtune.job")}})
+		av := only(recs, runrec.RecAutovacuum)
+		if len(av) != 2 || av[1].SQL != "ALTER SYSTEM SET autovacuum = on;\nSELECT pg_reload_conf();" {
+			t.Fatalf("autovacuum recs = %+v", av)
+		}
+	})
+
 	t.Run("dead tuples held by an xmin horizon: config, not autovacuum", func(t *testing.T) {
 		b, cat := steady(t)
 		for i := range b.run.Samples {

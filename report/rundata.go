@@ -39,9 +39,13 @@ func LoadRunDir(dir string) (*RunData, error) {
 	return d, nil
 }
 
+// warmupPhase is the phase name the built-in scenarios give their warm-up;
+// report.json's series has no warm-up flag of its own.
+const warmupPhase = "warmup"
+
 // CompletedSeries is the per-second completed jobs of the measured part of
-// the run: warm-up seconds are left out when the recorded ticks say which
-// they are.
+// the run: warm-up seconds are left out (by the recorded ticks' flag, or by
+// the phase name when only report.json is there).
 func (d *RunData) CompletedSeries() []float64 {
 	var out []float64
 	if d.Run != nil && len(d.Run.Workload) > 0 {
@@ -53,7 +57,9 @@ func (d *RunData) CompletedSeries() []float64 {
 		return out
 	}
 	for _, p := range d.Report.Throughput.Series {
-		out = append(out, float64(p.Completed))
+		if p.Phase != warmupPhase {
+			out = append(out, float64(p.Completed))
+		}
 	}
 	return out
 }

@@ -92,7 +92,7 @@ func (d *RunData) latencyTicks() []latencyTick {
 		return out
 	}
 	for _, s := range d.Report.Throughput.Series {
-		if s.P99Ms != nil && s.Completed > 0 {
+		if s.P99Ms != nil && s.Completed > 0 && s.Phase != warmupPhase {
 			out = append(out, latencyTick{jobs: s.Completed, p: runrec.Percentiles{P99: *s.P99Ms}})
 		}
 	}

@@ -160,13 +160,13 @@ func explained(events []runrec.Finding, f runrec.Finding) bool {
 }
 
 // absorb removes the drop and slow-down windows that are only the deep end
-// of a slide (same cause, inside its span) and counts them in the trend's
-// evidence: one finding per problem.
+// of a slide (same cause, or none of their own, inside its span) and
+// counts them in the trend's evidence: one finding per problem.
 func absorb(events []runrec.Finding, trend *runrec.Finding) []runrec.Finding {
 	out := events[:0]
 	n := 0
 	for _, e := range events {
-		part := e.Cause == trend.Cause && e.Cause != CauseUnknown &&
+		part := (e.Cause == trend.Cause || e.Cause == CauseUnknown) &&
 			(e.Kind == runrec.FindingDrop || e.Kind == runrec.FindingSlowdown) &&
 			!e.Start.Before(trend.Start) && !e.End.After(trend.End.Add(time.Second))
 		if part {

@@ -169,10 +169,11 @@ func (sc *scene) expected(i int) (float64, float64) {
 	return sc.base.Rate, sc.base.Sigma
 }
 
-// robustRate is the normal completed rate of xs and its spread. The median
-// stands unless an open-loop target says more is normal: when the median
-// falls short of the target, a fault may cover half the run, and the upper
-// quartile (capped at the target) is the better estimate.
+// robustRate is the normal completed rate of xs (in time order) and its
+// spread. The median stands unless an open-loop target says more is
+// normal: when the median falls short of the target, a fault may cover
+// half the run, and the upper quartile (capped at the target) is the
+// better estimate.
 func robustRate(xs []float64, target float64, opts Options) (float64, float64) {
 	r := median(xs)
 	// An open loop cannot complete more than it is sent, except while
@@ -180,7 +181,7 @@ func robustRate(xs []float64, target float64, opts Options) (float64, float64) {
 	if target > 0 && r > target {
 		r = target
 	}
-	if target > 0 && r < target*(1-opts.MinDropPct/200) {
+	if target > 0 && r < target {
 		if q := min(quantile(xs, 0.75), target); q > r {
 			r = q
 		}
@@ -202,6 +203,17 @@ func robustRate(xs []float64, target float64, opts Options) (float64, float64) {
 	sigma := mad(near, r)
 	if len(up) >= 5 {
 		sigma = min(sigma, 1.4826*median(up))
+	}
+	// And the noise of the quieter stretches, for a fault that wobbles
+	// inside the band and a catch-up that fills the upper side.
+	const size = 5
+	if len(xs) >= 4*size {
+		var mads []float64
+		for i := 0; i+size <= len(xs); i += size {
+			b := xs[i : i+size]
+			mads = append(mads, mad(b, median(b)))
+		}
+		sigma = min(sigma, quantile(mads, 0.25))
 	}
 	return r, sigma
 }

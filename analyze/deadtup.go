@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,7 +153,7 @@ func (sc *scene) deadScore(ds []deadInfo) (float64, *deadInfo) {
 	if len(ds) == 0 {
 		return 0, nil
 	}
-	peak := sc.baseQuantile("dead_tup", 0.9, func(f *frame) bool { return f.HasTables }, func(f *frame) float64 { return f.DeadTup })
+	peak := sc.deadPeak()
 	best, bi := 0.0, 0
 	for i := range ds {
 		d := &ds[i]
@@ -163,4 +164,30 @@ func (sc *scene) deadScore(ds []deadInfo) (float64, *deadInfo) {
 		}
 	}
 	return best, &ds[bi]
+}
+
+// deadPeak is the level dead tuples on the queue tables normally reach
+// between two vacuums: the lower quartile of the maxima of stretches of
+// two autovacuum naptimes (at least MinWindowS) over the measured run. A
+// quartile, not the baseline's maximum, so that a cleanup problem covering
+// most of the run does not become its own yardstick.
+func (sc *scene) deadPeak() float64 {
+	return sc.cached("dead_peak", func() float64 {
+		_, _, naptime, _ := sc.autovacuumSettings()
+		size := max(int(math.Ceil(math.Max(2*naptime, sc.opts.MinWindowS)/sc.samplerStep())), 1)
+		var maxima []float64
+		cur, n := 0.0, 0
+		for i := range sc.frames {
+			f := &sc.frames[i]
+			if !f.HasTables || !sc.isMeasuredFrame(f) {
+				continue
+			}
+			cur = math.Max(cur, f.DeadTup)
+			if n++; n == size {
+				maxima = append(maxima, cur)
+				cur, n = 0, 0
+			}
+		}
+		return quantile(maxima, 0.25)
+	})
 }

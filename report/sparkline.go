@@ -63,11 +63,3 @@ func buckets(values []float64, width int) []float64 {
 	}
 	return out
 }
-
-// bucketIndex maps position i of n values to its bucket among width.
-func bucketIndex(i, n, width int) int {
-	if width <= 0 || n <= width {
-		return i
-	}
-	return i * width / n
-}

@@ -72,3 +72,14 @@ func TestSettingNotes(t *testing.T) {
 		t.Errorf("notes = %q", got)
 	}
 }
+
+func TestSlowQueryEvery(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want int
+	}{{100 * time.Microsecond, 1}, {999 * time.Microsecond, 1}, {8 * time.Millisecond, 8}, {time.Second, 30}} {
+		if got := slowQueryEvery(tc.d); got != tc.want {
+			t.Errorf("slowQueryEvery(%v) = %d, want %d", tc.d, got, tc.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -40,6 +41,8 @@ type queueState struct {
 	// Plain tables: deleted and claimed rows so far, and the completions
 	// recorded so far.
 	cumDel, cumClaimed, emitted int64
+	inflight                    int64    // the last in-flight count
+	inflightDue                 int      // ticks until the in-flight count runs again
 	catchUp                     bool     // found after the start: next tick counts since then
 	newMembers                  []uint32 // partitions added while running
 }
@@ -266,10 +269,30 @@ func (c *queuesCollector) count(ctx context.Context, e *env, st *queueState, qh 
 		}
 	}
 	if st.inflightSQL != "" {
+		if st.inflightDue > 0 && st.inflight >= 0 {
+			// Counted recently: in-flight jobs are few and change little,
+			// so the last count stands in while the query is slow.
+			st.inflightDue--
+			qh.InFlight = st.inflight
+			return nil
+		}
+		t0 := time.Now()
 		if err := e.conn.QueryRow(ctx, st.inflightSQL).Scan(&qh.InFlight); err != nil {
-			qh.InFlight = -1
+			qh.InFlight, st.inflight = -1, -1
 			return fail("in-flight count", err, &st.inflightSQL)
 		}
+		st.inflight = qh.InFlight
+		st.inflightDue = slowQueryEvery(time.Since(t0)) - 1
 	}
 	return nil
+}
+
+// queryBudget is what a tick may spend on a queue's in-flight count: a
+// slower count (no index on the in-flight predicate, a table bloated by
+// churn) runs only every few ticks.
+const queryBudget = time.Millisecond
+
+// slowQueryEvery returns how often (in ticks) a query that took d may run.
+func slowQueryEvery(d time.Duration) int {
+	return min(max(1, int(d/queryBudget)), 30)
 }

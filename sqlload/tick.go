@@ -102,7 +102,7 @@ func (d *driver) collectTick(t time.Time, phase *phaseInfo, stats *statsCache) r
 		Errors:      d.c.errors.Swap(0),
 		Depth:       -1,
 		// Producers' lag behind their schedule, now.
-		ScheduleLagMs:     round2(float64(d.lagNs.Load()) / 1e6),
+		ScheduleLagMs:     round2(float64(d.lag()) / 1e6),
 		TargetRate:        round2(d.target()),
 		OldestPendingAgeS: -1,
 	}

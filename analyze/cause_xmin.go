@@ -23,11 +23,17 @@ func (sc *scene) xminHolderScore(w *window) float64 {
 // it must step over the rows it cannot see as dead).
 func scoreXmin(sc *scene, w *window) verdict {
 	hold := sc.xminHolderScore(w)
+	ds := sc.deadTuples(w.I0, w.I1+1)
+	dead, worst := sc.deadScore(ds)
+	if hold == 0 && worst != nil && worst.Vacuums >= 3 && dead > 0 &&
+		winMax(sc.windowFrames(w), nil, func(f *frame) float64 { return f.XminAgeS }) >= 1 {
+		// No single long holder, but vacuum kept running in vain while
+		// sessions kept taking snapshots that outlived each other.
+		hold = 0.5
+	}
 	if hold == 0 {
 		return verdict{}
 	}
-	ds := sc.deadTuples(w.I0, w.I1+1)
-	dead, worst := sc.deadScore(ds)
 	slow := ramp(w.ClaimFactor, 1.5, 3)
 	inVain := 0.0 // vacuum ran and dead tuples still grew: the horizon, not vacuum
 	if worst != nil && worst.Vacuums > 0 && dead > 0 {

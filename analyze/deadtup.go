@@ -158,7 +158,8 @@ func (sc *scene) deadScore(ds []deadInfo) (float64, *deadInfo) {
 	for i := range ds {
 		d := &ds[i]
 		trig := max(d.Trigger, 50, peak)
-		s := ramp(d.Growth()/trig, 0.5, 3) * ramp(d.Last/trig, 1, 2)
+		// The level is what hurts a claim; growth says it is still piling up.
+		s := ramp(d.Last/trig, 1.5, 4) * max(ramp(d.Growth()/trig, 0.2, 1), 0.5)
 		if s > best {
 			best, bi = s, i
 		}

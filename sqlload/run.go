@@ -215,10 +215,10 @@ type driver struct {
 	// recorders hold it shared, the reset exclusively.
 	measMu sync.RWMutex
 
-	allComp    atomic.Int64 // completions incl. warm-up (steps, burndown)
-	acked      atomic.Int64 // jobs whose enqueue returned (ok or unsure)
-	backlog    atomic.Int64 // enqueued - finished, the driver's view
-	dueNs      atomic.Int64 // when the schedule's next batch was due (unix ns, 0 = none)
+	allComp    atomic.Int64  // completions incl. warm-up (steps, burndown)
+	acked      atomic.Int64  // jobs whose enqueue returned (ok or unsure)
+	backlog    atomic.Int64  // enqueued - finished, the driver's view
+	dueNs      atomic.Int64  // when the schedule's next batch was due (unix ns, 0 = none)
 	targetRate atomic.Uint64 // float64 bits
 	phase      atomic.Pointer[phaseInfo]
 	paused     atomic.Bool

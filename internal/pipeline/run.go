@@ -90,6 +90,9 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		return nil, badInputf("--schema must not be empty")
 	}
 	o.Schema = cmp.Or(o.Schema, "pgqtune")
+	if err := checkSchemaName(o.Schema); err != nil {
+		return nil, err
+	}
 	o.Scenario = cmp.Or(o.Scenario, "baseline")
 	o.Interval = cmp.Or(o.Interval, time.Second)
 	if o.Duration < 0 {
@@ -516,6 +519,21 @@ func checkAddr(addr string) error {
 	}
 	if _, err := net.ResolveTCPAddr("tcp", addr); err != nil {
 		return badInputf("--metrics-addr %s: %v", addr, err)
+	}
+	return nil
+}
+
+// checkSchemaName refuses schema names pgqtune cannot carry safely. Names
+// are always quoted as identifiers, but the sampler names tables as
+// schema.table (a dot in the schema would be misread), Postgres truncates
+// names past 63 bytes (the marked schema could then not be found to drop
+// it), and a NUL cannot be sent at all.
+func checkSchemaName(s string) error {
+	switch {
+	case strings.ContainsAny(s, ".\x00"):
+		return badInputf("--schema %q: a schema name with a dot or NUL cannot be used", s)
+	case len(s) > 63:
+		return badInputf("--schema %q: longer than Postgres' 63-byte identifier limit", s)
 	}
 	return nil
 }

@@ -55,6 +55,11 @@ import (
 //	queue_prefix: "pgqtune_" (default)
 //	    extension mode only: the scenario's queue q becomes pgmq queue
 //	    <prefix>q, so a run never touches the target's own queues.
+//	notify: false (default) | true
+//	    NOTIFY pgqtune_<schema> with the queue name in the send's
+//	    transaction (what pgmq 1.6's enable_notify_insert trigger does, on
+//	    pgqtune's channel), so consumers can wait on LISTEN instead of
+//	    polling (scenario wakeup: notify).
 func init() { RegisterAdapter("pgmq", newPgmq) }
 
 // pgmqQueueName is what pgmq accepts as a queue name (it builds table names
@@ -70,6 +75,7 @@ type pgmq struct {
 	extMode    string
 	prefix     string
 	queueNames []string
+	channel    string // NOTIFY channel, "" when notify is off
 
 	// Set by Setup: which backend runs, and the per-queue statements.
 	mu         sync.RWMutex
@@ -104,7 +110,7 @@ type pgmqQueue struct {
 
 func newPgmq(_ context.Context, c *Config) (Adapter, error) {
 	s := c.Settings
-	if err := s.Check("completion", "visibility_timeout", "extension", "queue_prefix"); err != nil {
+	if err := s.Check("completion", "visibility_timeout", "extension", "queue_prefix", "notify"); err != nil {
 		return nil, err
 	}
 	completion, err := s.String("completion", "delete", "delete", "archive")
@@ -123,6 +129,14 @@ func newPgmq(_ context.Context, c *Config) (Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	notify, err := s.Bool("notify", false)
+	if err != nil {
+		return nil, err
+	}
+	channel := ""
+	if notify {
+		channel = "pgqtune_" + c.Schema
+	}
 	queues := c.Queues
 	if len(queues) == 0 {
 		queues = []string{"default"}
@@ -137,7 +151,7 @@ func newPgmq(_ context.Context, c *Config) (Adapter, error) {
 	}
 	return &pgmq{
 		pool: c.Pool, dsn: c.DSN, schema: c.Schema, completion: completion,
-		vt: vt, extMode: extMode, prefix: prefix, queueNames: queues,
+		vt: vt, extMode: extMode, prefix: prefix, queueNames: queues, channel: channel,
 	}, nil
 }
 
@@ -276,6 +290,9 @@ func (a *pgmq) Tables() []string {
 	return out
 }
 
+// Channel is the LISTEN channel consumers wait on (notify: true), or "".
+func (a *pgmq) Channel() string { return a.channel }
+
 // Describe records the effective settings, including which backend ran.
 func (a *pgmq) Describe() map[string]any {
 	a.mu.RLock()
@@ -287,6 +304,7 @@ func (a *pgmq) Describe() map[string]any {
 		"backend":              "builtin",
 		"insert":               string(InsertMultiRow),
 		"priorities":           "ignored (pgmq has none)",
+		"notify":               a.channel != "",
 	}
 	if a.ext {
 		d["backend"] = "extension " + a.extVersion
@@ -327,6 +345,11 @@ func (a *pgmq) Enqueue(ctx context.Context, p *EnqueueParams) error {
 				if err := a.sendCopy(ctx, tx, q, jobs); err != nil {
 					return err
 				}
+				if a.channel != "" {
+					if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, a.channel, name); err != nil {
+						return err
+					}
+				}
 			}
 			return nil
 		})
@@ -353,6 +376,13 @@ func (a *pgmq) Enqueue(ctx context.Context, p *EnqueueParams) error {
 			a.sendSingle(b, q, jobs)
 		default:
 			return fmt.Errorf("pgmq: send (%s, extension %v): %w", method, ext, ErrUnsupported)
+		}
+	}
+	// Postgres delivers the notifications at commit: a listener never
+	// wakes before the messages are visible.
+	for name := range byQueue {
+		if a.channel != "" {
+			b.Queue(`SELECT pg_notify($1, $2)`, a.channel, name)
 		}
 	}
 	if err := a.pool.SendBatch(ctx, b).Close(); err != nil {

@@ -30,7 +30,8 @@ func killWorkload(t *testing.T, killed *atomic.Int64, d time.Duration) func(ctx 
 }
 
 // TestPgmqRun drives the pgmq adapter end to end with the real driver:
-// delayed jobs, failures with retries, two queues, and (second case) its
+// delayed jobs, failures with retries, two queues, LISTEN/NOTIFY wake-ups,
+// and (second case) its
 // sessions killed again and again. The books must balance exactly.
 func TestPgmqRun(t *testing.T) {
 	t.Parallel()
@@ -42,7 +43,8 @@ func TestPgmqRun(t *testing.T) {
 			t.Parallel()
 			sc := loadYAML(t, `name: pgmq-run
 adapter: pgmq
-adapter_settings: {completion: archive, visibility_timeout: 20s}
+adapter_settings: {completion: archive, visibility_timeout: 20s, notify: true}
+wakeup: notify
 rate: 300
 producers: 2
 consumers: 3

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 
 	"github.com/pgqtune/pgqtune/sqlload"
@@ -15,7 +17,7 @@ import (
 func TestPgmq(t *testing.T) {
 	adaptertest.Run(t, "pgmq",
 		sqlload.Settings{"completion": "delete"},
-		sqlload.Settings{"completion": "archive", "extension": "off", "visibility_timeout": "1m"},
+		sqlload.Settings{"completion": "archive", "extension": "off", "visibility_timeout": "1m", "notify": true},
 		// Extension mode, against a stand-in for pgmq's functions (see
 		// PgmqShimPrefix): the calls, their arguments and the read_ct guard.
 		sqlload.Settings{"extension": "on", "queue_prefix": sqlload.PgmqShimPrefix},
@@ -163,5 +165,32 @@ func TestPgmqSettings(t *testing.T) {
 				t.Fatalf("error = %v, want one naming %s", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestPgmqNotify(t *testing.T) {
+	ctx := context.Background()
+	b := adaptertest.Setup(t, "pgmq", sqlload.Settings{"notify": true})
+	ch := b.Adapter.(sqlload.Notifier).Channel()
+	if ch != "pgqtune_"+adaptertest.Schema {
+		t.Fatalf("channel = %q", ch)
+	}
+	conn, err := pgx.Connect(ctx, b.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	b.Enqueue(t, b.NewJobs("other", 3))
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	n, err := conn.WaitForNotification(wctx)
+	if err != nil {
+		t.Fatalf("no notification after a send: %v", err)
+	}
+	if n.Payload != "other" {
+		t.Fatalf("notification payload %q, want the queue name", n.Payload)
 	}
 }

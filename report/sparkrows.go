@@ -43,6 +43,14 @@ func (v *view) grid() timeGrid {
 	return timeGrid{t0: t0, t1: t1.Add(time.Second), width: min(sparkWidth, max(n, 1))}
 }
 
+// column1 is the time one character stands for.
+func (g timeGrid) column1() time.Duration {
+	if g.width == 0 {
+		return 0
+	}
+	return (g.t1.Sub(g.t0) / time.Duration(g.width)).Round(time.Second)
+}
+
 // column is the character position of t, or -1 outside the grid.
 func (g timeGrid) column(t time.Time) int {
 	span := g.t1.Sub(g.t0)
@@ -86,7 +94,7 @@ func (v *view) SparkRows() []sparkRow {
 			return
 		}
 		lo, hi := minMax(vals)
-		rows = append(rows, sparkRow{Label: label, Line: sparkline(g.bucket(ts, vals), 0), Range: unit(lo) + " … " + unit(hi)})
+		rows = append(rows, sparkRow{Label: label, Line: sparkline(g.bucket(ts, vals), 0), Range: "min " + unit(lo) + ", max " + unit(hi)})
 	}
 	tl := v.TL
 	add("completed/s", tl.T, tl.Completed, fmtNum)
@@ -180,5 +188,6 @@ func (v *view) TimelineBlock() string {
 		sb.WriteString(r.Label + strings.Repeat(" ", w-len([]rune(r.Label))) + "  " + r.Line + "  " + r.Range + "\n")
 	}
 	sb.WriteString(strings.Repeat(" ", w+2) + v.AxisLine() + "\n")
+	sb.WriteString(strings.Repeat(" ", w+2) + "(each row's bars run from 0 to its max; one column is " + fmtDur(v.grid().column1()) + ")\n")
 	return sb.String()
 }

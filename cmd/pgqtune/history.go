@@ -43,6 +43,11 @@ PGQTUNE_RESULTS_DSN.`,
 			if limit <= 0 {
 				return usageErrorf("--limit must be positive, got %d", limit)
 			}
+			if cmd.Flags().Changed("root") {
+				if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+					return usageErrorf("--root %s is not a directory", root)
+				}
+			}
 			entries, err := report.History(root)
 			if err != nil {
 				return err

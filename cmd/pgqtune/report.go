@@ -67,7 +67,8 @@ Nothing is re-analysed: use 'pgqtune analyze RUN_DIR' for that.`,
 			}
 			f, err := os.CreateTemp(filepath.Dir(path), ".report-*.html")
 			if err != nil {
-				return fmt.Errorf("write %s: %w", path, err)
+				// Nothing was written: the place the user named cannot take it.
+				return usageErrorf("cannot write %s: %v", path, err)
 			}
 			defer os.Remove(f.Name())
 			if err := report.HTML(f, rep, run); err != nil {

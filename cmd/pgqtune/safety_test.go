@@ -76,6 +76,7 @@ func TestEveryBadValue(t *testing.T) {
 		{[]string{"report"}, "arg"},
 		{[]string{"report", "--format", "pdf", baseRun}, "--format"},
 		{[]string{"report", "/nonexistent"}, "/nonexistent"},
+		{[]string{"report", "--format", "html", "-o", file + "/r.html", baseRun}, file},
 		// compare
 		{[]string{"compare", baseRun}, "arg"},
 		{[]string{"compare", "--max-regression", "-5", baseRun, baseRun}, "--max-regression"},
@@ -90,6 +91,8 @@ func TestEveryBadValue(t *testing.T) {
 		{[]string{"history", "--limit", "-1"}, "--limit"},
 		{[]string{"history", "--limit", "x"}, "--limit"},
 		{[]string{"history", "--push"}, "--push"},
+		{[]string{"history", "--root", "/nonexistent"}, "--root"},
+		{[]string{"history", "--root", file}, "--root"},
 		// validate
 		{[]string{"validate"}, "arg"},
 		{[]string{"validate", "--reps", "0", baseRun}, "--reps"},

@@ -69,12 +69,12 @@ enqueue_batch: 10
 dequeue_batch: 10
 phases:
   - {name: warmup, profile: max, duration: 1s, warmup: true}
-  - {name: steady, profile: max, duration: 4s}
+  - {name: steady, profile: max, duration: 3s}
 `
 	dir := recordRun(t, ctx, scenario, nil, func(ctx context.Context, conn *pgx.Conn) error {
 		for _, sql := range []string{
 			`DROP INDEX pgqtune.job_claim_idx`,
-			`INSERT INTO pgqtune.job (state, finished_at) SELECT 'completed', now() FROM generate_series(1, 60000)`,
+			`INSERT INTO pgqtune.job (state, finished_at) SELECT 'completed', now() FROM generate_series(1, 80000)`,
 			// Flush the insert's counts before ANALYZE sets n_live_tup, or
 			// they are added on top of it later (n_live_tup would read
 			// twice the rows, and validate back-fills from it).
@@ -99,7 +99,7 @@ phases:
 		t.Errorf("hypopg validation missing or not an improvement: %+v", rec.Validation)
 	}
 
-	r := pgqtune(t, ctx, nil, "validate", dir, "--recommendation", rec.ID, "--reps", "2", "--duration", "3s", "-q")
+	r := pgqtune(t, ctx, nil, "validate", dir, "--recommendation", rec.ID, "--reps", "2", "--duration", "2s", "-q")
 	if r.code != 0 {
 		t.Fatalf("validate exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
@@ -115,8 +115,8 @@ phases:
 	if !strings.Contains(v.Note, "2 interleaved repetitions") {
 		t.Errorf("note = %q", v.Note)
 	}
-	if !strings.Contains(r.stdout, "back-filled 60000 completed rows") {
-		t.Errorf("the reruns did not start with the recorded 60000 finished rows:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, "back-filled 80000 completed rows") {
+		t.Errorf("the reruns did not start with the recorded 80000 finished rows:\n%s", r.stdout)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "validate")); err != nil {
 		t.Errorf("repetition runs not kept under the run directory: %v", err)

@@ -147,3 +147,38 @@ phases:
 		t.Fatalf("no note about the leftovers: %v", res.Notes)
 	}
 }
+
+// TestRunNoCoordinatedOmission: while a lock stalls every insert and claim,
+// the open-loop schedule keeps its intended times: the stall shows as
+// schedule lag and as latency of the jobs intended during it, and the jobs
+// are all sent once the lock goes (the rate is not quietly lowered).
+func TestRunNoCoordinatedOmission(t *testing.T) {
+	t.Parallel()
+	sc := loadYAML(t, `name: stalled
+rate: 100
+enqueue_batch: 5
+dequeue_batch: 5
+drain: 5s
+phases:
+  - {name: before, profile: constant, duration: 2s}
+  - {name: locked, profile: constant, duration: 2s, pressure: lock_table}
+  - {name: after, profile: constant, duration: 2s}
+`)
+	b := drive(t, context.Background(), sc, nil)
+	var maxLag float64
+	for _, tk := range b.ticks {
+		maxLag = max(maxLag, tk.ScheduleLagMs)
+	}
+	in := b.res.Integrity
+	t.Logf("max schedule lag %.0f ms, e2e max %.0f ms, enqueued %d", maxLag, b.res.LatencyMs.Max, in.Enqueued)
+	if maxLag < 500 {
+		t.Fatalf("a 2 s lock on the queue table left the schedule lag at %.0f ms", maxLag)
+	}
+	if b.res.LatencyMs.Max < 1000 {
+		t.Fatalf("jobs intended during a 2 s stall report a max latency of %.0f ms", b.res.LatencyMs.Max)
+	}
+	// 6 s at 100 jobs/s: the stalled second's jobs are sent late, not dropped.
+	if in.Enqueued < 590 || in.Enqueued > 600 {
+		t.Fatalf("enqueued %d jobs, want the schedule's 600", in.Enqueued)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
@@ -14,34 +15,38 @@ import (
 func (d *driver) runPhases(ctx context.Context) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15))
 	tables := d.ad.Tables()
+	// planned is when the next phase's schedule begins. Open-loop phases
+	// follow the plan, not the clock: a phase that fell behind hands its
+	// lag on to the next, which starts where the plan says it starts.
+	planned := time.Now()
 	for i := range d.sc.Phases {
 		ph := &d.sc.Phases[i]
 		if i > 0 && d.sc.Phases[i-1].Warmup && !ph.Warmup {
 			d.resetMeasured()
 		}
 		d.phase.Store(&phaseInfo{name: ph.Name, warmup: ph.Warmup})
-		span := runrec.PhaseSpan{Name: ph.Name, Start: time.Now().UTC(), Warmup: ph.Warmup, TargetRate: d.sc.TargetRate(ph)}
+		now := time.Now()
+		span := runrec.PhaseSpan{Name: ph.Name, Start: now.UTC(), Warmup: ph.Warmup, TargetRate: d.sc.TargetRate(ph)}
 		d.phaseH.reset()
 		compBefore := d.allComp.Load()
-		var stop func() error
+		open := isOpenLoop(ph.Profile)
+		from := now
+		if open {
+			from = planned
+		}
+		stop := func() {}
 		if ph.Pressure != nil {
 			span.Pressure = ph.Pressure.Kind
-			pr := *ph.Pressure
-			if pr.Table == "" && len(tables) > 0 {
-				pr.Table = tables[0]
-			}
-			var err error
-			stop, err = StartPressure(ctx, d.p.DSN, d.schema, pr)
-			if err != nil {
-				d.note("phase %s: pressure %s did not start: %v", ph.Name, pr.Kind, err)
+			stop = d.startPressure(ctx, ph, tables)
+			if open {
+				// The pressure lasts the phase's planned time even when the
+				// schedule is still catching up on jobs it delayed.
+				t := time.AfterFunc(time.Until(from.Add(ph.Duration.D())), stop)
+				defer t.Stop()
 			}
 		}
-		d.runProfile(ctx, rng, ph)
-		if stop != nil {
-			if err := stop(); err != nil {
-				d.note("phase %s: pressure %s: %v", ph.Name, ph.Pressure.Kind, err)
-			}
-		}
+		d.runProfile(ctx, rng, ph, from)
+		stop()
 		span.End = time.Now().UTC()
 		if secs := span.End.Sub(span.Start).Seconds(); secs > 0 {
 			span.JobsPerS = round2(float64(d.allComp.Load()-compBefore) / secs)
@@ -51,18 +56,55 @@ func (d *driver) runPhases(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		planned = time.Now()
+		if open {
+			planned = from.Add(ph.Duration.D())
+		}
 	}
 }
 
-// runProfile runs one phase's load profile until the phase ends.
-func (d *driver) runProfile(ctx context.Context, rng *rand.Rand, ph *Phase) {
-	from := time.Now()
-	dur := ph.Duration.D()
-	var cancel context.CancelFunc = func() {}
-	if dur > 0 {
-		ctx, cancel = context.WithDeadline(ctx, from.Add(dur))
+// isOpenLoop tells the profiles whose jobs follow a fixed schedule.
+func isOpenLoop(profile string) bool {
+	switch profile {
+	case ProfileConstant, ProfileRamp, ProfileSpike, ProfileBurst:
+		return true
 	}
-	defer cancel()
+	return false
+}
+
+// startPressure starts the phase's pressure and returns an idempotent stop.
+func (d *driver) startPressure(ctx context.Context, ph *Phase, tables []string) func() {
+	pr := *ph.Pressure
+	if pr.Table == "" && len(tables) > 0 {
+		pr.Table = tables[0]
+	}
+	stop, err := StartPressure(ctx, d.p.DSN, d.schema, pr)
+	if err != nil {
+		d.note("phase %s: pressure %s did not start: %v", ph.Name, pr.Kind, err)
+		return func() {}
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if err := stop(); err != nil {
+				d.note("phase %s: pressure %s: %v", ph.Name, pr.Kind, err)
+			}
+		})
+	}
+}
+
+// runProfile runs one phase's load profile. Open-loop profiles schedule
+// their jobs over [from, from+duration) and return once every one of them
+// has been handed to a producer, however late; the others run until their
+// own end or the phase's duration cap.
+func (d *driver) runProfile(ctx context.Context, rng *rand.Rand, ph *Phase, from time.Time) {
+	dur := ph.Duration.D()
+	capped := ctx
+	if dur > 0 {
+		var cancel context.CancelFunc
+		capped, cancel = context.WithDeadline(ctx, from.Add(dur))
+		defer cancel()
+	}
 	base := d.sc.TargetRate(ph)
 	switch ph.Profile {
 	case ProfileConstant:
@@ -83,14 +125,14 @@ func (d *driver) runProfile(ctx context.Context, rng *rand.Rand, ph *Phase) {
 		})
 	case ProfileBurst:
 		d.setTarget(base)
-		d.emitNow(ctx, rng, ph.Jobs, d.sc.EnqueueBatch, InsertMethod(d.sc.InsertMethod))
-		d.openLoop(ctx, rng, time.Now(), dur-time.Since(from), func(time.Duration) float64 { return base })
+		d.emitAt(ctx, rng, from, ph.Jobs, d.sc.EnqueueBatch, InsertMethod(d.sc.InsertMethod))
+		d.openLoop(ctx, rng, from, dur, func(time.Duration) float64 { return base })
 	case ProfileSteps:
-		d.steps(ctx, rng, ph, base)
+		d.steps(capped, rng, ph, base)
 	case ProfileMax:
-		d.closedLoop(ctx, rng, cmpOr(ph.MaxDepth, 5000))
+		d.closedLoop(capped, rng, cmpOr(ph.MaxDepth, 5000))
 	case ProfileBurndown:
-		d.burndown(ctx, rng, ph)
+		d.burndown(capped, rng, ph)
 	}
 	d.dueNs.Store(0)
 }
@@ -142,14 +184,13 @@ func (d *driver) openLoop(ctx context.Context, rng *rand.Rand, from time.Time, d
 	}
 }
 
-// emitNow sends n jobs, all intended now, in batches of size.
-func (d *driver) emitNow(ctx context.Context, rng *rand.Rand, n, size int, method InsertMethod) bool {
-	now := time.Now()
+// emitAt sends n jobs, all intended at t, in batches of size.
+func (d *driver) emitAt(ctx context.Context, rng *rand.Rand, t time.Time, n, size int, method InsertMethod) bool {
 	for n > 0 {
 		k := min(n, size)
 		jobs := make([]NewJob, k)
 		for i := range jobs {
-			jobs[i] = d.newJob(rng, now)
+			jobs[i] = d.newJob(rng, t)
 		}
 		if !d.send(ctx, batch{jobs: jobs, method: method}) {
 			return false
@@ -201,7 +242,7 @@ func (d *driver) burndown(ctx context.Context, rng *rand.Rand, ph *Phase) {
 	size := max(d.sc.EnqueueBatch, 1000)
 	d.paused.Store(true)
 	want := d.acked.Load() + int64(ph.Jobs)
-	ok := d.emitNow(ctx, rng, ph.Jobs, size, method)
+	ok := d.emitAt(ctx, rng, time.Now(), ph.Jobs, size, method)
 	for ok && d.acked.Load() < want && ctx.Err() == nil {
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -201,6 +202,13 @@ func (c *statementsCollector) collect(ctx context.Context, e *env, smp *runrec.S
 		}
 		out = kept
 	}
+	// Busiest first, so a reader skimming a sample sees what mattered.
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].TotalExecMs != out[j].TotalExecMs {
+			return out[i].TotalExecMs > out[j].TotalExecMs
+		}
+		return out[i].QueryID < out[j].QueryID
+	})
 	smp.Statements = out
 	return nil
 }

@@ -182,7 +182,7 @@ func TestRunStepsFactorRefine(t *testing.T) {
 	// pass must then find a knee between the last good rate and the
 	// overshoot.
 	sc := loadYAML(t, `name: factor-steps
-rate: 20
+rate: 40
 consumers: 1
 dequeue_batch: 1
 enqueue_batch: 1
@@ -202,7 +202,7 @@ phases:
 		t.Fatalf("no knee/max sustainable: knee=%v max=%v notes=%v", b.res.Knee, b.res.MaxSustainable, b.res.Notes)
 	}
 	t.Logf("max sustainable %.1f jobs/s, knee %+v", *b.res.MaxSustainable, *b.res.Knee)
-	// The coarse steps are 20, 40, 80, 160: a 10 ms consumer (< 100 jobs/s)
+	// The coarse steps are 40, 80, 160: a 10 ms consumer (< 100 jobs/s)
 	// fails at 160 at the latest; the refinement climbs from the last good
 	// coarse rate, so the knee lands below 160 and above what was sustained.
 	if b.res.Knee.Rate >= 160 || *b.res.MaxSustainable >= b.res.Knee.Rate {
@@ -260,7 +260,7 @@ phases:
 
 func TestRunResilience(t *testing.T) {
 	t.Parallel()
-	sc := load(t, "resilience", sqlload.Overrides{Duration: 12 * time.Second})
+	sc := load(t, "resilience", sqlload.Overrides{Duration: 8 * time.Second})
 	b := drive(t, context.Background(), sc, nil)
 	seen := map[string]bool{}
 	for _, p := range b.res.Phases {

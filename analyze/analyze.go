@@ -191,7 +191,9 @@ func detectAll(run *runrec.Run, opts Options) (*scene, []*window, []*window) {
 	events := sc.detect()
 	cleanups := sc.cleanupWindows()
 	if len(events)+len(cleanups) > 0 {
+		first := sc.base
 		sc.computeBaseline(eventMask(len(sc.tl.Slots), append(slices.Clone(events), cleanups...)))
+		sc.base.tighten(first)
 		events = sc.detect()
 		cleanups = sc.cleanupWindows()
 	}

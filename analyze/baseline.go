@@ -236,3 +236,32 @@ func lowLevel(xs []float64, stepS, minS float64) float64 {
 	}
 	return quantile(meds, 0.25)
 }
+
+// tighten keeps, for the noise and the "lower is better" levels, the
+// smaller of this (second-pass) baseline and the first: leaving the events
+// out should only ever quiet a baseline, and when it does not, the events
+// found were only the deepest part of a fault whose shallower seconds
+// still sit in the rest.
+func (b *baseline) tighten(first baseline) {
+	lower := func(a, f float64) float64 {
+		if f > 0 && (a <= 0 || f < a) {
+			return f
+		}
+		return a
+	}
+	b.Sigma = min(b.Sigma, first.Sigma)
+	for k, rb := range b.ByTarget {
+		if fb, ok := first.ByTarget[k]; ok {
+			rb.Sigma = min(rb.Sigma, fb.Sigma)
+			b.ByTarget[k] = rb
+		}
+	}
+	b.P99Ms = lower(b.P99Ms, first.P99Ms)
+	b.ClaimMs = lower(b.ClaimMs, first.ClaimMs)
+	if first.Depth >= 0 {
+		b.Depth = lower(b.Depth, first.Depth)
+	}
+	if first.OldestS >= 0 {
+		b.OldestS = lower(b.OldestS, first.OldestS)
+	}
+}

@@ -58,7 +58,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		MinDropPct:      25,
-		NoiseK:          4,
+		NoiseK:          3,
 		MinWindowS:      3,
 		MergeGapS:       5,
 		LatencyFactor:   4,

@@ -138,14 +138,13 @@ func TestHotRowForUpdate(t *testing.T) {
 // TestCPUHog: CPU-bound foreign queries -> cpu_saturation. A light queue
 // shrugs off CPU hogs entirely (the scheduler favours its short bursts:
 // measured here, 16 hogs on 2 cores left an open-loop 300 jobs/s run
-// untouched), so the queue runs near what the machine sustains with fsync
-// off (1,000 jobs/s; about 2,500 closed loop alone) and the hogs take the
-// cores it needs. Their queries are short (a
-// fraction of a second each) so that they do not also hold the xmin
-// horizon back, and loop in PL/pgSQL so that they spill nothing to temp
-// files.
+// untouched), so 24 hogs run while the queue runs near what the machine
+// sustains with fsync off (1,000 jobs/s; about 2,500 closed loop alone)
+// and take the cores it needs. Their queries are short (a fraction of a
+// second each) so that they do not also hold the xmin horizon back, and
+// loop in PL/pgSQL so that they spill nothing to temp files.
 func TestCPUHog(t *testing.T) {
-	out, w := faults.Run(t, pgtest.NewDB(t), faults.Scenario(t, 1000, main), &faults.Fault{After: after, For: span, Start: faults.Loop(16,
+	out, w := faults.Run(t, pgtest.NewDB(t), faults.Scenario(t, 1000, main), &faults.Fault{After: after, For: span, Start: faults.Loop(24,
 		func(ctx context.Context, c *pgx.Conn) error {
 			_, err := c.Exec(ctx, "DO $$DECLARE x float8 := 0; BEGIN FOR i IN 1..300000 LOOP x := x + sqrt(i); END LOOP; END$$")
 			return err

@@ -124,9 +124,14 @@ func TestRun(t *testing.T) {
 	t.Run("against a DSN, in its own schema, which it removes", func(t *testing.T) {
 		dsn := pgtest.NewDB(t)
 		out := filepath.Join(t.TempDir(), "run")
-		r := pgqtune(t, ctx, nil, "run", "--dsn", dsn, "--duration", "4s", "--out", out, "-q")
+		r := pgqtune(t, ctx, nil, "run", "--dsn", dsn, "--duration", "4s", "--out", out, "-q", "--store", dsn)
 		if r.code != 0 {
 			t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+		}
+		// --store kept the report in the shared results schema.
+		h := pgqtune(t, ctx, nil, "history", "--store", dsn)
+		if h.code != 0 || !strings.Contains(h.stdout, filepath.Base(loadReport(t, out).Run.ID)) {
+			t.Fatalf("history --store does not list the run: exit %d\n%s\n%s", h.code, h.stdout, h.stderr)
 		}
 		rep := loadReport(t, out)
 		if rep.Integrity == nil || rep.Integrity.Completed == 0 || rep.Integrity.Lost != 0 {

@@ -71,6 +71,7 @@ becomes a note in the report.`,
 	f.StringVar(&o.Out, "out", "", "run directory (default ./pgqtune-runs/<run-id>)")
 	f.StringSliceVar(&o.QueueTables, "queue-table", nil, "queue table as SCHEMA.TABLE (repeatable; default: auto-detect)")
 	f.DurationVar(&o.Interval, "interval", time.Second, "sampling interval")
+	f.StringVar(&o.Store, "store", "", "also keep the report in this database's pgqtune_results schema (shared history)")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while observing")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress lines")
 	return c

@@ -72,6 +72,7 @@ Flags override the scenario's values; the run records what it actually used.`,
 	f.StringVar(&o.Schema, "schema", "pgqtune", "schema for pgqtune's queue tables on --dsn")
 	f.BoolVar(&o.Keep, "keep", false, "keep pgqtune's schema and tables on --dsn after the run")
 	f.DurationVar(&o.Interval, "interval", time.Second, "sampling interval")
+	f.StringVar(&o.Store, "store", "", "also keep the report in this database's pgqtune_results schema (shared history)")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while running (e.g. :9187)")
 	f.StringVar(&o.ExportPgbench, "export-pgbench", "", "write the scenario's SQL as pgbench scripts to DIR and exit")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress lines")

@@ -228,3 +228,17 @@ func writeReport(dir string, rep *runrec.Report, run *runrec.Run) error {
 	}
 	return nil
 }
+
+// storeReport keeps rep in the shared results store at dsn (when set). The
+// run directory is already written, so a store failure loses nothing local.
+func storeReport(ctx context.Context, dsn string, rep *runrec.Report) error {
+	if dsn == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := report.Store(ctx, dsn, rep); err != nil {
+		return fmt.Errorf("store the report in %s (the run directory is complete): %s", Describe(dsn), redact(err.Error(), dsn))
+	}
+	return nil
+}

@@ -39,6 +39,8 @@ type ObserveOptions struct {
 	Stdout, Stderr io.Writer
 	// MetricsAddr serves Prometheus metrics while observing when not empty.
 	MetricsAddr string
+	// Store, when set, is a DSN where the finished report is also kept.
+	Store string
 }
 
 // Observe samples a database where someone else's queue runs, strictly
@@ -201,6 +203,9 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		return out, err
 	}
 	if err := writeReport(dir, rep, run); err != nil {
+		return out, err
+	}
+	if err := storeReport(bg, o.Store, rep); err != nil {
 		return out, err
 	}
 	rec.findings(len(rep.Findings))

@@ -59,6 +59,9 @@ type RunOptions struct {
 	Progress io.Writer
 	// MetricsAddr serves Prometheus metrics while running when not empty.
 	MetricsAddr string
+	// Store, when set, is a DSN where the finished report is also kept (the
+	// pgqtune_results schema) so a team can share history.
+	Store string
 	// ExportPgbench writes the scenario's SQL as pgbench scripts there and
 	// returns without running.
 	ExportPgbench string
@@ -300,6 +303,9 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		rep.Notes = append(rep.Notes, "catalog snapshot failed, recommendations limited: "+redact(cerr.Error(), t.DSN))
 	}
 	if err := writeReport(dir, rep, run); err != nil {
+		return out, err
+	}
+	if err := storeReport(bg, o.Store, rep); err != nil {
 		return out, err
 	}
 	rec.findings(len(rep.Findings))

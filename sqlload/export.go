@@ -113,6 +113,8 @@ func (s *Scenario) pgbenchRunScript() string {
 # Replays pgqtune scenario %q (phase %q, profile %s) with pgbench, using the
 # same SQL as pgqtune's driver: %d producer connection(s) enqueue batches of
 # %d, %d consumer connection(s) claim batches of up to %d and complete them.
+# pgbench's consumers claim in a tight loop: there is no poll interval to
+# sleep when the queue is empty, as pgqtune's consumers do.
 # Usage: DSN='host=... dbname=...' ./run.sh   (psql and pgbench on PATH)
 set -eu
 : "${DSN:?set DSN to the target database}"

@@ -98,20 +98,24 @@ run_driver() { # prints completed jobs/s
 echo
 echo "== driver vs pgbench: skiplocked enqueue+claim+complete, batch $BATCH, $CONNS connections, ${DUR}s x $REPS interleaved =="
 printf "%-4s %16s %16s %16s %8s\n" rep "pgbench tx/s" "pgbench jobs/s" "pgqtune jobs/s" ratio
-ratios=()
+ratios=() pb_all=() pq_all=()
 for rep in $(seq 1 "$REPS"); do
 	reset_queue
 	read -r pb_jobs pb_tps < <(run_pgbench)
 	reset_queue
 	pq_jobs=$(run_driver)
 	ratio=$(awk -v a="$pq_jobs" -v b="$pb_jobs" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-	ratios+=("$ratio")
+	ratios+=("$ratio") pb_all+=("$pb_jobs") pq_all+=("$pq_jobs")
 	printf "%-4s %16s %16s %16s %7sx\n" "$rep" "$pb_tps" "$pb_jobs" "$pq_jobs" "$ratio"
 done
 median=$(printf "%s\n" "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }')
 verdict=$(awk -v m="$median" 'BEGIN { print (m >= 1.0 ? "meets" : "MISSES") }')
 echo "driver/pgbench ratio (median of $REPS): ${median}x — $verdict the >= 1.0x target"
-echo "(pairs alternate on one cluster; other load on this machine moves single pairs a lot: load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+spread() { # (max - min) / median of its arguments, in percent
+	printf "%s\n" "$@" | sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2); printf "%.0f", (m > 0 ? (a[NR] - a[1]) / m * 100 : 0) }'
+}
+echo "run-to-run spread (max - min over median): pgbench $(spread "${pb_all[@]}")%, pgqtune $(spread "${pq_all[@]}")%; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(a spread far above the distance from 1.0x means this machine cannot settle the target: rerun on an idle one, or raise BENCH_REPS)"
 
 # ---- 2. peak RSS of a 1,000,000-job burndown --------------------------------
 if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then

@@ -105,7 +105,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		if len(meta.QueueTables) > 0 {
 			fmt.Fprintf(o.Progress, "observing %s; queue tables: %s\n", meta.Target, strings.Join(meta.QueueTables, ", "))
 		} else {
-			fmt.Fprintf(o.Progress, "observing %s; no queue tables found (name them with --queue-table): throughput will come from statement counts only\n", meta.Target)
+			fmt.Fprintf(o.Progress, "observing %s; no queue tables found yet: still looking for known queue tables and SKIP LOCKED claims (or name them with --queue-table)\n", meta.Target)
 		}
 	}
 
@@ -179,6 +179,8 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	}
 	meta.EndedAt = time.Now().UTC()
 	meta.Interrupted = out.Interrupted
+	// The sampler keeps looking for queues while it runs.
+	meta.QueueTables = sampler.QueueTables()
 	meta.Notes = append(meta.Notes, sampler.Notes()...)
 	if serr != nil && !errors.Is(serr, context.Canceled) && !errors.Is(serr, context.DeadlineExceeded) {
 		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(serr.Error(), o.DSN))

@@ -316,16 +316,25 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 	return out, nil
 }
 
-// queueTables names the built-in adapter's tables so the sampler watches
-// them from the first tick.
+// queueTables names the scenario adapter's tables so the sampler watches
+// them from the first tick (and nothing else's queues in the database).
+// Archive tables hold finished jobs: they are not queues to sample.
 func queueTables(sc *sqlload.Scenario, schema string) []string {
-	switch sc.Adapter {
-	case "skiplocked", "":
-		return []string{schema + ".job"}
-	case "river":
-		return []string{schema + ".river_job"}
+	var out []string
+	for _, name := range sc.QueueTables(schema) {
+		parts := strings.SplitN(name, ".", 2)
+		for i, p := range parts {
+			if len(p) >= 2 && p[0] == '"' && p[len(p)-1] == '"' {
+				parts[i] = strings.ReplaceAll(p[1:len(p)-1], `""`, `"`)
+			}
+		}
+		table := parts[len(parts)-1]
+		if strings.HasSuffix(table, "_archive") || (sc.Adapter == "pgmq" && strings.HasPrefix(table, "a_")) {
+			continue
+		}
+		out = append(out, strings.Join(parts, "."))
 	}
-	return nil // the sampler detects them in the schema
+	return out
 }
 
 // claimSchema makes sure schema is pgqtune's to use: it creates it (marked),

@@ -35,8 +35,25 @@ func quoteIfNeeded(s string) string {
 			break
 		}
 	}
-	if plain {
+	if plain && !reservedWords[s] {
 		return s
 	}
 	return pgx.Identifier{s}.Sanitize()
 }
+
+// reservedWords are Postgres' reserved key words (pg_get_keywords() catcode
+// R and T), which cannot name a table or schema unquoted.
+var reservedWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`all analyse analyze and any array as asc asymmetric authorization binary
+		both case cast check collate collation column concurrently constraint create cross current_catalog
+		current_date current_role current_schema current_time current_timestamp current_user default
+		deferrable desc distinct do else end except false fetch for foreign freeze from full grant group
+		having ilike in initially inner intersect into is isnull join lateral leading left like limit
+		localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing
+		primary references returning right select session_user similar some symmetric table tablesample
+		then to trailing true union unique user using variadic verbose when where window with`) {
+		m[w] = true
+	}
+	return m
+}()

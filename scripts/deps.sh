@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what pgqtune needs on a fresh Debian machine: PostgreSQL server
 # binaries with contrib (pg_stat_statements), hypopg for index what-ifs,
-# pgbench for `make bench`, Chromium for the report's browser test, and the Go
+# pgbench and GNU time for `make bench`, Chromium for the report's browser test, and the Go
 # modules. Idempotent: installs only what is missing.
 set -euo pipefail
 
-want=(postgresql postgresql-contrib postgresql-15-hypopg postgresql-client)
+want=(postgresql postgresql-contrib postgresql-15-hypopg postgresql-client time)
 # Chromium is only for the report's browser test.
 if [ "${1:-}" = "--test" ]; then want+=(chromium); fi
 missing=()

@@ -64,34 +64,40 @@ func TestConnectionLimit(t *testing.T) {
 		if !after(ctx, 9*time.Second) {
 			return
 		}
-		// The killer connects first: once the eater is done there is no
-		// slot left for it. Its own slot goes to the eater afterwards.
+		// The killer connects first (once the eater is done there is no
+		// slot left for it) and stays for the window: whenever a workload
+		// session wins a freed slot back, it is ended again and the eater
+		// takes the slot, so the driver cannot get back in until the end.
 		k, err := newKiller(ctx, dsn)
 		if err != nil {
 			t.Error(err)
 			return
 		}
+		defer k.close()
 		var e eater
 		defer e.release()
 		from = time.Now()
 		full, err := e.eat(ctx, dsn)
 		if err != nil || !full {
-			k.close()
 			t.Errorf("could not fill the server: full %v, err %v", full, err)
 			return
 		}
-		n, err := k.terminate(ctx, pipeline.WorkloadApp)
-		k.close()
-		if err != nil || n == 0 {
-			t.Errorf("terminate the workload's sessions: %d ended, err %v", n, err)
-			return
-		}
+		ended := 0
 		for time.Since(from) < 6*time.Second && ctx.Err() == nil {
+			n, err := k.terminate(ctx, pipeline.WorkloadApp)
+			if err != nil {
+				t.Errorf("terminate the workload's sessions: %v", err)
+				return
+			}
+			ended += n
 			if _, err := e.eat(ctx, dsn); err != nil {
 				t.Errorf("eat: %v", err)
 				return
 			}
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
+		}
+		if ended == 0 {
+			t.Error("no workload session was ended: the driver never had to reconnect")
 		}
 		held = len(e.conns)
 		to = time.Now()

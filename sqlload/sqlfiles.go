@@ -17,7 +17,23 @@ func loadSQL(name, schema string) string {
 	if err != nil {
 		return "/* missing sql/" + name + ".sql */ SELECT error"
 	}
-	return strings.ReplaceAll(string(b), "{schema}", pgx.Identifier{schema}.Sanitize())
+	return strings.ReplaceAll(stripLineComments(string(b)), "{schema}", pgx.Identifier{schema}.Sanitize())
+}
+
+// stripLineComments drops whole-line "--" comments: they are for readers of
+// the .sql file, and sent to the server they would fill pg_stat_statements
+// (and every report quoting it) with prose. The /* pgqtune ... */ marker
+// stays, so sampled statements still say where they come from.
+func stripLineComments(sql string) string {
+	lines := strings.Split(sql, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "--") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
 }
 
 // QualifiedName returns schema.table as a DBA would type it: each part is

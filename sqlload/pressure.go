@@ -205,7 +205,7 @@ func reader(ctx context.Context, c *pgx.Conn, table string, ready chan<- error) 
 		return err
 	}
 	defer tx.Rollback(context.Background())
-	q := `/* pgqtune pressure readers */ SELECT count(*), sum(length(payload::text)) FROM ` + table
+	q := `/* pgqtune pressure readers */ SELECT count(*), sum(pg_column_size(t.*)) FROM ` + table + " AS t"
 	for first := true; ; first = false {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return ignoreCancel(ctx, err)

@@ -33,7 +33,7 @@ func baseRun(n int) *runrec.Run {
 		run.Samples = append(run.Samples, runrec.Sample{T: t, IntervalS: 1,
 			Database: &runrec.DatabaseStats{XactCommit: 300, BlksHit: 5000, BlksRead: 3, TupInserted: 100, TupDeleted: 100, NumBackends: 8},
 			Activity: &runrec.Activity{Total: 8, Active: 3, MaxConnections: 100, ByWait: map[string]int{"Lock:transactionid": i % 2}},
-			Tables: []runrec.TableStats{{Relation: "pgqtune.job", Queue: true, LiveTup: 5, DeadTup: int64(i * 10), HeapBytes: 8192 * int64(i+1)}},
+			Tables:   []runrec.TableStats{{Relation: "pgqtune.job", Queue: true, LiveTup: 5, DeadTup: int64(i * 10), HeapBytes: 8192 * int64(i+1)}},
 			Statements: []runrec.StatementDelta{{QueryID: 42, Text: "/* pgqtune claim */ UPDATE pgqtune.job SET ... FOR UPDATE SKIP LOCKED",
 				Calls: 100, TotalExecMs: 30, Rows: 100, SharedBlksHit: 400}},
 			Queues: []runrec.QueueHealth{{Table: "pgqtune.job", Depth: 5, OldestPendingAgeS: 0.05, InFlight: 2}},

@@ -16,6 +16,11 @@ import (
 // panics, it rejects what breaks the contract with an error, and whatever
 // it accepts survives a round trip through the writer (MarshalJSON
 // validates again) and renders as Markdown.
+//
+// Fuzz it with -fuzzminimizetime 2s: minimizing each new input at the
+// default (a minute) takes up most of a short run:
+//
+//	go test ./report -run '^$' -fuzz '^FuzzLoad$' -fuzztime 60s -fuzzminimizetime 2s
 func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "*", "*", "report.json"))
 	more, _ := filepath.Glob(filepath.Join("testdata", "*", "report.json"))

@@ -15,6 +15,11 @@ import (
 // panics; a rejected file gets one *ScenarioError line naming the file; an
 // accepted scenario has a sane plan and survives a round trip through its
 // own YAML and a duration override.
+//
+// Fuzz it with -fuzzminimizetime 2s: minimizing each new input at the
+// default (a minute) takes up most of a short run:
+//
+//	go test ./sqlload -run '^$' -fuzz '^FuzzLoadScenario$' -fuzztime 60s -fuzzminimizetime 2s
 func FuzzLoadScenario(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("scenarios", "*.yaml"))
 	for _, p := range seeds {

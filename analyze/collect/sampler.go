@@ -189,7 +189,9 @@ func (s *Sampler) Run(ctx context.Context, sink func(runrec.Sample) error) error
 		}
 		if s.env.conn == nil && !start.Before(retryAt) {
 			if err := s.reconnect(ctx); err != nil {
-				backoff = min(2*backoff, 10*time.Second)
+				// Capped low: a failed attempt costs one connect, and every
+				// second without the server is a second of lost evidence.
+				backoff = min(2*backoff, max(2*time.Second, interval))
 				retryAt = start.Add(backoff)
 				setStatus(&smp, "server", "unavailable: "+err.Error())
 			} else {

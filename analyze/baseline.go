@@ -165,6 +165,11 @@ func (sc *scene) expected(i int) (float64, float64) {
 		if rb, ok := sc.base.ByTarget[math.Round(s.Target*10)/10]; ok && rb.N >= minBaseSlots {
 			return rb.Rate, rb.Sigma
 		}
+		// An open loop sent only Target this second (a ramp or a lower
+		// step): completing that much is normal, not a drop.
+		if sc.base.Rate > 0 && s.Target < sc.base.Rate {
+			return s.Target, sc.base.Sigma * s.Target / sc.base.Rate
+		}
 	}
 	return sc.base.Rate, sc.base.Sigma
 }

@@ -229,6 +229,36 @@ func writeReport(dir string, rep *runrec.Report, run *runrec.Run) error {
 	return nil
 }
 
+// conclude ends a run or an observation whose samples are recorded in dir:
+// it reads the catalog while the server is still up (so analyze can re-run
+// the rules later without a database), analyzes, writes the reports and
+// stores them when store is set. hypoDSN, when not empty, lets hypopg check
+// index recommendations.
+func conclude(ctx context.Context, dir, catalogDSN, hypoDSN, store string, tables []string) (*runrec.Report, *runrec.Run, error) {
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	cat, cerr := recommendations.SnapshotCatalog(cctx, catalogDSN, tables)
+	cancel()
+	if cerr == nil {
+		if err := runrec.WriteJSON(filepath.Join(dir, catalogFile), cat); err != nil {
+			return nil, nil, err
+		}
+	}
+	rep, run, err := analyzeDir(ctx, dir, hypoDSN)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cerr != nil {
+		rep.Notes = append(rep.Notes, "catalog snapshot failed, recommendations limited: "+redact(cerr.Error(), catalogDSN))
+	}
+	if err := writeReport(dir, rep, run); err != nil {
+		return nil, nil, err
+	}
+	if err := storeReport(ctx, store, rep); err != nil {
+		return nil, nil, err
+	}
+	return rep, run, nil
+}
+
 // storeReport keeps rep in the shared results store at dsn (when set). The
 // run directory is already written, so a store failure loses nothing local.
 func storeReport(ctx context.Context, dsn string, rep *runrec.Report) error {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/pgqtune/pgqtune/analyze/collect"
-	"github.com/pgqtune/pgqtune/recommendations"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -191,23 +190,9 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
 		return out, err
 	}
-	cctx, ccancel := context.WithTimeout(bg, 30*time.Second)
-	cat, cerr := recommendations.SnapshotCatalog(cctx, readOnlyDSN(o.DSN), meta.QueueTables)
-	ccancel()
-	if cerr == nil {
-		if err := runrec.WriteJSON(filepath.Join(dir, catalogFile), cat); err != nil {
-			return out, err
-		}
-	}
 	// No hypopg in observe mode: it would need CREATE EXTENSION, a write.
-	rep, run, err := analyzeDir(bg, dir, "")
+	rep, run, err := conclude(bg, dir, readOnlyDSN(o.DSN), "", o.Store, meta.QueueTables)
 	if err != nil {
-		return out, err
-	}
-	if err := writeReport(dir, rep, run); err != nil {
-		return out, err
-	}
-	if err := storeReport(bg, o.Store, rep); err != nil {
 		return out, err
 	}
 	rec.findings(len(rep.Findings))

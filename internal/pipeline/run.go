@@ -19,7 +19,6 @@ import (
 
 	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/internal/pgserver"
-	"github.com/pgqtune/pgqtune/recommendations"
 	"github.com/pgqtune/pgqtune/report/live"
 	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
@@ -284,28 +283,8 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		return out, err
 	}
 
-	// The catalog is read while the server is still up, so that analyze can
-	// re-run the rules later without a database.
-	cctx, ccancel := context.WithTimeout(bg, 30*time.Second)
-	cat, cerr := recommendations.SnapshotCatalog(cctx, t.DSN, meta.QueueTables)
-	ccancel()
-	if cerr == nil {
-		if err := runrec.WriteJSON(filepath.Join(dir, catalogFile), cat); err != nil {
-			return out, err
-		}
-	}
-
-	rep, run, err := analyzeDir(bg, dir, t.DSN)
+	rep, run, err := conclude(bg, dir, t.DSN, t.DSN, o.Store, meta.QueueTables)
 	if err != nil {
-		return out, err
-	}
-	if cerr != nil {
-		rep.Notes = append(rep.Notes, "catalog snapshot failed, recommendations limited: "+redact(cerr.Error(), t.DSN))
-	}
-	if err := writeReport(dir, rep, run); err != nil {
-		return out, err
-	}
-	if err := storeReport(bg, o.Store, rep); err != nil {
 		return out, err
 	}
 	rec.findings(len(rep.Findings))

@@ -28,11 +28,7 @@ func (c checkpointSnap) DiffSince(prev checkpointSnap) (runrec.CheckpointStats, 
 	if !c.reset.Equal(prev.reset) {
 		return runrec.CheckpointStats{}, false
 	}
-	d, ok := diffCounters(c.ints[:], prev.ints[:])
-	if !ok {
-		return runrec.CheckpointStats{}, false
-	}
-	t, ok := diffFloats(c.times[:], prev.times[:])
+	d, t, ok := diffCountsAndTimes(c.ints[:], prev.ints[:], c.times[:], prev.times[:])
 	if !ok {
 		return runrec.CheckpointStats{}, false
 	}

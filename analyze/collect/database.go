@@ -26,11 +26,7 @@ func (c databaseSnap) DiffSince(prev databaseSnap) (runrec.DatabaseStats, bool) 
 	if !c.reset.Equal(prev.reset) {
 		return runrec.DatabaseStats{}, false
 	}
-	d, ok := diffCounters(c.counters[:], prev.counters[:])
-	if !ok {
-		return runrec.DatabaseStats{}, false
-	}
-	t, ok := diffFloats(c.times[:], prev.times[:])
+	d, t, ok := diffCountsAndTimes(c.counters[:], prev.counters[:], c.times[:], prev.times[:])
 	if !ok {
 		return runrec.DatabaseStats{}, false
 	}

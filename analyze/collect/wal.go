@@ -35,11 +35,7 @@ func (c walSnap) DiffSince(prev walSnap) (runrec.WALStats, bool) {
 	if !c.hasStat {
 		return out, true
 	}
-	d, ok := diffCounters(c.ints[:], prev.ints[:])
-	if !ok {
-		return runrec.WALStats{}, false
-	}
-	t, ok := diffFloats(c.times[:], prev.times[:])
+	d, t, ok := diffCountsAndTimes(c.ints[:], prev.ints[:], c.times[:], prev.times[:])
 	if !ok {
 		return runrec.WALStats{}, false
 	}

@@ -168,6 +168,9 @@ func openPool(ctx context.Context, dsn, app string, size int) (*pgxpool.Pool, er
 // counters are one second's events, swapped out by the ticker.
 type counters struct {
 	enqueued, dequeued, completed, failed, retried, redelivered, errors atomic.Int64
+	// refused counts connection attempts the server turned away for lack
+	// of slots (SQLSTATE 53300): the workers waited on max_connections.
+	refused atomic.Int64
 }
 
 // phaseInfo is the phase now running.

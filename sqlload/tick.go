@@ -106,10 +106,10 @@ func (d *driver) collectTick(t time.Time, phase *phaseInfo, stats *statsCache) r
 		TargetRate:        round2(d.target()),
 		OldestPendingAgeS: -1,
 	}
-	// Acquires that found no idle connection: the pool (or max_connections)
-	// is what the workers waited on.
+	// Acquires that found no idle connection, and connections the server
+	// refused: the pool (or max_connections) is what the workers waited on.
 	waits := d.pool.Stat().EmptyAcquireCount()
-	tick.ConnWaits = max(waits-d.lastWaits, 0)
+	tick.ConnWaits = max(waits-d.lastWaits, 0) + d.c.refused.Swap(0)
 	d.lastWaits = waits
 	if st, ok := stats.get(); ok {
 		tick.Depth = st.Depth

@@ -292,6 +292,9 @@ func (d *driver) workParams() *WorkParams {
 func (d *driver) countErr(op string) func(error) bool {
 	return func(err error) bool {
 		d.c.errors.Add(1)
+		if tooManyConnections(err) {
+			d.c.refused.Add(1)
+		}
 		if classify(err) == errPermanent {
 			d.note("%s failed: %v", op, err)
 			d.fail(fmt.Errorf("sqlload: %s: %w", op, err))
@@ -300,6 +303,13 @@ func (d *driver) countErr(op string) func(error) bool {
 		d.retried(op+" retried", err)
 		return true
 	}
+}
+
+// tooManyConnections says whether err is the server refusing a connection
+// because every slot is taken.
+func tooManyConnections(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "53300"
 }
 
 // retry runs f until it succeeds, onErr says stop, ctx ends, or stop is

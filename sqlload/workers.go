@@ -81,6 +81,10 @@ func (d *driver) consumer(id int, stop <-chan struct{}) {
 	if d.sc.Wakeup == "notify" {
 		idle = max(idle, 500*time.Millisecond)
 	}
+	// empty counts queues in a row found empty: a consumer idles only once
+	// every queue came back empty, or a wake-up that went to the wrong
+	// queue would leave a runnable job waiting a whole poll interval.
+	empty := 0
 	for i := id; ; i++ {
 		select {
 		case <-stop:
@@ -88,9 +92,12 @@ func (d *driver) consumer(id int, stop <-chan struct{}) {
 		default:
 		}
 		if d.paused.Load() {
-			d.idle(stop, 10*time.Millisecond)
+			d.idle(stop, nil, 10*time.Millisecond)
 			continue
 		}
+		// Taken before the claim so a wake-up that lands between an empty
+		// claim and the wait below is not lost.
+		woken := d.wake.wait()
 		q := d.queues[i%len(d.queues)]
 		var jobs []*Job
 		err := retry(d.hctx, func() error {
@@ -106,21 +113,30 @@ func (d *driver) consumer(id int, stop <-chan struct{}) {
 			return
 		}
 		if len(jobs) == 0 {
-			d.idle(stop, idle)
+			if empty++; empty >= len(d.queues) {
+				empty = 0
+				d.idle(stop, woken, idle)
+			}
 			continue
 		}
+		empty = 0
 		d.work(rng, jobs)
 	}
 }
 
-// idle waits for a wake-up (NOTIFY), the poll interval or stop.
-func (d *driver) idle(stop <-chan struct{}, wait time.Duration) {
+// idle waits for a wake-up (NOTIFY, or a delayed job coming due), the poll
+// interval or stop. woken is the wake channel taken before the claim that
+// came back empty; nil takes the current one.
+func (d *driver) idle(stop <-chan struct{}, woken <-chan struct{}, wait time.Duration) {
+	if woken == nil {
+		woken = d.wake.wait()
+	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-stop:
 	case <-t.C:
-	case <-d.wake.wait():
+	case <-woken:
 	}
 }
 

@@ -76,6 +76,18 @@ type Worker interface {
 	Work(ctx context.Context, p *WorkParams) error
 }
 
+// CompleteClaimer is an optional capability: finish one batch and claim the
+// next in one round trip and one transaction (the two statements pipelined),
+// as a worker that asks for its next jobs while acknowledging its last ones
+// does. It takes one commit per batch off the consumer's path. Either both
+// take effect or neither does; the completion stays idempotent, so after an
+// error the driver simply completes the batch again on its own.
+type CompleteClaimer interface {
+	// CompleteAndClaim completes c.Jobs and claims up to d.Limit jobs of
+	// d.Queue, with Complete's and Dequeue's semantics.
+	CompleteAndClaim(ctx context.Context, c *CompleteParams, d *DequeueParams) ([]*Job, error)
+}
+
 // Lookuper is an optional capability: which of a set of Seqs exist in the
 // queue. The driver itself never re-sends a batch whose commit outcome is
 // unknown (it settles those from completions and Pending at the end, which

@@ -16,10 +16,17 @@ import (
 // must be retried, and the books must still balance exactly.
 func TestRunSurvivesTerminatedConnections(t *testing.T) {
 	t.Parallel()
-	for _, completion := range []string{"delete", "archive"} {
-		t.Run(completion, func(t *testing.T) {
+	for _, v := range []struct{ name, completion, chain string }{
+		{"delete", "delete", "false"},
+		{"archive", "archive", "false"},
+		// A killed session mid-pipeline loses the completion and the
+		// claim together; the driver completes the batch again alone.
+		{"delete, complete_and_claim", "delete", "true"},
+	} {
+		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
 			sc := loadYAML(t, `name: killed
+complete_and_claim: `+v.chain+`
 rate: 300
 producers: 2
 consumers: 3
@@ -31,7 +38,7 @@ retry_backoff: 10ms
 wakeup: notify
 poll_interval: 20ms
 drain: 5s
-adapter_settings: {completion: `+completion+`}
+adapter_settings: {completion: `+v.completion+`}
 phases:
   - {name: steady, profile: constant, duration: 4s}
 `)

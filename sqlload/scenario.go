@@ -53,6 +53,12 @@ type Scenario struct {
 	// PollInterval) or notify (LISTEN/NOTIFY, PollInterval as fallback).
 	Wakeup       string   `yaml:"wakeup,omitempty"`
 	PollInterval Duration `yaml:"poll_interval,omitempty"`
+	// CompleteAndClaim makes each consumer complete a batch and claim its
+	// next one in one round trip and one transaction (pipelined), instead
+	// of a commit for each: fewer commits per job, the pattern of workers
+	// that fetch while they acknowledge. Adapters that can do it implement
+	// CompleteClaimer.
+	CompleteAndClaim bool `yaml:"complete_and_claim,omitempty"`
 	// SLOP99 is the end-to-end p99 a steps profile must stay under.
 	SLOP99 Duration `yaml:"slo_p99,omitempty"`
 	// Drain is how long consumers keep working off the backlog after the

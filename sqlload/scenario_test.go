@@ -123,6 +123,7 @@ func TestLoadScenarioErrors(t *testing.T) {
 		{"steps without step", "name: x\nphases:\n  - name: a\n    profile: steps\n    step_duration: 1s\n", 4, "increment"},
 		{"duplicate phase", "name: x\nphases:\n  - {name: a, profile: constant, duration: 1s}\n  - {name: a, profile: constant, duration: 1s}\n", 4, "used twice"},
 		{"bad work_time dist", "name: x\nwork_time: {dist: pareto, mean: 1ms}\nphases:\n  - {name: a, profile: constant, duration: 1s}\n", 2, "pareto"},
+		{"complete_and_claim on river", "name: x\nadapter: river\ncomplete_and_claim: true\nphases:\n  - {name: a, profile: constant, duration: 1s}\n", 3, "complete_and_claim"},
 		{"empty", "", 0, "empty"},
 	}
 	for _, c := range cases {

@@ -197,8 +197,35 @@ func (a *skipLocked) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, err
 	if err != nil {
 		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
 	}
-	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
-		j := &Job{Queue: p.Queue}
+	jobs, err := scanClaimed(rows, p.Queue)
+	if err != nil {
+		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
+	}
+	return jobs, nil
+}
+
+// CompleteAndClaim sends the completion and the next claim as one pipelined
+// batch: pgx ends a batch with a single Sync, so Postgres runs both in one
+// implicit transaction with one commit.
+func (a *skipLocked) CompleteAndClaim(ctx context.Context, c *CompleteParams, d *DequeueParams) ([]*Job, error) {
+	var jobs []*Job
+	b := &pgx.Batch{}
+	b.Queue(a.complete, ids(c.Jobs))
+	b.Queue(a.claim, d.Queue, d.Limit).Query(func(rows pgx.Rows) error {
+		var err error
+		jobs, err = scanClaimed(rows, d.Queue)
+		return err
+	})
+	if err := a.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("skiplocked: complete %d jobs (%s) and claim from %s: %w", len(c.Jobs), a.completion, d.Queue, err)
+	}
+	return jobs, nil
+}
+
+// scanClaimed reads the claim statement's RETURNING rows.
+func scanClaimed(rows pgx.Rows, queue string) ([]*Job, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
+		j := &Job{Queue: queue}
 		var t int64
 		if err := r.Scan(&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt); err != nil {
 			return nil, err
@@ -206,10 +233,6 @@ func (a *skipLocked) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, err
 		j.IntendedAt = time.UnixMicro(t)
 		return j, nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
-	}
-	return jobs, nil
 }
 
 func (a *skipLocked) Complete(ctx context.Context, p *CompleteParams) error {

@@ -64,12 +64,16 @@ func (s *Scenario) validate() error {
 	if err != nil {
 		return perr(err.Error(), "adapter")
 	}
-	if _, err := f(context.Background(), s.adapterConfig(nil, "", "pgqtune")); err != nil {
+	ad, err := f(context.Background(), s.adapterConfig(nil, "", "pgqtune"))
+	if err != nil {
 		var se *SettingError
 		if errors.As(err, &se) {
 			return perr(se.Msg, "adapter_settings", se.Key)
 		}
 		return perr(err.Error(), "adapter_settings")
+	}
+	if _, ok := ad.(CompleteClaimer); s.CompleteAndClaim && !ok {
+		return perr(fmt.Sprintf("the %s adapter cannot complete a batch and claim the next in one transaction", s.Adapter), "complete_and_claim")
 	}
 	ints := []struct {
 		name   string

@@ -81,37 +81,53 @@ func (d *driver) consumer(id int, stop <-chan struct{}) {
 	if d.sc.Wakeup == "notify" {
 		idle = max(idle, 500*time.Millisecond)
 	}
-	// empty counts queues in a row found empty: a consumer idles only once
-	// every queue came back empty, or a wake-up that went to the wrong
-	// queue would leave a runnable job waiting a whole poll interval.
-	empty := 0
+	var chain CompleteClaimer
+	if d.sc.CompleteAndClaim {
+		chain, _ = d.ad.(CompleteClaimer)
+	}
+	var (
+		// empty counts queues in a row found empty: a consumer idles only
+		// once every queue came back empty, or a wake-up that went to the
+		// wrong queue would leave a runnable job waiting a poll interval.
+		empty int
+		// jobs were claimed together with the last completion when carried
+		// is set (possibly none: that queue was empty).
+		jobs    []*Job
+		carried bool
+		// woken is the wake channel taken before the last claim, so a
+		// wake-up landing between an empty claim and the wait is not lost.
+		woken <-chan struct{}
+	)
 	for i := id; ; i++ {
 		select {
 		case <-stop:
+			if len(jobs) > 0 {
+				d.work(rng, jobs, nil)
+			}
 			return
 		default:
 		}
-		if d.paused.Load() {
-			d.idle(stop, nil, 10*time.Millisecond)
-			continue
-		}
-		// Taken before the claim so a wake-up that lands between an empty
-		// claim and the wait below is not lost.
-		woken := d.wake.wait()
-		q := d.queues[i%len(d.queues)]
-		var jobs []*Job
-		err := retry(d.hctx, func() error {
-			t0 := time.Now()
-			var err error
-			jobs, err = d.ad.Dequeue(d.hctx, &DequeueParams{Queue: q, Limit: d.sc.DequeueBatch})
-			if err == nil {
-				d.deqH.record(time.Since(t0))
+		if !carried {
+			if d.paused.Load() {
+				d.idle(stop, nil, 10*time.Millisecond)
+				continue
 			}
-			return err
-		}, d.countErr("dequeue"), stop)
-		if err != nil {
-			return
+			woken = d.wake.wait()
+			q := d.queues[i%len(d.queues)]
+			err := retry(d.hctx, func() error {
+				t0 := time.Now()
+				var err error
+				jobs, err = d.ad.Dequeue(d.hctx, &DequeueParams{Queue: q, Limit: d.sc.DequeueBatch})
+				if err == nil {
+					d.deqH.record(time.Since(t0))
+				}
+				return err
+			}, d.countErr("dequeue"), stop)
+			if err != nil {
+				return
+			}
 		}
+		carried = false
 		if len(jobs) == 0 {
 			if empty++; empty >= len(d.queues) {
 				empty = 0
@@ -120,7 +136,12 @@ func (d *driver) consumer(id int, stop <-chan struct{}) {
 			continue
 		}
 		empty = 0
-		d.work(rng, jobs)
+		var then *DequeueParams
+		if chain != nil && !d.paused.Load() {
+			then = &DequeueParams{Queue: d.queues[(i+1)%len(d.queues)], Limit: d.sc.DequeueBatch}
+			woken = d.wake.wait()
+		}
+		jobs, carried = d.work(rng, jobs, then)
 	}
 }
 
@@ -142,17 +163,19 @@ func (d *driver) idle(stop <-chan struct{}, woken <-chan struct{}, wait time.Dur
 
 // work runs a claimed batch: simulated work per job, then one Complete for
 // the successes and one Fail for the failures (retried until they succeed:
-// adapters make them idempotent).
-func (d *driver) work(rng *rand.Rand, jobs []*Job) {
-	claimed := time.Now()
+// adapters make them idempotent). With then set (complete_and_claim) the
+// successes are completed together with the claim of the next batch, which
+// work returns with claimed set.
+func (d *driver) work(rng *rand.Rand, jobs []*Job, then *DequeueParams) (next []*Job, claimed bool) {
+	claimedAt := time.Now()
 	d.c.dequeued.Add(int64(len(jobs)))
 	var ok, failed []*Job
 	for _, j := range jobs {
 		if j.Redelivered {
 			d.c.redelivered.Add(1)
 		}
-		if !j.ReadyAt.IsZero() && claimed.After(j.ReadyAt) {
-			d.waitH.record(claimed.Sub(j.ReadyAt))
+		if !j.ReadyAt.IsZero() && claimedAt.After(j.ReadyAt) {
+			d.waitH.record(claimedAt.Sub(j.ReadyAt))
 		}
 		if w := d.sc.WorkTime.draw(rng); w > 0 {
 			time.Sleep(w)
@@ -163,7 +186,10 @@ func (d *driver) work(rng *rand.Rand, jobs []*Job) {
 			ok = append(ok, j)
 		}
 	}
-	if len(ok) > 0 {
+	if len(ok) > 0 && then != nil {
+		next, claimed = d.completeAndClaim(ok, then)
+	}
+	if len(ok) > 0 && !claimed {
 		err := retry(d.hctx, func() error {
 			t0 := time.Now()
 			err := d.ad.Complete(d.hctx, &CompleteParams{Jobs: ok})
@@ -179,6 +205,28 @@ func (d *driver) work(rng *rand.Rand, jobs []*Job) {
 	if len(failed) > 0 {
 		d.failJobs(failed)
 	}
+	return next, claimed
+}
+
+// completeAndClaim completes ok and claims the next batch in one
+// transaction. Its one round trip counts in both the complete and the
+// dequeue histograms: it is what each of them cost the worker. On an error
+// nothing is retried here: the caller completes ok on its own (idempotent)
+// and the next claim goes through Dequeue.
+func (d *driver) completeAndClaim(ok []*Job, then *DequeueParams) ([]*Job, bool) {
+	t0 := time.Now()
+	next, err := d.ad.(CompleteClaimer).CompleteAndClaim(d.hctx, &CompleteParams{Jobs: ok}, then)
+	if err != nil {
+		if d.hctx.Err() == nil {
+			d.countErr("complete and claim")(err)
+		}
+		return nil, false
+	}
+	rt := time.Since(t0)
+	d.compH.record(rt)
+	d.deqH.record(rt)
+	d.finished(ok, false)
+	return next, true
 }
 
 // failJobs records failed attempts: retried with exponential backoff while

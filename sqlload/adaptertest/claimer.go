@@ -3,6 +3,7 @@ package adaptertest
 import (
 	"context"
 	"errors"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -301,6 +302,52 @@ func runClaimer(t *testing.T, name string, s sqlload.Settings) {
 			if j.ReadyAt.Before(later[0].RunAt.Add(-time.Millisecond)) {
 				t.Fatalf("ReadyAt %v is before run_at %v", j.ReadyAt, later[0].RunAt)
 			}
+		}
+	})
+
+	t.Run("complete and claim in one transaction", func(t *testing.T) {
+		t.Parallel()
+		b := Setup(t, name, s)
+		cc, ok := b.Adapter.(sqlload.CompleteClaimer)
+		if !ok {
+			t.Skip("adapter cannot complete and claim together")
+		}
+		jobs := b.NewJobs("default", 5)
+		b.Enqueue(t, jobs)
+		first, err := b.Adapter.Dequeue(ctx, &sqlload.DequeueParams{Queue: "default", Limit: 2})
+		if err != nil || len(first) != 2 {
+			t.Fatalf("claim: %d jobs, %v", len(first), err)
+		}
+		next, err := cc.CompleteAndClaim(ctx, &sqlload.CompleteParams{Jobs: first}, &sqlload.DequeueParams{Queue: "default", Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(next) != 2 {
+			t.Fatalf("claimed %d jobs with the completion, want 2", len(next))
+		}
+		for _, j := range next {
+			for _, f := range first {
+				if j.Seq == f.Seq {
+					t.Fatalf("job %d claimed again after it was completed", j.Seq)
+				}
+			}
+		}
+		want := []int64{jobs[4].Seq}
+		for _, j := range next {
+			want = append(want, j.Seq)
+		}
+		sort.Slice(want, func(i, j int) bool { return want[i] < want[j] })
+		if got := b.Pending(t); !equal(got, want) {
+			t.Fatalf("pending after complete-and-claim = %v, want %v (the claimed two and the one left)", got, want)
+		}
+		// Idempotent like Complete: completing the first batch again and
+		// claiming from an empty queue changes nothing and returns nothing.
+		again, err := cc.CompleteAndClaim(ctx, &sqlload.CompleteParams{Jobs: first}, &sqlload.DequeueParams{Queue: "other", Limit: 2})
+		if err != nil || len(again) != 0 {
+			t.Fatalf("repeat: %d jobs, %v", len(again), err)
+		}
+		if got := b.Pending(t); !equal(got, want) {
+			t.Fatalf("pending after the repeat = %v, want %v", got, want)
 		}
 	})
 

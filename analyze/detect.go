@@ -88,6 +88,11 @@ func (sc *scene) detect() []*window {
 			short := exp - s.Completed
 			low[i] = short > exp*sc.opts.MinDropPct/100 && short > sc.opts.NoiseK*sig
 		}
+		if s.Burndown {
+			// Latency and backlog are the burndown's premise (every job
+			// waits in the backlog it starts with): only its rate tells.
+			continue
+		}
 		if b.P99Ms > 0 && s.P99Ms >= 0 {
 			lat[i] = s.P99Ms > sc.opts.LatencyFactor*b.P99Ms && s.P99Ms-b.P99Ms > sc.opts.LatencyMinMs
 		}

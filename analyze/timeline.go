@@ -16,6 +16,7 @@ type slot struct {
 	Warmup    bool
 	Measured  bool // counts for baseline and events
 	Pressure  bool // inside a phase that applies a pressure on purpose
+	Burndown  bool // inside a burndown phase: a backlog worked off on purpose
 	Phase     string
 	Completed float64 // jobs/s
 	Enqueued  float64 // jobs/s
@@ -146,6 +147,9 @@ func markPhases(tl *timeline, phases []runrec.PhaseSpan) {
 			if p.Pressure != "" {
 				s.Pressure = true
 			}
+			if p.Profile == "burndown" {
+				s.Burndown = true
+			}
 			if s.Phase == "" {
 				s.Phase = p.Name
 			}
@@ -175,18 +179,37 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 		s := &tl.Slots[i]
 		s.Measured = s.Present && !s.Warmup && i >= skip && i > lastWarm
 	}
-	// The producers' tail: trailing slots where nothing was enqueued.
-	{
-		for i := len(tl.Slots) - 1; i >= 0; i-- {
-			s := &tl.Slots[i]
-			if !s.Present {
-				continue
-			}
-			if s.Enqueued > 0 {
-				break
-			}
+	// The producers' tail: trailing slots where nothing was enqueued. A
+	// burndown has no producers once its backlog is in: its work-off is
+	// the measured part, and the loading before it (consumers paused) is
+	// not.
+	for i := len(tl.Slots) - 1; i >= 0; i-- {
+		s := &tl.Slots[i]
+		if !s.Present {
+			continue
+		}
+		if s.Enqueued > 0 || s.Burndown {
+			break
+		}
+		s.Measured = false
+	}
+	working := false
+	for i := range tl.Slots {
+		s := &tl.Slots[i]
+		if !s.Burndown {
+			working = false
+			continue
+		}
+		if (!working && s.Completed == 0) || (working && s.Completed == 0 && s.Depth == 0) {
+			// Still loading, or the backlog is gone.
+			s.Measured = false
+			continue
+		}
+		// The second the consumers start is partial.
+		if !working {
 			s.Measured = false
 		}
+		working = true
 	}
 	// The last slot is usually partial (the run stopped mid-second).
 	if n := len(tl.Slots); n > 0 {

@@ -49,6 +49,8 @@ type PhaseSpan struct {
 	End      time.Time `json:"end"`
 	Pressure string    `json:"pressure,omitempty"`
 	Warmup   bool      `json:"warmup,omitempty"`
+	// Profile is the phase's load profile (constant, max, burndown, ...).
+	Profile string `json:"profile,omitempty"`
 	// TargetRate is the phase's intended enqueue rate (0 closed loop).
 	TargetRate float64 `json:"target_rate,omitempty"`
 	// JobsPerS and P99Ms are the driver's measurements over the phase:

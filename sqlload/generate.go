@@ -26,7 +26,7 @@ func (d *driver) runPhases(ctx context.Context) {
 		}
 		d.phase.Store(&phaseInfo{name: ph.Name, warmup: ph.Warmup})
 		now := time.Now()
-		span := runrec.PhaseSpan{Name: ph.Name, Start: now.UTC(), Warmup: ph.Warmup, TargetRate: d.sc.TargetRate(ph)}
+		span := runrec.PhaseSpan{Name: ph.Name, Start: now.UTC(), Warmup: ph.Warmup, Profile: ph.Profile, TargetRate: d.sc.TargetRate(ph)}
 		d.phaseH.reset()
 		compBefore := d.allComp.Load()
 		open := isOpenLoop(ph.Profile)

@@ -43,6 +43,9 @@ type queueState struct {
 	cumDel, cumClaimed, emitted int64
 	inflight                    int64    // the last in-flight count
 	inflightDue                 int      // ticks until the in-flight count runs again
+	oldest                      float64  // the last oldest-age reading past the cap
+	oldestDue                   int      // ticks until it runs again
+	oldestReplanned             bool     // re-EXPLAINed once the backlog passed the cap
 	catchUp                     bool     // found after the start: next tick counts since then
 	newMembers                  []uint32 // partitions added while running
 }
@@ -260,10 +263,8 @@ func (c *queuesCollector) count(ctx context.Context, e *env, st *queueState, qh 
 		if qh.Depth > depthCap {
 			qh.Depth = depthCap
 			qh.OldestPendingAgeS = -1
-			if st.oldestSQL != "" {
-				if err := e.conn.QueryRow(ctx, st.oldestSQL).Scan(&qh.OldestPendingAgeS); err != nil {
-					return fail("oldest pending age", err, &st.oldestSQL)
-				}
+			if err := c.oldestPastCap(ctx, e, st, qh); err != nil {
+				return fail("oldest pending age", err, &st.oldestSQL)
 			}
 			qh.Note = strings.TrimPrefix(qh.Note+"; depth capped at 100000", "; ")
 		}
@@ -284,6 +285,39 @@ func (c *queuesCollector) count(ctx context.Context, e *env, st *queueState, qh 
 		st.inflight = qh.InFlight
 		st.inflightDue = slowQueryEvery(time.Since(t0)) - 1
 	}
+	return nil
+}
+
+// oldestPastCap reads the oldest waiting job's age when the backlog is too
+// big to count. The query was judged cheap at the start, when the table may
+// have been empty: it is EXPLAINed again the first time the cap is passed
+// (a sort of a million rows every second would starve the workload), and
+// like the in-flight count it runs less often when it is slow, the last
+// reading standing in meanwhile.
+func (c *queuesCollector) oldestPastCap(ctx context.Context, e *env, st *queueState, qh *runrec.QueueHealth) error {
+	if st.oldestSQL != "" && !st.oldestReplanned {
+		st.oldestReplanned = true
+		if ok, reason := indexOrdered(ctx, e, st.oldestSQL); !ok {
+			st.oldestSQL = ""
+			msg := "oldest pending age not sampled past 100000 waiting jobs (" + reason + "); an index on the time column under the pending predicate would serve it"
+			st.note = strings.TrimPrefix(st.note+"; "+msg, "; ")
+			qh.Note = st.note
+		}
+	}
+	if st.oldestSQL == "" {
+		return nil
+	}
+	if st.oldestDue > 0 {
+		st.oldestDue--
+		qh.OldestPendingAgeS = st.oldest
+		return nil
+	}
+	t0 := time.Now()
+	if err := e.conn.QueryRow(ctx, st.oldestSQL).Scan(&qh.OldestPendingAgeS); err != nil {
+		return err
+	}
+	st.oldest = qh.OldestPendingAgeS
+	st.oldestDue = slowQueryEvery(time.Since(t0)) - 1
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -15,24 +16,51 @@ const maxPlanCost = 5000
 
 // cheap EXPLAINs q and says whether it is cheap enough to run every tick.
 func cheap(ctx context.Context, e *env, q string) (bool, string) {
+	plan, reason := explain(ctx, e, q)
+	if reason != "" {
+		return false, reason
+	}
+	if plan.TotalCost > maxPlanCost && plan.has("Seq Scan") {
+		return false, fmt.Sprintf("the plan is a sequential scan costing %.0f", plan.TotalCost)
+	}
+	return true, ""
+}
+
+// indexOrdered EXPLAINs q, an ORDER BY ... LIMIT query, and says whether
+// an index hands it its rows in order: past the depth cap the table holds
+// at least 100000 waiting rows, and reading or sorting them all every
+// second is never cheap, whatever the planner's cost says.
+func indexOrdered(ctx context.Context, e *env, q string) (bool, string) {
+	plan, reason := explain(ctx, e, q)
+	if reason != "" {
+		return false, reason
+	}
+	switch {
+	case plan.has("Sort"):
+		return false, "the plan sorts every waiting row"
+	case plan.has("Seq Scan"):
+		return false, "the plan is a sequential scan"
+	}
+	return true, ""
+}
+
+// explain returns q's plan, or why there is none.
+func explain(ctx context.Context, e *env, q string) (planNode, string) {
 	var plan []byte
 	if err := e.conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+q).Scan(&plan); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "42501" {
-			return false, "no privilege: GRANT SELECT ON the table TO " + e.role
+			return planNode{}, "no privilege: GRANT SELECT ON the table TO " + e.role
 		}
-		return false, "cannot plan: " + err.Error()
+		return planNode{}, "cannot plan: " + err.Error()
 	}
 	var p []struct {
 		Plan planNode `json:"Plan"`
 	}
 	if err := json.Unmarshal(plan, &p); err != nil || len(p) == 0 {
-		return false, "cannot read plan"
+		return planNode{}, "cannot read plan"
 	}
-	if p[0].Plan.TotalCost > maxPlanCost && p[0].Plan.hasSeqScan() {
-		return false, fmt.Sprintf("the plan is a sequential scan costing %.0f", p[0].Plan.TotalCost)
-	}
-	return true, ""
+	return p[0].Plan, ""
 }
 
 // planNode is the part of an EXPLAIN (FORMAT JSON) node the check reads.
@@ -42,12 +70,14 @@ type planNode struct {
 	Plans     []planNode `json:"Plans"`
 }
 
-func (n planNode) hasSeqScan() bool {
-	if n.NodeType == "Seq Scan" {
+// has says whether the plan has a node whose type ends in kind: "Seq
+// Scan" also finds "Parallel Seq Scan", "Sort" also "Incremental Sort".
+func (n planNode) has(kind string) bool {
+	if strings.HasSuffix(n.NodeType, kind) {
 		return true
 	}
 	for _, c := range n.Plans {
-		if c.hasSeqScan() {
+		if c.has(kind) {
 			return true
 		}
 	}

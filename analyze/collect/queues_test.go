@@ -93,3 +93,25 @@ func TestNamedQueueTable(t *testing.T) {
 		}
 	})
 }
+
+// TestOldestPastCapReplanned: the oldest-job query looked cheap on the
+// near-empty table the sampler started with. Once the backlog passes the
+// count cap it is planned again and, with no index leading with the time
+// column, dropped with a note instead of sorting the whole backlog every
+// second (which starved a 1M-job burndown of CPU).
+func TestOldestPastCapReplanned(t *testing.T) {
+	b := setup(t, collect.Config{ReadOnly: true, QueueTables: []string{"public.river_job"}}, func(p *pgxpool.Pool) {
+		exec(t, p, queueSystemsSQL)
+	})
+	r := record(t, b.s)
+	r.waitFor(t, "a first queue sample", func(s runrec.Sample) bool { return len(s.Queues) == 1 && s.Queues[0].Depth == 2 })
+	w := conn(t, b.dsn, "river")
+	exec(t, w, `INSERT INTO river_job (kind) SELECT 'email' FROM generate_series(1, 120000)`)
+	exec(t, w, `ANALYZE river_job`)
+	got := r.waitFor(t, "the capped depth", func(s runrec.Sample) bool { return len(s.Queues) == 1 && s.Queues[0].Depth == 100000 })
+	q := got.Queues[0]
+	r.stop(t)
+	if !strings.Contains(q.Note, "oldest pending age not sampled past 100000") || q.OldestPendingAgeS != -1 {
+		t.Fatalf("past the cap: oldest %.1fs, note %q; want the oldest-age query dropped with a note", q.OldestPendingAgeS, q.Note)
+	}
+}

@@ -207,6 +207,14 @@ func TestSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
+	t.Run("an observed run names its mode once", func(t *testing.T) {
+		rep := &runrec.Report{Run: runrec.RunInfo{ID: "o1", Mode: "observe", Scenario: "observe"}}
+		var b bytes.Buffer
+		report.Summary(&b, rep, "")
+		if first, _, _ := strings.Cut(b.String(), "\n"); first != "pgqtune observe · o1" {
+			t.Fatalf("title = %q", first)
+		}
+	})
 }
 
 func TestWriteEdgeCases(t *testing.T) {

@@ -18,7 +18,8 @@ func Summary(w io.Writer, rep *runrec.Report, dir string) {
 	r := Normalize(rep)
 	var b strings.Builder
 	title := "pgqtune " + cmp.Or(r.Run.Mode, "run")
-	if r.Run.Scenario != "" {
+	// An observed run's scenario is "observe" itself: say it once.
+	if r.Run.Scenario != "" && r.Run.Scenario != r.Run.Mode {
 		title += " · " + r.Run.Scenario
 	}
 	fmt.Fprintf(&b, "%s · %s", title, r.Run.ID)

@@ -146,8 +146,12 @@ func TestConnectionLimitAtStart(t *testing.T) {
 	}
 	msg := err.Error()
 	t.Logf("error: %s", msg)
-	if strings.Contains(msg, "\n") || !strings.Contains(msg, "too many clients") {
-		t.Fatalf("want one line saying the server has too many clients, got %q", msg)
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, "too many clients") || !strings.Contains(msg, "raise max_connections") {
+		t.Fatalf("want one line saying the server has too many clients and what to do, got %q", msg)
+	}
+	// A full server is not bad input: exit 1, not 2.
+	if errors.Is(err, pipeline.ErrBadInput) {
+		t.Fatalf("a full server reported as bad input: %v", err)
 	}
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {

@@ -66,7 +66,26 @@ func checkConnect(ctx context.Context, dsn string) (serverVersion string, err er
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	conn, cerr := pgx.ConnectConfig(ctx, cfg)
+	// A full server or one starting up is not the user's mistake, and may
+	// pass: try again for a few seconds before giving up.
+	for wait := 250 * time.Millisecond; cerr != nil && serverBusy(cerr) && wait < 4*time.Second; wait *= 2 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+			conn, cerr = pgx.ConnectConfig(ctx, cfg)
+			continue
+		}
+		break
+	}
 	if cerr != nil {
+		if serverBusy(cerr) {
+			hint := "the server is starting up or shutting down; retry when it is up"
+			var pgErr *pgconn.PgError
+			if errors.As(cerr, &pgErr) && pgErr.Code == "53300" {
+				hint = "every connection slot is taken (max_connections); end idle sessions or raise max_connections, then retry"
+			}
+			return "", fmt.Errorf("cannot connect to %s: %s: %s", Describe(dsn), rootCause(cerr, dsn), hint)
+		}
 		return "", badInputf("cannot connect to %s: %s", Describe(dsn), rootCause(cerr, dsn))
 	}
 	defer conn.Close(context.Background())
@@ -74,6 +93,14 @@ func checkConnect(ctx context.Context, dsn string) (serverVersion string, err er
 		return "", fmt.Errorf("read server_version from %s: %w", Describe(dsn), err)
 	}
 	return serverVersion, nil
+}
+
+// serverBusy says whether a connection was refused for a passing reason:
+// every slot taken (53300) or the server starting up or shutting down
+// (57P03).
+func serverBusy(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "53300" || pgErr.Code == "57P03")
 }
 
 // rootCause reduces a pgx connect error to its innermost message (pgx

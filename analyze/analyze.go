@@ -84,6 +84,12 @@ func Analyze(run *runrec.Run, opts Options) (*Result, error) {
 			late = append(late, f)
 		}
 	}
+	for _, w := range sc.outageWindows() {
+		f := sc.finding(w, sc.attribute(w))
+		if f.Cause != CauseUnknown && !explained(res.Findings, f) {
+			late = append(late, f)
+		}
+	}
 	late = append(late, sc.hotFindings()...)
 	sort.SliceStable(res.Findings, func(a, b int) bool { return res.Findings[a].Start.Before(res.Findings[b].Start) })
 	sort.SliceStable(late, func(a, b int) bool { return late[a].Start.Before(late[b].Start) })

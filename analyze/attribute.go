@@ -109,7 +109,7 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 		Objects:           []string{},
 		PIDs:              []int{},
 	}
-	if w.Kind == runrec.FindingWholeRun || w.Kind == runrec.FindingTrend {
+	if w.Kind == runrec.FindingWholeRun || w.Kind == runrec.FindingTrend || w.Kind == runrec.FindingOutage {
 		f.LatencyFactor, f.BacklogFactor = 0, 0
 	}
 	var top verdict
@@ -165,6 +165,13 @@ func (sc *scene) summary(w *window, cause string, top verdict) string {
 		if w.ClaimFactor > 1 && w.DropPct < sc.opts.MinDropPct {
 			what = fmt.Sprintf("The claim statement's time grew %.1fx over the run %s", w.ClaimFactor, span)
 		}
+	case runrec.FindingOutage:
+		what = "The server restarted " + span
+		if w.DropPct >= sc.opts.MinDropPct {
+			what += fmt.Sprintf(" and throughput fell %.0f%%", w.DropPct)
+		} else {
+			what += " without cutting throughput (the queue had headroom)"
+		}
 	default:
 		if slices.Contains(w.Only, CauseCheckpoint) {
 			what = fmt.Sprintf("Checkpoints were forced more often than checkpoint_warning %s", span)
@@ -197,7 +204,7 @@ func cmpOr(a, b string) string {
 func (sc *scene) windowEvidence(w *window) []runrec.Evidence {
 	var ev []runrec.Evidence
 	b := sc.base
-	if w.Kind == runrec.FindingWholeRun {
+	if w.Kind == runrec.FindingWholeRun || w.Kind == runrec.FindingOutage {
 		return ev
 	}
 	if w.Drop || w.Kind == runrec.FindingTrend {

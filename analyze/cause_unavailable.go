@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -18,7 +19,11 @@ func scoreUnavailable(sc *scene, w *window) verdict {
 	expected := secs / step
 	got := 0.0
 	resets := 0
+	var restarted []time.Time
 	for i := range fr {
+		if !fr[i].RestartedAt.IsZero() {
+			restarted = append(restarted, fr[i].RestartedAt)
+		}
 		if !fr[i].Down && fr[i].Errors < 3 {
 			got++
 		}
@@ -38,6 +43,10 @@ func scoreUnavailable(sc *scene, w *window) verdict {
 	}
 	s3 := ramp(errs/secs, 1, 20)
 	score := noisyOr(s1, s2*max(s1, s3, 0.5), 0.7*s3)
+	if len(restarted) > 0 {
+		// The postmaster's start time moved: certain, whatever the rest.
+		score = max(score, 0.95)
+	}
 	if score == 0 {
 		return verdict{}
 	}
@@ -46,7 +55,11 @@ func scoreUnavailable(sc *scene, w *window) verdict {
 		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "sampler.missing_ticks", Value: round(missing*expected, 0),
 			Detail: fmt.Sprintf("no usable statistics for %s of %s: the sampler could not read the server", dur(missing*secs), dur(secs))})
 	}
-	if resets > 0 {
+	for _, t := range restarted {
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_postmaster_start_time", Value: 1,
+			Detail: fmt.Sprintf("the server restarted: it came back up at %s; every transaction in flight was rolled back, statistics and shared buffers started empty", clock(t))})
+	}
+	if resets > 0 && len(restarted) == 0 {
 		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "sampler.resets", Value: float64(resets),
 			Detail: "statistics counters reset in the window (a server restart or pg_stat_reset)"})
 	}
@@ -55,6 +68,9 @@ func scoreUnavailable(sc *scene, w *window) verdict {
 			Detail: fmt.Sprintf("the workload saw %s database errors in the window", num(errs))})
 	}
 	v.Summary = fmt.Sprintf("the server was unreachable or restarting (%s without statistics, %s workload errors)", dur(missing*secs), num(errs))
+	if len(restarted) > 0 {
+		v.Summary = fmt.Sprintf("the server restarted, back up at %s (%s without statistics, %s workload errors)", clock(restarted[len(restarted)-1]), dur(missing*secs), num(errs))
+	}
 	return v
 }
 

@@ -21,6 +21,9 @@ type frame struct {
 	// the sampler reconnected).
 	Resets int
 	Reset  bool
+	// RestartedAt is when the server came back up, on the first sample
+	// after a restart (zero otherwise).
+	RestartedAt time.Time
 	// Down is set when the sampler could not reach the server at all.
 	Down bool
 
@@ -102,6 +105,14 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 			f.Down = true
 		case name == "server" && strings.HasPrefix(st, "reconnected"):
 			f.Reset = true
+		case name == "server" && strings.HasPrefix(st, "restarted at "):
+			f.Reset = true
+			at, _, _ := strings.Cut(strings.TrimPrefix(st, "restarted at "), ",")
+			if t, err := time.Parse(time.RFC3339, at); err == nil {
+				f.RestartedAt = t
+			} else {
+				f.RestartedAt = s.T
+			}
 		}
 	}
 	if l := s.Locks; l != nil {

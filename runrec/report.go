@@ -99,6 +99,7 @@ const (
 	FindingSlowdown = "slowdown"  // claim statement's mean time rose
 	FindingTrend    = "trend"     // slow degradation over minutes
 	FindingWholeRun = "whole_run" // not a drop yet, but will become one
+	FindingOutage   = "outage"    // the server restarted or was unreachable, whether or not the rate fell
 )
 
 // Finding is one event (or whole-run condition) with its cause.

@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -32,16 +33,19 @@ type missingHinter interface {
 type env struct {
 	// mu guards queues against readers outside Run (Sampler.QueueTables);
 	// Run's goroutine is the only writer.
-	mu         sync.Mutex
-	conn       *pgx.Conn
-	cfg        Config
-	info       ServerInfo
-	role       string
-	dbName     string
-	dbOID      uint32
-	pid        int // the sampler's own backend pid, excluded everywhere
-	superuser  bool
-	monitor    bool // member of pg_monitor (or superuser)
+	mu        sync.Mutex
+	conn      *pgx.Conn
+	cfg       Config
+	info      ServerInfo
+	role      string
+	dbName    string
+	dbOID     uint32
+	pid       int // the sampler's own backend pid, excluded everywhere
+	superuser bool
+	monitor   bool // member of pg_monitor (or superuser)
+	// started is the server's pg_postmaster_start_time(): a reconnect that
+	// finds another one found a restarted server.
+	started    time.Time
 	queues     []queueTable
 	queueRels  map[string]bool // every queue table and partition, schema.table
 	queueNames []string        // bare table names, for matching query text

@@ -78,7 +78,7 @@ func connectThenSet(ctx context.Context, pc *pgx.ConnConfig) (*pgx.Conn, error) 
 func identify(ctx context.Context, e *env) error {
 	var oid uint32
 	err := e.conn.QueryRow(ctx, serverSQL).Scan(&e.info.Version, &e.info.VersionNum, &e.role, &e.dbName,
-		&oid, &e.pid, &e.superuser, &e.monitor)
+		&oid, &e.pid, &e.superuser, &e.monitor, &e.started)
 	if err != nil {
 		return fmt.Errorf("collect: read server identity: %w", err)
 	}

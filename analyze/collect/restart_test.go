@@ -24,7 +24,14 @@ func TestServerRestart(t *testing.T) {
 	if err := pgtest.Server().Restart(ctx, "immediate"); err != nil {
 		t.Fatalf("restart: %v", err)
 	}
-	r.waitFor(t, "a reconnect", func(s runrec.Sample) bool { return strings.HasPrefix(s.Status["server"], "reconnected") })
+	// A restarted server is told from a lost session by its postmaster
+	// start time.
+	back := r.waitFor(t, "a reconnect", func(s runrec.Sample) bool {
+		return strings.HasPrefix(s.Status["server"], "reconnected") || strings.HasPrefix(s.Status["server"], "restarted")
+	})
+	if !strings.HasPrefix(back.Status["server"], "restarted at ") {
+		t.Errorf("server status after the restart = %q, want it to say the server restarted", back.Status["server"])
+	}
 	r.waitFor(t, "deltas after the restart", func(s runrec.Sample) bool { return s.Database != nil && s.Status["server"] == "" })
 	ss := r.stop(t)
 	if !slices.ContainsFunc(ss, func(s runrec.Sample) bool { return strings.HasPrefix(s.Status["server"], "unavailable") }) {
@@ -32,7 +39,7 @@ func TestServerRestart(t *testing.T) {
 	}
 	for i, s := range ss {
 		assertNonNegative(t, s)
-		if strings.HasPrefix(s.Status["server"], "reconnected") && (s.Database != nil || s.WAL != nil || s.Statements != nil) {
+		if strings.HasPrefix(s.Status["server"], "restarted") && (s.Database != nil || s.WAL != nil || s.Statements != nil) {
 			t.Errorf("the first sample after the restart has deltas spanning it: %+v", s)
 		}
 		if i > 0 && s.T.Before(ss[i-1].T) {

@@ -16,6 +16,9 @@ type Sampler struct {
 	cfg  Config
 	env  *env
 	cols []collector
+	// restartedAt is set by a reconnect that found the server restarted
+	// (its postmaster start time moved): when it came back up.
+	restartedAt *time.Time
 
 	mu    sync.Mutex
 	notes []string
@@ -195,7 +198,11 @@ func (s *Sampler) Run(ctx context.Context, sink func(runrec.Sample) error) error
 				retryAt = start.Add(backoff)
 				setStatus(&smp, "server", "unavailable: "+err.Error())
 			} else {
-				setStatus(&smp, "server", fmt.Sprintf("reconnected after %.1fs", start.Sub(downSince).Seconds()))
+				msg := fmt.Sprintf("reconnected after %.1fs", start.Sub(downSince).Seconds())
+				if s.restartedAt != nil {
+					msg = fmt.Sprintf("restarted at %s, reconnected after %.1fs", s.restartedAt.UTC().Format(time.RFC3339), start.Sub(downSince).Seconds())
+				}
+				setStatus(&smp, "server", msg)
 				backoff = interval
 			}
 		}
@@ -261,9 +268,15 @@ func (s *Sampler) reconnect(ctx context.Context) error {
 		return err
 	}
 	s.env.conn = conn
+	was := s.env.started
 	if err := identify(cctx, s.env); err != nil {
 		s.dropConn()
 		return err
+	}
+	s.restartedAt = nil
+	if !was.IsZero() && !s.env.started.Equal(was) {
+		t := s.env.started
+		s.restartedAt = &t
 	}
 	return nil
 }

@@ -1,0 +1,50 @@
+package analyze_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgqtune/pgqtune/analyze"
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// TestRestartWithoutDrop: the server restarts in two seconds while the
+// queue has the headroom to catch up within the same seconds, so no drop is
+// seen; the restart is still a finding, with the time it came back up.
+func TestRestartWithoutDrop(t *testing.T) {
+	s := newSynth(60, 5)
+	back := synthT0.Add(32 * time.Second)
+	for i := 30; i < 32; i++ {
+		*s.smp(i) = runrec.Sample{T: s.smp(i).T, IntervalS: 1, Status: map[string]string{
+			"server": "unavailable: failed to connect to `host=127.0.0.1`: dial error: connect: connection refused"}}
+	}
+	sm := s.smp(32)
+	sm.Status = map[string]string{"server": "restarted at " + back.Format(time.RFC3339) + ", reconnected after 2.0s",
+		"database": "reset", "statements": "reset", "wal": "reset", "checkpointer": "reset"}
+	sm.Database, sm.Statements, sm.WAL, sm.Checkpointer = nil, nil, nil, nil
+	res, err := analyze.Analyze(s.run, analyze.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Findings, func(f runrec.Finding) bool { return f.Kind == runrec.FindingOutage })
+	if i < 0 {
+		t.Fatalf("no outage finding for a restart: %+v", res.Findings)
+	}
+	f := res.Findings[i]
+	if f.Cause != analyze.CauseUnavailable || f.Confidence < 0.8 {
+		t.Errorf("cause %s, confidence %.2f; want server_unavailable, confident", f.Cause, f.Confidence)
+	}
+	if f.Start.After(synthT0.Add(31*time.Second)) || f.End.Before(synthT0.Add(31*time.Second)) {
+		t.Errorf("window %s-%s does not hold the outage at +30s..+32s", f.Start.Format(time.TimeOnly), f.End.Format(time.TimeOnly))
+	}
+	if !strings.Contains(f.Summary, "restarted") || !strings.Contains(f.Summary, back.Format(time.TimeOnly)) {
+		t.Errorf("summary %q does not say the server restarted and when it came back", f.Summary)
+	}
+	for _, f := range res.Findings {
+		if f.Kind == runrec.FindingDrop {
+			t.Errorf("a drop reported for a restart the queue absorbed: %s", f.Summary)
+		}
+	}
+}

@@ -96,6 +96,16 @@ func (b *Bundle) Enqueue(t *testing.T, jobs []sqlload.NewJob) {
 	}
 }
 
+// Claim dequeues up to limit jobs of queue or fails the test.
+func (b *Bundle) Claim(t *testing.T, queue string, limit int) []*sqlload.Job {
+	t.Helper()
+	js, err := b.Adapter.Dequeue(context.Background(), &sqlload.DequeueParams{Queue: queue, Limit: limit})
+	if err != nil {
+		t.Fatalf("claim from %s: %v", queue, err)
+	}
+	return js
+}
+
 // Pending returns the adapter's pending Seqs, sorted.
 func (b *Bundle) Pending(t *testing.T) []int64 {
 	t.Helper()

@@ -33,10 +33,7 @@ func runClaimer(t *testing.T, name string, s sqlload.Settings) {
 		}
 		var got []*sqlload.Job
 		for len(got) < 50 {
-			js, err := b.Adapter.Dequeue(ctx, &sqlload.DequeueParams{Queue: "default", Limit: 16})
-			if err != nil {
-				t.Fatal(err)
-			}
+			js := b.Claim(t, "default", 16)
 			if len(js) == 0 {
 				t.Fatalf("dequeue returned nothing after %d of 50 jobs", len(got))
 			}
@@ -120,17 +117,11 @@ func runClaimer(t *testing.T, name string, s sqlload.Settings) {
 			jobs[i].Priority = int16(5 - i) // the last enqueued is the most urgent
 		}
 		b.Enqueue(t, jobs)
-		js, err := b.Adapter.Dequeue(ctx, &sqlload.DequeueParams{Queue: "default", Limit: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
+		js := b.Claim(t, "default", 2)
 		if len(js) != 2 || !equal(seqsOf(js, jobSeq), []int64{jobs[4].Seq, jobs[5].Seq}) {
 			t.Fatalf("claimed %v, want the two lowest priorities %d and %d", seqsOf(js, jobSeq), jobs[5].Seq, jobs[4].Seq)
 		}
-		js, err = b.Adapter.Dequeue(ctx, &sqlload.DequeueParams{Queue: "other", Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
+		js = b.Claim(t, "other", 10)
 		if !equal(seqsOf(js, jobSeq), seqsOf(other, newSeq)) {
 			t.Fatalf("queue other gave %v, want %v", seqsOf(js, jobSeq), seqsOf(other, newSeq))
 		}
@@ -198,10 +189,7 @@ func runClaimer(t *testing.T, name string, s sqlload.Settings) {
 		jobs := b.NewJobs("default", 1)
 		b.Enqueue(t, jobs)
 		claim := func() []*sqlload.Job {
-			js, err := b.Adapter.Dequeue(ctx, &sqlload.DequeueParams{Queue: "default", Limit: 5})
-			if err != nil {
-				t.Fatal(err)
-			}
+			js := b.Claim(t, "default", 5)
 			return js
 		}
 		js := claim()
@@ -273,10 +261,7 @@ func runClaimer(t *testing.T, name string, s sqlload.Settings) {
 		if st.Depth != 2 || st.Scheduled != 3 {
 			t.Fatalf("stats = %+v, want depth 2 scheduled 3", st)
 		}
-		js, err := b.Adapter.Dequeue(ctx, &sqlload.DequeueParams{Queue: "default", Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
+		js := b.Claim(t, "default", 10)
 		if !equal(seqsOf(js, jobSeq), seqsOf(now, newSeq)) {
 			t.Fatalf("claimed %v before run_at, want only %v", seqsOf(js, jobSeq), seqsOf(now, newSeq))
 		}
@@ -288,10 +273,7 @@ func runClaimer(t *testing.T, name string, s sqlload.Settings) {
 		}
 		var got []*sqlload.Job
 		ok := eventually(10*time.Second, func() bool {
-			js, err := b.Adapter.Dequeue(ctx, &sqlload.DequeueParams{Queue: "default", Limit: 10})
-			if err != nil {
-				t.Fatal(err)
-			}
+			js := b.Claim(t, "default", 10)
 			got = append(got, js...)
 			return len(got) == len(later)
 		})
@@ -314,9 +296,9 @@ func runClaimer(t *testing.T, name string, s sqlload.Settings) {
 		}
 		jobs := b.NewJobs("default", 5)
 		b.Enqueue(t, jobs)
-		first, err := b.Adapter.Dequeue(ctx, &sqlload.DequeueParams{Queue: "default", Limit: 2})
-		if err != nil || len(first) != 2 {
-			t.Fatalf("claim: %d jobs, %v", len(first), err)
+		first := b.Claim(t, "default", 2)
+		if len(first) != 2 {
+			t.Fatalf("claimed %d jobs, want 2", len(first))
 		}
 		next, err := cc.CompleteAndClaim(ctx, &sqlload.CompleteParams{Jobs: first}, &sqlload.DequeueParams{Queue: "default", Limit: 2})
 		if err != nil {
@@ -360,9 +342,9 @@ func runClaimer(t *testing.T, name string, s sqlload.Settings) {
 		}
 		jobs := b.NewJobs("default", 4)
 		b.Enqueue(t, jobs)
-		js, err := b.Adapter.Dequeue(ctx, &sqlload.DequeueParams{Queue: "default", Limit: 1})
-		if err != nil || len(js) != 1 {
-			t.Fatalf("claim: %d jobs, %v", len(js), err)
+		js := b.Claim(t, "default", 1)
+		if len(js) != 1 {
+			t.Fatalf("claimed %d jobs, want 1", len(js))
 		}
 		found, err := l.Lookup(ctx, []int64{jobs[0].Seq, jobs[3].Seq, 999999})
 		if err != nil {

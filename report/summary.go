@@ -82,7 +82,9 @@ func Summary(w io.Writer, rep *runrec.Report, dir string) {
 // effect is a finding's effect in a few characters: the throughput drop,
 // or its kind when throughput held (a latency rise, a slowdown, a trend).
 func effect(f runrec.Finding) string {
-	if f.ThroughputDropPct >= 0.5 || f.Kind == "" {
+	// A percent or two is noise: whole-run findings carry their window's
+	// rate too.
+	if f.ThroughputDropPct >= 5 || f.Kind == "" || f.Kind == runrec.FindingDrop {
 		return "-" + fmtPct(f.ThroughputDropPct)
 	}
 	return f.Kind

@@ -6,11 +6,14 @@
 #     pgbench runs a custom script holding the skiplocked adapter's own
 #     statements (enqueue multirow + claim + complete-delete, read from
 #     sqlload/sql) with N clients, and pgqtune's driver runs the same
-#     statements with N connections in the closed-loop `max` profile. The two
-#     alternate, REPS times each, on the same tables (truncated and
-#     checkpointed before every run). Both are counted in completed jobs/s;
-#     pgbench's transactions/s (one enqueue + claim + complete of BATCH jobs)
-#     is printed too. Target: pgqtune >= 1.0x pgbench.
+#     statements with N connections in the closed-loop `max` profile, twice:
+#     with each statement its own transaction, as pgbench does, and
+#     pipelined (complete_and_claim: a batch's completion and the next claim
+#     in one round trip and one commit). The three alternate, REPS times
+#     each, on the same tables (truncated and checkpointed before every run).
+#     All are counted in completed jobs/s; pgbench's transactions/s (one
+#     enqueue + claim + complete of BATCH jobs) and each client's CPU per job
+#     are printed too. Target: pgqtune (pipelined) >= 1.0x pgbench.
 #  2. A 1,000,000-job burndown under /usr/bin/time -v: peak RSS (<= 100 MB).
 #  3. Every executable scripts/bench/*.sh, with the cluster's DSN in the
 #     environment (DSN, BINDIR, BENCHTOOL, PGQTUNE, BENCH_WORK): add a file

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
@@ -19,11 +20,8 @@ func scoreUnavailable(sc *scene, w *window) verdict {
 	expected := secs / step
 	got := 0.0
 	resets := 0
-	var restarted []time.Time
+	restarted := sc.restartsEnding(w)
 	for i := range fr {
-		if !fr[i].RestartedAt.IsZero() {
-			restarted = append(restarted, fr[i].RestartedAt)
-		}
 		if !fr[i].Down && fr[i].Errors < 3 {
 			got++
 		}
@@ -72,6 +70,28 @@ func scoreUnavailable(sc *scene, w *window) verdict {
 		v.Summary = fmt.Sprintf("the server restarted, back up at %s (%s without statistics, %s workload errors)", clock(restarted[len(restarted)-1]), dur(missing*secs), num(errs))
 	}
 	return v
+}
+
+// restartsEnding returns when the server came back up from restarts seen
+// in w, or from an outage that runs on past w's end: the sampler backs off
+// while the server is away, so its first sample after a restart may come
+// a few seconds after the drop it caused.
+func (sc *scene) restartsEnding(w *window) []time.Time {
+	var out []time.Time
+	lo := sort.Search(len(sc.frames), func(k int) bool { return sc.frames[k].Slot >= w.I0 })
+	for k := lo; k < len(sc.frames); k++ {
+		f := &sc.frames[k]
+		if f.Slot > w.I1+1 && !f.Down && f.RestartedAt.IsZero() {
+			break
+		}
+		if !f.RestartedAt.IsZero() {
+			out = append(out, f.RestartedAt)
+			if f.Slot > w.I1+1 {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // samplerStep is the sampler's usual tick in seconds.

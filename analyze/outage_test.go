@@ -48,3 +48,33 @@ func TestRestartWithoutDrop(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartNamedInDrop: the sampler's first sample after a restart comes
+// after the drop it caused (it backs off while the server is away); the
+// drop's finding still says the server restarted and when it was back.
+func TestRestartNamedInDrop(t *testing.T) {
+	s := newSynth(60, 5)
+	s.restart(20, 28)
+	back := synthT0.Add(28 * time.Second)
+	for i := range s.run.Samples {
+		if st := s.run.Samples[i].Status["server"]; strings.HasPrefix(st, "reconnected") {
+			s.run.Samples[i].Status["server"] = "restarted at " + back.Format(time.RFC3339) + ", " + st
+		}
+	}
+	res, err := analyze.Analyze(s.run, analyze.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Findings, func(f runrec.Finding) bool { return f.Kind == runrec.FindingDrop })
+	if i < 0 {
+		t.Fatalf("no drop for an 8 s outage: %+v", res.Findings)
+	}
+	f := res.Findings[i]
+	named := slices.ContainsFunc(f.Evidence, func(e runrec.Evidence) bool { return e.Signal == "pg_postmaster_start_time" })
+	if f.Cause != analyze.CauseUnavailable || !named || !strings.Contains(f.Summary, "restarted") {
+		t.Fatalf("drop: cause %s, summary %q, evidence %+v; want server_unavailable naming the restart", f.Cause, f.Summary, f.Evidence)
+	}
+	if n := len(res.Findings); slices.ContainsFunc(res.Findings, func(f runrec.Finding) bool { return f.Kind == runrec.FindingOutage }) {
+		t.Errorf("the restart is reported twice (%d findings): the drop already names it", n)
+	}
+}

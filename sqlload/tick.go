@@ -14,16 +14,21 @@ import (
 // stuck behind a lock (lock_table) never delays a tick: the tick reports the
 // depth as unknown instead. Counting a big backlog is not free, so the
 // query runs at most every second and never takes more than a fifth of one
-// backend's time: after a query of d it waits max(1s, 4d).
+// backend's time: after a query of d it waits max(1s, 4d), at most 10 s. A
+// reading older than statsFresh is not reported at all: a depth from twenty
+// seconds ago (a query that sat five seconds behind a lock) would read as a
+// backlog that never drained.
 type statsCache struct {
-	mu    sync.Mutex
-	st    QueueStats
-	at    time.Time
-	fresh time.Duration
-	err   error
+	mu  sync.Mutex
+	st  QueueStats
+	at  time.Time
+	err error
 }
 
-func newStatsCache() *statsCache { return &statsCache{fresh: 2 * time.Second} }
+// statsFresh is how old a queue reading may be and still stand for a tick.
+const statsFresh = 2 * time.Second
+
+func newStatsCache() *statsCache { return &statsCache{} }
 
 func (c *statsCache) loop(ctx context.Context, ad Adapter) {
 	for ctx.Err() == nil {
@@ -32,13 +37,12 @@ func (c *statsCache) loop(ctx context.Context, ad Adapter) {
 		st, err := ad.Stats(qctx)
 		cancel()
 		took := time.Since(t0)
-		wait := max(time.Second-took, 4*took)
+		wait := max(time.Second-took, min(4*took, 10*time.Second))
 		c.mu.Lock()
 		if err == nil {
 			c.st, c.at = st, time.Now()
 		}
 		c.err = err
-		c.fresh = took + wait + time.Second
 		c.mu.Unlock()
 		if !sleepCtx(ctx, wait) {
 			return
@@ -47,11 +51,11 @@ func (c *statsCache) loop(ctx context.Context, ad Adapter) {
 }
 
 // get returns the latest stats when they are fresh (read within the last
-// query interval and a second).
+// statsFresh).
 func (c *statsCache) get() (QueueStats, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.st, !c.at.IsZero() && time.Since(c.at) < c.fresh
+	return c.st, !c.at.IsZero() && time.Since(c.at) < statsFresh
 }
 
 // tickLoop emits one WorkloadTick per wall-clock second until stop closes,

@@ -153,7 +153,17 @@ func (sc *scene) summary(w *window, cause string, top verdict) string {
 	var what string
 	switch w.Kind {
 	case runrec.FindingDrop:
-		what = fmt.Sprintf("Throughput fell %.0f%% (%s -> %s jobs/s) %s", w.DropPct, num(w.ExpRate), num(w.WinRate), span)
+		// The rate figures are the low seconds': so is the span they
+		// name. The latency and backlog tail after them is said apart.
+		low := span
+		if w.D0 >= 0 && (w.D0 > w.I0 || w.D1 < w.I1) {
+			d := &window{I0: w.D0, I1: w.D1}
+			low = fmt.Sprintf("from %s to %s (%s)", clock(sc.startTime(d)), clock(sc.endTime(d)), dur(sc.seconds(d)))
+		}
+		what = fmt.Sprintf("Throughput fell %.0f%% (%s -> %s jobs/s) %s", w.DropPct, num(w.ExpRate), num(w.WinRate), low)
+		if low != span && w.D1 < w.I1 {
+			what += fmt.Sprintf(", and the queue was back to normal at %s", clock(sc.endTime(w)))
+		}
 	case runrec.FindingLatency:
 		what = fmt.Sprintf("p99 latency rose %.1fx (%s -> %s ms) %s while throughput held", w.LatencyFactor, num(sc.base.P99Ms), num(w.MaxP99Ms), span)
 	case runrec.FindingBacklog:

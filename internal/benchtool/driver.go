@@ -29,6 +29,9 @@ type driverResult struct {
 	SamplerS    float64 `json:"sampler_interval_s,omitempty"`
 	Samples     int     `json:"samples,omitempty"`
 	P99Ms       float64 `json:"p99_ms"`
+	// OpP50Ms is each operation's median round trip (enqueue, dequeue,
+	// complete), to tell a slow server from an idle client.
+	OpP50Ms map[string]float64 `json:"op_p50_ms,omitempty"`
 	Connections int     `json:"connections"`
 }
 
@@ -150,6 +153,14 @@ func driver(args []string) error {
 	}
 	if span > 0 {
 		out.JobsPerS = float64(completed) / span.Seconds()
+	}
+	for op, p := range res.Operations {
+		if op == "enqueue" || op == "dequeue" || op == "complete" {
+			if out.OpP50Ms == nil {
+				out.OpP50Ms = map[string]float64{}
+			}
+			out.OpP50Ms[op] = p.P50
+		}
 	}
 	if *samplerEvery > 0 {
 		out.SamplerS, out.Samples = samplerEvery.Seconds(), samples

@@ -20,19 +20,19 @@ import (
 // driverResult is what `benchtool driver` prints (one JSON line), for
 // bench.sh to compare with pgbench.
 type driverResult struct {
-	Scenario    string  `json:"scenario"`
-	Seconds     float64 `json:"seconds"`
-	Completed   int64   `json:"completed"`
-	JobsPerS    float64 `json:"jobs_per_s"`
-	Lost        int64   `json:"lost"`
-	Duplicated  int64   `json:"duplicated"`
-	SamplerS    float64 `json:"sampler_interval_s,omitempty"`
-	Samples     int     `json:"samples,omitempty"`
-	P99Ms       float64 `json:"p99_ms"`
+	Scenario   string  `json:"scenario"`
+	Seconds    float64 `json:"seconds"`
+	Completed  int64   `json:"completed"`
+	JobsPerS   float64 `json:"jobs_per_s"`
+	Lost       int64   `json:"lost"`
+	Duplicated int64   `json:"duplicated"`
+	SamplerS   float64 `json:"sampler_interval_s,omitempty"`
+	Samples    int     `json:"samples,omitempty"`
+	P99Ms      float64 `json:"p99_ms"`
 	// OpP50Ms is each operation's median round trip (enqueue, dequeue,
 	// complete), to tell a slow server from an idle client.
-	OpP50Ms map[string]float64 `json:"op_p50_ms,omitempty"`
-	Connections int     `json:"connections"`
+	OpP50Ms     map[string]float64 `json:"op_p50_ms,omitempty"`
+	Connections int                `json:"connections"`
 }
 
 // driver runs pgqtune's workload driver (sqlload.Run, the code `pgqtune run`

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -262,3 +263,46 @@ func outage(ctx context.Context, srv *pgserver.Server, mode string, down time.Du
 func errorsIsBadInput(err error) bool { return errors.Is(err, pipeline.ErrBadInput) }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// checkOutage asserts what every outage test wants of its run, the
+// outage lasting from..to: samples with statistics kept on both sides of
+// it, a sample saying the server was away, a server_unavailable finding
+// over the window (one tick of slack each side for the sampler's clock),
+// and books that balance.
+func checkOutage(t *testing.T, o *pipeline.Outcome, from, to time.Time, what string) {
+	t.Helper()
+	rep, run := o.Report, o.Run
+	logFindings(t, rep)
+	var before, afterN int
+	for _, s := range run.Samples {
+		if s.Database == nil {
+			continue
+		}
+		if s.T.Before(from) {
+			before++
+		} else if s.T.After(to) {
+			afterN++
+		}
+	}
+	if before < 5 || afterN < 2 { // the sampler may back off for seconds after the outage
+		t.Fatalf("samples with statistics: %d before the %s, %d after; want both kept", before, what, afterN)
+	}
+	if len(serverDown(run)) == 0 {
+		t.Fatalf("no sample records the %s", what)
+	}
+	fs := findings(rep, "server_unavailable")
+	hit := slices.ContainsFunc(fs, func(f runrec.Finding) bool {
+		return !f.Start.After(to.Add(time.Second)) && !f.End.Before(from.Add(-time.Second))
+	})
+	if !hit {
+		for _, w := range run.Workload {
+			p99 := 0.0
+			if w.LatencyMs != nil {
+				p99 = w.LatencyMs.P99
+			}
+			t.Logf("%s completed %d enqueued %d errors %d depth %d p99 %.1fms", w.T.Format(time.TimeOnly), w.Completed, w.Enqueued, w.Errors, w.Depth, p99)
+		}
+		t.Fatalf("no server_unavailable finding over the %s (%s..%s)", what, from.UTC().Format(time.TimeOnly), to.UTC().Format(time.TimeOnly))
+	}
+	checkBooks(t, rep)
+}

@@ -46,41 +46,5 @@ func TestKilledBackends(t *testing.T) {
 	if killedWorkload < 5 || killedSampler < 1 {
 		t.Fatalf("the fault did not bite: %d workload, %d sampler sessions terminated", killedWorkload, killedSampler)
 	}
-	rep, run := o.Report, o.Run
-	logFindings(t, rep)
-
-	var before, afterN int
-	for _, s := range run.Samples {
-		if s.Database == nil {
-			continue
-		}
-		if s.T.Before(from) {
-			before++
-		} else if s.T.After(to) {
-			afterN++
-		}
-	}
-	if before < 5 || afterN < 2 { // the sampler may back off for seconds after the outage
-		t.Fatalf("samples with statistics: %d before the kills, %d after; want both kept", before, afterN)
-	}
-	if len(serverDown(run)) == 0 {
-		t.Fatal("no sample records the lost sampler session")
-	}
-	hit := false
-	for _, f := range findings(rep, "server_unavailable") {
-		if !f.Start.After(to.Add(time.Second)) && !f.End.Before(from.Add(-time.Second)) {
-			hit = true
-		}
-	}
-	if !hit {
-		for _, w := range run.Workload {
-			p99 := 0.0
-			if w.LatencyMs != nil {
-				p99 = w.LatencyMs.P99
-			}
-			t.Logf("%s completed %d enqueued %d errors %d depth %d p99 %.1fms", w.T.Format(time.TimeOnly), w.Completed, w.Enqueued, w.Errors, w.Depth, p99)
-		}
-		t.Fatal("no server_unavailable finding over the window the sessions were killed in")
-	}
-	checkBooks(t, rep)
+	checkOutage(t, o, from, to, "terminated sessions")
 }

@@ -88,6 +88,16 @@ type CompleteClaimer interface {
 	CompleteAndClaim(ctx context.Context, c *CompleteParams, d *DequeueParams) ([]*Job, error)
 }
 
+// Maintainer is an optional capability of queue designs that run periodic
+// maintenance, such as pg-boss's expiration of jobs claimed too long ago:
+// the driver calls Maintain every MaintainEvery while the workload runs.
+type Maintainer interface {
+	// MaintainEvery is the interval; 0 turns maintenance off.
+	MaintainEvery() time.Duration
+	// Maintain runs one round and returns how many jobs it changed.
+	Maintain(ctx context.Context) (int64, error)
+}
+
 // Lookuper is an optional capability: which of a set of Seqs exist in the
 // queue. The driver itself never re-sends a batch whose commit outcome is
 // unknown (it settles those from completions and Pending at the end, which

@@ -16,12 +16,15 @@ import (
 // must be retried, and the books must still balance exactly.
 func TestRunSurvivesTerminatedConnections(t *testing.T) {
 	t.Parallel()
-	for _, v := range []struct{ name, completion, chain string }{
-		{"delete", "delete", "false"},
-		{"archive", "archive", "false"},
+	for _, v := range []struct{ name, completion, chain, expire string }{
+		{"delete", "delete", "false", "off"},
+		{"archive", "archive", "false", "off"},
 		// A killed session mid-pipeline loses the completion and the
 		// claim together; the driver completes the batch again alone.
-		{"delete, complete_and_claim", "delete", "true"},
+		{"delete, complete_and_claim", "delete", "true", "off"},
+		// Claims whose reply died with the session are expired and run
+		// again: nothing is left pending after the drain.
+		{"delete, expire_after", "delete", "false", "3s"},
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
@@ -37,8 +40,8 @@ failure_rate: 0.05
 retry_backoff: 10ms
 wakeup: notify
 poll_interval: 20ms
-drain: 5s
-adapter_settings: {completion: `+v.completion+`}
+drain: 8s
+adapter_settings: {completion: `+v.completion+`, expire_after: `+v.expire+`}
 phases:
   - {name: steady, profile: constant, duration: 4s}
 `)
@@ -60,12 +63,15 @@ phases:
 			for _, tk := range b.ticks {
 				errs += tk.Errors
 			}
-			t.Logf("terminated %d sessions; the driver saw %d errors", killed.Load(), errs)
+			t.Logf("terminated %d sessions; the driver saw %d errors; books %+v", killed.Load(), errs, b.res.Integrity)
 			if killed.Load() < 5 || errs == 0 {
 				t.Fatalf("the fault did not bite: %d sessions terminated, %d errors seen", killed.Load(), errs)
 			}
 			if b.res.Integrity.Completed < 300 {
 				t.Fatalf("only %d jobs completed", b.res.Integrity.Completed)
+			}
+			if v.expire != "off" && b.res.Integrity.Pending != 0 {
+				t.Fatalf("with expire_after %s, %d jobs still pending after the drain: %+v", v.expire, b.res.Integrity.Pending, b.res.Integrity)
 			}
 		})
 	}

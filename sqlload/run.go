@@ -326,6 +326,10 @@ func (d *driver) run(ctx context.Context) (*Result, error) {
 	stats := newStatsCache()
 	bg.Add(1)
 	go func() { defer bg.Done(); stats.loop(helpers, d.ad) }()
+	if m, ok := d.ad.(Maintainer); ok && m.MaintainEvery() > 0 {
+		bg.Add(1)
+		go func() { defer bg.Done(); d.maintain(helpers, m) }()
+	}
 	if n, ok := d.ad.(Notifier); ok && d.sc.Wakeup == "notify" && n.Channel() != "" {
 		bg.Add(1)
 		go func() { defer bg.Done(); d.listen(helpers, n.Channel()) }()

@@ -25,6 +25,14 @@ import (
 //	notify: false (default) | true
 //	    NOTIFY pgqtune_<schema> with the queue name in the enqueue
 //	    transaction, so consumers can wait on LISTEN instead of polling.
+//	expire_after: off (default) | a duration such as "30s"
+//	    pg-boss's expiration: jobs claimed longer ago than this and not
+//	    finished go back to pending (checked every quarter of it, at
+//	    least every second) and count as redelivered when claimed again.
+//	    It brings back jobs whose claim committed but whose reply was lost
+//	    with a connection; keep it well above dequeue_batch x the longest
+//	    work_time, or jobs still being worked run twice (and the run
+//	    reports them as duplicated, as at-least-once delivery would).
 func init() { RegisterAdapter("skiplocked", newSkipLocked) }
 
 type skipLocked struct {
@@ -35,13 +43,14 @@ type skipLocked struct {
 	insert     InsertMethod
 	channel    string
 	maxAtt     int
+	expire     time.Duration
 
-	claim, enqueue, complete, fail, stats, pending, lookup string
+	claim, enqueue, complete, fail, stats, pending, lookup, expireSQL string
 }
 
 func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 	s := c.Settings
-	if err := s.Check("completion", "insert", "notify"); err != nil {
+	if err := s.Check("completion", "insert", "notify", "expire_after"); err != nil {
 		return nil, err
 	}
 	completion, err := s.String("completion", "delete", "delete", "update", "archive")
@@ -56,9 +65,18 @@ func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	var expire time.Duration
+	if v, ok := s["expire_after"]; ok && v != "off" {
+		if expire, err = s.Duration("expire_after", 0); err != nil {
+			return nil, err
+		}
+		if expire < time.Second {
+			return nil, &SettingError{Key: "expire_after", Msg: fmt.Sprintf("%v is under a second: every job in flight would expire", expire)}
+		}
+	}
 	a := &skipLocked{
 		pool: c.Pool, dsn: c.DSN, schema: c.Schema, completion: completion,
-		insert: InsertMethod(insert), maxAtt: max(c.MaxAttempts, 1),
+		insert: InsertMethod(insert), maxAtt: max(c.MaxAttempts, 1), expire: expire,
 	}
 	if notify || c.Notify {
 		a.channel = "pgqtune_" + c.Schema
@@ -70,6 +88,7 @@ func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 	a.stats = loadSQL("skiplocked_stats", c.Schema)
 	a.pending = loadSQL("skiplocked_pending", c.Schema)
 	a.lookup = loadSQL("skiplocked_lookup", c.Schema)
+	a.expireSQL = loadSQL("skiplocked_expire", c.Schema)
 	return a, nil
 }
 
@@ -87,7 +106,32 @@ func (a *skipLocked) Tables() []string {
 func (a *skipLocked) Channel() string { return a.channel }
 
 func (a *skipLocked) Describe() map[string]any {
-	return map[string]any{"completion": a.completion, "insert": string(a.insert), "notify": a.channel != ""}
+	expire := "off"
+	if a.expire > 0 {
+		expire = a.expire.String()
+	}
+	return map[string]any{"completion": a.completion, "insert": string(a.insert), "notify": a.channel != "", "expire_after": expire}
+}
+
+// MaintainEvery is how often Maintain runs: a quarter of expire_after, at
+// least every second; 0 when expiration is off.
+func (a *skipLocked) MaintainEvery() time.Duration {
+	if a.expire <= 0 {
+		return 0
+	}
+	return max(a.expire/4, time.Second)
+}
+
+// Maintain expires jobs claimed longer ago than expire_after.
+func (a *skipLocked) Maintain(ctx context.Context) (int64, error) {
+	if a.expire <= 0 {
+		return 0, nil
+	}
+	tag, err := a.pool.Exec(ctx, a.expireSQL, a.expire.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("skiplocked: expire jobs active for over %v: %w", a.expire, err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 func (a *skipLocked) Enqueue(ctx context.Context, p *EnqueueParams) error {
@@ -227,7 +271,7 @@ func scanClaimed(rows pgx.Rows, queue string) ([]*Job, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
 		j := &Job{Queue: queue}
 		var t int64
-		if err := r.Scan(&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt); err != nil {
+		if err := r.Scan(&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt, &j.Redelivered); err != nil {
 			return nil, err
 		}
 		j.IntendedAt = time.UnixMicro(t)

@@ -448,3 +448,20 @@ func classify(err error) int {
 	}
 	return errUnknownOutcome
 }
+
+// maintain runs the adapter's periodic maintenance until ctx ends. Jobs it
+// hands back (expired claims) wake idle consumers; a failed round is
+// counted as an error and tried again at the next interval.
+func (d *driver) maintain(ctx context.Context, m Maintainer) {
+	every := m.MaintainEvery()
+	for sleepCtx(ctx, every) {
+		n, err := m.Maintain(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			d.c.errors.Add(1)
+			d.retried("queue maintenance retried", err)
+		case n > 0:
+			d.wake.wake()
+		}
+	}
+}

@@ -12,4 +12,5 @@ UPDATE {schema}.job AS j
          LIMIT $2
            FOR UPDATE SKIP LOCKED) AS c
  WHERE j.id = c.id
-RETURNING j.id, (j.payload->>'seq')::bigint, (j.payload->>'t')::bigint, j.attempts, j.run_at
+RETURNING j.id, (j.payload->>'seq')::bigint, (j.payload->>'t')::bigint, j.attempts, j.run_at,
+          j.last_error IS NOT DISTINCT FROM 'expired'

@@ -243,7 +243,12 @@ type driver struct {
 func newDriver(p *RunParams, sc *Scenario, schema, app string, ad Adapter, pool *pgxpool.Pool) *driver {
 	d := &driver{
 		p: p, sc: sc, schema: schema, app: app, ad: ad, pool: pool, queues: sc.QueueNames(),
-		batches: make(chan batch), room: make(chan struct{}, 1),
+		// One ready batch per producer: commits finish in groups (one WAL
+		// flush wakes every producer at once), and producers queueing
+		// behind the one goroutine that builds batches sat idle.
+		// Intended times are set when a batch is built, so waiting here
+		// still counts as latency, as it should.
+		batches: make(chan batch, max(sc.Producers, 1)), room: make(chan struct{}, 1),
 		enqH: newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
 		tickH: newHist(), stepH: newHist(), phaseH: newHist(),
 		wake: newWaker(), seen: map[string]bool{}, opErrs: map[string]*opErr{},

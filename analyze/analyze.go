@@ -86,7 +86,9 @@ func Analyze(run *runrec.Run, opts Options) (*Result, error) {
 	}
 	for _, w := range sc.outageWindows() {
 		f := sc.finding(w, sc.attribute(w))
-		if f.Cause != CauseUnknown && !explained(res.Findings, f) {
+		// A restart is reported unless a finding already blames it; a
+		// lost connection only when nothing else covers those seconds.
+		if f.Cause != CauseUnknown && !explained(res.Findings, f) && (w.Restart || !overlapsAny(res.Findings, f)) {
 			late = append(late, f)
 		}
 	}

@@ -177,10 +177,13 @@ func (sc *scene) summary(w *window, cause string, top verdict) string {
 		}
 	case runrec.FindingOutage:
 		what = "The server restarted " + span
+		if !w.Restart {
+			what = "The sampler lost the server " + span
+		}
 		if w.DropPct >= sc.opts.MinDropPct {
 			what += fmt.Sprintf(" and throughput fell %.0f%%", w.DropPct)
 		} else {
-			what += " without cutting throughput (the queue had headroom)"
+			what += " without a sustained drop in throughput"
 		}
 	default:
 		if slices.Contains(w.Only, CauseCheckpoint) {

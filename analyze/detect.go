@@ -30,6 +30,8 @@ type window struct {
 
 	// Only restricts attribution to these causes (nil: all).
 	Only []string
+	// Restart marks an outage window that ended in a server restart.
+	Restart bool
 	// Table is the queue table a per-table event concerns.
 	Table string
 }

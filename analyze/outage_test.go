@@ -78,3 +78,45 @@ func TestRestartNamedInDrop(t *testing.T) {
 		t.Errorf("the restart is reported twice (%d findings): the drop already names it", n)
 	}
 }
+
+// TestChoppyOutage: sessions killed for five seconds make a choppy run (a
+// low second, two normal ones, two low ones, a catch-up; latency spikes in
+// between) that no single detector holds for MinWindowS, while the sampler
+// could not read the server for five samples. That stretch is still a
+// finding: the server was unavailable. (Seen once in the killed-backends
+// fault test under load.)
+func TestChoppyOutage(t *testing.T) {
+	s := newSynth(60, 5)
+	// The fault test's workload: p99 about 78 ms, so the spikes below are
+	// each short of a window.
+	for i := range s.run.Workload {
+		s.tick(i).LatencyMs.P99 = 76 + float64(i%5)
+	}
+	completed := []int64{140, 230, 205, 110, 75, 420}
+	p99 := []float64{240, 900, 300, 260, 1360, 2550}
+	for k := range completed {
+		tk := s.tick(30 + k)
+		tk.Completed, tk.Dequeued, tk.Errors = completed[k], completed[k], 70
+		tk.LatencyMs.P99, tk.LatencyMs.Max = p99[k], p99[k]+10
+	}
+	for i := 31; i < 36; i++ {
+		*s.smp(i) = runrec.Sample{T: s.smp(i).T, IntervalS: 1, Status: map[string]string{
+			"server": "unavailable: collect: connection lost: read pg_stat_database: FATAL: terminating connection due to administrator command (SQLSTATE 57P01)"}}
+	}
+	sm := s.smp(36)
+	sm.Status = map[string]string{"server": "reconnected after 5.0s", "database": "reset", "statements": "reset"}
+	sm.Database, sm.Statements = nil, nil
+	res, err := analyze.Analyze(s.run, analyze.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Findings, func(f runrec.Finding) bool { return f.Cause == analyze.CauseUnavailable })
+	if i < 0 {
+		t.Fatalf("no server_unavailable finding for 5 s without the server: %+v", res.Findings)
+	}
+	f := res.Findings[i]
+	if f.Start.After(synthT0.Add(32*time.Second)) || f.End.Before(synthT0.Add(34*time.Second)) {
+		t.Errorf("window %s-%s does not hold the outage at +31s..+36s", f.Start.Format(time.TimeOnly), f.End.Format(time.TimeOnly))
+	}
+	t.Logf("%s %s: %s", f.ID, f.Kind, f.Summary)
+}

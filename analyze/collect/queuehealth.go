@@ -41,13 +41,11 @@ type queueState struct {
 	// Plain tables: deleted and claimed rows so far, and the completions
 	// recorded so far.
 	cumDel, cumClaimed, emitted int64
-	inflight                    int64    // the last in-flight count
-	inflightDue                 int      // ticks until the in-flight count runs again
-	oldest                      float64  // the last oldest-age reading past the cap
-	oldestDue                   int      // ticks until it runs again
-	oldestReplanned             bool     // re-EXPLAINed once the backlog passed the cap
-	catchUp                     bool     // found after the start: next tick counts since then
-	newMembers                  []uint32 // partitions added while running
+	inflight                    paced[int64]   // the in-flight count
+	oldest                      paced[float64] // the oldest job's age past the depth cap
+	oldestReplanned             bool           // re-EXPLAINed once the backlog passed the cap
+	catchUp                     bool           // found after the start: next tick counts since then
+	newMembers                  []uint32       // partitions added while running
 }
 
 type queuesCollector struct {
@@ -270,20 +268,17 @@ func (c *queuesCollector) count(ctx context.Context, e *env, st *queueState, qh 
 		}
 	}
 	if st.inflightSQL != "" {
-		if st.inflightDue > 0 && st.inflight >= 0 {
-			// Counted recently: in-flight jobs are few and change little,
-			// so the last count stands in while the query is slow.
-			st.inflightDue--
-			qh.InFlight = st.inflight
-			return nil
-		}
-		t0 := time.Now()
-		if err := e.conn.QueryRow(ctx, st.inflightSQL).Scan(&qh.InFlight); err != nil {
-			qh.InFlight, st.inflight = -1, -1
+		// In-flight jobs are few and change little: while the count is
+		// slow, the last one stands in.
+		n, err := st.inflight.get(func() (n int64, err error) {
+			err = e.conn.QueryRow(ctx, st.inflightSQL).Scan(&n)
+			return n, err
+		})
+		if err != nil {
+			qh.InFlight = -1
 			return fail("in-flight count", err, &st.inflightSQL)
 		}
-		st.inflight = qh.InFlight
-		st.inflightDue = slowQueryEvery(time.Since(t0)) - 1
+		qh.InFlight = n
 	}
 	return nil
 }
@@ -307,18 +302,38 @@ func (c *queuesCollector) oldestPastCap(ctx context.Context, e *env, st *queueSt
 	if st.oldestSQL == "" {
 		return nil
 	}
-	if st.oldestDue > 0 {
-		st.oldestDue--
-		qh.OldestPendingAgeS = st.oldest
-		return nil
-	}
-	t0 := time.Now()
-	if err := e.conn.QueryRow(ctx, st.oldestSQL).Scan(&qh.OldestPendingAgeS); err != nil {
+	age, err := st.oldest.get(func() (age float64, err error) {
+		err = e.conn.QueryRow(ctx, st.oldestSQL).Scan(&age)
+		return age, err
+	})
+	if err != nil {
 		return err
 	}
-	st.oldest = qh.OldestPendingAgeS
-	st.oldestDue = slowQueryEvery(time.Since(t0)) - 1
+	qh.OldestPendingAgeS = age
 	return nil
+}
+
+// paced runs a sampling query less often when it is slow: after one that
+// took d it skips slowQueryEvery(d)-1 ticks, the last reading standing in.
+type paced[T any] struct {
+	last T
+	due  int // ticks until the query runs again
+}
+
+// get returns the last reading while it may stand in, and otherwise runs
+// read and keeps what it returns. A failed read is tried again next tick.
+func (p *paced[T]) get(read func() (T, error)) (T, error) {
+	if p.due > 0 {
+		p.due--
+		return p.last, nil
+	}
+	t0 := time.Now()
+	v, err := read()
+	if err != nil {
+		return v, err
+	}
+	p.last, p.due = v, slowQueryEvery(time.Since(t0))-1
+	return v, nil
 }
 
 // queryBudget is what a tick may spend on a queue's in-flight count: a

@@ -225,8 +225,11 @@ type driver struct {
 	targetRate atomic.Uint64 // float64 bits
 	phase      atomic.Pointer[phaseInfo]
 	paused     atomic.Bool
-	wake       *waker
-	room       chan struct{} // a completion made room under max_depth
+	// chain completes and claims in one transaction (complete_and_claim);
+	// nil when the scenario does not ask for it.
+	chain CompleteClaimer
+	wake  *waker
+	room  chan struct{} // a completion made room under max_depth
 
 	mu     sync.Mutex
 	notes  []string
@@ -252,6 +255,9 @@ func newDriver(p *RunParams, sc *Scenario, schema, app string, ad Adapter, pool 
 		enqH: newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
 		tickH: newHist(), stepH: newHist(), phaseH: newHist(),
 		wake: newWaker(), seen: map[string]bool{}, opErrs: map[string]*opErr{},
+	}
+	if sc.CompleteAndClaim {
+		d.chain, _ = ad.(CompleteClaimer)
 	}
 	d.phase.Store(&phaseInfo{})
 	return d

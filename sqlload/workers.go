@@ -81,10 +81,6 @@ func (d *driver) consumer(id int, stop <-chan struct{}) {
 	if d.sc.Wakeup == "notify" {
 		idle = max(idle, 500*time.Millisecond)
 	}
-	var chain CompleteClaimer
-	if d.sc.CompleteAndClaim {
-		chain, _ = d.ad.(CompleteClaimer)
-	}
 	var (
 		// empty counts queues in a row found empty: a consumer idles only
 		// once every queue came back empty, or a wake-up that went to the
@@ -137,7 +133,7 @@ func (d *driver) consumer(id int, stop <-chan struct{}) {
 		}
 		empty = 0
 		var then *DequeueParams
-		if chain != nil && !d.paused.Load() {
+		if d.chain != nil && !d.paused.Load() {
 			then = &DequeueParams{Queue: d.queues[(i+1)%len(d.queues)], Limit: d.sc.DequeueBatch}
 			woken = d.wake.wait()
 		}
@@ -215,7 +211,7 @@ func (d *driver) work(rng *rand.Rand, jobs []*Job, then *DequeueParams) (next []
 // and the next claim goes through Dequeue.
 func (d *driver) completeAndClaim(ok []*Job, then *DequeueParams) ([]*Job, bool) {
 	t0 := time.Now()
-	next, err := d.ad.(CompleteClaimer).CompleteAndClaim(d.hctx, &CompleteParams{Jobs: ok}, then)
+	next, err := d.chain.CompleteAndClaim(d.hctx, &CompleteParams{Jobs: ok}, then)
 	if err != nil {
 		if d.hctx.Err() == nil {
 			d.countErr("complete and claim")(err)

@@ -99,7 +99,11 @@ phases:
 		t.Errorf("hypopg validation missing or not an improvement: %+v", rec.Validation)
 	}
 
-	r := pgqtune(t, ctx, nil, "validate", dir, "--recommendation", rec.ID, "--reps", "2", "--duration", "2s", "-q")
+	// Three interleaved 3 s repetitions per arm: with two of 2 s, one
+	// stalled moment of a loaded CI machine (other test binaries running
+	// CPU hogs and restarts beside this one) once left the index arm at
+	// 925 jobs/s against 840 without it.
+	r := pgqtune(t, ctx, nil, "validate", dir, "--recommendation", rec.ID, "--reps", "3", "--duration", "3s", "-q")
 	if r.code != 0 {
 		t.Fatalf("validate exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
@@ -112,7 +116,7 @@ phases:
 	if v.After < 2*v.Before {
 		t.Fatalf("index raised throughput only from %.0f to %.0f jobs/s (want >= 2x)\n%s", v.Before, v.After, r.stdout)
 	}
-	if !strings.Contains(v.Note, "2 interleaved repetitions") {
+	if !strings.Contains(v.Note, "3 interleaved repetitions") {
 		t.Errorf("note = %q", v.Note)
 	}
 	if !strings.Contains(r.stdout, "back-filled 80000 completed rows") {

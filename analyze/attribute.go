@@ -128,6 +128,15 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 		f.Objects = append(f.Objects, top.Objects...)
 		f.PIDs = append(f.PIDs, top.PIDs...)
 		rest = vs[1:]
+		for _, v := range rest {
+			// A contributing cause must clear the naming bar on its own
+			// evidence; weaker ones stay mere alternatives.
+			if v.Score < sc.opts.MinCauseScore || v.Summary == "" {
+				break
+			}
+			f.Contributing = append(f.Contributing, runrec.Contributor{Cause: v.Cause, Score: round(v.Score, 2),
+				Summary: "also: " + strings.TrimSuffix(v.Summary, ".") + "."})
+		}
 	} else {
 		f.Confidence = round(1-top.Score, 2)
 	}

@@ -125,6 +125,16 @@ type Finding struct {
 	JobsDelayed float64 `json:"jobs_delayed,omitempty"`
 	// Alternatives are other plausible causes, best first.
 	Alternatives []CauseScore `json:"alternatives,omitempty"`
+	// Contributing are other causes with their own evidence in the
+	// window that did not cost the throughput the named cause did.
+	Contributing []Contributor `json:"contributing,omitempty"`
+}
+
+// Contributor is a contributing cause: its code, score and one sentence.
+type Contributor struct {
+	Cause   string  `json:"cause"`
+	Score   float64 `json:"score"`
+	Summary string  `json:"summary"`
 }
 
 // CauseScore is a cause with its score in [0,1].

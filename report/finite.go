@@ -68,6 +68,9 @@ func sanitize(r *runrec.Report) {
 		for j := range f.Alternatives {
 			fin("findings.alternatives.score", &f.Alternatives[j].Score)
 		}
+		for j := range f.Contributing {
+			fin("findings.contributing.score", &f.Contributing[j].Score)
+		}
 	}
 	for i := range r.Recommendations {
 		if v := r.Recommendations[i].Validation; v != nil {

@@ -43,6 +43,7 @@ func Normalize(rep *runrec.Report) *runrec.Report {
 		f.Start, f.End = f.Start.UTC(), f.End.UTC()
 		f.Evidence = orEmpty(append([]runrec.Evidence(nil), f.Evidence...))
 		f.Alternatives = append([]runrec.CauseScore(nil), f.Alternatives...)
+		f.Contributing = append([]runrec.Contributor(nil), f.Contributing...)
 		f.Objects = orEmpty(f.Objects)
 		f.PIDs = orEmpty(f.PIDs)
 		r.Findings[i] = f

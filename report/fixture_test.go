@@ -154,6 +154,8 @@ func (s synth) build() (*runrec.Report, *runrec.Run) {
 			},
 			Objects: []string{"pgqtune.job"}, PIDs: []int{4242},
 			Alternatives: []runrec.CauseScore{{Cause: "row_lock_contention", Score: 0.2}},
+			Contributing: []runrec.Contributor{{Cause: "xmin_horizon", Score: 0.35,
+				Summary: "also: pid 5151 (idle in transaction, psql) held the xmin horizon for 20 s: 5,295 dead tuples on pgqtune.job, not yet enough to slow the claim."}},
 		}}
 		rep.Phases = []runrec.PhaseResult{
 			{Name: "steady", Start: start, End: start.Add(time.Duration(s.DropFrom) * time.Second), JobsPerS: s.Rate},

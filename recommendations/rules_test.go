@@ -254,12 +254,24 @@ func TestRecommend(t *testing.T) {
 		cat.Settings["autovacuum_max_workers"] = Setting{Value: "2", Context: "postmaster"}
 		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "vacuum_lag", "pgqtune.job"), finding("F2", "vacuum_lag", "pgqtune.job_archive")}})
 		av := only(recs, runrec.RecAutovacuum)
-		if len(av) != 3 || av[2].Target != "server" {
+		if len(av) != 4 || av[3].Target != "server" {
 			t.Fatalf("autovacuum recs = %+v", av)
 		}
-		for _, s := range []string{"autovacuum_naptime = '15s'", "autovacuum_max_workers = 3", "pg_reload_conf()"} {
-			if !strings.Contains(av[2].SQL, s) {
-				t.Errorf("server SQL lacks %q:\n%s", s, av[2].SQL)
+		for _, s := range []string{"autovacuum_naptime = '15s'", "pg_reload_conf()"} {
+			if !strings.Contains(av[3].SQL, s) {
+				t.Errorf("server SQL lacks %q:\n%s", s, av[3].SQL)
+			}
+		}
+		// A restart-only setting is never bundled with pg_reload_conf().
+		if w := av[2]; !strings.Contains(w.SQL, "autovacuum_max_workers = 3") || strings.Contains(w.SQL, "pg_reload_conf") || !strings.Contains(w.Rationale, "Restart required") {
+			t.Errorf("max_workers rec = %+v", w)
+		}
+		for _, r := range recs {
+			if strings.Contains(r.SQL, "pg_reload_conf") && strings.Contains(r.SQL, "autovacuum_max_workers") {
+				t.Errorf("%s bundles autovacuum_max_workers with pg_reload_conf()", r.ID)
+			}
+			if strings.Contains(r.Rationale, "dead ones included") {
+				t.Errorf("%s claims reltuples counts dead tuples", r.ID)
 			}
 		}
 		if !strings.Contains(av[1].SQL, "pgqtune.job_archive") || !strings.Contains(av[1].SQL, "autovacuum_vacuum_threshold = 5000") {

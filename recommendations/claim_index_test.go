@@ -80,7 +80,7 @@ func TestFormatting(t *testing.T) {
 			t.Errorf("mbSetting(%v) = %s, want %s", in, got, want)
 		}
 	}
-	if got := idleTimeout(19.8); got != "10s" {
+	if got := idleTimeout(19.8); got != "60s" { // the 60 s guidance floor
 		t.Errorf("idleTimeout(19.8) = %s", got)
 	}
 	if got := idleTimeout(3600); got != "10min" {

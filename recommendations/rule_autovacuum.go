@@ -125,7 +125,7 @@ func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []ru
 			sf = f.in.Catalog.SettingString("autovacuum_vacuum_scale_factor")
 		}
 		if sf != "" {
-			why = append(why, fmt.Sprintf("With scale_factor %s autovacuum waits for %s of reltuples (%s rows now, dead ones included) to be dead, which on a churning queue table grows with the bloat itself.",
+			why = append(why, fmt.Sprintf("With scale_factor %s autovacuum waits until dead tuples exceed %s of reltuples (the planner's estimate of live rows, %s now; it does not count dead ones), a threshold that grows with the table rather than with the queue's churn.",
 				sf, sf, fmtNum(t.Reltuples)))
 		}
 	}
@@ -176,9 +176,17 @@ func serverWideAutovacuum(f *facts, out *output, needy []string) {
 	}
 	if float64(len(needy)) >= workers {
 		w := len(needy) + 1
-		sql = append(sql, fmt.Sprintf("ALTER SYSTEM SET autovacuum_max_workers = %d;", w))
-		rollback = append(rollback, "ALTER SYSTEM RESET autovacuum_max_workers;")
-		why = append(why, fmt.Sprintf("autovacuum_max_workers is %s: one long vacuum elsewhere can starve the queue tables; %d leaves a worker free (it needs a restart).", fmtNum(workers), w))
+		// A restart-only setting is its own recommendation: bundled with
+		// pg_reload_conf() it would look applied and not be.
+		out.add(runrec.Recommendation{
+			Kind:           runrec.RecAutovacuum,
+			Target:         "server: autovacuum_max_workers (restart required)",
+			SQL:            fmt.Sprintf("ALTER SYSTEM SET autovacuum_max_workers = %d;  -- restart required", w),
+			Rationale:      fmt.Sprintf("%d tables need frequent vacuums (%s). autovacuum_max_workers is %s: one long vacuum elsewhere can starve the queue tables; %d leaves a worker free. Restart required: pg_reload_conf() does not apply it.", len(needy), strings.Join(needy, ", "), fmtNum(workers), w),
+			ExpectedImpact: "After the restart, a long vacuum elsewhere no longer keeps the queue tables waiting for a worker.",
+			Risk:           "Restart required (a short outage). The cost limit is shared among workers, so each runs slower unless the limit is raised too.",
+			Rollback:       "ALTER SYSTEM RESET autovacuum_max_workers;  -- restart required",
+		})
 	}
 	if len(sql) == 0 {
 		return
@@ -191,7 +199,7 @@ func serverWideAutovacuum(f *facts, out *output, needy []string) {
 		SQL:            strings.Join(sql, "\n"),
 		Rationale:      strings.Join(why, " "),
 		ExpectedImpact: "Autovacuum reaches each queue table sooner after it crosses its threshold.",
-		Risk:           "More autovacuum activity server-wide; autovacuum_max_workers needs a restart, and the cost limit is shared among workers, so each runs slower unless the limit is raised too.",
+		Risk:           "More autovacuum activity server-wide; applies on reload.",
 		Rollback:       strings.Join(rollback, "\n"),
 	})
 }

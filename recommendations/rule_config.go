@@ -88,7 +88,13 @@ func checkpointConfig(f *facts, out *output) {
 			itoa(f.WALFPI), fmtPct(fpiShare(f)), fmtNum(timeout)))
 	}
 	if fpiShare := fpiShare(f); fpiShare > 0.3 && isOff(cat.SettingString("wal_compression")) {
-		sql = append(sql, "ALTER SYSTEM SET wal_compression = 'lz4';")
+		// lz4 (and zstd) values exist from PG15; before that the setting is
+		// a boolean that means pglz.
+		if v := f.serverVersionNum(); v != 0 && v < 150000 {
+			sql = append(sql, "ALTER SYSTEM SET wal_compression = on;")
+		} else {
+			sql = append(sql, "ALTER SYSTEM SET wal_compression = 'lz4';")
+		}
 		rollback = append(rollback, "ALTER SYSTEM RESET wal_compression;")
 		why = append(why, fmt.Sprintf("Full-page images are about %s of the WAL; wal_compression = lz4 shrinks them at a small CPU cost (use 'pglz' if the server lacks lz4).", fmtPct(fpiShare)))
 	}
@@ -170,6 +176,21 @@ func xminConfig(f *facts, out *output) {
 			}
 			done[h.Kind] = true
 			timeout := idleTimeout(h.AgeS)
+			if h.PID != 0 {
+				// The live offender is ended now; the setting below is what
+				// keeps the next one from doing the same.
+				out.add(runrec.Recommendation{
+					Kind:   runrec.RecConfig,
+					Target: fmt.Sprintf("session pid %d: immediate action", h.PID),
+					SQL:    fmt.Sprintf("SELECT pg_terminate_backend(%d);  -- only if pg_stat_activity still shows it idle in transaction", h.PID),
+					Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) is idle in transaction and holds the xmin horizon back %s transactions. Ending it lets vacuum proceed at once; check first that the pid still belongs to that session (SELECT state, xact_start FROM pg_stat_activity WHERE pid = %d).",
+						strings.Join(fids, ", "), h.PID, orUnknown(h.Name), itoa(h.XminAge), h.PID),
+					FindingIDs:     fids,
+					ExpectedImpact: "The horizon advances immediately and the next vacuum removes the dead tuples it was holding.",
+					Risk:           "The session's open transaction is rolled back and its client disconnected.",
+					Rollback:       "None: the session is gone; its client reconnects.",
+				})
+			}
 			out.add(runrec.Recommendation{
 				Kind:   runrec.RecConfig,
 				Target: "database " + f.dbName() + ": idle_in_transaction_session_timeout",
@@ -200,23 +221,33 @@ func xminConfig(f *facts, out *output) {
 				Risk:           "Legitimate long statements in this database (migrations, VACUUM FULL, reports) fail unless their sessions SET a longer statement_timeout.",
 				Rollback:       fmt.Sprintf("ALTER DATABASE %s RESET statement_timeout;", db),
 			})
-		case runrec.XminSlot, runrec.XminSlotCatalog:
+		case runrec.XminSlot:
+			// A logical slot's catalog_xmin holds back only catalog rows,
+			// never a queue table's, so only xmin counts; and a slot just
+			// lagging by a few transactions is normal replication.
 			key := "slot:" + h.Name
-			if done[key] || h.Name == "" {
+			if done[key] || h.Name == "" || h.XminAge < slotMinXminAge {
 				continue
 			}
 			done[key] = true
+			sql := fmt.Sprintf("SELECT pg_drop_replication_slot(%s);  -- only if its consumer is gone", quoteLiteral(h.Name))
+			rollback := fmt.Sprintf("Recreate the slot (pg_create_logical_replication_slot / pg_create_physical_replication_slot %s) and re-seed its consumer.", quoteLiteral(h.Name))
+			// max_slot_wal_keep_size exists from PG13.
+			if v := f.serverVersionNum(); v == 0 || v >= 130000 {
+				sql += "\nALTER SYSTEM SET max_slot_wal_keep_size = '10GB';\nSELECT pg_reload_conf();"
+				rollback += "\nALTER SYSTEM RESET max_slot_wal_keep_size;\nSELECT pg_reload_conf();"
+			}
 			out.add(runrec.Recommendation{
 				Kind:   runrec.RecConfig,
 				Target: "replication slot " + h.Name,
-				SQL:    fmt.Sprintf("SELECT pg_drop_replication_slot(%s);  -- only if its consumer is gone\nALTER SYSTEM SET max_slot_wal_keep_size = '10GB';\nSELECT pg_reload_conf();", quoteLiteral(h.Name)),
+				SQL:    sql,
 				Rationale: fmt.Sprintf("Finding(s) %s: replication slot %s holds the xmin horizon back %s transactions, so vacuum cannot remove dead tuples anywhere in the cluster. "+
 					"A slot whose consumer is gone holds it forever; max_slot_wal_keep_size bounds what any slot can retain from now on.",
 					strings.Join(fids, ", "), h.Name, itoa(h.XminAge)),
 				FindingIDs:     fids,
 				ExpectedImpact: "Vacuum can remove dead tuples again; pg_wal stops growing for the slot.",
 				Risk:           "The slot's consumer (a replica, a CDC pipeline) loses its position and must be re-seeded; max_slot_wal_keep_size invalidates slots that fall further behind.",
-				Rollback:       fmt.Sprintf("Recreate the slot (pg_create_logical_replication_slot / pg_create_physical_replication_slot %s) and re-seed its consumer; ALTER SYSTEM RESET max_slot_wal_keep_size;", quoteLiteral(h.Name)),
+				Rollback:       rollback,
 			})
 		case runrec.XminPrepared:
 			key := "prepared:" + h.Name
@@ -227,9 +258,10 @@ func xminConfig(f *facts, out *output) {
 			out.add(runrec.Recommendation{
 				Kind:   runrec.RecConfig,
 				Target: "prepared transaction " + h.Name,
-				SQL:    fmt.Sprintf("ROLLBACK PREPARED %s;", quoteLiteral(h.Name)),
-				Rationale: fmt.Sprintf("Finding(s) %s: prepared transaction %s has been open %s s and holds the xmin horizon back %s transactions; it survives restarts until its coordinator finishes it.",
-					strings.Join(fids, ", "), quoteLiteral(h.Name), fmtNum(h.AgeS), itoa(h.XminAge)),
+				SQL:    fmt.Sprintf("ROLLBACK PREPARED %s;  -- or COMMIT PREPARED %s if its coordinator meant to commit it", quoteLiteral(h.Name), quoteLiteral(h.Name)),
+				Rationale: fmt.Sprintf("Finding(s) %s: prepared transaction %s has been open %s s and holds the xmin horizon back %s transactions; it survives restarts until its coordinator finishes it. "+
+					"SELECT gid, prepared, owner, database FROM pg_prepared_xacts lists it; run the statement in its database (database and owner: %s).",
+					strings.Join(fids, ", "), quoteLiteral(h.Name), fmtNum(h.AgeS), itoa(h.XminAge), orUnknown(h.Query)),
 				FindingIDs:     fids,
 				ExpectedImpact: "The horizon advances and vacuum removes the dead tuples it was holding.",
 				Risk:           "If the coordinator still intends to commit it, its work is lost: ask the transaction manager first (COMMIT PREPARED instead if it should commit).",
@@ -242,10 +274,27 @@ func xminConfig(f *facts, out *output) {
 	}
 }
 
-// idleTimeout is half the harmful age seen, between 10 s and 10 min: short
+// slotMinXminAge is how far (in transactions) a slot's xmin must lag before
+// it is worth advice: below it the slot is only a replica a little behind.
+const slotMinXminAge = 50000
+
+// serverVersionNum is the server_version_num the run or catalog recorded,
+// 0 when neither did.
+func (f *facts) serverVersionNum() int {
+	if f.in.Run != nil && f.in.Run.Meta.ServerVersionNum != 0 {
+		return f.in.Run.Meta.ServerVersionNum
+	}
+	if f.in.Catalog != nil {
+		return f.in.Catalog.ServerVersionNum
+	}
+	return 0
+}
+
+// idleTimeout is half the harmful age seen, between 60 s (common guidance:
+// below that, ordinary client pauses get sessions killed) and 10 min: short
 // enough to have ended the session that did the harm.
 func idleTimeout(ageS float64) string {
-	sec := math.Max(10, math.Min(600, math.Floor(ageS/2)))
+	sec := math.Max(60, math.Min(600, math.Floor(ageS/2)))
 	if sec >= 120 {
 		return fmt.Sprintf("%.0fmin", math.Floor(sec/60))
 	}

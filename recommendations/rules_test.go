@@ -254,12 +254,24 @@ func TestRecommend(t *testing.T) {
 		cat.Settings["autovacuum_max_workers"] = Setting{Value: "2", Context: "postmaster"}
 		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "vacuum_lag", "pgqtune.job"), finding("F2", "vacuum_lag", "pgqtune.job_archive")}})
 		av := only(recs, runrec.RecAutovacuum)
-		if len(av) != 3 || av[2].Target != "server" {
+		if len(av) != 4 || av[3].Target != "server" {
 			t.Fatalf("autovacuum recs = %+v", av)
 		}
-		for _, s := range []string{"autovacuum_naptime = '15s'", "autovacuum_max_workers = 3", "pg_reload_conf()"} {
-			if !strings.Contains(av[2].SQL, s) {
-				t.Errorf("server SQL lacks %q:\n%s", s, av[2].SQL)
+		for _, s := range []string{"autovacuum_naptime = '15s'", "pg_reload_conf()"} {
+			if !strings.Contains(av[3].SQL, s) {
+				t.Errorf("server SQL lacks %q:\n%s", s, av[3].SQL)
+			}
+		}
+		// A restart-only setting is never bundled with pg_reload_conf().
+		if w := av[2]; !strings.Contains(w.SQL, "autovacuum_max_workers = 3") || strings.Contains(w.SQL, "pg_reload_conf") || !strings.Contains(w.Rationale, "Restart required") {
+			t.Errorf("max_workers rec = %+v", w)
+		}
+		for _, r := range recs {
+			if strings.Contains(r.SQL, "pg_reload_conf") && strings.Contains(r.SQL, "autovacuum_max_workers") {
+				t.Errorf("%s bundles autovacuum_max_workers with pg_reload_conf()", r.ID)
+			}
+			if strings.Contains(r.Rationale, "dead ones included") {
+				t.Errorf("%s claims reltuples counts dead tuples", r.ID)
 			}
 		}
 		if !strings.Contains(av[1].SQL, "pgqtune.job_archive") || !strings.Contains(av[1].SQL, "autovacuum_vacuum_threshold = 5000") {
@@ -292,7 +304,10 @@ func TestRecommend(t *testing.T) {
 			t.Fatalf("autovacuum rec despite xmin holder: %+v", recs)
 		}
 		cfg := only(recs, runrec.RecConfig)
-		if len(cfg) != 1 || cfg[0].SQL != "ALTER DATABASE pgqtune SET idle_in_transaction_session_timeout = '3min';" || !strings.Contains(cfg[0].Rationale, "pid 4242") {
+		// An immediate pg_terminate_backend for the live offender, then the
+		// lasting setting.
+		if len(cfg) != 2 || !strings.HasPrefix(cfg[0].SQL, "SELECT pg_terminate_backend(4242);") ||
+			cfg[1].SQL != "ALTER DATABASE pgqtune SET idle_in_transaction_session_timeout = '3min';" || !strings.Contains(cfg[1].Rationale, "pid 4242") {
 			t.Fatalf("config recs = %+v", cfg)
 		}
 		checkGolden(t, "xmin_horizon", recs, notes)
@@ -308,8 +323,41 @@ func TestRecommend(t *testing.T) {
 		}
 		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "xmin_horizon")}})
 		cfg := only(recs, runrec.RecConfig)
-		if len(cfg) != 2 || !strings.HasPrefix(cfg[0].SQL, "SELECT pg_drop_replication_slot('old_cdc');") || cfg[1].SQL != "ROLLBACK PREPARED 'tx-17';" {
+		if len(cfg) != 2 || !strings.HasPrefix(cfg[0].SQL, "SELECT pg_drop_replication_slot('old_cdc');") ||
+			!strings.HasPrefix(cfg[1].SQL, "ROLLBACK PREPARED 'tx-17';") || !strings.Contains(cfg[1].SQL, "COMMIT PREPARED 'tx-17'") ||
+			!strings.Contains(cfg[1].Rationale, "pg_prepared_xacts") {
 			t.Fatalf("config recs = %+v", cfg)
+		}
+	})
+
+	t.Run("xmin: catalog_xmin and young slots get no advice; max_slot_wal_keep_size is PG13+", func(t *testing.T) {
+		for _, tc := range []struct {
+			version int
+			keep    bool
+		}{{120000, false}, {140000, true}, {150000, true}, {170000, true}} {
+			b, cat := steady(t)
+			b.run.Meta.ServerVersionNum = tc.version
+			for i := range b.run.Samples {
+				b.run.Samples[i].XminHolders = []runrec.XminHolder{
+					{Kind: runrec.XminSlot, Name: "old_cdc", XminAge: 90000},
+					{Kind: runrec.XminSlot, Name: "fresh_replica", XminAge: 40},
+					{Kind: runrec.XminSlotCatalog, Name: "logical_cdc", XminAge: 900000},
+				}
+			}
+			recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "xmin_horizon")}})
+			cfg := only(recs, runrec.RecConfig)
+			if len(cfg) != 1 || cfg[0].Target != "replication slot old_cdc" {
+				t.Fatalf("version %d: config recs = %+v", tc.version, cfg)
+			}
+			if got := strings.Contains(cfg[0].SQL, "max_slot_wal_keep_size"); got != tc.keep {
+				t.Fatalf("version %d: max_slot_wal_keep_size in SQL = %v, want %v: %s", tc.version, got, tc.keep, cfg[0].SQL)
+			}
+		}
+	})
+
+	t.Run("xmin: idle-in-transaction timeout floor is 60 s", func(t *testing.T) {
+		if got := idleTimeout(30); got != "60s" {
+			t.Fatalf("idleTimeout(30) = %s, want 60s", got)
 		}
 	})
 
@@ -334,6 +382,18 @@ func TestRecommend(t *testing.T) {
 			}
 		}
 		checkGolden(t, "checkpoint_pressure", recs, notes)
+
+		// Before PG15 wal_compression is a boolean: 'lz4' would be refused.
+		for _, tc := range []struct {
+			version int
+			want    string
+		}{{120000, "wal_compression = on;"}, {140000, "wal_compression = on;"}, {150000, "wal_compression = 'lz4';"}, {170000, "wal_compression = 'lz4';"}} {
+			b.run.Meta.ServerVersionNum = tc.version
+			recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "checkpoint_pressure")}})
+			if cfg := only(recs, runrec.RecConfig); len(cfg) != 1 || !strings.Contains(cfg[0].SQL, tc.want) {
+				t.Errorf("version %d: SQL lacks %q: %+v", tc.version, tc.want, cfg)
+			}
+		}
 	})
 
 	t.Run("commit-bound run: group commit and synchronous_commit with the trade-off", func(t *testing.T) {

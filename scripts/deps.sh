@@ -30,3 +30,18 @@ if ((${#missing[@]})); then
 fi
 
 go mod download
+
+# pg-boss 10.4.2 for the pgboss adapter's tests: the same cached install the
+# adapter makes itself (sqlload/pgboss.go), so pg-boss creates its own schema.
+if [ "${1:-}" = "--test" ]; then
+	if command -v npm >/dev/null 2>&1; then
+		dir="${XDG_CACHE_HOME:-$HOME/.cache}/pgqtune/pgboss-10.4.2"
+		if [ ! -f "$dir/node_modules/pg-boss/package.json" ]; then
+			mkdir -p "$dir"
+			cp sqlload/pgbossjs/package.json sqlload/pgbossjs/package-lock.json sqlload/pgbossjs/setup.js "$dir/"
+			(cd "$dir" && npm ci --no-audit --no-fund >/dev/null)
+		fi
+	else
+		echo "deps: npm not found: the pgboss adapter's tests will skip (install Node.js 20+ with npm)"
+	fi
+fi

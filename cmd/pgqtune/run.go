@@ -63,7 +63,7 @@ Flags override the scenario's values; the run records what it actually used.`,
 	f := c.Flags()
 	f.StringVar(&o.DSN, "dsn", "", "target database (default $PGQTUNE_DSN; empty: a throwaway local cluster)")
 	f.StringVar(&o.Scenario, "scenario", "baseline", "built-in scenario name (see 'pgqtune scenarios') or a YAML file")
-	f.StringVar(&o.Adapter, "adapter", "", "queue adapter: skiplocked, pgmq or river (overrides the scenario)")
+	f.StringVar(&o.Adapter, "adapter", "", "queue adapter: skiplocked, pgmq, river or pgboss (overrides the scenario)")
 	f.DurationVar(&o.Duration, "duration", 0, "how long to run (overrides the scenario; default 30s for baseline)")
 	f.Float64Var(&o.Rate, "rate", 0, "target enqueue rate in jobs/s (overrides the scenario's rate)")
 	f.IntVar(&o.Producers, "producers", 0, "producer connections (overrides the scenario)")

@@ -1,0 +1,306 @@
+package sqlload
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The pgboss adapter drives an existing pg-boss v10 schema (schema version
+// 24) with statements of pg-boss's own shapes: sends through the
+// partitioned job table, pg-boss's fetch CTE, completion by id list, and
+// retry/fail by state. pgqtune never writes pg-boss DDL: when the schema or
+// a queue is missing, Setup runs pg-boss 10.4.2 itself (Node, npm, cached
+// install) to migrate and create the queues. Use it when you run pg-boss;
+// use skiplocked for a home-grown job table.
+//
+// Settings:
+//
+//	schema: pgboss (default)
+//	    pg-boss's schema on the target.
+func init() { RegisterAdapter("pgboss", newPgBoss) }
+
+// pgbossSchemaVersion is the pgboss.version of pg-boss 10.x.
+const pgbossSchemaVersion = 24
+
+// pgbossRelease is the pg-boss release Setup installs.
+const pgbossRelease = "10.4.2"
+
+//go:embed pgbossjs/package.json pgbossjs/package-lock.json pgbossjs/setup.js
+var pgbossJS embed.FS
+
+type pgBoss struct {
+	pool   *pgxpool.Pool
+	dsn    string
+	schema string
+	queues []string
+	maxAtt int
+
+	send, fetch, complete, fail, pending, stats, lookup string
+}
+
+func newPgBoss(_ context.Context, c *Config) (Adapter, error) {
+	s := c.Settings
+	if err := s.Check("schema"); err != nil {
+		return nil, err
+	}
+	schema, err := s.String("schema", "pgboss")
+	if err != nil {
+		return nil, err
+	}
+	a := &pgBoss{pool: c.Pool, dsn: c.DSN, schema: schema, queues: c.Queues, maxAtt: max(c.MaxAttempts, 1)}
+	a.send = loadSQL("pgboss_send", schema)
+	a.fetch = loadSQL("pgboss_fetch", schema)
+	a.complete = loadSQL("pgboss_complete", schema)
+	a.fail = loadSQL("pgboss_fail", schema)
+	a.pending = loadSQL("pgboss_pending", schema)
+	a.stats = loadSQL("pgboss_stats", schema)
+	a.lookup = loadSQL("pgboss_lookup", schema)
+	return a, nil
+}
+
+// Setup checks the schema version and the queues, and has pg-boss itself
+// create whatever is missing.
+func (a *pgBoss) Setup(ctx context.Context) error {
+	ok, err := a.ready(ctx)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	if err := PgBossInstall(ctx, a.dsn, a.schema, a.queues); err != nil {
+		return err
+	}
+	if ok, err = a.ready(ctx); err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("pgboss: setup: pg-boss ran but schema %s still lacks a queue of %v", a.schema, a.queues)
+	}
+	return nil
+}
+
+// ready reports whether the schema is a supported pg-boss one holding every
+// queue; an unsupported version is an error.
+func (a *pgBoss) ready(ctx context.Context) (bool, error) {
+	var v *int
+	err := a.pool.QueryRow(ctx, `SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL ELSE 0 END`, a.schema+".version").Scan(&v)
+	if err != nil {
+		return false, fmt.Errorf("pgboss: setup: look for %s.version: %w", a.schema, err)
+	}
+	if v == nil {
+		return false, nil
+	}
+	var ver int
+	if err := a.pool.QueryRow(ctx, `SELECT version FROM `+pgx.Identifier{a.schema, "version"}.Sanitize()).Scan(&ver); err != nil {
+		return false, fmt.Errorf("pgboss: setup: read %s.version: %w", a.schema, err)
+	}
+	if ver != pgbossSchemaVersion {
+		return false, fmt.Errorf("pgboss: schema %s is at version %d; pgqtune drives pg-boss v10 schemas (version %d) only, not v11+ (shared job_common table) or older", a.schema, ver, pgbossSchemaVersion)
+	}
+	var n int
+	if err := a.pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{a.schema, "queue"}.Sanitize()+` WHERE name = ANY($1)`, a.queues).Scan(&n); err != nil {
+		return false, fmt.Errorf("pgboss: setup: read queues: %w", err)
+	}
+	return n == len(a.queues), nil
+}
+
+// PgBossInstall has pg-boss 10.4.2 migrate schema on dsn and create the
+// queues, installing it with npm into the user cache once. Without Node or
+// npm it returns an error whose message is one line naming what is missing.
+func PgBossInstall(ctx context.Context, dsn, schema string, queues []string) error {
+	dir, err := PgBossDir(ctx)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "node", append([]string{filepath.Join(dir, "setup.js"), schema}, queues...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PGQTUNE_DSN="+dsn)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pgboss: setup: pg-boss %s start/createQueue: %w: %s", pgbossRelease, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// PgBossDir returns the cached pg-boss install, making it when missing.
+func PgBossDir(ctx context.Context) (string, error) {
+	for _, tool := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return "", fmt.Errorf("pgboss: %s not found: install Node.js 20+ with npm, or create pg-boss %s's schema and queues yourself and pass --dsn", tool, pgbossRelease)
+		}
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("pgboss: cache dir: %w", err)
+	}
+	dir := filepath.Join(cache, "pgqtune", "pgboss-"+pgbossRelease)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("pgboss: cache dir: %w", err)
+	}
+	for _, f := range []string{"package.json", "package-lock.json", "setup.js"} {
+		b, err := pgbossJS.ReadFile("pgbossjs/" + f)
+		if err != nil {
+			return "", fmt.Errorf("pgboss: embedded %s: %w", f, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			return "", fmt.Errorf("pgboss: write %s: %w", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "pg-boss", "package.json")); err == nil {
+		return dir, nil
+	}
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("pgboss: npm ci pg-boss %s in %s: %w: %s", pgbossRelease, dir, err, strings.TrimSpace(string(out)))
+	}
+	return dir, nil
+}
+
+// Tables names the parent job table and each queue's partition (pg-boss
+// names it 'j' || sha224(queue)).
+func (a *pgBoss) Tables() []string {
+	out := []string{QualifiedName(a.schema, "job")}
+	for _, q := range a.queues {
+		h := sha256.Sum224([]byte(q))
+		out = append(out, QualifiedName(a.schema, "j"+hex.EncodeToString(h[:])))
+	}
+	return out
+}
+
+// Describe records the adapter's settings.
+func (a *pgBoss) Describe() map[string]any {
+	return map[string]any{"library": "pg-boss " + pgbossRelease + " schema (version 24)", "schema": a.schema, "completion": "update (state completed)"}
+}
+
+func (a *pgBoss) Enqueue(ctx context.Context, p *EnqueueParams) error {
+	if len(p.Jobs) == 0 {
+		return nil
+	}
+	if p.Method != InsertDefault && p.Method != InsertMultiRow {
+		return fmt.Errorf("pgboss: send %d jobs: insert method %q: %w", len(p.Jobs), p.Method, ErrUnsupported)
+	}
+	n := len(p.Jobs)
+	names, data, prios, runAt := make([]string, n), make([]string, n), make([]int32, n), make([]*time.Time, n)
+	for i := range p.Jobs {
+		j := &p.Jobs[i]
+		// pg-boss runs higher priority first; the driver's lower first.
+		names[i], data[i], prios[i] = j.Queue, string(EncodePayload(j)), -int32(j.Priority)
+		if !j.RunAt.IsZero() {
+			runAt[i] = &j.RunAt
+		}
+	}
+	if _, err := a.pool.Exec(ctx, a.send, names, data, prios, runAt, a.maxAtt-1); err != nil {
+		return fmt.Errorf("pgboss: send %d jobs: %w", n, err)
+	}
+	return nil
+}
+
+// pgbossHandle is a claimed job's pg-boss key.
+type pgbossHandle struct {
+	id         string
+	retryCount int32
+}
+
+func (a *pgBoss) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
+	rows, err := a.pool.Query(ctx, a.fetch, p.Queue, p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("pgboss: fetch from %s: %w", p.Queue, err)
+	}
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
+		j := &Job{Queue: p.Queue}
+		var h pgbossHandle
+		var t int64
+		if err := r.Scan(&h.id, &j.Seq, &t, &h.retryCount, &j.ReadyAt); err != nil {
+			return nil, err
+		}
+		j.IntendedAt, j.Attempt, j.Handle = time.UnixMicro(t), int(h.retryCount)+1, h
+		return j, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgboss: fetch from %s: %w", p.Queue, err)
+	}
+	return jobs, nil
+}
+
+// byQueue groups jobs by queue: pg-boss's statements name the queue so the
+// planner prunes to its partition.
+func byQueue(jobs []*Job) (map[string][]string, map[string][]int32, error) {
+	ids, rcs := map[string][]string{}, map[string][]int32{}
+	for _, j := range jobs {
+		h, ok := j.Handle.(pgbossHandle)
+		if !ok {
+			return nil, nil, errors.New("job was not fetched by the pgboss adapter")
+		}
+		ids[j.Queue] = append(ids[j.Queue], h.id)
+		rcs[j.Queue] = append(rcs[j.Queue], h.retryCount)
+	}
+	return ids, rcs, nil
+}
+
+func (a *pgBoss) Complete(ctx context.Context, p *CompleteParams) error {
+	ids, _, err := byQueue(p.Jobs)
+	if err == nil {
+		b := &pgx.Batch{}
+		for q, is := range ids {
+			b.Queue(a.complete, q, is)
+		}
+		err = a.pool.SendBatch(ctx, b).Close()
+	}
+	if err != nil {
+		return fmt.Errorf("pgboss: complete %d jobs: %w", len(p.Jobs), err)
+	}
+	return nil
+}
+
+func (a *pgBoss) Fail(ctx context.Context, p *FailParams) error {
+	var retryAt *time.Time
+	if !p.RetryAt.IsZero() {
+		retryAt = &p.RetryAt
+	}
+	ids, rcs, err := byQueue(p.Jobs)
+	if err == nil {
+		b := &pgx.Batch{}
+		for q, is := range ids {
+			b.Queue(a.fail, q, is, rcs[q], retryAt, p.Error)
+		}
+		err = a.pool.SendBatch(ctx, b).Close()
+	}
+	if err != nil {
+		return fmt.Errorf("pgboss: fail %d jobs: %w", len(p.Jobs), err)
+	}
+	return nil
+}
+
+func (a *pgBoss) Stats(ctx context.Context) (QueueStats, error) {
+	var s QueueStats
+	var age float64
+	if err := a.pool.QueryRow(ctx, a.stats, a.queues).Scan(&s.Depth, &s.Scheduled, &s.InFlight, &age); err != nil {
+		return s, fmt.Errorf("pgboss: stats: %w", err)
+	}
+	s.OldestPendingAge = time.Duration(age * float64(time.Second))
+	return s, nil
+}
+
+func (a *pgBoss) Pending(ctx context.Context) ([]int64, error) {
+	return collectInt64s(ctx, a.pool, "pgboss: pending", a.pending, a.queues)
+}
+
+// Lookup returns which of seqs exist in the run's queues in any state.
+func (a *pgBoss) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
+	return collectInt64s(ctx, a.pool, "pgboss: lookup", a.lookup, a.queues, seqs)
+}
+
+func (a *pgBoss) Close(context.Context) error { return nil }

@@ -13,9 +13,20 @@ import (
 // run through the shared suite. Other tests are untouched.
 const PgmqShimPrefix = "shim_"
 
+// PgmqRealPrefix is the queue_prefix that makes a test's pgmq adapter run
+// CREATE EXTENSION pgmq (the real 1.5.2, made installable by
+// pgtest.RequirePgmq) in its fresh database before detecting it: the
+// adapter itself never creates extensions on a target.
+const PgmqRealPrefix = "real_"
+
 func init() {
 	detect := pgmqDetect
 	pgmqDetect = func(ctx context.Context, a *pgmq) (string, error) {
+		if a.prefix == PgmqRealPrefix {
+			if _, err := a.pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pgmq`); err != nil {
+				return "", fmt.Errorf("create extension pgmq: %w", err)
+			}
+		}
 		if a.prefix != PgmqShimPrefix {
 			return detect(ctx, a)
 		}

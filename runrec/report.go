@@ -75,8 +75,14 @@ type Integrity struct {
 	Completed  int64 `json:"completed"`
 	Pending    int64 `json:"pending"`
 	Lost       int64 `json:"lost"`
+	// Duplicated counts true duplicates: the same claim completed twice,
+	// or a job completed that was never enqueued.
 	Duplicated int64 `json:"duplicated"`
-	Failed     int64 `json:"failed,omitempty"`
+	// Redelivered counts jobs completed again after their claim expired
+	// (expire_after, a visibility timeout) while the first worker still
+	// ran: at-least-once delivery, which the verdict allows.
+	Redelivered int64 `json:"redelivered,omitempty"`
+	Failed      int64 `json:"failed,omitempty"`
 }
 
 // PhaseResult is how one scenario phase went.

@@ -71,10 +71,10 @@ type Knee struct {
 
 // Integrity accounts for every job the driver enqueued (run mode).
 type Integrity struct {
-	Enqueued   int64 `json:"enqueued"`
-	Completed  int64 `json:"completed"`
-	Pending    int64 `json:"pending"`
-	Lost       int64 `json:"lost"`
+	Enqueued  int64 `json:"enqueued"`
+	Completed int64 `json:"completed"`
+	Pending   int64 `json:"pending"`
+	Lost      int64 `json:"lost"`
 	// Duplicated counts true duplicates: the same claim completed twice,
 	// or a job completed that was never enqueued.
 	Duplicated int64 `json:"duplicated"`

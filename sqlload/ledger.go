@@ -20,7 +20,7 @@ type ledger struct {
 	// kept only when it was not the first delivery: most jobs finish on
 	// their first, and the bitsets already say so.
 	attempt map[int64]int
-	base      int64  // Seqs up to base were in the queue before the run
+	base    int64 // Seqs up to base were in the queue before the run
 }
 
 type bitset []uint64

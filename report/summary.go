@@ -48,8 +48,12 @@ func Summary(w io.Writer, rep *runrec.Report, dir string) {
 		if in.Lost > 0 || in.Duplicated > 0 {
 			verdict = "JOBS LOST OR DUPLICATED"
 		}
-		fmt.Fprintf(&b, "  integrity   %s: %d enqueued, %d completed, %d pending, %d lost, %d duplicated\n",
+		fmt.Fprintf(&b, "  integrity   %s: %d enqueued, %d completed, %d pending, %d lost, %d duplicated",
 			verdict, in.Enqueued, in.Completed, in.Pending, in.Lost, in.Duplicated)
+		if in.Redelivered > 0 {
+			fmt.Fprintf(&b, ", %d redelivered (completed again after their claim expired)", in.Redelivered)
+		}
+		b.WriteByte('\n')
 	}
 	if len(r.Findings) == 0 {
 		b.WriteString("  findings    none: no throughput drop found\n")

@@ -71,12 +71,18 @@ type Knee struct {
 
 // Integrity accounts for every job the driver enqueued (run mode).
 type Integrity struct {
-	Enqueued   int64 `json:"enqueued"`
-	Completed  int64 `json:"completed"`
-	Pending    int64 `json:"pending"`
-	Lost       int64 `json:"lost"`
+	Enqueued  int64 `json:"enqueued"`
+	Completed int64 `json:"completed"`
+	Pending   int64 `json:"pending"`
+	Lost      int64 `json:"lost"`
+	// Duplicated counts true duplicates: the same claim completed twice,
+	// or a job completed that was never enqueued.
 	Duplicated int64 `json:"duplicated"`
-	Failed     int64 `json:"failed,omitempty"`
+	// Redelivered counts jobs completed again after their claim expired
+	// (expire_after, a visibility timeout) while the first worker still
+	// ran: at-least-once delivery, which the verdict allows.
+	Redelivered int64 `json:"redelivered,omitempty"`
+	Failed      int64 `json:"failed,omitempty"`
 }
 
 // PhaseResult is how one scenario phase went.

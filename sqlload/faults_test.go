@@ -40,7 +40,7 @@ failure_rate: 0.05
 retry_backoff: 10ms
 wakeup: notify
 poll_interval: 20ms
-drain: 8s
+drain: 3m
 adapter_settings: {completion: `+v.completion+`, expire_after: `+v.expire+`}
 phases:
   - {name: steady, profile: constant, duration: 4s}
@@ -67,11 +67,17 @@ phases:
 			if killed.Load() < 5 || errs == 0 {
 				t.Fatalf("the fault did not bite: %d sessions terminated, %d errors seen", killed.Load(), errs)
 			}
-			if b.res.Integrity.Completed < 300 {
-				t.Fatalf("only %d jobs completed", b.res.Integrity.Completed)
+			// What holds however slow the machine is: nothing lost, nothing
+			// completed twice by one claim, every job accounted for, and
+			// (the drain runs until the backlog is empty) nothing pending
+			// when claims expire. How many got done in 4 s is the machine's
+			// business. Completions after an expiry are redeliveries.
+			in := b.res.Integrity
+			if in.Completed == 0 || in.Lost != 0 || in.Duplicated != 0 || in.Enqueued != in.Completed+in.Pending+in.Failed {
+				t.Fatalf("books do not balance: %+v", in)
 			}
-			if v.expire != "off" && b.res.Integrity.Pending != 0 {
-				t.Fatalf("with expire_after %s, %d jobs still pending after the drain: %+v", v.expire, b.res.Integrity.Pending, b.res.Integrity)
+			if v.expire != "off" && in.Pending != 0 {
+				t.Fatalf("with expire_after %s, %d jobs still pending after the drain: %+v", v.expire, in.Pending, in)
 			}
 		})
 	}

@@ -14,8 +14,13 @@ type ledger struct {
 	unsure    bitset // the enqueue's outcome is unknown (connection died around the commit)
 	completed bitset
 	failed    bitset // failed for good (attempts exhausted)
-	dups      int64  // completions or final failures of a Seq already finished
-	base      int64  // Seqs up to base were in the queue before the run
+	dups      int64  // the same claim of a Seq finished twice
+	redeliv   int64  // a Seq finished again by a later claim (its earlier claim expired)
+	// attempt is the claim (delivery number) that first finished each Seq,
+	// kept only when it was not the first delivery: most jobs finish on
+	// their first, and the bitsets already say so.
+	attempt map[int64]int
+	base    int64 // Seqs up to base were in the queue before the run
 }
 
 type bitset []uint64
@@ -51,24 +56,51 @@ func (l *ledger) markUnsure(jobs []NewJob) {
 	}
 }
 
-// finish records seq as completed (or failed for good) and reports whether
-// it had already finished: a duplicate delivery.
-func (l *ledger) finish(seq int64, failed bool) (dup bool) {
+// finishKind says how a completion (or final failure) relates to the
+// ledger's earlier ones for the same Seq.
+type finishKind int
+
+const (
+	finishFirst       finishKind = iota // the Seq's first finish
+	finishRedelivered                   // a later claim finished it again: at-least-once, not a duplicate
+	finishDuplicate                     // the same claim finished it twice
+)
+
+// finish records seq, finished by its attempt-th claim, as completed (or
+// failed for good). A Seq already finished by an earlier claim is a
+// redelivery: that claim expired (expire_after, a visibility timeout)
+// while its worker still ran, which at-least-once queues allow. The same
+// claim finishing twice is a true duplicate.
+func (l *ledger) finish(seq int64, attempt int, failed bool) finishKind {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if seq <= l.base {
-		return false // a job from before the run: not ours to account for
+		return finishFirst // a job from before the run: not ours to account for
 	}
 	if l.completed.has(seq) || l.failed.has(seq) {
+		first, ok := l.attempt[seq]
+		if !ok {
+			first = 1
+		}
+		if attempt != first {
+			l.redeliv++
+			return finishRedelivered
+		}
 		l.dups++
-		return true
+		return finishDuplicate
 	}
 	if failed {
 		l.failed.set(seq)
 	} else {
 		l.completed.set(seq)
 	}
-	return false
+	if attempt != 1 {
+		if l.attempt == nil {
+			l.attempt = make(map[int64]int)
+		}
+		l.attempt[seq] = attempt
+	}
+	return finishFirst
 }
 
 // settle accounts for every Seq up to maxSeq given the queue's pending
@@ -99,6 +131,7 @@ func (l *ledger) settle(base, maxSeq int64, pending []int64) (in runrec.Integrit
 		pend.set(s)
 	}
 	in.Duplicated += l.dups
+	in.Redelivered = l.redeliv
 	for s := base + 1; s <= maxSeq; s++ {
 		done, fail, p := l.completed.has(s), l.failed.has(s), pend.has(s)
 		if !l.enqueued.has(s) && !(l.unsure.has(s) && (done || fail || p)) {

@@ -56,7 +56,7 @@ failure_rate: 0.05
 retry_backoff: 10ms
 delayed: {share: 0.1, by: 300ms}
 poll_interval: 20ms
-drain: 5s
+drain: 3m
 phases:
   - {name: steady, profile: constant, duration: 4s}
 `)
@@ -74,11 +74,21 @@ phases:
 			if tc.kill && (killed.Load() < 5 || errs == 0) {
 				t.Fatalf("the fault did not bite: %d sessions terminated, %d errors seen", killed.Load(), errs)
 			}
-			// Progress, not speed: most of what was enqueued got done, even
-			// with sessions dying under the driver.
+			// What holds however slow the machine is: the books balance,
+			// nothing is lost or duplicated, and failures were retried. How
+			// many jobs got done in 4 s is not asserted. Sessions killed
+			// under a claim leave it invisible for the 20 s visibility
+			// timeout, so pending may be non-zero then; the drain (until
+			// the backlog is empty, at most 3 min) works off the rest.
 			in := b.res.Integrity
-			if in.Completed < 100 || 2*in.Completed < in.Enqueued || retried == 0 {
-				t.Fatalf("%d of %d jobs completed, %d retried: want most of them and some retried", in.Completed, in.Enqueued, retried)
+			if in.Completed == 0 || in.Lost != 0 || in.Duplicated != 0 || in.Enqueued != in.Completed+in.Pending+in.Failed {
+				t.Fatalf("books do not balance: %+v", in)
+			}
+			if in.Pending != 0 {
+				t.Fatalf("%d jobs still pending after the drain: %+v", in.Pending, in)
+			}
+			if retried == 0 {
+				t.Fatalf("no failed job was retried (%+v)", in)
 			}
 		})
 	}

@@ -284,15 +284,22 @@ func (d *driver) retryDelay(attempt int) time.Duration {
 func (d *driver) finished(jobs []*Job, failed bool) {
 	now := time.Now()
 	n := int64(len(jobs))
-	d.backlog.Add(-n)
+	// Only a Seq's first finish leaves the backlog: a redelivered or
+	// duplicate one would count it out twice and end the drain early.
+	kinds := make([]finishKind, len(jobs))
+	var first int64
+	for i, j := range jobs {
+		kinds[i] = d.ledger.finish(j.Seq, j.Attempt, failed)
+		if kinds[i] == finishFirst {
+			first++
+		}
+	}
+	d.backlog.Add(-first)
 	select {
 	case d.room <- struct{}{}:
 	default:
 	}
 	if failed {
-		for _, j := range jobs {
-			d.ledger.finish(j.Seq, true)
-		}
 		return
 	}
 	d.c.completed.Add(n)
@@ -300,9 +307,9 @@ func (d *driver) finished(jobs []*Job, failed bool) {
 	d.measMu.RLock()
 	defer d.measMu.RUnlock()
 	d.measComp.Add(n)
-	for _, j := range jobs {
-		if d.ledger.finish(j.Seq, false) {
-			d.note("job seq %d completed twice", j.Seq)
+	for i, j := range jobs {
+		if kinds[i] == finishDuplicate {
+			d.note("job seq %d completed twice by the same claim", j.Seq)
 		}
 		if j.Seq <= d.ledger.base {
 			continue // an earlier run's job: its latency is not this run's

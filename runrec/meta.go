@@ -30,6 +30,13 @@ type Meta struct {
 
 	Phases []PhaseSpan `json:"phases,omitempty"`
 
+	// Libraries are the queue libraries the sampler detected (libraries
+	// package names).
+	Libraries []string `json:"libraries,omitempty"`
+	// StatementRoles are the sampler's decisions about which statements are
+	// each queue's claim, enqueue and complete (see StatementRole).
+	StatementRoles []StatementRole `json:"statement_roles,omitempty"`
+
 	// End-of-run totals from the driver (run mode).
 	Integrity      *Integrity             `json:"integrity,omitempty"`
 	LatencyMs      *Percentiles           `json:"latency_ms,omitempty"`

@@ -75,10 +75,6 @@ type Profile struct {
 	Indexes []Index
 	Does    []Feature
 	Knobs   []Knob
-
-	// Classify tells a normalized statement text's role for this library
-	// (RoleOther when it is not one of the library's statements).
-	Classify func(text string) Role
 }
 
 // Table is a table the library creates.

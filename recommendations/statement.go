@@ -24,6 +24,11 @@ type Statement struct {
 	// Claim is the locking SELECT (FOR UPDATE ...) inside the statement:
 	// the dequeue's claim, wherever it sits (CTE, subquery, top level).
 	Claim *Query `json:"claim,omitempty"`
+	// Locks are every locking SELECT inside the statement, in parse order
+	// (Claim is the first). A library's claim may lock more than its jobs
+	// (graphile-worker locks its job queues too): facts picks the one on
+	// the queue the recorded statement role names.
+	Locks []*Query `json:"-"`
 	// Where is the top-level filter of a DELETE/UPDATE/SELECT without a
 	// locking clause.
 	Where []Predicate `json:"where,omitempty"`
@@ -244,8 +249,12 @@ func (p *parser) selectStmt(s *pg_query.SelectStmt) {
 	p.walkList(s.FromClause)
 	p.walk(s.WhereClause)
 	p.walkList(s.TargetList)
-	if len(s.LockingClause) > 0 && p.st.Claim == nil {
-		p.st.Claim = claimQuery(s)
+	if len(s.LockingClause) > 0 {
+		q := claimQuery(s)
+		p.st.Locks = append(p.st.Locks, q)
+		if p.st.Claim == nil {
+			p.st.Claim = q
+		}
 	}
 }
 

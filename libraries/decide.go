@@ -169,7 +169,6 @@ func newQueueIndex(queues []Queue) *queueIndex {
 	seen := map[string]bool{}
 	for _, q := range queues {
 		for _, n := range append([]string{q.Name}, q.Members...) {
-			n = strings.ToLower(n)
 			if _, dup := ix.byName[n]; !dup {
 				ix.byName[n] = q
 			}

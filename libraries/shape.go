@@ -28,7 +28,7 @@ type shape struct {
 	writes []write
 	// locks are the row-locking SELECTs, outermost first.
 	locks []lock
-	// rels are every relation named, lower-cased as written.
+	// rels are every relation named (see relName).
 	rels []string
 	// funcs are the functions called, lower-cased as written ("pgmq.read").
 	funcs []string
@@ -46,7 +46,7 @@ type shape struct {
 // write is one data-changing statement inside a statement.
 type write struct {
 	command string // insert, update, delete
-	rel     string // lower-cased, as written
+	rel     string // see relName
 	sets    []string
 	// byID is set when the WHERE picks rows by an id column (= $1, IN,
 	// ANY, or a join on id): the statement finishes given jobs rather than
@@ -58,7 +58,7 @@ type write struct {
 
 // lock is one row-locking SELECT.
 type lock struct {
-	rel      string // the locked relation, lower-cased as written
+	rel      string // the locked relation (see relName)
 	strength string // "update", "no key update", "share", "key share"
 	skip     bool   // SKIP LOCKED
 }
@@ -190,16 +190,16 @@ func walkMsg(m protoreflect.Message, fn func(proto.Message)) {
 	})
 }
 
-// relName is schema.table (or table) lower-cased.
+// relName is schema.table (or table) as the parser resolved it: unquoted
+// names folded to lower case, quoted ones kept.
 func relName(rv *pg_query.RangeVar) string {
 	if rv == nil {
 		return ""
 	}
-	name := strings.ToLower(rv.Relname)
 	if rv.Schemaname != "" {
-		name = strings.ToLower(rv.Schemaname) + "." + name
+		return rv.Schemaname + "." + rv.Relname
 	}
-	return name
+	return rv.Relname
 }
 
 func funcName(parts []*pg_query.Node) string {
@@ -267,7 +267,7 @@ func locksOf(s *pg_query.SelectStmt) []lock {
 			if rv == nil {
 				continue
 			}
-			name := strings.ToLower(rv.Relname)
+			name := rv.Relname
 			if real, ok := alias[name]; ok {
 				name = real
 			}
@@ -288,9 +288,9 @@ func collectAliases(n *pg_query.Node, alias map[string]string, first *string) {
 		if *first == "" {
 			*first = name
 		}
-		alias[strings.ToLower(rv.Relname)] = name
+		alias[rv.Relname] = name
 		if rv.Alias != nil {
-			alias[strings.ToLower(rv.Alias.Aliasname)] = name
+			alias[rv.Alias.Aliasname] = name
 		}
 	case n.GetJoinExpr() != nil:
 		collectAliases(n.GetJoinExpr().Larg, alias, first)

@@ -180,6 +180,9 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	meta.Interrupted = out.Interrupted
 	// The sampler keeps looking for queues while it runs.
 	meta.QueueTables = sampler.QueueTables()
+	// Statements may first appear late: the sampler's last decision holds
+	// every one it saw.
+	meta.Libraries, meta.StatementRoles = sampler.Libraries(), sampler.StatementRoles()
 	meta.Notes = append(meta.Notes, sampler.Notes()...)
 	if serr != nil && !errors.Is(serr, context.Canceled) && !errors.Is(serr, context.DeadlineExceeded) {
 		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(serr.Error(), o.DSN))

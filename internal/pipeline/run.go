@@ -257,6 +257,9 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 
 	meta.EndedAt = time.Now().UTC()
 	meta.Interrupted = out.Interrupted
+	// Statements may first appear late: the sampler's last decision holds
+	// every one it saw.
+	meta.Libraries, meta.StatementRoles = sampler.Libraries(), sampler.StatementRoles()
 	meta.Notes = append(meta.Notes, sampler.Notes()...)
 	if samplerErr != nil && !errors.Is(samplerErr, context.Canceled) {
 		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(samplerErr.Error(), t.DSN))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -107,6 +108,23 @@ func TestRun(t *testing.T) {
 			if !strings.Contains(r.stdout, want) {
 				t.Fatalf("summary lacks %q:\n%s", want, r.stdout)
 			}
+		}
+		// The sampler recorded its one decision about the statements.
+		var meta runrec.Meta
+		if err := runrec.ReadJSON(filepath.Join(out, runrec.MetaFile), &meta); err != nil {
+			t.Fatal(err)
+		}
+		claims := 0
+		for _, sr := range meta.StatementRoles {
+			if sr.Role == "claim" {
+				claims++
+				if sr.Library != "pgqtune-skiplocked" || sr.Queue != "pgqtune.job" || !strings.Contains(sr.Text, "SKIP LOCKED") {
+					t.Errorf("claim recorded as %+v", sr)
+				}
+			}
+		}
+		if claims == 0 || !slices.Contains(meta.Libraries, "pgqtune-skiplocked") {
+			t.Fatalf("run.json: libraries %v, statement roles %+v", meta.Libraries, meta.StatementRoles)
 		}
 		// analyze on the saved run reproduces the findings without a database.
 		before := rep

@@ -265,6 +265,21 @@ func newFacts(in *Input) *facts {
 	return f
 }
 
+// claimWithoutLock returns the most-called recorded claim, when the run
+// recorded one whose text has no locking SELECT (so Claim is nil).
+func (f *facts) claimWithoutLock() (int64, bool) {
+	var best *stmtFacts
+	for _, sf := range f.Statements {
+		if r, ok := f.Roles[sf.QueryID]; ok && r.Role == string(libraries.RoleClaim) && (best == nil || sf.Calls > best.Calls) {
+			best = sf
+		}
+	}
+	if best == nil {
+		return 0, false
+	}
+	return best.QueryID, true
+}
+
 // lockOn is the locking SELECT on queue (schema.table, or as written), or
 // nil when none names it.
 func lockOn(locks []*Query, queue string) *Query {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/libraries"
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -200,5 +201,50 @@ func node(t *testing.T, mods, dsn, body string) {
 	cmd.Env = append(os.Environ(), "NODE_PATH="+mods, "PGQTUNE_DSN="+dsn)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("node: %v\n%s", err, out)
+	}
+}
+
+// TestStatementRolesRealPgmq drives the real pgmq extension through its
+// functions. The sampler reads top-level statements only (so a function's
+// work is not counted twice), whatever pg_stat_statements.track says: the
+// calls are what it decides on, and pgmq.read is the claim of the one
+// pgmq queue.
+func TestStatementRolesRealPgmq(t *testing.T) {
+	pgtest.RequirePgmq(t)
+	for _, track := range []string{"top", "all"} {
+		t.Run("track="+track, func(t *testing.T) {
+			b := setup(t, collect.Config{}, func(p *pgxpool.Pool) {
+				if track == "all" {
+					trackAll(t, p)
+				}
+				exec(t, p, `CREATE EXTENSION pgmq; SELECT pgmq.create('orders')`)
+			})
+			rec := record(t, b.s)
+			rec.ticks(t, 1)
+			p, err := pgxpool.New(context.Background(), b.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			for i := 0; i < 10; i++ {
+				var id int64
+				if err := p.QueryRow(context.Background(), "SELECT * FROM pgmq.send($1, $2::jsonb)", "orders", `{"n": 1}`).Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				exec(t, p, "SELECT * FROM pgmq.read($1, $2, $3)", "orders", 30, 1)
+				exec(t, p, "SELECT pgmq.archive($1, $2::bigint)", "orders", id)
+			}
+			ok := func(rs []runrec.StatementRole) bool {
+				return len(withRole(rs, libraries.RoleClaim, "pgmq.read")) > 0 && len(withRole(rs, libraries.RoleEnqueue, "pgmq.send")) > 0 &&
+					len(withRole(rs, libraries.RoleComplete, "pgmq.archive")) > 0
+			}
+			rs := waitRoles(t, b.s, "pgmq's read, send and archive", ok)
+			for _, r := range withRole(rs, libraries.RoleClaim, "") {
+				if r.Library != libraries.PGMQ || r.Queue != "pgmq.q_orders" {
+					t.Errorf("claim %+v, want pgmq's on pgmq.q_orders", r)
+				}
+			}
+			rec.stop(t)
+		})
 	}
 }

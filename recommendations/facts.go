@@ -265,12 +265,24 @@ func newFacts(in *Input) *facts {
 	return f
 }
 
+// withRole returns the statements the run records with role (enqueue,
+// complete, ...), most total execution time first.
+func (f *facts) withRole(role libraries.Role) []*stmtFacts {
+	var out []*stmtFacts
+	for _, sf := range f.Statements {
+		if r, ok := f.Roles[sf.QueryID]; ok && r.Role == string(role) {
+			out = append(out, sf)
+		}
+	}
+	return out
+}
+
 // claimWithoutLock returns the most-called recorded claim, when the run
 // recorded one whose text has no locking SELECT (so Claim is nil).
 func (f *facts) claimWithoutLock() (int64, bool) {
 	var best *stmtFacts
-	for _, sf := range f.Statements {
-		if r, ok := f.Roles[sf.QueryID]; ok && r.Role == string(libraries.RoleClaim) && (best == nil || sf.Calls > best.Calls) {
+	for _, sf := range f.withRole(libraries.RoleClaim) {
+		if best == nil || sf.Calls > best.Calls {
 			best = sf
 		}
 	}

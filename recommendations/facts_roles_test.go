@@ -1,6 +1,7 @@
 package recommendations
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pgqtune/pgqtune/runrec"
@@ -41,6 +42,23 @@ func TestFactsClaimFromRoles(t *testing.T) {
 		f := newFacts(&Input{Run: b.run})
 		if f.Claim == nil || f.Claim.Claim.Relation != "graphile_worker._private_jobs" || f.Claim.Claim.Limit != "$5" {
 			t.Fatalf("claim = %+v (query %+v)", f.Claim, f.Claim.Claim)
+		}
+	})
+	t.Run("pgmq.read: a claim with no locking SELECT to index, and the note says so", func(t *testing.T) {
+		b := newRun("pgmq.q_orders").ticks(5, func(i int, s *runrec.Sample) {
+			s.Statements = []runrec.StatementDelta{stmt(i, 3, "select * from pgmq.read($1,$2,$3)", 50, 20, 50, 900)}
+			s.Queues = []runrec.QueueHealth{{Table: "pgmq.q_orders", System: "pgmq"}}
+		})
+		if f := newFacts(&Input{Run: b.run}); f.Claim != nil || len(f.withRole("claim")) != 1 {
+			t.Fatalf("claim = %+v, claims by role %d", f.Claim, len(f.withRole("claim")))
+		}
+		_, notes := Recommend(&Input{Run: b.run})
+		found := false
+		for _, n := range notes {
+			found = found || strings.Contains(n, "claim statement (queryid 3) has no locking SELECT")
+		}
+		if !found {
+			t.Errorf("notes = %q", notes)
 		}
 	})
 	t.Run("recorded roles are read, not re-derived", func(t *testing.T) {

@@ -20,6 +20,9 @@ type roleState struct {
 	libs  []string
 }
 
+// maxRoleTexts bounds the statement texts kept for the decision.
+const maxRoleTexts = 2000
+
 // noteText remembers a workload statement's text for the decision.
 func (e *env) noteText(id int64, text string) {
 	if e.rs.texts == nil {
@@ -51,6 +54,17 @@ func (e *env) decide() {
 		if d.Role == libraries.RoleClaim {
 			claims[d.QueryID] = strings.ToLower(d.Text)
 		}
+	}
+	if len(e.rs.texts) > maxRoleTexts {
+		// A long run against a busy database sees thousands of statements
+		// that do nothing for a queue; keep only the decided ones so each
+		// decision stays cheap (a later queue table is decided from the
+		// texts that appear after it).
+		keep := make(map[int64]string, len(ds))
+		for _, d := range ds {
+			keep[d.QueryID] = e.rs.texts[d.QueryID]
+		}
+		e.rs.texts = keep
 	}
 	roles := runrec.RolesOf(ds)
 	libs := libraries.Libraries(queues)

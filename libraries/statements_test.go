@@ -89,6 +89,63 @@ func TestClassifyPGBoss(t *testing.T) {
 	})
 }
 
+// recordedTexts reads the statement texts of a fixture analyze/collect's
+// real-library tests wrote (PGQTUNE_ROLES_FIXTURE).
+func recordedTexts(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded []struct {
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(b, &recorded); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recorded {
+		out = append(out, r.Text)
+	}
+	return out
+}
+
+// TestClassifyGraphileWorkerRecorded classifies what pg_stat_statements
+// recorded while graphile-worker 0.16.6 ran jobs, some in a named queue and
+// some failing (testdata/graphile-worker-0.16.6.json).
+func TestClassifyGraphileWorkerRecorded(t *testing.T) {
+	want := []struct {
+		has  string
+		role libraries.Role
+	}{
+		{"for update\n    skip locked", libraries.RoleClaim},
+		{"add_job(", libraries.RoleEnqueue},
+		{"delete from \"graphile_worker\"._private_jobs as jobs\nwhere id = $1::bigint\nreturning", libraries.RoleComplete},
+		{"delete from \"graphile_worker\"._private_jobs as jobs\nwhere id = $1::bigint", libraries.RoleComplete},
+		{"last_error = $2::text", libraries.RoleFail},
+	}
+	texts := recordedTexts(t, "testdata/graphile-worker-0.16.6.json")
+	if len(texts) < 5 {
+		t.Fatalf("fixture has %d statements", len(texts))
+	}
+	for _, text := range texts {
+		var role libraries.Role
+		for _, w := range want {
+			if strings.Contains(text, w.has) {
+				role = w.role
+				break
+			}
+		}
+		if role == libraries.RoleOther {
+			t.Errorf("no expected role for %q", text)
+			continue
+		}
+		if got := libraries.Classify(libraries.GraphileWorker, text); got != role {
+			t.Errorf("Classify(graphile-worker) = %q, want %q: %q", got, role, text)
+		}
+	}
+}
+
 func TestClassifyGraphileWorker(t *testing.T) {
 	// getJob of 0.16 (named-queue strategy 2): the claim locks a job, and
 	// nests the lock of the job queues it may take from.

@@ -1,6 +1,8 @@
 package recommendations
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -42,6 +44,26 @@ func TestFactsClaimFromRoles(t *testing.T) {
 		f := newFacts(&Input{Run: b.run})
 		if f.Claim == nil || f.Claim.Claim.Relation != "graphile_worker._private_jobs" || f.Claim.Claim.Limit != "$5" {
 			t.Fatalf("claim = %+v (query %+v)", f.Claim, f.Claim.Claim)
+		}
+	})
+	t.Run("graphile-worker 0.16.6 as recorded: the claim query is on _private_jobs", func(t *testing.T) {
+		b, err := os.ReadFile("../libraries/testdata/graphile-worker-0.16.6.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recorded []runrec.StatementRole
+		if err := json.Unmarshal(b, &recorded); err != nil {
+			t.Fatal(err)
+		}
+		run := newRun("graphile_worker._private_jobs").ticks(5, func(i int, s *runrec.Sample) {
+			for k, r := range recorded {
+				s.Statements = append(s.Statements, stmt(i, int64(100+k), r.Text, 50, 20, 50, 900))
+			}
+			s.Queues = []runrec.QueueHealth{{Table: "graphile_worker._private_jobs", System: "graphile-worker"}}
+		}).run
+		f := newFacts(&Input{Run: run})
+		if f.Claim == nil || f.Claim.Claim.Relation != "graphile_worker._private_jobs" || f.Claim.Claim.Limit == "" || !f.Claim.Claim.SkipLocked {
+			t.Fatalf("claim = %+v", f.Claim)
 		}
 	})
 	t.Run("pgmq.read: a claim with no locking SELECT to index, and the note says so", func(t *testing.T) {

@@ -248,3 +248,77 @@ func TestStatementRolesRealPgmq(t *testing.T) {
 		})
 	}
 }
+
+// TestStatementRolesGraphileWorker drives the real graphile-worker 0.16
+// (Node; its node_modules named by PGQTUNE_GRAPHILE_WORKER_MODULES, else
+// the user cache's pgqtune/graphile-worker-0.16.6) with
+// jobs in named queues, and checks that getJob is the claim and the lock
+// of its job queues never is.
+func TestStatementRolesGraphileWorker(t *testing.T) {
+	mods := os.Getenv("PGQTUNE_GRAPHILE_WORKER_MODULES")
+	if mods == "" {
+		if cache, err := os.UserCacheDir(); err == nil {
+			mods = filepath.Join(cache, "pgqtune", "graphile-worker-0.16.6", "node_modules")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(mods, "graphile-worker", "package.json")); err != nil {
+		t.Skipf("graphile-worker is not in %q: set PGQTUNE_GRAPHILE_WORKER_MODULES to a node_modules holding graphile-worker 0.16 to test against it", mods)
+	}
+	if _, err := osexec.LookPath("node"); err != nil {
+		t.Skip("node not found: install Node.js 20+ to test against the real graphile-worker")
+	}
+	b := setup(t, collect.Config{}, nil)
+	nodeJS(t, mods, b.dsn, `const { makeWorkerUtils } = require('graphile-worker')
+		const utils = await makeWorkerUtils({ connectionString: process.env.PGQTUNE_DSN })
+		await utils.migrate()
+		await utils.release()`)
+	rec := record(t, b.s)
+	rec.waitFor(t, "the graphile-worker queue", func(s runrec.Sample) bool { return len(s.Queues) > 0 })
+	nodeJS(t, mods, b.dsn, `const { run, makeWorkerUtils } = require('graphile-worker')
+		const utils = await makeWorkerUtils({ connectionString: process.env.PGQTUNE_DSN })
+		let done = 0
+		const runner = await run({ connectionString: process.env.PGQTUNE_DSN, concurrency: 2, noHandleSignals: true,
+			pollInterval: 100, taskList: { hello: async p => { done++; if (p.fail) throw new Error('asked to fail') } } })
+		for (let i = 0; i < 30; i++) {
+			await utils.addJob('hello', { n: i, fail: i % 10 === 9 }, { queueName: i % 2 ? 'serial' : undefined, maxAttempts: 1 })
+		}
+		const t0 = Date.now()
+		while (done < 30 && Date.now() - t0 < 30000) await new Promise(r => setTimeout(r, 50))
+		await runner.stop()
+		await utils.release()
+		if (done < 30) throw new Error('only ' + done + ' jobs ran')`)
+	rs := waitRoles(t, b.s, "graphile-worker's claim, enqueue and complete", func(rs []runrec.StatementRole) bool {
+		return len(withRole(rs, libraries.RoleClaim, "")) > 0 && len(withRole(rs, libraries.RoleEnqueue, "")) > 0 &&
+			len(withRole(rs, libraries.RoleComplete, "")) > 0 && len(withRole(rs, libraries.RoleFail, "")) > 0
+	})
+	for _, r := range rs {
+		if testing.Verbose() {
+			t.Logf("%-11s %-30s %-16s %q", r.Role, r.Queue, r.Library, r.Text)
+		}
+		if r.Role == string(libraries.RoleClaim) && (r.Library != libraries.GraphileWorker || r.Queue != "graphile_worker._private_jobs") {
+			t.Errorf("claim %+v, want graphile-worker's getJob on _private_jobs", r)
+		}
+	}
+	if f := os.Getenv("PGQTUNE_ROLES_FIXTURE"); f != "" {
+		if err := runrec.WriteJSON(f, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.stop(t)
+}
+
+// nodeJS runs body (an async function's body) under Node with mods on
+// NODE_PATH, against dsn given in the environment.
+func nodeJS(t *testing.T, mods, dsn, body string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	script := filepath.Join(t.TempDir(), "drive.js")
+	writeFile(t, script, "'use strict'\n;(async () => {\n"+body+
+		"\n})().catch(err => { console.error(err && err.stack ? err.stack : err); process.exit(1) })\n")
+	cmd := osexec.CommandContext(ctx, "node", script)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+mods, "PGQTUNE_DSN="+dsn)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+}

@@ -73,10 +73,17 @@ func classifyPGBoss(text string) Role {
 	case len(del) > 0:
 		return RoleMaintenance // deleteJobs, purgeQueue
 	case len(upd) > 0:
-		if upd[0].byID && containsAll(upd[0].sets, "state", "completed_on", "output") {
+		// complete sets completed_on, state and output by id; cancel and
+		// resume set completed_on and state too (constants normalize
+		// alike), but they are rare user actions and never a claim, so an
+		// UPDATE by id stamping completed_on counts as a completion.
+		if upd[0].byID && containsAll(upd[0].sets, "state", "start_after") {
+			return RoleFail // a retry scheduled in place (pgqtune's pgboss adapter)
+		}
+		if upd[0].byID && containsAll(upd[0].sets, "state", "completed_on") {
 			return RoleComplete
 		}
-		return RoleMaintenance // cancel, resume, retry
+		return RoleMaintenance // retry, expiry sweeps
 	case len(ins) > 0:
 		return RoleEnqueue
 	}

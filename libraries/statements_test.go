@@ -83,8 +83,10 @@ func TestClassifyPGBoss(t *testing.T) {
 			AND j.start_after <= now() ORDER BY j.priority desc, j.created_on, j.id LIMIT $3 FOR UPDATE OF j SKIP LOCKED)
 			UPDATE pgboss.job_common j SET state = $4, started_on = now() FROM next WHERE j.id = next.id RETURNING j.id`, libraries.RoleClaim},
 		{"queue size is a count", `SELECT count(*) as count FROM pgboss.job WHERE name = $1 AND state < $2`, libraries.RoleMaintenance},
-		{"cancel by id", `with results as (UPDATE pgboss.job SET completed_on = now(), state = $3 WHERE name = $1
-			AND id IN (SELECT UNNEST($2::uuid[])) AND state < $4 RETURNING $5) SELECT COUNT(*) from results`, libraries.RoleMaintenance},
+		{"complete without output (pgqtune's pgboss adapter)", `/* pgqtune pgboss complete */
+UPDATE "pgboss".job SET completed_on = now(), state = $3 WHERE name = $1 AND id = ANY($2::uuid[]) AND state = $4`, libraries.RoleComplete},
+		{"retry by id", `with results as (UPDATE pgboss.job SET state = $3, retry_limit = retry_limit + $4 WHERE name = $1
+			AND id IN (SELECT UNNEST($2::uuid[])) AND state = $5 RETURNING $6) SELECT COUNT(*) from results`, libraries.RoleMaintenance},
 		{"not pg-boss's", `SELECT 1`, libraries.RoleOther},
 	})
 }

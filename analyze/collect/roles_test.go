@@ -322,3 +322,44 @@ func nodeJS(t *testing.T, mods, dsn, body string) {
 		t.Fatalf("node: %v\n%s", err, out)
 	}
 }
+
+// TestPgBossV11Schema: a job table partitioned with a shared default
+// partition job_common (pg-boss v11+'s layout, here with only the columns
+// detection reads) is a pg-boss queue, a note says what it gets, and a fetch
+// from job_common is pg-boss's claim.
+func TestPgBossV11Schema(t *testing.T) {
+	b := setup(t, collect.Config{}, func(p *pgxpool.Pool) {
+		exec(t, p, `CREATE SCHEMA pgboss;
+			CREATE TABLE pgboss.job (id uuid NOT NULL DEFAULT gen_random_uuid(), name text NOT NULL, state text NOT NULL DEFAULT 'created',
+				priority int NOT NULL DEFAULT 0, start_after timestamptz NOT NULL DEFAULT now(), singleton_key text,
+				created_on timestamptz NOT NULL DEFAULT now(), started_on timestamptz) PARTITION BY LIST (name);
+			CREATE TABLE pgboss.job_common PARTITION OF pgboss.job DEFAULT;`)
+	})
+	if got := b.s.QueueTables(); len(got) != 1 || got[0] != "pgboss.job" {
+		t.Fatalf("QueueTables = %v", got)
+	}
+	noted := false
+	for _, n := range b.s.Notes() {
+		noted = noted || strings.Contains(n, "pg-boss v11+ schema")
+	}
+	if !noted {
+		t.Errorf("no pg-boss v11 note in %q", b.s.Notes())
+	}
+	rec := record(t, b.s)
+	rec.ticks(t, 1)
+	for i := 0; i < 5; i++ {
+		exec(t, b.pool, "INSERT INTO pgboss.job (name) VALUES ($1)", "q")
+		exec(t, b.pool, `WITH next AS (SELECT j.id FROM pgboss.job_common j WHERE j.name = $1 AND j.state < 'active'
+				AND j.start_after <= now() ORDER BY j.priority DESC, j.created_on, j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED)
+			UPDATE pgboss.job_common j SET state = 'active', started_on = now() FROM next WHERE j.id = next.id RETURNING j.id`, "q")
+	}
+	rs := waitRoles(t, b.s, "the fetch from job_common", func(rs []runrec.StatementRole) bool {
+		return len(withRole(rs, libraries.RoleClaim, "job_common")) > 0
+	})
+	for _, r := range withRole(rs, libraries.RoleClaim, "") {
+		if r.Library != libraries.PGBoss || r.Queue != "pgboss.job" {
+			t.Errorf("claim %+v, want pg-boss's on pgboss.job", r)
+		}
+	}
+	rec.stop(t)
+}

@@ -92,6 +92,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		Settings:         info.Settings,
 		Target:           Describe(o.DSN),
 		QueueTables:      sampler.QueueTables(),
+		Libraries:        sampler.Libraries(),
 		SamplerIntervalS: o.Interval.Seconds(),
 	}
 	if len(o.Command) > 0 {

@@ -201,6 +201,7 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 	meta.ServerVersionNum = info.VersionNum
 	meta.Settings = info.Settings
 	meta.QueueTables = sampler.QueueTables()
+	meta.Libraries = sampler.Libraries()
 	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
 		return nil, err
 	}

@@ -63,17 +63,6 @@ func RolesOf(ds []libraries.Decision) []StatementRole {
 	return out
 }
 
-// RoleIDs returns the queryids recorded with role.
-func (r *Run) RoleIDs(role libraries.Role) map[int64]bool {
-	out := map[int64]bool{}
-	for _, sr := range r.Roles() {
-		if sr.Role == string(role) {
-			out[sr.QueryID] = true
-		}
-	}
-	return out
-}
-
 // queues are the run's queue tables (run.json, the queue health samples and
 // tables flagged as queues) with the library the sampler recognized.
 func (r *Run) queues() []libraries.Queue {

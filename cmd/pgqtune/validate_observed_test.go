@@ -151,12 +151,20 @@ func TestValidateObserved(t *testing.T) {
 			for i := range r.Recommendations {
 				if r.Recommendations[i].ID == rec.ID {
 					r.Recommendations[i].Rollback = "None needed: drop it by hand if you must."
+				} else {
+					// Only rec is left for validate to choose by default.
+					r.Recommendations[i].Informational = true
 				}
 			}
 		})
 		r := pgqtune(t, ctx, nil, "validate", bad, "--dsn", withPassword(dsn), "--apply-to-target", "--recommendation", rec.ID, "-q")
 		if r.code != 2 || !strings.Contains(r.stderr, "no safe rollback") {
 			t.Fatalf("exit %d, stderr %q; want 2 naming the missing rollback", r.code, r.stderr)
+		}
+		// Unnamed, it is left out; with nothing else to validate, refused.
+		r = pgqtune(t, ctx, nil, "validate", bad, "--dsn", withPassword(dsn), "--apply-to-target", "-q")
+		if r.code != 2 || !strings.Contains(r.stderr, rec.ID+" left out") || !strings.Contains(r.stderr, "no safe rollback") {
+			t.Fatalf("exit %d, stderr %q; want 2 saying %s was left out for its rollback", r.code, r.stderr, rec.ID)
 		}
 		assertIndexAbsent(t, ctx, dsn)
 	})

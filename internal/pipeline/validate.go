@@ -95,6 +95,23 @@ func Validate(ctx context.Context, o ValidateOptions) (*ValidateResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	var skipped []string
+	if len(o.IDs) == 0 {
+		// Unnamed, the ones this way cannot validate are left out (and
+		// said so) rather than refusing the rest.
+		var keep []runrec.Recommendation
+		for _, r := range chosen {
+			if err := v.eligible(r); err != nil {
+				skipped = append(skipped, fmt.Sprintf("%s left out: %v", r.ID, err))
+				continue
+			}
+			keep = append(keep, r)
+		}
+		if len(keep) == 0 {
+			return nil, badInputf("no recommendation of %s can be validated here: %s", o.Dir, strings.Join(skipped, "; "))
+		}
+		chosen = keep
+	}
 	if err := v.check(ctx, chosen); err != nil {
 		return nil, err
 	}
@@ -110,7 +127,7 @@ func Validate(ctx context.Context, o ValidateOptions) (*ValidateResult, error) {
 	if o.Progress != nil {
 		fmt.Fprintf(o.Progress, "validate: %s, %d repetitions per arm %s\n", strings.Join(ids, ", "), o.Reps, v.where())
 	}
-	res := &ValidateResult{Recs: chosen, Dir: vdir}
+	res := &ValidateResult{Recs: chosen, Dir: vdir, Notes: skipped}
 	once, cleanup, err := v.prepare(ctx, vdir, chosen, res)
 	if err != nil {
 		return nil, err
@@ -147,6 +164,8 @@ func Validate(ctx context.Context, o ValidateOptions) (*ValidateResult, error) {
 
 // validator is one way of re-running a recorded workload.
 type validator interface {
+	// eligible says why r cannot be validated this way (nil when it can).
+	eligible(r runrec.Recommendation) error
 	// check refuses recommendations this way cannot validate, before
 	// anything is changed.
 	check(ctx context.Context, recs []runrec.Recommendation) error

@@ -71,6 +71,12 @@ func dsnPassword(dsn string) string {
 	return os.Getenv("PGPASSWORD")
 }
 
+// eligible accepts a recommendation whose rollback undoes it.
+func (v *observedValidator) eligible(r runrec.Recommendation) error {
+	_, err := recommendations.RollbackOf(r)
+	return err
+}
+
 // check refuses what could not be put back between repetitions: a
 // recommendation without a rollback that undoes it, and an index that
 // already exists (its rollback would drop an index the user has).

@@ -32,6 +32,8 @@ func newScenarioValidator(o ValidateOptions, run *runrec.Run) (*scenarioValidato
 	return &scenarioValidator{o: o, run: run, cat: cat}, nil
 }
 
+func (v *scenarioValidator) eligible(runrec.Recommendation) error { return nil }
+
 func (v *scenarioValidator) check(context.Context, []runrec.Recommendation) error { return nil }
 
 func (v *scenarioValidator) where() string {

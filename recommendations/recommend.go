@@ -32,6 +32,7 @@ var rules = []rule{
 	{"config", configRule},
 	{"query", queryRule},
 	{"application", applicationRule},
+	{"library_retention", libraryRetentionRule},
 }
 
 // output collects what the rules produce.

@@ -557,7 +557,7 @@ func TestRecommend(t *testing.T) {
 			ix[2].SQL != "REINDEX INDEX CONCURRENTLY pgqtune.job_claim_idx;" {
 			t.Fatalf("index SQL = %q / %q / %q", ix[0].SQL, ix[1].SQL, ix[2].SQL)
 		}
-		if !strings.Contains(ix[1].Rationale, "redundant") || ix[0].Rollback != "CREATE INDEX job_created_idx ON pgqtune.job USING btree (created_at);" {
+		if !strings.Contains(ix[1].Rationale, "redundant") || ix[0].Rollback != "CREATE INDEX CONCURRENTLY job_created_idx ON pgqtune.job USING btree (created_at);" {
 			t.Fatalf("drop rationale/rollback: %s / %s", ix[1].Rationale, ix[0].Rollback)
 		}
 		checkGolden(t, "index_maintenance", recs, notes)

@@ -18,13 +18,19 @@ import (
 // capturing what follows the index name (ON ... [WHERE ...]).
 var createIndexRe = regexp.MustCompile(`(?is)^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(IF\s+NOT\s+EXISTS\s+)?\S+\s+(ON\s+.*?);?\s*$`)
 
-// ValidateWithHypopg fills a "hypopg" Validation into every CREATE INDEX
-// recommendation: the planner's cost for the hot claim statement before and
-// after creating the index hypothetically. It works inside one transaction
-// that is rolled back: if hypopg is available but not installed, it is
-// created there and vanishes with the rollback, so nothing on the target
-// changes. It returns notes on what could not be validated.
-func ValidateWithHypopg(ctx context.Context, dsn string, in *Input, recs []runrec.Recommendation) []string {
+// ValidateWithHypopg checks every CREATE INDEX recommendation before it is
+// shown: the index is created hypothetically (which also checks that the
+// statement is valid on the target's version) and the recorded claim is
+// explained under a generic plan (plan_cache_mode = force_generic_plan,
+// PREPARE with the claim's $n, EXPLAIN EXECUTE), as the workers' prepared
+// claim runs. A candidate the planner does not use is removed: it comes
+// back as a note saying why. The ones kept carry a "hypopg" Validation with
+// the plan's cost before and after. It works inside one transaction that is
+// rolled back: if hypopg is available but not installed, it is created
+// there and vanishes with the rollback, so nothing on the target changes.
+// It returns the recommendations kept (renumbered R1, R2, ... when one was
+// removed) and notes on what could not be checked.
+func ValidateWithHypopg(ctx context.Context, dsn string, in *Input, recs []runrec.Recommendation) ([]runrec.Recommendation, []string) {
 	var todo []int
 	for i, r := range recs {
 		if r.Kind == runrec.RecIndex && createIndexRe.MatchString(r.SQL) {
@@ -32,43 +38,94 @@ func ValidateWithHypopg(ctx context.Context, dsn string, in *Input, recs []runre
 		}
 	}
 	if len(todo) == 0 || in == nil {
-		return nil
+		return recs, nil
 	}
 	f := newFacts(in)
 	if f.Claim == nil || f.Claim.Text == "" {
-		return []string{"hypopg validation skipped: the claim statement's text was not recorded"}
+		return recs, []string{"index check skipped: the claim statement's text was not recorded, so no index recommendation could be checked against its plan"}
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return []string{"hypopg validation skipped: " + err.Error()}
+		return recs, []string{"index check skipped: " + err.Error()}
 	}
 	cfg.RuntimeParams["application_name"] = "pgqtune-hypopg"
 	cfg.RuntimeParams["statement_timeout"] = "30000"
 	cfg.RuntimeParams["lock_timeout"] = "2000"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return []string{"hypopg validation skipped: connect: " + redactErr(err)}
+		return recs, []string{"index check skipped: connect: " + redactErr(err)}
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 
 	var notes []string
+	drop := map[int]bool{}
 	for _, i := range todo {
+		if why := notForClaim(f, recs[i]); why != "" {
+			notes = append(notes, fmt.Sprintf("%s (%s) is not planner-checked: %s", recs[i].ID, recs[i].Target, why))
+			continue
+		}
 		v, err := hypopgOne(ctx, conn, f, recs[i])
 		if err != nil {
-			notes = append(notes, fmt.Sprintf("hypopg validation of %s skipped: %v", recs[i].ID, err))
+			notes = append(notes, fmt.Sprintf("hypopg check of %s skipped: %v", recs[i].ID, err))
 			if errors.Is(err, errNoHypopg) {
 				break
 			}
 			continue
 		}
-		recs[i].Validation = v
+		if !v.used {
+			drop[i] = true
+			notes = append(notes, fmt.Sprintf("not recommended: %s (%s) — the planner does not use it for the claim (queryid %d) under a generic plan (cost %s with it, %s without), so it would cost every write and help no claim",
+				strings.TrimSuffix(recs[i].SQL, ";"), recs[i].Target, f.Claim.QueryID, fmtNum(v.After), fmtNum(v.Before)))
+			continue
+		}
+		recs[i].Validation = &v.Validation
 	}
-	return notes
+	if len(drop) == 0 {
+		return recs, notes
+	}
+	var kept []runrec.Recommendation
+	for i, r := range recs {
+		if !drop[i] {
+			kept = append(kept, r)
+		}
+	}
+	for i := range kept {
+		kept[i].ID = fmt.Sprintf("R%d", i+1)
+	}
+	if kept == nil {
+		kept = []runrec.Recommendation{}
+	}
+	return kept, notes
 }
+
+// notForClaim says why an index recommendation is not one the claim's plan
+// should use ("" when it is): a library's own non-claim index (a policy or
+// uniqueness index the library needs whatever the claim does).
+func notForClaim(f *facts, rec runrec.Recommendation) string {
+	lib, _ := f.foreignLibrary(rec.Target)
+	if lib == nil {
+		return ""
+	}
+	m := indexNameRe.FindStringSubmatch(rec.SQL)
+	if m == nil {
+		return ""
+	}
+	if ix := lib.IndexFor(rec.Target, strings.Trim(m[1], `"`)); ix != nil && !ix.Claim {
+		return fmt.Sprintf("it is %s's own index, which %s's other statements rely on, not the claim's", lib.Name, lib.Name)
+	}
+	return ""
+}
+
+var indexNameRe = regexp.MustCompile(`(?i)INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(\S+)\s+ON\s`)
 
 var errNoHypopg = errors.New("hypopg is not installed and cannot be created here")
 
-func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recommendation) (*runrec.Validation, error) {
+type hypoResult struct {
+	runrec.Validation
+	used bool
+}
+
+func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recommendation) (*hypoResult, error) {
 	m := createIndexRe.FindStringSubmatch(rec.SQL)
 	hypo := "CREATE " + m[1] + "INDEX " + m[4]
 	tx, err := conn.Begin(ctx)
@@ -78,7 +135,10 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 	// Everything below is rolled back: the extension (if created here), the
 	// prepared statement's effects and the hypothetical index.
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+	// The workers run the claim as a prepared statement: after five
+	// executions Postgres may switch to a generic plan that knows none of
+	// the $n values, so an index is only an answer if that plan uses it.
+	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
 		return nil, fmt.Errorf("set plan_cache_mode: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS hypopg"); err != nil {
@@ -88,7 +148,8 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 	if _, err := tx.Exec(ctx, "DEALLOCATE ALL"); err != nil {
 		return nil, fmt.Errorf("deallocate: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "PREPARE pgqtune_hot AS "+f.Claim.Text); err != nil {
+	text := ClaimForPlan(f.Claim.Text, f.Claim.Claim, indexPredicate(rec.SQL))
+	if _, err := tx.Exec(ctx, "PREPARE pgqtune_hot AS "+text); err != nil {
 		return nil, fmt.Errorf("prepare the claim statement: %w", err)
 	}
 	var types []string
@@ -97,7 +158,7 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 	}
 	explain := "EXPLAIN (FORMAT JSON) EXECUTE pgqtune_hot"
 	if len(types) > 0 {
-		explain += "(" + strings.Join(paramValues(f, types), ", ") + ")"
+		explain += "(" + strings.Join(paramValues(f, types, rec.Target), ", ") + ")"
 	}
 	before, _, err := explainCost(ctx, tx, explain)
 	if err != nil {
@@ -105,21 +166,69 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 	}
 	var hypoName string
 	if err := tx.QueryRow(ctx, "SELECT indexname FROM hypopg_create_index($1)", hypo).Scan(&hypoName); err != nil {
-		return nil, fmt.Errorf("hypopg_create_index: %w", err)
+		return nil, fmt.Errorf("the index does not build on this server: hypopg_create_index: %w", err)
+	}
+	// The generic plan is cached by the first EXECUTE, and a hypothetical
+	// index does not invalidate it: prepare the claim again.
+	if _, err := tx.Exec(ctx, "DEALLOCATE pgqtune_hot"); err != nil {
+		return nil, fmt.Errorf("deallocate: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "PREPARE pgqtune_hot AS "+text); err != nil {
+		return nil, fmt.Errorf("prepare the claim statement: %w", err)
 	}
 	after, plan, err := explainCost(ctx, tx, explain)
 	if err != nil {
 		return nil, err
 	}
 	used := strings.Contains(plan, hypoName)
-	note := fmt.Sprintf("planner cost of the claim statement (queryid %d) with the hypothetical index: %s -> %s", f.Claim.QueryID, fmtNum(before), fmtNum(after))
+	note := fmt.Sprintf("generic-plan cost of the claim statement (queryid %d) with the hypothetical index: %s -> %s", f.Claim.QueryID, fmtNum(before), fmtNum(after))
 	if used {
 		note += "; the plan uses it"
 	} else {
-		note += "; the planner does not choose it at the table's current size and statistics"
+		note += "; the planner does not choose it"
 	}
-	return &runrec.Validation{Method: "hypopg", Before: round2(before), After: round2(after), Unit: "cost", Note: note}, nil
+	return &hypoResult{Validation: runrec.Validation{Method: "hypopg", Before: round2(before), After: round2(after), Unit: "cost", Note: note}, used: used}, nil
 }
+
+// indexPredicate is the WHERE clause of a CREATE INDEX statement ("" for a
+// full index).
+func indexPredicate(sql string) string {
+	m := indexWhereRe.FindStringSubmatch(sql)
+	if m == nil {
+		return ""
+	}
+	return strings.TrimSpace(m[1])
+}
+
+var indexWhereRe = regexp.MustCompile(`(?is)\)\s+WHERE\s+(.*?);?\s*$`)
+
+// ClaimForPlan is the claim text to prepare for a plan check of an index
+// whose partial predicate is pred. pg_stat_statements records constants as
+// $n: where the claim compares a column with $n and the predicate compares
+// it the same way with a literal (pg-boss's state < 'active', a literal in
+// the library's own SQL), that $n is put back as the literal, because a
+// generic plan can only prove a partial index's predicate from constants.
+func ClaimForPlan(text string, claim *Query, pred string) string {
+	if claim == nil || pred == "" {
+		return text
+	}
+	for _, p := range predicateOf(pred) {
+		lit := literalValue(p.Value)
+		if p.Column == "" || lit == "" {
+			continue
+		}
+		for _, c := range claim.Filters {
+			if c.Column != p.Column || c.Op != p.Op || !paramRe.MatchString(c.Value) {
+				continue
+			}
+			re := regexp.MustCompile(regexp.QuoteMeta(c.Value) + `\b`)
+			text = re.ReplaceAllString(text, quoteLiteral(lit))
+		}
+	}
+	return text
+}
+
+var paramRe = regexp.MustCompile(`^\$\d+$`)
 
 func explainCost(ctx context.Context, tx pgx.Tx, sql string) (float64, string, error) {
 	var raw string
@@ -141,7 +250,7 @@ func explainCost(ctx context.Context, tx pgx.Tx, sql string) (float64, string, e
 // the most common value of the column it is compared with (the runnable
 // state for the state column), the mean batch for LIMIT, otherwise a
 // neutral value of its type.
-func paramValues(f *facts, types []string) []string {
+func paramValues(f *facts, types []string, target string) []string {
 	byParam := map[string]string{}
 	var t *TableInfo
 	if f.Claim.Claim != nil {
@@ -150,12 +259,21 @@ func paramValues(f *facts, types []string) []string {
 			byParam[p.Value] = p.Column
 		}
 	}
+	// The index's own table, when it is a partition: its CHECK constraint
+	// or partition bound names the value of the partition key (pg-boss's
+	// name = 'queue'), so the plan is the one that queue's claims get.
+	var part *TableInfo
+	if tt := f.in.Catalog.Table(target); tt != nil && tt.Parent != "" {
+		part = tt
+	}
 	out := make([]string, len(types))
 	for i, typ := range types {
 		param := fmt.Sprintf("$%d", i+1)
 		v := ""
 		if f.Claim.Claim != nil && f.Claim.Claim.Limit == param {
 			v = fmt.Sprint(int64(math.Max(1, math.Round(f.Claim.RowsPerCall()))))
+		} else if col := byParam[param]; col != "" && part != nil && checkValue(part, col) != "" {
+			v = quoteLiteral(checkValue(part, col))
 		} else if col := byParam[param]; col != "" && t != nil {
 			if c := t.Column(col); c != nil {
 				if stateColRe.MatchString(col) || len(c.Labels) > 0 {
@@ -175,6 +293,21 @@ func paramValues(f *facts, types []string) []string {
 		out[i] = v + "::" + typ
 	}
 	return out
+}
+
+// checkValue is the literal a CHECK constraint pins col to (col = 'x'),
+// or "".
+func checkValue(t *TableInfo, col string) string {
+	for _, chk := range t.Checks {
+		for _, p := range predicateOf(strings.TrimSuffix(strings.TrimPrefix(chk, "CHECK "), "")) {
+			if p.Column == col && p.Op == "=" {
+				if v := literalValue(p.Value); v != "" {
+					return v
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func neutralValue(typ string) string {

@@ -65,7 +65,9 @@ func analyzeDir(ctx context.Context, dir, dsn string) (*runrec.Report, *runrec.R
 	recs, rnotes := recommendations.Recommend(in)
 	notes = append(notes, rnotes...)
 	if dsn != "" && len(recs) > 0 {
-		notes = append(notes, recommendations.ValidateWithHypopg(ctx, dsn, in, recs)...)
+		var hnotes []string
+		recs, hnotes = recommendations.ValidateWithHypopg(ctx, dsn, in, recs)
+		notes = append(notes, hnotes...)
 	}
 	keepValidations(dir, recs)
 

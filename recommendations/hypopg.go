@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -148,8 +149,17 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 	if _, err := tx.Exec(ctx, "DEALLOCATE ALL"); err != nil {
 		return nil, fmt.Errorf("deallocate: %w", err)
 	}
-	text := ClaimForPlan(f.Claim.Text, f.Claim.Claim, indexPredicate(rec.SQL))
-	if _, err := tx.Exec(ctx, "PREPARE pgqtune_hot AS "+text); err != nil {
+	text, via := f.Claim.Text, ""
+	if t := f.in.Catalog.Table(rec.Target); t != nil && t.Parent != "" && f.Claim.Claim != nil {
+		// hypopg's indexes are not seen when the planner reaches a
+		// partition through its parent: plan the claim on the partition
+		// the index is for, which holds exactly the rows the parent's
+		// pruning would lead the claim to.
+		text = onPartition(text, f.Claim.Claim.Relation, t.Parent, t.Name)
+		via = fmt.Sprintf(" (planned on partition %s: hypopg is not seen through the partitioned parent)", t.Name)
+	}
+	prepare := PrepareClaim("pgqtune_hot", text, f.Claim.Claim, indexPredicate(rec.SQL))
+	if _, err := tx.Exec(ctx, prepare); err != nil {
 		return nil, fmt.Errorf("prepare the claim statement: %w", err)
 	}
 	var types []string
@@ -173,7 +183,7 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 	if _, err := tx.Exec(ctx, "DEALLOCATE pgqtune_hot"); err != nil {
 		return nil, fmt.Errorf("deallocate: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "PREPARE pgqtune_hot AS "+text); err != nil {
+	if _, err := tx.Exec(ctx, prepare); err != nil {
 		return nil, fmt.Errorf("prepare the claim statement: %w", err)
 	}
 	after, plan, err := explainCost(ctx, tx, explain)
@@ -181,7 +191,7 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 		return nil, err
 	}
 	used := strings.Contains(plan, hypoName)
-	note := fmt.Sprintf("generic-plan cost of the claim statement (queryid %d) with the hypothetical index: %s -> %s", f.Claim.QueryID, fmtNum(before), fmtNum(after))
+	note := fmt.Sprintf("generic-plan cost of the claim statement (queryid %d)%s with the hypothetical index: %s -> %s", f.Claim.QueryID, via, fmtNum(before), fmtNum(after))
 	if used {
 		note += "; the plan uses it"
 	} else {
@@ -202,31 +212,66 @@ func indexPredicate(sql string) string {
 
 var indexWhereRe = regexp.MustCompile(`(?is)\)\s+WHERE\s+(.*?);?\s*$`)
 
-// ClaimForPlan is the claim text to prepare for a plan check of an index
-// whose partial predicate is pred. pg_stat_statements records constants as
-// $n: where the claim compares a column with $n and the predicate compares
-// it the same way with a literal (pg-boss's state < 'active', a literal in
-// the library's own SQL), that $n is put back as the literal, because a
-// generic plan can only prove a partial index's predicate from constants.
-func ClaimForPlan(text string, claim *Query, pred string) string {
-	if claim == nil || pred == "" {
-		return text
-	}
-	for _, p := range predicateOf(pred) {
-		lit := literalValue(p.Value)
-		if p.Column == "" || lit == "" {
-			continue
+// PrepareClaim is the PREPARE statement (named name) of the claim for a
+// plan check of an index whose partial predicate is pred.
+// pg_stat_statements records constants as $n: where the claim compares a
+// column with $n and the predicate compares it the same way with a literal
+// (pg-boss's state < 'active', a literal in the library's own SQL), that
+// $n is put back as the literal, because a generic plan can only prove a
+// partial index's predicate from constants. Every $n keeps its number (the
+// ones put back are declared text and left unused), so parameter values
+// still line up with the recorded statement.
+func PrepareClaim(name, text string, claim *Query, pred string) string {
+	maxParam := 0
+	for _, m := range paramNumRe.FindAllStringSubmatch(text, -1) {
+		if n, err := strconv.Atoi(m[1]); err == nil && n > maxParam {
+			maxParam = n
 		}
-		for _, c := range claim.Filters {
-			if c.Column != p.Column || c.Op != p.Op || !paramRe.MatchString(c.Value) {
+	}
+	replaced := map[string]bool{}
+	if claim != nil && pred != "" {
+		for _, p := range predicateOf(pred) {
+			lit := literalValue(p.Value)
+			if p.Column == "" || lit == "" {
 				continue
 			}
-			re := regexp.MustCompile(regexp.QuoteMeta(c.Value) + `\b`)
-			text = re.ReplaceAllString(text, quoteLiteral(lit))
+			for _, c := range claim.Filters {
+				if c.Column != p.Column || c.Op != p.Op || !paramRe.MatchString(c.Value) {
+					continue
+				}
+				re := regexp.MustCompile(regexp.QuoteMeta(c.Value) + `\b`)
+				text = re.ReplaceAllString(text, quoteLiteral(lit))
+				replaced[c.Value] = true
+			}
 		}
+	}
+	if len(replaced) == 0 || maxParam == 0 {
+		return "PREPARE " + name + " AS " + text
+	}
+	types := make([]string, maxParam)
+	for i := range types {
+		types[i] = "unknown"
+		if replaced["$"+strconv.Itoa(i+1)] {
+			types[i] = "text"
+		}
+	}
+	return "PREPARE " + name + " (" + strings.Join(types, ", ") + ") AS " + text
+}
+
+// onPartition rewrites the claim text to read partition instead of its
+// partitioned parent (written as rel in the claim).
+func onPartition(text, rel, parent, partition string) string {
+	for _, name := range []string{rel, parent} {
+		if name == "" {
+			continue
+		}
+		re := regexp.MustCompile(`(?i)(^|[^\w."])` + regexp.QuoteMeta(name) + `\b`)
+		text = re.ReplaceAllString(text, "${1}"+quoteQualified(partition))
 	}
 	return text
 }
+
+var paramNumRe = regexp.MustCompile(`\$(\d+)`)
 
 var paramRe = regexp.MustCompile(`^\$\d+$`)
 

@@ -44,9 +44,9 @@ type output struct {
 	// will cover (keys and predicate), so later rules (fillfactor) weigh
 	// the index as if it existed.
 	plannedIndexed map[string][]string
-	// libraryClaimFixed marks tables (and their partitioned parents) whose
-	// library claim index is recommended for recreation: the claim index
-	// rule then designs nothing of its own there.
+	// libraryClaimFixed marks tables (and their partitioned parents), and
+	// the libraries, whose library claim index is recommended for
+	// recreation: the claim index rule then designs nothing of its own.
 	libraryClaimFixed map[string]bool
 }
 

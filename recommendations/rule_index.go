@@ -43,7 +43,17 @@ func claimIndexRule(f *facts, out *output) {
 		out.note("claim on %s: the library's own claim index is recommended for recreation above; no other index is designed for it", table)
 		return
 	}
-	lib, _ := f.foreignLibrary(table)
+	lib, libTable := f.foreignLibrary(table)
+	if lib != nil && libTable != nil && !libTable.Jobs {
+		// A locking SELECT on a library's bookkeeping table (graphile-
+		// worker's job-queue lock) is not where its jobs are claimed.
+		out.note("the locking statement %d reads %s, %s's bookkeeping table, not its jobs: no index is designed for it", c.QueryID, table, lib.Name)
+		return
+	}
+	if lib != nil && out.libraryClaimFixed[lib.Name] {
+		out.note("claim on %s: %s's own claim index is recommended for recreation above; no other index is designed for it", table, lib.Name)
+		return
+	}
 	if lib != nil {
 		if served := libraryClaimIndexes(f, lib, table); served != "" {
 			out.note("claim on %s is served by %s's own index %s; pgqtune adds no index to a library table whose claim index is in place", table, lib.Name, served)

@@ -62,6 +62,7 @@ func libraryIndexRule(f *facts, out *output) {
 			rec := recreateLibraryIndex(f, p, t, ix, name, have, findings)
 			todo = append(todo, miss{rec: rec, claim: ix.Claim, finding: len(findings) > 0, table: t.Name})
 			if ix.Claim {
+				out.libraryClaimFixed[p.Name] = true
 				out.libraryClaimFixed[t.Name] = true
 				if t.Parent != "" {
 					out.libraryClaimFixed[t.Parent] = true

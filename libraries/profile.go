@@ -173,6 +173,14 @@ func Detect(detected []string, qualified string) *Profile {
 	for _, p := range profiles {
 		if p.TableFor(qualified) != nil {
 			cands = append(cands, p)
+			continue
+		}
+		// A detected library in another schema than its default (pgqtune
+		// runs pg-boss in its own schema): match the table part.
+		for _, d := range detected {
+			if d == p.Name && p.TableFor(p.Canonical(qualified)) != nil {
+				cands = append(cands, p)
+			}
 		}
 	}
 	if len(cands) == 0 {
@@ -185,7 +193,7 @@ func Detect(detected []string, qualified string) *Profile {
 				r -= 100
 			}
 		}
-		if t := p.TableFor(qualified); t != nil && strings.HasPrefix(t.Pattern, "*") {
+		if t := p.TableFor(p.Canonical(qualified)); t != nil && strings.HasPrefix(t.Pattern, "*") {
 			r += 10
 		}
 		if p.Owned {
@@ -211,6 +219,33 @@ func Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Canonical returns schema.table as the library names it by default: the
+// same name when a table pattern matches it, else the name with its schema
+// replaced by the library's default schema when the table part alone
+// matches a pattern (a library installed in another schema), else the
+// name unchanged.
+func (p *Profile) Canonical(qualified string) string {
+	for i := range p.Tables {
+		if ok, _ := path.Match(p.Tables[i].Pattern, qualified); ok {
+			return qualified
+		}
+	}
+	_, rel, ok := strings.Cut(qualified, ".")
+	if !ok {
+		rel = qualified
+	}
+	for i := range p.Tables {
+		schema, trel, ok := strings.Cut(p.Tables[i].Pattern, ".")
+		if !ok || schema == "*" {
+			continue
+		}
+		if m, _ := path.Match(trel, rel); m {
+			return schema + "." + rel
+		}
+	}
+	return qualified
 }
 
 // TableFor returns the library's table matching schema.table, or nil.
@@ -240,7 +275,7 @@ func (p *Profile) IndexFor(table, index string) *Index {
 		if ok, _ := path.Match(ix.Name, index); ok {
 			return &ix
 		}
-		if ix.NameFor(p.tablePattern(table), table) == index {
+		if ix.NameFor(p.tablePattern(table), p.Canonical(table)) == index {
 			return &ix
 		}
 	}
@@ -250,7 +285,7 @@ func (p *Profile) IndexFor(table, index string) *Index {
 // IndexesOn returns the indexes the library creates on table
 // (schema.table), in profile order.
 func (p *Profile) IndexesOn(table string) []Index {
-	t := p.TableFor(table)
+	t := p.TableFor(p.Canonical(table))
 	if t == nil {
 		return nil
 	}
@@ -264,7 +299,7 @@ func (p *Profile) IndexesOn(table string) []Index {
 }
 
 func (p *Profile) tablePattern(table string) string {
-	if t := p.TableFor(table); t != nil {
+	if t := p.TableFor(p.Canonical(table)); t != nil {
 		return t.Pattern
 	}
 	return ""
@@ -314,7 +349,7 @@ func (p *Profile) JobsTable() *Table {
 // PartitionsOf returns the library's partition pattern whose parent is
 // the table matching parent, or nil.
 func (p *Profile) PartitionsOf(parent string) *Table {
-	t := p.TableFor(parent)
+	t := p.TableFor(p.Canonical(parent))
 	if t == nil {
 		return nil
 	}

@@ -125,3 +125,21 @@ func TestProfilesComplete(t *testing.T) {
 		t.Error("pg-boss v10 polls")
 	}
 }
+
+// pgqtune's run drives pg-boss in its own schema: the detected library
+// still owns the tables there, by their table names.
+func TestDetectOtherSchema(t *testing.T) {
+	if p := libraries.Detect([]string{libraries.PGBoss}, "pgqtune.job"); p == nil || p.Name != libraries.PGBoss {
+		t.Fatalf("Detect(pg-boss, pgqtune.job) = %v", p)
+	}
+	if p := libraries.ForTable("pgqtune.job"); p == nil || p.Name != libraries.SkipLocked {
+		t.Fatalf("without detection pgqtune.job is pgqtune's own table; got %v", p)
+	}
+	boss := libraries.ByName(libraries.PGBoss)
+	if got := boss.Canonical("pgqtune.jabc"); got != "pgboss.jabc" {
+		t.Errorf("Canonical = %s", got)
+	}
+	if !boss.OwnsIndex("pgqtune.jabc", "pgqtune.jabc_i5") {
+		t.Error("pg-boss owns jabc_i5 in schema pgqtune")
+	}
+}

@@ -12,15 +12,41 @@ import (
 // the profile's entry for it, preferring the libraries the sampler
 // detected in the run. Both are nil for a table no library owns.
 func (f *facts) library(table string) (*libraries.Profile, *libraries.Table) {
-	var detected []string
-	if f.in.Run != nil {
-		detected = f.in.Run.Meta.Libraries
-	}
-	p := libraries.Detect(detected, table)
+	p := libraries.Detect(f.detectedLibraries(), table)
 	if p == nil {
 		return nil, nil
 	}
-	return p, p.TableFor(table)
+	return p, p.TableFor(p.Canonical(table))
+}
+
+// adapterLibrary maps pgqtune's run adapters to the library each drives.
+var adapterLibrary = map[string]string{
+	"pgboss": libraries.PGBoss, "pgmq": libraries.PGMQ, "river": libraries.River, "skiplocked": libraries.SkipLocked,
+}
+
+// detectedLibraries are the libraries the run saw: the sampler's list,
+// the systems it recognized queue tables as, and the adapter pgqtune
+// drove.
+func (f *facts) detectedLibraries() []string {
+	if f.in.Run == nil {
+		return nil
+	}
+	if f.detected != nil {
+		return f.detected
+	}
+	out := append([]string{}, f.in.Run.Meta.Libraries...)
+	for i := range f.in.Run.Samples {
+		for _, q := range f.in.Run.Samples[i].Queues {
+			if q.System != "" && libraries.ByName(q.System) != nil {
+				out = appendUnique(out, q.System)
+			}
+		}
+	}
+	if a, ok := f.in.Run.Meta.Workload["adapter"].(string); ok && adapterLibrary[a] != "" {
+		out = appendUnique(out, adapterLibrary[a])
+	}
+	f.detected = out
+	return out
 }
 
 // foreignLibrary is library for tables pgqtune does not own: a queue

@@ -48,7 +48,7 @@ func libraryIndexRule(f *facts, out *output) {
 			if len(ix.Columns) == 0 {
 				continue // a name pattern only: owned, not an expectation
 			}
-			name := ix.NameFor(pt.Pattern, t.Name)
+			name := ix.NameFor(pt.Pattern, p.Canonical(t.Name))
 			have := findIndex(t, name)
 			if have != nil && have.Valid {
 				continue

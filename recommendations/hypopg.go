@@ -61,7 +61,10 @@ func ValidateWithHypopg(ctx context.Context, dsn string, in *Input, recs []runre
 	var notes []string
 	drop := map[int]bool{}
 	for _, i := range todo {
-		if why := notForClaim(f, recs[i]); why != "" {
+		if why := notForClaim(f, recs[i]); why != "" || !claimReads(f, recs[i].Target) {
+			if why == "" {
+				why = fmt.Sprintf("the recorded claim (queryid %d) does not read %s", f.Claim.QueryID, recs[i].Target)
+			}
 			notes = append(notes, fmt.Sprintf("%s (%s) is not planner-checked: %s", recs[i].ID, recs[i].Target, why))
 			continue
 		}
@@ -115,6 +118,20 @@ func notForClaim(f *facts, rec runrec.Recommendation) string {
 		return fmt.Sprintf("it is %s's own index, which %s's other statements rely on, not the claim's", lib.Name, lib.Name)
 	}
 	return ""
+}
+
+// claimReads reports whether the claim reads table, itself or as the
+// partitioned parent of it.
+func claimReads(f *facts, table string) bool {
+	if f.Claim.Claim == nil {
+		return false
+	}
+	ct := f.qualified(f.Claim.Claim.Relation)
+	if ct == table {
+		return true
+	}
+	t := f.in.Catalog.Table(table)
+	return t != nil && t.Parent != "" && t.Parent == ct
 }
 
 var indexNameRe = regexp.MustCompile(`(?i)INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(\S+)\s+ON\s`)

@@ -21,11 +21,11 @@ var goodJob = register(&Profile{
 	},
 	Indexes: []Index{
 		{Table: "*.good_jobs", Name: "good_jobs_pkey", Columns: []string{"id"}, Unique: true},
-		{Table: "*.good_jobs", Name: "index_good_jobs_on_scheduled_at", Columns: []string{"scheduled_at"}, Where: "finished_at IS NULL"},
-		{Table: "*.good_jobs", Name: "index_good_jobs_on_queue_name_and_scheduled_at", Columns: []string{"queue_name", "scheduled_at"}, Where: "finished_at IS NULL"},
-		{Table: "*.good_jobs", Name: "index_good_job_jobs_for_candidate_lookup", Columns: []string{"priority ASC NULLS LAST", "created_at"}, Where: "finished_at IS NULL", Claim: true},
-		{Table: "*.good_jobs", Name: "index_good_jobs_on_priority_scheduled_at_unfinished_unlocked", Columns: []string{"priority ASC NULLS LAST", "scheduled_at"}, Where: "finished_at IS NULL AND locked_by_id IS NULL", Claim: true},
-		{Table: "*.good_jobs", Name: "index_good_jobs_*", Columns: nil},
+		{Table: "*.good_jobs", Name: "index_good_jobs_on_scheduled_at", Columns: []string{"scheduled_at"}, Where: "finished_at IS NULL", Optional: true, Since: "varies by good_job version"},
+		{Table: "*.good_jobs", Name: "index_good_jobs_on_queue_name_and_scheduled_at", Columns: []string{"queue_name", "scheduled_at"}, Where: "finished_at IS NULL", Optional: true, Since: "varies by good_job version"},
+		{Table: "*.good_jobs", Name: "index_good_job_jobs_for_candidate_lookup", Columns: []string{"priority ASC NULLS LAST", "created_at"}, Where: "finished_at IS NULL", Claim: true, Optional: true, Since: "varies by good_job version"},
+		{Table: "*.good_jobs", Name: "index_good_jobs_on_priority_scheduled_at_unfinished_unlocked", Columns: []string{"priority ASC NULLS LAST", "scheduled_at"}, Where: "finished_at IS NULL AND locked_by_id IS NULL", Claim: true, Optional: true, Since: "varies by good_job version"},
+		{Table: "*.good_jobs", Name: "index_good_jobs_*", Columns: nil, Optional: true, Since: "varies by good_job version"},
 	},
 	Does: []Feature{FeatureListenNotify, FeatureCleanup},
 	Knobs: []Knob{

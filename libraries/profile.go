@@ -129,6 +129,11 @@ type Index struct {
 	Unique bool
 	// Claim is true when the library's claim relies on this index.
 	Claim bool
+	// Optional is true when only some of the versions the profile covers
+	// create the index (Since says which): its absence is then no defect,
+	// and pgqtune does not recreate it.
+	Optional bool
+	Since    string
 }
 
 // Knob is one of the library's own settings a user can change.

@@ -22,11 +22,11 @@ var que = register(&Profile{
 	},
 	Indexes: []Index{
 		{Table: "*.que_jobs", Name: "que_jobs_pkey", Columns: []string{"id"}, Unique: true},
-		{Table: "*.que_jobs", Name: "que_poll_idx", Columns: []string{"queue", "priority", "run_at", "id"}, Where: "finished_at IS NULL AND expired_at IS NULL", Claim: true},
-		{Table: "*.que_jobs", Name: "que_poll_idx_with_job_schema_version", Columns: []string{"job_schema_version", "queue", "priority", "run_at", "id"}, Where: "finished_at IS NULL AND expired_at IS NULL", Claim: true},
+		{Table: "*.que_jobs", Name: "que_poll_idx", Columns: []string{"queue", "priority", "run_at", "id"}, Where: "finished_at IS NULL AND expired_at IS NULL", Claim: true, Optional: true, Since: "1.x"},
+		{Table: "*.que_jobs", Name: "que_poll_idx_with_job_schema_version", Columns: []string{"job_schema_version", "queue", "priority", "run_at", "id"}, Where: "finished_at IS NULL AND expired_at IS NULL", Claim: true, Optional: true, Since: "2.x (migration 5)"},
 		{Table: "*.que_jobs", Name: "que_jobs_data_gin_idx", Columns: []string{"data jsonb_path_ops"}, Method: "gin"},
 		{Table: "*.que_jobs", Name: "que_jobs_args_gin_idx", Columns: []string{"args jsonb_path_ops"}, Method: "gin"},
-		{Table: "*.que_jobs", Name: "que_jobs_kwargs_gin_idx", Columns: []string{"kwargs jsonb_path_ops"}, Method: "gin"},
+		{Table: "*.que_jobs", Name: "que_jobs_kwargs_gin_idx", Columns: []string{"kwargs jsonb_path_ops"}, Method: "gin", Optional: true, Since: "2.x (migration 6)"},
 	},
 	Does: []Feature{FeatureListenNotify, FeatureBatchFetch, FeatureCleanup},
 	Knobs: []Knob{

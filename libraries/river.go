@@ -33,7 +33,7 @@ var river = register(&Profile{
 		{Table: "*.river_job", Name: "river_job_args_index", Columns: []string{"args"}, Method: "gin"},
 		{Table: "*.river_job", Name: "river_job_metadata_index", Columns: []string{"metadata"}, Method: "gin"},
 		{Table: "*.river_job", Name: "river_job_unique_idx", Columns: []string{"unique_key"}, Unique: true,
-			Where: "unique_key IS NOT NULL AND unique_states IS NOT NULL AND river_job_state_in_bitmask(unique_states, state)"},
+			Where: "unique_key IS NOT NULL AND unique_states IS NOT NULL AND river_job_state_in_bitmask(unique_states, state)", Optional: true, Since: "migration 006"},
 		{Table: "*.river_queue", Name: "river_queue_pkey", Columns: []string{"name"}, Unique: true},
 		{Table: "*.river_leader", Name: "river_leader_pkey", Columns: []string{"name"}, Unique: true},
 	},

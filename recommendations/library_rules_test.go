@@ -268,3 +268,27 @@ func TestClaimIndexShapes(t *testing.T) {
 		}
 	})
 }
+
+// An index pgqtune designs for a claim on a library's table (here Que's,
+// with neither of its version-dependent poll indexes) says it is not the
+// library's own and what the library's upgrades may do to it.
+func TestAddedIndexOnLibraryTableIsLabelled(t *testing.T) {
+	t.Parallel()
+	cat := &Catalog{ServerVersionNum: 150010, Tables: []TableInfo{{Name: "public.que_jobs", Schema: "public", Table: "que_jobs", Kind: "table",
+		Columns: []Column{{Name: "id"}, {Name: "queue"}, {Name: "priority"}, {Name: "run_at"}, {Name: "finished_at"}},
+		Indexes: []Index{{Name: "public.que_jobs_pkey", Method: "btree", Columns: []string{"id"}, Primary: true, Unique: true, Valid: true},
+			{Name: "public.que_jobs_data_gin_idx", Method: "gin", Columns: []string{"data"}, Valid: true},
+			{Name: "public.que_jobs_args_gin_idx", Method: "gin", Columns: []string{"args"}, Valid: true}}}}}
+	run := newRun("public.que_jobs").ticks(30, func(i int, s *runrec.Sample) {
+		s.Statements = []runrec.StatementDelta{stmt(i, 1, "SELECT id FROM public.que_jobs WHERE queue = $1 AND run_at <= now() ORDER BY priority, run_at LIMIT $2 FOR UPDATE SKIP LOCKED", 20, 100, 20, 4000)}
+		s.Tables = []runrec.TableStats{{Relation: "public.que_jobs", Queue: true, SeqScan: 20, SeqTupRead: 20 * 5000}}
+	}).run
+	recs, _ := Recommend(&Input{Run: run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "missing_index", "public.que_jobs")}})
+	ix := only(recs, runrec.RecIndex)
+	if len(ix) != 1 || !strings.Contains(ix[0].SQL, "ON public.que_jobs (queue, priority, run_at)") {
+		t.Fatalf("got %+v", recs)
+	}
+	if !strings.Contains(ix[0].Rationale, "added by pgqtune on public.que_jobs, a table que owns") || !strings.Contains(ix[0].Risk, "Que's migrations") {
+		t.Errorf("not labelled as added on a library table:\n%s\n%s", ix[0].Rationale, ix[0].Risk)
+	}
+}

@@ -29,6 +29,7 @@
 // already follows (LISTEN/NOTIFY, batching), and say its tuning in its own
 // terms (option, where it is set, a value from the run) with no SQL; an
 // index pgqtune adds on such a table says so and what an upgrade may do.
+//
 //	Rerun, MatchCatalog, Apply, Retarget
 //	                  the parts of `pgqtune validate`: repeat the scenario
 //	                  without and with the change (ABBA-interleaved) from the

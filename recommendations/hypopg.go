@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 
@@ -60,6 +61,7 @@ func ValidateWithHypopg(ctx context.Context, dsn string, in *Input, recs []runre
 
 	var notes []string
 	drop := map[int]bool{}
+	noHypopg := hypopgExtension == ""
 	for _, i := range todo {
 		if why := notForClaim(f, recs[i]); why != "" || !claimReads(f, recs[i].Target) {
 			if why == "" {
@@ -68,12 +70,20 @@ func ValidateWithHypopg(ctx context.Context, dsn string, in *Input, recs []runre
 			notes = append(notes, fmt.Sprintf("%s (%s) is not planner-checked: %s", recs[i].ID, recs[i].Target, why))
 			continue
 		}
-		v, err := hypopgOne(ctx, conn, f, recs[i])
-		if err != nil {
-			notes = append(notes, fmt.Sprintf("hypopg check of %s skipped: %v", recs[i].ID, err))
+		var v *hypoResult
+		var err error
+		if !noHypopg {
+			v, err = hypopgOne(ctx, conn, f, recs[i])
 			if errors.Is(err, errNoHypopg) {
-				break
+				noHypopg = true
+				notes = append(notes, fmt.Sprintf("hypopg is not available (%v): index recommendations are checked on scratch copies of their tables built from the catalog snapshot", err))
 			}
+		}
+		if noHypopg {
+			v, err = scratchOne(ctx, conn, f, recs[i])
+		}
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("planner check of %s skipped: %v", recs[i].ID, err))
 			continue
 		}
 		if !v.used {
@@ -136,6 +146,15 @@ func claimReads(f *facts, table string) bool {
 
 var indexNameRe = regexp.MustCompile(`(?i)INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(\S+)\s+ON\s`)
 
+var stmtSeq atomic.Int64
+
+// nextStmtName is a prepared statement name no other check uses.
+func nextStmtName() string { return fmt.Sprintf("pgqtune_check_%d", stmtSeq.Add(1)) }
+
+// hypopgExtension is the extension the check creates; tests empty it to
+// exercise the scratch-table check.
+var hypopgExtension = "hypopg"
+
 var errNoHypopg = errors.New("hypopg is not installed and cannot be created here")
 
 type hypoResult struct {
@@ -159,13 +178,12 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
 		return nil, fmt.Errorf("set plan_cache_mode: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS hypopg"); err != nil {
+	if _, err := tx.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS "+hypopgExtension); err != nil {
 		return nil, fmt.Errorf("%w (%v)", errNoHypopg, oneLineErr(err))
 	}
-	// Prepared statements outlive a rollback: clear the previous round's.
-	if _, err := tx.Exec(ctx, "DEALLOCATE ALL"); err != nil {
-		return nil, fmt.Errorf("deallocate: %w", err)
-	}
+	// Prepared statements outlive a rollback: each round uses its own name
+	// and deallocates it (DEALLOCATE ALL would also drop the driver's).
+	name := nextStmtName()
 	text, via := f.Claim.Text, ""
 	if t := f.in.Catalog.Table(rec.Target); t != nil && t.Parent != "" && f.Claim.Claim != nil {
 		// hypopg's indexes are not seen when the planner reaches a
@@ -175,15 +193,15 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 		text = onPartition(text, f.Claim.Claim.Relation, t.Parent, t.Name)
 		via = fmt.Sprintf(" (planned on partition %s: hypopg is not seen through the partitioned parent)", t.Name)
 	}
-	prepare := PrepareClaim("pgqtune_hot", text, f.Claim.Claim, indexPredicate(rec.SQL))
+	prepare := PrepareClaim(name, text, f.Claim.Claim, indexPredicate(rec.SQL))
 	if _, err := tx.Exec(ctx, prepare); err != nil {
 		return nil, fmt.Errorf("prepare the claim statement: %w", err)
 	}
 	var types []string
-	if err := tx.QueryRow(ctx, "SELECT parameter_types::text[] FROM pg_catalog.pg_prepared_statements WHERE name = 'pgqtune_hot'").Scan(&types); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT parameter_types::text[] FROM pg_catalog.pg_prepared_statements WHERE name = $1", name).Scan(&types); err != nil {
 		return nil, fmt.Errorf("read parameter types: %w", err)
 	}
-	explain := "EXPLAIN (FORMAT JSON) EXECUTE pgqtune_hot"
+	explain := "EXPLAIN (FORMAT JSON) EXECUTE " + name
 	if len(types) > 0 {
 		explain += "(" + strings.Join(paramValues(f, types, rec.Target), ", ") + ")"
 	}
@@ -197,13 +215,16 @@ func hypopgOne(ctx context.Context, conn *pgx.Conn, f *facts, rec runrec.Recomme
 	}
 	// The generic plan is cached by the first EXECUTE, and a hypothetical
 	// index does not invalidate it: prepare the claim again.
-	if _, err := tx.Exec(ctx, "DEALLOCATE pgqtune_hot"); err != nil {
+	if _, err := tx.Exec(ctx, "DEALLOCATE "+name); err != nil {
 		return nil, fmt.Errorf("deallocate: %w", err)
 	}
 	if _, err := tx.Exec(ctx, prepare); err != nil {
 		return nil, fmt.Errorf("prepare the claim statement: %w", err)
 	}
 	after, plan, err := explainCost(ctx, tx, explain)
+	if err == nil {
+		_, err = tx.Exec(ctx, "DEALLOCATE "+name)
+	}
 	if err != nil {
 		return nil, err
 	}

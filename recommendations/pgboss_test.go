@@ -141,19 +141,20 @@ func usedByGenericPlan(t *testing.T, dsn string, in *Input, recs []runrec.Recomm
 		if err != nil {
 			t.Fatal(err)
 		}
-		prepare := PrepareClaim("pgqtune_check", f.Claim.Text, f.Claim.Claim, indexPredicate(r.SQL))
+		name := nextStmtName()
+		prepare := PrepareClaim(name, f.Claim.Text, f.Claim.Claim, indexPredicate(r.SQL))
 		var types []string
-		for _, s := range []string{"SET plan_cache_mode = force_generic_plan", "DEALLOCATE ALL", prepare} {
+		for _, s := range []string{"SET plan_cache_mode = force_generic_plan", prepare} {
 			if _, err := conn.Exec(ctx, s); err != nil {
 				conn.Release()
 				t.Fatalf("%s: %v", s, err)
 			}
 		}
-		if err := conn.QueryRow(ctx, "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = 'pgqtune_check'").Scan(&types); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = $1", name).Scan(&types); err != nil {
 			t.Fatal(err)
 		}
 		var plan string
-		err = conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) EXECUTE pgqtune_check("+strings.Join(paramValues(f, types, r.Target), ", ")+")").Scan(&plan)
+		err = conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) EXECUTE "+name+"("+strings.Join(paramValues(f, types, r.Target), ", ")+")").Scan(&plan)
 		conn.Exec(ctx, "RESET plan_cache_mode")
 		conn.Release()
 		if err != nil {

@@ -282,8 +282,6 @@ func identChar(c byte) bool {
 	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// names are the libraries whose statement shapes DecideRoles knows.
-var names = []string{PGBoss, PGMQ, River, GraphileWorker, Que, GoodJob, SolidQueue, SkipLocked}
-
-// Known reports whether name is one of the library constants.
-func Known(name string) bool { return slices.Contains(names, name) }
+// Known reports whether name is a library with a statement classifier
+// (every library constant has one).
+func Known(name string) bool { return classifiers[name] != nil }

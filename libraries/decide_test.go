@@ -154,3 +154,17 @@ func TestDecideRoles(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryProfileHasShapes: each library with a profile has statement
+// shapes, so DecideRoles never treats a detected library as a plain table.
+func TestEveryProfileHasShapes(t *testing.T) {
+	names := libraries.Names()
+	if len(names) < 8 {
+		t.Fatalf("profiles = %v", names)
+	}
+	for _, n := range names {
+		if !libraries.Known(n) {
+			t.Errorf("library %s has a profile but no statement classifier", n)
+		}
+	}
+}

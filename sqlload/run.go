@@ -103,6 +103,7 @@ func Run(ctx context.Context, p *RunParams) (*Result, error) {
 	if err := ad.Setup(ctx); err != nil {
 		return nil, fmt.Errorf("sqlload: run: %w", err)
 	}
+	defer limitProcs(sc.clientProcs())()
 	d := newDriver(p, sc, schema, app, ad, pool)
 	return d.run(ctx)
 }

@@ -126,6 +126,7 @@ median() {
 	printf "%s\n" "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+fmt2() { awk -v v="$1" 'BEGIN { printf "%.2f", v }'; }
 
 echo
 echo "== driver vs pgbench: skiplocked enqueue+claim+complete, batch $BATCH, $CONNS connections, ${DUR}s x $REPS interleaved =="
@@ -154,7 +155,7 @@ range_of() { printf "%s\n" "$@" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 }
 # those ratios is the figure, their range its spread.
 cm=$(median "${cpu_ratios[@]}")
 verdict=$(awk -v m="$cm" 'BEGIN { print (m <= 1.5 ? "meets" : "misses") }')
-echo "client CPU per completed job: driver $(median "${pq_cpu[@]}") µs/job vs pgbench $(median "${pb_cpu[@]}") µs/job: ${cm}× — $verdict ≤ 1.5× (median of $REPS interleaved repetitions' ratios; range $(range_of "${cpu_ratios[@]}")×, spread driver $(spread "${pq_cpu[@]}")%, pgbench $(spread "${pb_cpu[@]}")%; same transactions as pgbench: $(median "${same_cpu[@]}") µs/job)"
+echo "client CPU per completed job: driver $(median "${pq_cpu[@]}") µs/job vs pgbench $(median "${pb_cpu[@]}") µs/job: $(fmt2 "$cm")× — $verdict ≤ 1.5× (median of $REPS interleaved repetitions' ratios; range $(range_of "${cpu_ratios[@]}")×, spread driver $(spread "${pq_cpu[@]}")%, pgbench $(spread "${pb_cpu[@]}")%; same transactions as pgbench: $(median "${same_cpu[@]}") µs/job)"
 m=$(median "${ratios[@]}")
 pb_spread=$(spread "${pb_all[@]}")
 if awk -v z="$pb_spread" 'BEGIN { exit !(z > 25) }'; then
@@ -162,7 +163,7 @@ if awk -v z="$pb_spread" 'BEGIN { exit !(z > 25) }'; then
 else
 	verdict=$(awk -v m="$m" 'BEGIN { print (m >= 1.0 ? "meets" : "misses") }')" the ≥ 1.0× target"
 fi
-echo "throughput, completed jobs/s driver/pgbench (median of $REPS): pipelined ${m}× (range $(range_of "${ratios[@]}")×) — $verdict; same transactions as pgbench $(median "${same_ratios[@]}")×"
+echo "throughput, completed jobs/s driver/pgbench (median of $REPS): pipelined $(fmt2 "$m")× (range $(range_of "${ratios[@]}")×) — $verdict; same transactions as pgbench $(fmt2 "$(median "${same_ratios[@]}")")×"
 echo "run-to-run spread of jobs/s (max - min over median): pgbench ${pb_spread}%, pgqtune pipelined $(spread "${pq_all[@]}")%; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- 2. peak RSS of a 1,000,000-job burndown --------------------------------

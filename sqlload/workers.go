@@ -300,11 +300,11 @@ func (d *driver) retryDelay(attempt int) time.Duration {
 // and each histogram are locked once per batch, not once per job.
 func (d *driver) finished(jobs []*Job, failed bool) {
 	now := time.Now()
-	// Only a Seq's first finish leaves the backlog and counts as
-	// completed: a redelivered or duplicate one would count it out twice,
-	// end the drain early and make the ticks disagree with the books.
+	n := int64(len(jobs))
+	// Only a Seq's first finish leaves the backlog: a redelivered or
+	// duplicate one would count it out twice and end the drain early.
+	// Ticks count completion events, redeliveries included.
 	first, dups := d.ledger.finishAll(jobs, failed)
-	n := first
 	d.backlog.Add(-first)
 	select {
 	case d.room <- struct{}{}:

@@ -9,7 +9,7 @@ PKGS     := ./...
 # keeps it after that.
 export CGO_ENABLED := 1
 
-.PHONY: all deps deps-test build run test test-short bench lint fmt clean
+.PHONY: all deps deps-test build run test test-stress test-short bench lint fmt clean
 
 all: build
 
@@ -32,6 +32,11 @@ deps-test:
 
 test: deps-test lint
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# The whole suite (as `make test`) with two CPU-bound processes beside it, as
+# on a busy CI host; scripts/stress.sh starts and kills them.
+test-stress: deps-test lint
+	GO=$(GO) bash scripts/stress.sh $(PKGS)
 
 bench: deps build
 	bash scripts/bench.sh

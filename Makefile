@@ -5,6 +5,9 @@ BIN      := bin/pgqtune
 DURATION ?=
 SCENARIO ?= baseline
 PKGS     := ./...
+# VERSION is what `pgqtune --version` prints and report.json records.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/pgqtune/pgqtune/internal/version.Version=$(VERSION)
 # pg_query_go is cgo and slow to build the first time: the Go build cache
 # keeps it after that.
 export CGO_ENABLED := 1
@@ -17,7 +20,7 @@ deps:
 	@bash scripts/deps.sh
 
 build:
-	$(GO) build -o $(BIN) ./cmd/pgqtune
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pgqtune
 
 run: deps build
 	./$(BIN) run --scenario $(SCENARIO) $(if $(DURATION),--duration $(DURATION))

@@ -66,7 +66,10 @@ removes it afterwards. The DSN can also come from PGQTUNE_DSN or the usual PG*
 environment variables.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints the same line as `pgqtune version`.
+		Version: versionLine(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		if c.HasParent() {
 			return usageErrorf("%s: %v (see '%s --help')", c.Name(), err, c.CommandPath())
@@ -78,7 +81,8 @@ environment variables.`,
 		c.SetFlagErrorFunc(root.FlagErrorFunc())
 		root.AddCommand(c)
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	// `pgqtune completion bash|zsh|fish|powershell` is cobra's own.
+	root.CompletionOptions.HiddenDefaultCmd = false
 	return root
 }
 

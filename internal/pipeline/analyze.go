@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pgqtune/pgqtune/analyze"
+	"github.com/pgqtune/pgqtune/internal/version"
 	"github.com/pgqtune/pgqtune/recommendations"
 	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
@@ -97,7 +98,8 @@ func keepValidations(dir string, recs []runrec.Recommendation) {
 func buildReport(run *runrec.Run, res *analyze.Result, recs []runrec.Recommendation, notes []string) *runrec.Report {
 	m := run.Meta
 	rep := &runrec.Report{
-		SchemaVersion: runrec.SchemaVersion,
+		SchemaVersion:  runrec.SchemaVersion,
+		PgqtuneVersion: version.String(),
 		Run: runrec.RunInfo{
 			ID:            m.ID,
 			Mode:          m.Mode,

@@ -88,6 +88,10 @@ func TestRun(t *testing.T) {
 		if rep.SchemaVersion != 1 || rep.Run.Mode != "run" {
 			t.Fatalf("schema_version=%d mode=%q", rep.SchemaVersion, rep.Run.Mode)
 		}
+		// Every report names the build that wrote it.
+		if rep.PgqtuneVersion == "" {
+			t.Fatal("report.json has no pgqtune_version")
+		}
 		in := rep.Integrity
 		if in == nil || in.Completed == 0 {
 			t.Fatalf("no completed jobs: %+v", in)

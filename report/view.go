@@ -50,6 +50,17 @@ type opView struct {
 	runrec.Percentiles
 }
 
+// CountUnit is what an operation's count counts: the driver times
+// enqueue, dequeue and complete per round trip (a call may carry a batch of
+// jobs), queue_wait and end_to_end per job.
+func (o opView) CountUnit() string {
+	switch o.Name {
+	case "queue_wait", "end_to_end":
+		return "jobs"
+	}
+	return "calls"
+}
+
 // maxStatements bounds the per-query table: the long tail is noise to a
 // reader and is still in the samples.
 const maxStatements = 10

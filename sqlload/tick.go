@@ -61,7 +61,8 @@ func (c *statsCache) get() (QueueStats, bool) {
 // tickLoop emits one WorkloadTick per wall-clock second until stop closes,
 // then a last one for the partial second.
 func (d *driver) tickLoop(stop <-chan struct{}, stats *statsCache) {
-	secStart := time.Now().Truncate(time.Second)
+	from := time.Now()
+	secStart := from.Truncate(time.Second)
 	phase := d.phase.Load()
 	n := 0
 	for {
@@ -75,6 +76,11 @@ func (d *driver) tickLoop(stop <-chan struct{}, stats *statsCache) {
 		case <-t.C:
 		}
 		tick := d.collectTick(secStart, phase, stats)
+		// The first and last ticks cover part of a second: say how much,
+		// so no jobs/s figure reads them as whole seconds.
+		if covered := coveredPart(from, secStart, next, time.Now()); covered < time.Second-time.Millisecond {
+			tick.CoveredS = max(round2(covered.Seconds()), 0.01)
+		}
 		d.ticks = append(d.ticks, tick)
 		if d.p.OnTick != nil {
 			d.p.OnTick(tick)
@@ -89,6 +95,18 @@ func (d *driver) tickLoop(stop <-chan struct{}, stats *statsCache) {
 		secStart = next
 		phase = d.phase.Load()
 	}
+}
+
+// coveredPart is how much of the second [secStart, next) the driver ran:
+// from its start (from) to now.
+func coveredPart(from, secStart, next, now time.Time) time.Duration {
+	if from.After(secStart) {
+		secStart = from
+	}
+	if now.Before(next) {
+		next = now
+	}
+	return next.Sub(secStart)
 }
 
 // collectTick swaps out the second's counters.

@@ -66,3 +66,22 @@ func TestLatencyCountUnits(t *testing.T) {
 		}
 	}
 }
+
+func TestChartPointsHaveHoverValues(t *testing.T) {
+	run := secondsRun(35)
+	rep := &runrec.Report{SchemaVersion: 1, Run: runrec.RunInfo{ID: "r", StartedAt: run.Meta.StartedAt}, Throughput: runrec.Throughput{Unit: "jobs/s", Baseline: 200}}
+	var b strings.Builder
+	if err := HTML(&b, rep, run); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{
+		`<g class="hover"`,
+		`<title>09:26:05 · completed/s: 200 jobs/s</title>`,
+		`<title>09:26:34 · jobs waiting: 5`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}

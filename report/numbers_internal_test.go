@@ -85,3 +85,37 @@ func TestChartPointsHaveHoverValues(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkloadValuesAsADBAWritesThem(t *testing.T) {
+	type sizeDist struct{ Min, Max int } // as sqlload records payload_bytes
+	wl := plainJSON(map[string]any{
+		"payload_bytes":      sizeDist{200, 200},
+		"profiles":           []string{"constant", "constant"},
+		"reloptions":         map[string][]string{"pgqtune.job": {}},
+		"complete_and_claim": true,
+		"adapter":            "skiplocked",
+	})
+	for key, want := range map[string]string{
+		"payload_bytes":      "200 B",
+		"profiles":           "constant (all 2 phases)",
+		"reloptions":         "none (defaults)",
+		"complete_and_claim": "on",
+		"adapter":            "skiplocked",
+	} {
+		if got := formatAny(key, wl[key]); got != want {
+			t.Errorf("%s: %q, want %q", key, got, want)
+		}
+	}
+	for key, tc := range map[string]struct {
+		v    any
+		want string
+	}{
+		"payload_bytes": {sizeDist{100, 4096}, "100 B–4 kB"},
+		"profiles":      {[]string{"ramp", "constant", "burst"}, "ramp → constant → burst"},
+		"reloptions":    {map[string][]string{"pgqtune.job": {"fillfactor=70"}, "pgqtune.archive": nil}, "pgqtune.job: fillfactor=70"},
+	} {
+		if got := formatAny(key, plainJSON(map[string]any{key: tc.v})[key]); got != tc.want {
+			t.Errorf("%s: %q, want %q", key, got, tc.want)
+		}
+	}
+}

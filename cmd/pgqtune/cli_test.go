@@ -33,7 +33,18 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build pgqtune: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	defer os.RemoveAll(dir)
+	// Commands that default to ./pgqtune-runs write there: run every test
+	// from a scratch directory so nothing lands in the source tree. Paths
+	// to the repository's testdata are made absolute before this.
+	work := filepath.Join(dir, "cwd")
+	if err := os.Mkdir(work, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := os.Chdir(work); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	pgtest.Main(m, pgserver.Options{})
 }
 

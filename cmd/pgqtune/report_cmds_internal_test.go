@@ -34,8 +34,20 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return exitFailure, out.String(), err.Error()
 }
 
+// reportRuns is the report package's synthetic run directories, absolute:
+// TestMain moves the tests into a scratch working directory.
+var reportRuns = mustAbs(filepath.Join("..", "..", "report", "testdata", "runs"))
+
+func mustAbs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
 // runs are the synthetic run directories of the report package's tests.
-func runs(name string) string { return filepath.Join("..", "..", "report", "testdata", "runs", name) }
+func runs(name string) string { return filepath.Join(reportRuns, name) }
 
 func TestCompareCommand(t *testing.T) {
 	for _, tc := range []struct {
@@ -101,7 +113,7 @@ func TestReportCommand(t *testing.T) {
 }
 
 func TestHistoryCommand(t *testing.T) {
-	code, out, errText := runCLI(t, "history", "--root", filepath.Join("..", "..", "report", "testdata", "runs"))
+	code, out, errText := runCLI(t, "history", "--root", reportRuns)
 	if code != 0 || !strings.Contains(out, "synthetic-fault") || !strings.Contains(out, "1 (lock_contention)") {
 		t.Fatalf("exit %d %s\n%s", code, errText, out)
 	}

@@ -18,7 +18,14 @@ import (
 )
 
 // baseRun is a recorded run shipped with the report package's tests.
-var baseRun = filepath.Join("..", "..", "report", "testdata", "runs", "base")
+var baseRun = func() string {
+	// Absolute: TestMain moves the tests into a scratch working directory.
+	p, err := filepath.Abs(filepath.Join("..", "..", "report", "testdata", "runs", "base"))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
 
 // TestEveryBadValue walks every subcommand's flags and arguments with a
 // value that makes no sense: each gets exit 2 and one line naming what is

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,10 +15,6 @@ import (
 	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
 )
-
-// catalogFile holds the catalog snapshot of the queue tables, taken at the
-// end of a run, so recommendations can be re-derived offline.
-const catalogFile = "catalog.json"
 
 // Analyze re-runs analysis, recommendations and the reports on a saved run
 // directory, without a database. Validation results already recorded in the
@@ -57,11 +52,10 @@ func analyzeDir(ctx context.Context, dir, dsn string) (*runrec.Report, *runrec.R
 	}
 	var notes []string
 	in := &recommendations.Input{Run: run, Findings: res.Findings}
-	var cat recommendations.Catalog
-	if err := runrec.ReadJSON(filepath.Join(dir, catalogFile), &cat); err == nil {
-		in.Catalog = &cat
-	} else if !errors.Is(err, os.ErrNotExist) {
+	if cat, err := recommendations.LoadCatalog(dir); err != nil {
 		notes = append(notes, "catalog.json unreadable: "+err.Error())
+	} else {
+		in.Catalog = cat
 	}
 	recs, rnotes := recommendations.Recommend(in)
 	notes = append(notes, rnotes...)
@@ -241,7 +235,7 @@ func conclude(ctx context.Context, dir, catalogDSN, hypoDSN, store string, table
 	cat, cerr := recommendations.SnapshotCatalog(cctx, catalogDSN, tables)
 	cancel()
 	if cerr == nil {
-		if err := runrec.WriteJSON(filepath.Join(dir, catalogFile), cat); err != nil {
+		if err := recommendations.SaveCatalog(dir, cat); err != nil {
 			return nil, nil, err
 		}
 	}

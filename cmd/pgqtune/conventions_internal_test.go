@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/pgqtune/pgqtune/runrec"
 )
 
 func TestVersionFlag(t *testing.T) {
@@ -27,4 +30,35 @@ func TestCompletion(t *testing.T) {
 			t.Errorf("completion %s: exit %d %q, script lacks %q", shell, code, errText, want)
 		}
 	}
+}
+
+func TestFailIf(t *testing.T) {
+	t.Run("a bad condition is bad input, before anything runs", func(t *testing.T) {
+		code, _, errText := runCLI(t, "run", "--fail-if", "p99>abc", "--dsn", "postgres://127.0.0.1:1/x")
+		if code != exitUsage || !strings.Contains(errText, "--fail-if") || strings.Contains(errText, "127.0.0.1") {
+			t.Fatalf("exit %d %q", code, errText)
+		}
+	})
+	t.Run("a condition that holds exits 1 and says which", func(t *testing.T) {
+		ts, err := parseThresholds([]string{"p99>500ms", "jobs_per_s<800"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := &runrec.Report{Throughput: runrec.Throughput{Mean: 900, LatencyMs: runrec.Percentiles{P50: 1, P95: 2, P99: 612, Max: 700}}}
+		cmd := newRoot()
+		var out strings.Builder
+		cmd.SetOut(&out)
+		err = checkThresholds(cmd, ts, rep)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitFailure || !strings.Contains(err.Error(), "p99 = 612 ms > 500 ms") {
+			t.Fatalf("err %v", err)
+		}
+		if !strings.Contains(out.String(), "fail-if jobs_per_s<800: ok") {
+			t.Fatalf("output %q", out.String())
+		}
+		rep.Throughput.LatencyMs.P99 = 100
+		if err := checkThresholds(cmd, ts, rep); err != nil {
+			t.Fatalf("all conditions false: %v", err)
+		}
+	})
 }

@@ -133,12 +133,12 @@ func (t Threshold) Check(rep *runrec.Report) (failed bool, got float64, err erro
 }
 
 // Describe says what the run measured against the threshold, e.g.
-// "p99 = 612 ms > 500 ms".
+// "p99 = 612 ms (fail if > 500 ms)".
 func (t Threshold) Describe(got float64) string {
 	u := thresholdMetrics[t.Metric].unit
 	sp := ""
 	if u != "" {
 		sp = " " + u
 	}
-	return fmt.Sprintf("%s = %s%s %s %s%s", t.Metric, fmtNum(got), sp, t.Op, fmtNum(t.Value), sp)
+	return fmt.Sprintf("%s = %s%s (fail if %s %s%s)", t.Metric, fmtNum(got), sp, t.Op, fmtNum(t.Value), sp)
 }

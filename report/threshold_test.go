@@ -38,7 +38,7 @@ func TestThreshold(t *testing.T) {
 		}
 	}
 	th, _ := report.ParseThreshold("p99>500ms")
-	if d := th.Describe(612); d != "p99 = 612 ms > 500 ms" {
+	if d := th.Describe(612); d != "p99 = 612 ms (fail if > 500 ms)" {
 		t.Errorf("describe: %q", d)
 	}
 	for expr, want := range map[string]string{

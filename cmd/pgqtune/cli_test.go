@@ -92,7 +92,7 @@ func TestRun(t *testing.T) {
 	t.Run("throwaway cluster end to end", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "run")
 		r := pgqtune(t, ctx, nil, "run", "--duration", "5s", "--out", out, "-q", "--fail-if", "lost>0")
-		if r.code != 0 || !strings.Contains(r.stdout, "fail-if lost>0: ok") {
+		if r.code != 0 || !strings.Contains(r.stdout, "fail-if lost>0: ok, lost = 0 jobs") {
 			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 		}
 		rep := loadReport(t, out)

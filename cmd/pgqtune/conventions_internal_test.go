@@ -50,10 +50,10 @@ func TestFailIf(t *testing.T) {
 		cmd.SetOut(&out)
 		err = checkThresholds(cmd, ts, rep)
 		var ee *exitError
-		if !errors.As(err, &ee) || ee.code != exitFailure || !strings.Contains(err.Error(), "p99 = 612 ms > 500 ms") {
+		if !errors.As(err, &ee) || ee.code != exitFailure || !strings.Contains(err.Error(), "p99 = 612 ms (fail if > 500 ms)") {
 			t.Fatalf("err %v", err)
 		}
-		if !strings.Contains(out.String(), "fail-if jobs_per_s<800: ok") {
+		if !strings.Contains(out.String(), "fail-if jobs_per_s<800: ok, jobs_per_s = 900 jobs/s") {
 			t.Fatalf("output %q", out.String())
 		}
 		rep.Throughput.LatencyMs.P99 = 100

@@ -122,7 +122,7 @@ func checkThresholds(cmd *cobra.Command, ts []report.Threshold, rep *runrec.Repo
 			verdict = "FAILED"
 			failed = append(failed, t.Describe(got))
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "fail-if %s: %s (%s)\n", t.Expr, verdict, t.Describe(got))
+		fmt.Fprintf(cmd.OutOrStdout(), "fail-if %s: %s, %s\n", t.Expr, verdict, t.Describe(got))
 	}
 	if len(failed) > 0 {
 		return &exitError{code: exitFailure, err: fmt.Errorf("failed %d of %d --fail-if conditions: %s", len(failed), len(ts), strings.Join(failed, "; "))}

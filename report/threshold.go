@@ -30,13 +30,15 @@ var thresholdMetrics = map[string]struct {
 	unit string
 	get  func(*runrec.Report) (float64, bool)
 }{
-	"p50":        {"ms", latency(func(p runrec.Percentiles) float64 { return p.P50 })},
-	"p95":        {"ms", latency(func(p runrec.Percentiles) float64 { return p.P95 })},
-	"p99":        {"ms", latency(func(p runrec.Percentiles) float64 { return p.P99 })},
-	"max":        {"ms", latency(func(p runrec.Percentiles) float64 { return p.Max })},
-	"jobs_per_s": {"jobs/s", func(r *runrec.Report) (float64, bool) { return r.Throughput.Mean, r.Throughput.Mean > 0 || len(r.Throughput.Series) > 0 }},
-	"baseline":   {"jobs/s", func(r *runrec.Report) (float64, bool) { return r.Throughput.Baseline, true }},
-	"findings":   {"", func(r *runrec.Report) (float64, bool) { return float64(len(r.Findings)), true }},
+	"p50": {"ms", latency(func(p runrec.Percentiles) float64 { return p.P50 })},
+	"p95": {"ms", latency(func(p runrec.Percentiles) float64 { return p.P95 })},
+	"p99": {"ms", latency(func(p runrec.Percentiles) float64 { return p.P99 })},
+	"max": {"ms", latency(func(p runrec.Percentiles) float64 { return p.Max })},
+	"jobs_per_s": {"jobs/s", func(r *runrec.Report) (float64, bool) {
+		return r.Throughput.Mean, r.Throughput.Mean > 0 || len(r.Throughput.Series) > 0
+	}},
+	"baseline": {"jobs/s", func(r *runrec.Report) (float64, bool) { return r.Throughput.Baseline, true }},
+	"findings": {"", func(r *runrec.Report) (float64, bool) { return float64(len(r.Findings)), true }},
 	"lost": {"jobs", func(r *runrec.Report) (float64, bool) {
 		if r.Integrity == nil {
 			return 0, false

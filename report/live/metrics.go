@@ -61,7 +61,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		walBytes:       counter("wal_bytes_total", "WAL bytes written since the run started."),
 		oldestXminAge:  gauge("oldest_xmin_age_transactions", "Age of the oldest xmin horizon holder, in transactions."),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "job_latency_seconds",
-			Help: "End-to-end latency (intended enqueue time to completion) of completed jobs, rebuilt from each second's recorded percentiles: query it with histogram_quantile over rate().",
+			Help:    "End-to-end latency (intended enqueue time to completion) of completed jobs, rebuilt from each second's recorded percentiles: query it with histogram_quantile over rate().",
 			Buckets: latencyBuckets}),
 		waitingOn: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "active_backends_by_wait",
 			Help: "Active backends by wait event type (CPU when not waiting)."}, []string{"wait_event_type"}),

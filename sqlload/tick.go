@@ -86,7 +86,7 @@ func (d *driver) tickLoop(stop <-chan struct{}, stats *statsCache) {
 			d.p.OnTick(tick)
 		}
 		n++
-		if d.p.Progress != nil && (n%5 == 0 || final) {
+		if d.p.Progress != nil && (n%d.progressEvery() == 0 || final) {
 			d.progress(tick)
 		}
 		if final {
@@ -143,16 +143,25 @@ func (d *driver) collectTick(t time.Time, phase *phaseInfo, stats *statsCache) r
 	return tick
 }
 
-// progress prints a pgbench -P style line over the last five seconds.
-func (d *driver) progress(tick runrec.WorkloadTick) {
-	k := min(5, len(d.ticks))
-	formatProgress(d.p.Progress, time.Since(d.start), d.ticks[len(d.ticks)-k:])
+// progressEvery is the seconds between progress lines (pgbench -P).
+func (d *driver) progressEvery() int {
+	if d.p.ProgressEvery > 0 {
+		return d.p.ProgressEvery
+	}
+	return 5
 }
 
-// formatProgress writes one progress line: rates in and out and the worst
-// p99 over recent ticks, then the latest tick's depth, schedule lag, errors
-// and phase. "?" marks a depth that was not known.
-func formatProgress(w io.Writer, elapsed time.Duration, recent []runrec.WorkloadTick) {
+// progress prints a pgbench -P style line over the seconds since the last.
+func (d *driver) progress(tick runrec.WorkloadTick) {
+	k := min(d.progressEvery(), len(d.ticks))
+	FormatProgress(d.p.Progress, time.Since(d.start), d.ticks[len(d.ticks)-k:])
+}
+
+// FormatProgress writes one progress line, the same for run and observe:
+// rates in and out and the worst p99 over recent ticks, then the latest
+// tick's depth, schedule lag, errors and phase. "?" marks a depth that was
+// not known.
+func FormatProgress(w io.Writer, elapsed time.Duration, recent []runrec.WorkloadTick) {
 	if len(recent) == 0 {
 		return
 	}

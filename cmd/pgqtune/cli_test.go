@@ -91,9 +91,14 @@ func TestRun(t *testing.T) {
 
 	t.Run("throwaway cluster end to end", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "run")
-		r := pgqtune(t, ctx, nil, "run", "--duration", "5s", "--out", out, "-q", "--fail-if", "lost>0")
+		r := pgqtune(t, ctx, nil, "run", "--duration", "5s", "--out", out, "-P", "1", "--fail-if", "lost>0")
 		if r.code != 0 || !strings.Contains(r.stdout, "fail-if lost>0: ok, lost = 0 jobs") {
 			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+		}
+		// -P 1: a progress line every second of the 5 s run (and one at
+		// the end), pgbench style.
+		if n := strings.Count(r.stderr, "progress: "); n < 4 {
+			t.Fatalf("%d progress lines with -P 1:\n%s", n, r.stderr)
 		}
 		rep := loadReport(t, out)
 		if rep.SchemaVersion != 1 || rep.Run.Mode != "run" {

@@ -62,3 +62,15 @@ func TestFailIf(t *testing.T) {
 		}
 	})
 }
+
+func TestProgressFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "-P", "0"},
+		{"observe", "--progress", "-1", "--dsn", "postgres://127.0.0.1:1/x", "--duration", "1s"},
+		{"run", "-P", "soon"},
+	} {
+		if code, _, errText := runCLI(t, args...); code != exitUsage || !strings.Contains(errText, "progress") {
+			t.Errorf("%v: exit %d %q", args, code, errText)
+		}
+	}
+}

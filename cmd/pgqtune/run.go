@@ -61,6 +61,9 @@ Flags override the scenario's values; the run records what it actually used.`,
 			if err != nil {
 				return err
 			}
+			if err := checkProgress(o.ProgressEvery); err != nil {
+				return err
+			}
 			if !quiet {
 				o.Progress = cmd.ErrOrStderr()
 			}
@@ -90,6 +93,7 @@ Flags override the scenario's values; the run records what it actually used.`,
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while running (e.g. :9187)")
 	f.StringVar(&o.ExportPgbench, "export-pgbench", "", "write the scenario's SQL as pgbench scripts to DIR and exit")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress lines")
+	progressFlag(f, &o.ProgressEvery)
 	f.StringArrayVar(&failIf, "fail-if", nil, "exit 1 when the finished run meets this condition, e.g. 'p99>500ms' or 'jobs_per_s<800' (repeatable; metrics: "+report.ThresholdMetrics+")")
 	return c
 }

@@ -56,6 +56,8 @@ type RunOptions struct {
 	Interval time.Duration
 	// Progress receives the live progress line; nil is quiet.
 	Progress io.Writer
+	// ProgressEvery is the seconds between progress lines (-P); 0 means 5.
+	ProgressEvery int
 	// MetricsAddr serves Prometheus metrics while running when not empty.
 	MetricsAddr string
 	// Store, when set, is a DSN where the finished report is also kept (the
@@ -235,7 +237,8 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		Schema:   t.Schema,
 		Scenario: sc,
 		OnTick:   rec.tick,
-		Progress: o.Progress,
+		Progress:      o.Progress,
+		ProgressEvery: o.ProgressEvery,
 		AppName:  WorkloadApp,
 	})
 	stopHooks()

@@ -233,13 +233,13 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		go o.OnStart(wctx, t)
 	}
 	res, runErr := sqlload.Run(lctx, &sqlload.RunParams{
-		DSN:      t.DSN,
-		Schema:   t.Schema,
-		Scenario: sc,
-		OnTick:   rec.tick,
+		DSN:           t.DSN,
+		Schema:        t.Schema,
+		Scenario:      sc,
+		OnTick:        rec.tick,
 		Progress:      o.Progress,
 		ProgressEvery: o.ProgressEvery,
-		AppName:  WorkloadApp,
+		AppName:       WorkloadApp,
 	})
 	stopHooks()
 	time.Sleep(min(o.Interval, 2*time.Second))

@@ -74,3 +74,37 @@ func TestProgressFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorsForPeople(t *testing.T) {
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		args      []string
+		want      string
+		forbidden []string
+	}{
+		{[]string{"run", "--rate", "abc"}, `--rate: "abc" is not a number`, []string{"strconv", "ParseFloat"}},
+		{[]string{"run", "--duration", "soon"}, `--duration: "soon" is not a duration`, []string{"time: invalid"}},
+		{[]string{"report"}, "report: missing RUN_DIR", []string{"accepts", "arg(s)"}},
+		{[]string{"analyze"}, "analyze: missing RUN_DIR", []string{"accepts"}},
+		{[]string{"compare", runs("base")}, "compare: missing NEW_RUN_DIR", []string{"accepts"}},
+		{[]string{"report", empty}, empty + " has no report.json", []string{"report: load", "open "}},
+		{[]string{"compare", runs("base"), empty}, empty + " has no report.json", []string{"report: load", "open "}},
+		{[]string{"report", runs("base"), "--format", "html", "--out", "/proc/nope/r.html"}, "cannot write /proc/nope/r.html: no such file or directory", []string{".report-"}},
+	} {
+		code, _, errText := runCLI(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errText, tc.want) {
+			t.Errorf("%v: exit %d %q, want %q", tc.args, code, errText, tc.want)
+		}
+		for _, f := range tc.forbidden {
+			if strings.Contains(errText, f) {
+				t.Errorf("%v: %q shows %q", tc.args, errText, f)
+			}
+		}
+	}
+
+	// Many differences are a list, one a line.
+	_, _, errText := runCLI(t, "compare", runs("base"), runs("otherbatch"))
+	if lines := strings.Split(errText, "\n"); len(lines) < 2 || !strings.HasPrefix(lines[1], "  - ") || !strings.Contains(errText, "--allow-incomparable") {
+		t.Errorf("refusal is not a list: %q", errText)
+	}
+}

@@ -72,13 +72,14 @@ environment variables.`,
 	root.SetVersionTemplate("{{.Version}}")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		if c.HasParent() {
-			return usageErrorf("%s: %v (see '%s --help')", c.Name(), err, c.CommandPath())
+			return usageErrorf("%s: %s (see '%s --help')", c.Name(), flagError(err), c.CommandPath())
 		}
-		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
+		return usageErrorf("%s (see '%s --help')", flagError(err), c.CommandPath())
 	})
 	for _, f := range commands {
 		c := f()
 		c.SetFlagErrorFunc(root.FlagErrorFunc())
+		namedArgs(c)
 		root.AddCommand(c)
 	}
 	// `pgqtune completion bash|zsh|fish|powershell` is cobra's own.
@@ -101,6 +102,10 @@ func run(args []string) int {
 		return exitOK
 	}
 	msg := oneLine(err.Error())
+	var le *listError
+	if errors.As(err, &le) {
+		msg = le.Error() // a list of reasons keeps its lines
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.code != exitOK {

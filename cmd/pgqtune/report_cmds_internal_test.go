@@ -65,9 +65,9 @@ func TestCompareCommand(t *testing.T) {
 		{"different workload", []string{"compare", runs("base"), runs("otherbatch")}, exitUsage, "", "batch_size"},
 		{"different workload allowed", []string{"compare", runs("base"), runs("otherbatch"), "--allow-incomparable"}, exitOK, "warning: not comparable", ""},
 		{"json", []string{"compare", runs("base"), runs("regressed"), "--format", "json"}, exitFailure, `"regression": true`, ""},
-		{"missing run", []string{"compare", runs("base"), runs("nope")}, exitUsage, "", "report.json"},
+		{"missing run", []string{"compare", runs("base"), runs("nope")}, exitUsage, "", "nope is not a directory"},
 		{"bad tolerance", []string{"compare", runs("base"), runs("same"), "--max-regression", "150"}, exitUsage, "", "--max-regression"},
-		{"one argument", []string{"compare", runs("base")}, exitUsage, "", "accepts 2 arg"},
+		{"one argument", []string{"compare", runs("base")}, exitUsage, "", "missing NEW_RUN_DIR"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errText := runCLI(t, tc.args...)
@@ -117,9 +117,10 @@ func TestHistoryCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "synthetic-fault") || !strings.Contains(out, "1 (lock_contention)") {
 		t.Fatalf("exit %d %s\n%s", code, errText, out)
 	}
-	code, out, _ = runCLI(t, "history", "--root", t.TempDir())
-	if code != 0 || out != "no runs\n" {
-		t.Fatalf("empty root: exit %d %q", code, out)
+	empty := t.TempDir()
+	code, out, _ = runCLI(t, "history", "--root", empty)
+	if code != 0 || !strings.HasPrefix(out, "no runs under "+empty+" (") {
+		t.Fatalf("empty root: exit %d %q, want where it looked", code, out)
 	}
 	if code, _, _ := runCLI(t, "history", "--push"); code != exitUsage {
 		t.Fatalf("--push without --store: exit %d", code)

@@ -1,11 +1,6 @@
 package sqlload
 
-import (
-	"encoding/json"
-	"fmt"
-	"strconv"
-	"time"
-)
+import "strconv"
 
 // EncodePayload returns the JSON document adapters store as the job's data:
 // {"seq":N,"t":<intended send time, Unix microseconds>,"pad":"xxx..."}, with
@@ -37,18 +32,3 @@ const filler = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" +
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" +
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-
-// PayloadFields are what EncodePayload stored.
-type PayloadFields struct {
-	Seq int64 `json:"seq"`
-	T   int64 `json:"t"`
-}
-
-// DecodePayload reads the Seq and intended time back from a payload.
-func DecodePayload(b []byte) (seq int64, intended time.Time, err error) {
-	var f PayloadFields
-	if err := json.Unmarshal(b, &f); err != nil {
-		return 0, time.Time{}, fmt.Errorf("sqlload: decode job payload: %w", err)
-	}
-	return f.Seq, time.UnixMicro(f.T), nil
-}

@@ -27,8 +27,11 @@ type RunParams struct {
 	// OnTick receives one WorkloadTick per second, in order, from one
 	// goroutine (nil = none).
 	OnTick func(runrec.WorkloadTick)
-	// Progress gets a pgbench -P style line every 5 s (nil = quiet).
+	// Progress gets a pgbench -P style line every ProgressEvery seconds
+	// (nil = quiet).
 	Progress io.Writer
+	// ProgressEvery is the seconds between progress lines; 0 means 5.
+	ProgressEvery int
 	// AppName is every workload session's application_name (default
 	// DefaultAppName): the sampler uses it to tell the workload from the
 	// rest of the database.

@@ -56,6 +56,8 @@ type RunOptions struct {
 	Interval time.Duration
 	// Progress receives the live progress line; nil is quiet.
 	Progress io.Writer
+	// ProgressEvery is the seconds between progress lines (-P); 0 means 5.
+	ProgressEvery int
 	// MetricsAddr serves Prometheus metrics while running when not empty.
 	MetricsAddr string
 	// Store, when set, is a DSN where the finished report is also kept (the
@@ -232,12 +234,13 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		go o.OnStart(wctx, t)
 	}
 	res, runErr := sqlload.Run(lctx, &sqlload.RunParams{
-		DSN:      t.DSN,
-		Schema:   t.Schema,
-		Scenario: sc,
-		OnTick:   rec.tick,
-		Progress: o.Progress,
-		AppName:  WorkloadApp,
+		DSN:           t.DSN,
+		Schema:        t.Schema,
+		Scenario:      sc,
+		OnTick:        rec.tick,
+		Progress:      o.Progress,
+		ProgressEvery: o.ProgressEvery,
+		AppName:       WorkloadApp,
 	})
 	stopHooks()
 	time.Sleep(min(o.Interval, 2*time.Second))

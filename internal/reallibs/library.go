@@ -41,6 +41,12 @@ type Options struct {
 	// Scheduled jobs are enqueued due in a day before the workers start:
 	// rows every claim must skip unless its index lets it.
 	Scheduled int
+	// Retained completed jobs are written into the job table before the
+	// workers start, as a queue whose archiving lags keeps them: pg-boss
+	// only (pg-boss keeps completed jobs in the queue's partition until it
+	// archives them; rows written with SQL, its insert being far too slow
+	// for 100,000s).
+	Retained int
 	// Jobs stops the workload once this many jobs completed (0: only the
 	// deadline).
 	Jobs int

@@ -16,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/pgqtune/pgqtune/internal/nodepkg"
 	"github.com/pgqtune/pgqtune/sqlload"
@@ -102,12 +105,13 @@ func Flags(lib Library, o Options) []string {
 
 // nodeWorkload is a load script started and waiting for its go.
 type nodeWorkload struct {
-	lib    Library
-	cmd    *exec.Cmd
-	gate   string
-	lines  chan []byte
-	stderr *tailBuffer
-	done   chan error
+	lib      Library
+	deadline time.Duration
+	cmd      *exec.Cmd
+	gate     string
+	lines    chan []byte
+	stderr   *tailBuffer
+	done     chan error
 }
 
 func prepareNode(ctx context.Context, lib Library, dsn string, o Options) (*nodeWorkload, error) {
@@ -119,7 +123,10 @@ func prepareNode(ctx context.Context, lib Library, dsn string, o Options) (*node
 	if err != nil {
 		return nil, fmt.Errorf("reallibs: %s: gate dir: %w", lib, err)
 	}
-	w := &nodeWorkload{lib: lib, gate: filepath.Join(tmp, "go"), lines: make(chan []byte, 4), stderr: &tailBuffer{max: 4096}, done: make(chan error, 1)}
+	w := &nodeWorkload{lib: lib, deadline: o.deadline(), gate: filepath.Join(tmp, "go"), lines: make(chan []byte, 4), stderr: &tailBuffer{max: 4096}, done: make(chan error, 1)}
+	if o.Retained > 0 && lib != PgBoss {
+		return nil, fmt.Errorf("reallibs: %s: Retained is for pg-boss only", lib)
+	}
 	args := append(script[1:], Flags(lib, o)...)
 	args = append(args, "--wait-start", w.gate)
 	// Not CommandContext: ctx bounds the preparation only; Close ends the
@@ -149,6 +156,10 @@ func prepareNode(ctx context.Context, lib Library, dsn string, o Options) (*node
 	select {
 	case line, ok := <-w.lines:
 		if ok && bytes.Contains(line, []byte(`"ready"`)) {
+			if err := pgbossRetained(ctx, dsn, o.Retained); err != nil {
+				w.Close()
+				return nil, err
+			}
 			return w, nil
 		}
 		w.Close()
@@ -163,9 +174,18 @@ func (w *nodeWorkload) Run(ctx context.Context) (*Result, error) {
 	if err := os.WriteFile(w.gate, nil, 0o644); err != nil {
 		return nil, fmt.Errorf("reallibs: %s: start: %w", w.lib, err)
 	}
+	// A script that outlives its deadline by a minute is stuck: kill it.
+	stuck := time.NewTimer(w.deadline + time.Minute)
+	defer stuck.Stop()
 	var res *Result
 	for {
 		select {
+		case <-stuck.C:
+			w.Close()
+			if res != nil {
+				return res, nil
+			}
+			return nil, fmt.Errorf("reallibs: %s: load script still running a minute past its deadline: %s", w.lib, w.stderr)
 		case line, ok := <-w.lines:
 			if !ok {
 				err := <-w.done
@@ -181,6 +201,9 @@ func (w *nodeWorkload) Run(ctx context.Context) (*Result, error) {
 			var r Result
 			if json.Unmarshal(line, &r) == nil && r.Library != "" {
 				res = &r
+				// The script exits after its result; should it not, the
+				// result is in and the process is ended.
+				stuck.Reset(10 * time.Second)
 			}
 		case <-ctx.Done():
 			w.Close()
@@ -220,4 +243,24 @@ func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return strings.TrimSpace(string(t.b))
+}
+
+// pgbossRetained writes n completed jobs of queue pgqtune into pg-boss's
+// job table (through the parent, so they land in the queue's partition):
+// the history a fetch must skip when its partial index is gone.
+func pgbossRetained(ctx context.Context, dsn string, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("reallibs: pg-boss: retained jobs: %w", err)
+	}
+	defer c.Close(context.Background())
+	_, err = c.Exec(ctx, `INSERT INTO pgboss.job (name, data, state, started_on, completed_on)
+		SELECT 'pgqtune', jsonb_build_object('i', g), 'completed', now(), now() FROM generate_series(1, $1::int) g`, n)
+	if err != nil {
+		return fmt.Errorf("reallibs: pg-boss: %d retained jobs: %w", n, err)
+	}
+	return nil
 }

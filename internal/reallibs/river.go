@@ -114,7 +114,9 @@ func (w *riverWorkload) Run(ctx context.Context) (*Result, error) {
 	pctx, stopProducer := context.WithCancel(ctx)
 	var sent atomic.Int64
 	perr := make(chan error, 1)
-	go func() { perr <- produce(pctx, w.o.Rate, &sent, func(ctx context.Context, i int) error { return w.insert(ctx, 1, time.Time{}) }) }()
+	go func() {
+		perr <- produce(pctx, w.o.Rate, &sent, func(ctx context.Context, i int) error { return w.insert(ctx, 1, time.Time{}) })
+	}()
 	count := func(*river.Event) {
 		r.Completed++
 		r.LastCompletedAt = time.Now().UnixMilli()

@@ -91,8 +91,12 @@ async function main () {
     const t0 = Date.now()
     while (!r.done_at && Date.now() < stopAt) {
       const owed = Math.floor((Date.now() - t0) / 1000 * o.rate) - r.sent
-      for (let i = 0; i < owed; i++) await utils.addJob('pgqtune', { i: r.sent + i })
-      r.sent += Math.max(owed, 0)
+      // One addJob at a time, rechecking the stop: a stalled database
+      // must not leave the producer owing more with every job.
+      for (let i = 0; i < owed && !r.done_at && Date.now() < stopAt; i++) {
+        await utils.addJob('pgqtune', { i: r.sent })
+        r.sent++
+      }
       await sleep(50)
     }
   })()
@@ -104,7 +108,9 @@ async function main () {
   await runner.stop()
   await utils.release()
   r.ended_at = Date.now()
-  process.stdout.write(JSON.stringify(r) + '\n')
+  // Exit once the line is out: a library's leftover timers or sockets
+  // must not keep the workload alive.
+  process.stdout.write(JSON.stringify(r) + '\n', () => process.exit(0))
 }
 
 main().catch(err => {

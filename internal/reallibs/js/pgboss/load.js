@@ -10,7 +10,7 @@
 //   --workers N         work() registrations, each its own fetch loop (4)
 //   --batch N           batchSize of each fetch (10)
 //   --poll S            pollingIntervalSeconds, at least 0.5 (0.5)
-//   --rate R            send R jobs/s while working (0: no producer)
+//   --rate R            insert R jobs/s while working (0: no producer)
 //   --backlog N         insert N runnable jobs before the workers start (0)
 //   --scheduled N       insert N jobs due in a day before starting (0):
 //                       the retained rows a fetch must skip
@@ -32,6 +32,7 @@ function flags (argv) {
   return o
 }
 
+const debug = process.env.PGQTUNE_LOAD_DEBUG ? m => console.error(new Date().toISOString() + ' ' + m) : () => {}
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
 async function insertMany (boss, queue, n, startAfter) {
@@ -48,8 +49,8 @@ async function main () {
   const o = flags(process.argv.slice(2))
   const boss = new PgBoss({
     connectionString: o.dsn,
-    // One connection per fetch loop plus the producer's.
-    max: o.workers + 2,
+    // Fetch loops share at most 20 connections, as a real pool would.
+    max: Math.min(o.workers + 2, 20),
     // No maintenance or cron loops: the workload is the workers' alone.
     supervise: false,
     schedule: false,
@@ -85,25 +86,44 @@ async function main () {
       }
     })
   }
+  // The producer is its own pg-boss instance, as a sending service would
+  // be: its inserts never queue behind the workers' fetches for a pooled
+  // connection.
+  const sender = o.rate > 0 ? new PgBoss({ connectionString: o.dsn, max: 2, supervise: false, schedule: false, migrate: false, application_name: 'pgboss-load' }) : null
+  if (sender) {
+    sender.on('error', err => console.error('pg-boss sender: ' + err.message))
+    await sender.start()
+  }
   const producer = (async () => {
-    if (o.rate <= 0) return
-    // Open loop: each 50 ms tick sends what the rate owes by then.
+    if (!sender) return
+    // Open loop: each 50 ms tick inserts what the rate owes by then.
     const t0 = Date.now()
     while (!r.done_at && Date.now() < stopAt) {
-      const owed = Math.floor((Date.now() - t0) / 1000 * o.rate) - r.sent
-      for (let i = 0; i < owed; i++) await boss.send(o.queue, { i: r.sent + i })
-      r.sent += Math.max(owed, 0)
+      const owed = Math.min(Math.floor((Date.now() - t0) / 1000 * o.rate) - r.sent, 1000)
+      if (owed > 0) {
+        const jobs = []
+        for (let i = 0; i < owed; i++) jobs.push({ name: o.queue, data: { i: r.sent + i } })
+        await sender.insert(jobs)
+        r.sent += owed
+      }
       await sleep(50)
     }
   })()
   await finished
+  debug('finished: completed ' + r.completed + ' sent ' + r.sent)
   clearTimeout(timer)
   r.stopping_at = Date.now()
   await producer
+  debug('producer stopped')
+  if (sender) await sender.stop({ graceful: false, wait: true })
+  debug('sender stopped')
   // wait: true lets the handlers in flight finish and their jobs complete.
   await boss.stop({ graceful: true, wait: true, timeout: 15000 })
+  debug('workers stopped')
   r.ended_at = Date.now()
-  process.stdout.write(JSON.stringify(r) + '\n')
+  // Exit once the line is out: a library's leftover timers or sockets
+  // must not keep the workload alive.
+  process.stdout.write(JSON.stringify(r) + '\n', () => process.exit(0))
 }
 
 main().catch(err => {

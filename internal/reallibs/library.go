@@ -43,9 +43,10 @@ type Options struct {
 	Scheduled int
 	// Retained completed jobs are written into the job table before the
 	// workers start, as a queue whose archiving lags keeps them: pg-boss
-	// only (pg-boss keeps completed jobs in the queue's partition until it
-	// archives them; rows written with SQL, its insert being far too slow
-	// for 100,000s).
+	// (completed jobs stay in the queue's partition until it archives them)
+	// and River (until its JobCleaner deletes them). The rows are written
+	// with SQL: neither library's insert writes finished jobs, and
+	// pg-boss's is far too slow for 100,000s.
 	Retained int
 	// Jobs stops the workload once this many jobs completed (0: only the
 	// deadline).
@@ -108,7 +109,8 @@ func (r *Result) JobsPerSecond() float64 {
 type Workload interface {
 	// Run starts the workers (and the producer), waits until Options.Jobs
 	// completed or the deadline, stops them and returns the library's
-	// count. It may be called once.
+	// count. It may be called once: it ends the workload's sessions, whose
+	// statistics Postgres flushes only then or every 10 s when idle.
 	Run(ctx context.Context) (*Result, error)
 	// Close releases what Prepare made (processes, pools).
 	Close()

@@ -125,7 +125,7 @@ func prepareNode(ctx context.Context, lib Library, dsn string, o Options) (*node
 	}
 	w := &nodeWorkload{lib: lib, deadline: o.deadline(), gate: filepath.Join(tmp, "go"), lines: make(chan []byte, 4), stderr: &tailBuffer{max: 4096}, done: make(chan error, 1)}
 	if o.Retained > 0 && lib != PgBoss {
-		return nil, fmt.Errorf("reallibs: %s: Retained is for pg-boss only", lib)
+		return nil, fmt.Errorf("reallibs: %s: Retained is for pg-boss and River only", lib)
 	}
 	args := append(script[1:], Flags(lib, o)...)
 	args = append(args, "--wait-start", w.gate)

@@ -129,6 +129,8 @@ func (w *pgmqWorkload) Run(ctx context.Context) (*Result, error) {
 	r.StoppingAt = time.Now().UnixMilli()
 	wg.Wait()
 	r.Completed, r.Sent = completed.Load(), sent.Load()
+	// Ending the sessions flushes their statistics now (see riverWorkload).
+	w.pool.Close()
 	r.EndedAt = time.Now().UnixMilli()
 	return r, errors.Join(append(errs, ctx.Err())...)
 }

@@ -71,6 +71,16 @@ func prepareRiver(ctx context.Context, dsn string, o Options) (*riverWorkload, e
 		w.Close()
 		return nil, fmt.Errorf("reallibs: river: client: %w", err)
 	}
+	if o.Retained > 0 {
+		// River keeps completed jobs until its JobCleaner deletes them
+		// (a day by default); InsertManyFast cannot write finished jobs.
+		_, err := pool.Exec(ctx, `INSERT INTO river_job (kind, args, max_attempts, state, attempt, attempted_at, finalized_at)
+			SELECT $1, jsonb_build_object('i', g), 25, 'completed', 1, now(), now() FROM generate_series(1, $2::int) g`, riverArgs{}.Kind(), o.Retained)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("reallibs: river: %d retained jobs: %w", o.Retained, err)
+		}
+	}
 	if err := w.insert(ctx, o.Scheduled, time.Now().Add(24*time.Hour)); err != nil {
 		w.Close()
 		return nil, err
@@ -163,6 +173,10 @@ loop:
 		}
 	}
 	r.Sent = sent.Load()
+	// Closing the pool ends its sessions, which flushes their statistics
+	// now: an idle session keeps up to 10 s of counts to itself, and a
+	// watching observe would miss them.
+	w.pool.Close()
 	r.EndedAt = time.Now().UnixMilli()
 	if err != nil {
 		return r, err

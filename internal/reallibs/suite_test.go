@@ -47,7 +47,7 @@ var cases = []libCase{
 		// without it each fetch reads the 300,000 retained jobs (80 ms on
 		// an idle core), and 2 cores fetch 25 jobs/s at best.
 		miss:     reallibs.Options{Workers: 60, Batch: 1, Rate: 100},
-		retained: 300000, drainWith: 2000, drainWout: 300,
+		retained: 300000, drainWith: 1000, drainWout: 150,
 		saturated: reallibs.Options{Workers: 60, Batch: 2},
 	},
 	{
@@ -56,7 +56,7 @@ var cases = []libCase{
 		// Every claim without jobs_main_index reads the 250,000 jobs due
 		// tomorrow; 16 workers doing that saturate 2 cores well below 60/s.
 		miss:      reallibs.Options{Workers: 16, Rate: 60},
-		scheduled: 250000, drainWith: 1000, drainWout: 200,
+		scheduled: 250000, drainWith: 1000, drainWout: 150,
 		saturated: reallibs.Options{Workers: 16},
 	},
 	{
@@ -65,14 +65,14 @@ var cases = []libCase{
 		// River fetches every 5 ms (the harness's FetchCooldown): without
 		// its fetch index each fetch reads the 300,000 completed jobs.
 		miss:     reallibs.Options{Workers: 10, Rate: 100},
-		retained: 300000, drainWith: 2000, drainWout: 300,
+		retained: 300000, drainWith: 1000, drainWout: 100,
 		saturated: reallibs.Options{Workers: 10},
 	},
 	{
 		lib:       reallibs.Pgmq,
 		steady:    reallibs.Options{Workers: 4, Batch: 10, Rate: 100},
 		miss:      reallibs.Options{Workers: 4, Batch: 10, Rate: 100},
-		scheduled: 200000, drainWith: 2000, drainWout: 400,
+		scheduled: 200000, drainWith: 1000, drainWout: 150,
 		saturated: reallibs.Options{Workers: 4, Batch: 10},
 	},
 }
@@ -185,8 +185,10 @@ func testMissingIndex(t *testing.T, c libCase) {
 	ctx := context.Background()
 	o := c.miss
 	o.Scheduled, o.Retained = c.scheduled, c.retained
+	// Without the index the workers fall behind and the deadline ends the
+	// run: 17 s of the drop.
 	o.Jobs = int(o.Rate * 22)
-	o.Deadline = 40 * time.Second
+	o.Deadline = 25 * time.Second
 	w := prepare(t, c.lib, dsn, o)
 	pool := pgtest.Pool(t, dsn)
 	ixs, err := reallibs.ClaimIndexes(ctx, pool, c.lib)
@@ -276,11 +278,12 @@ func checkNoRewrite(t *testing.T, recs []runrec.Recommendation, ixs []reallibs.I
 			t.Errorf("%s partitions library table %s", r.ID, r.Target)
 		}
 		if strings.Contains(sql, "DROP INDEX") && strings.Contains(r.SQL, schema+".") {
-			t.Errorf("%s drops a library index: %s", r.ID, r.SQL)
+			t.Errorf("%s drops a library index: %s", r.ID, firstLine(r.SQL))
 		}
 		for _, bad := range []string{"RENAME TO", "ATTACH PARTITION", "DETACH PARTITION", "PARTITION BY", "VACUUM FULL", "CLUSTER "} {
 			if strings.Contains(sql, bad) && strings.Contains(r.SQL, schema+".") {
-				t.Errorf("%s rewrites a library table (%s): %s", r.ID, bad, r.SQL)
+				t.Errorf("%s rewrites library table %s (%s)", r.ID, r.Target, bad)
+				break
 			}
 		}
 	}
@@ -371,4 +374,11 @@ func tableIndexes(t *testing.T, pool *pgxpool.Pool, ix reallibs.Index) map[strin
 		out[ix.Name] = ix
 	}
 	return out
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
 }

@@ -51,7 +51,7 @@ var cases = []libCase{
 		saturated: reallibs.Options{Workers: 60, Batch: 2},
 	},
 	{
-		lib:    reallibs.Graphile,
+		lib: reallibs.Graphile,
 		// graphile-worker claims one job per query: 30 jobs/s keeps a
 		// busy 2-core machine ahead of the rate.
 		steady: reallibs.Options{Workers: 8, Rate: 30},

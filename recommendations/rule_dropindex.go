@@ -31,20 +31,30 @@ func dropIndexRule(f *facts, out *output) map[string]bool {
 		}
 		entriesPerS := f.PerSec(tf.Ins + tf.Upd - tf.HotUpd)
 		cost := fmt.Sprintf("On %s every insert and non-HOT update (%s/s in this run) writes an entry into each index, and vacuum must clean each index too.", t.Name, fmtNum(entriesPerS))
+		lib, _ := f.foreignLibrary(t.Name)
 		for _, ix := range t.Indexes {
 			if ix.Primary || ix.Unique || ix.Constraint != "" || !ix.Valid {
 				continue
 			}
+			if lib != nil && lib.OwnsIndex(t.Name, ix.Name) {
+				// The library's migrations created it and its statements
+				// (some this run never exercised) rely on it: never advise
+				// dropping it, whatever this run's scans say.
+				if scans, seen := tf.IndexScans[ix.Name]; seen && scans == 0 && ix.IdxScan == 0 {
+					out.note("%s (%s's own index on %s) had no scans in this run; it is left alone: %s creates and relies on it", ix.Name, lib.Name, t.Name, lib.Name)
+				}
+				continue
+			}
 			if by := redundantWith(ix, t.Indexes); by != nil {
 				dropped[ix.Name] = true
-				out.add(dropRec(t.Name, ix, fmt.Sprintf("%s (%s) is redundant: %s (%s) has the same leading keys and predicate and serves every scan it could. %s",
+				out.add(dropRec(&t, ix, fmt.Sprintf("%s (%s) is redundant: %s (%s) has the same leading keys and predicate and serves every scan it could. %s",
 					ix.Name, strings.Join(ix.Columns, ", "), by.Name, strings.Join(by.Columns, ", "), cost), entriesPerS))
 				continue
 			}
 			scans, seen := tf.IndexScans[ix.Name]
 			if seen && scans == 0 && ix.IdxScan == 0 {
 				dropped[ix.Name] = true
-				out.add(dropRec(t.Name, ix, fmt.Sprintf("%s (%s) had no index scans during the %s s run and none since statistics were last reset. %s",
+				out.add(dropRec(&t, ix, fmt.Sprintf("%s (%s) had no index scans during the %s s run and none since statistics were last reset. %s",
 					ix.Name, fmtBytes(float64(ix.SizeBytes)), fmtNum(f.DurationS), cost), entriesPerS))
 			}
 		}
@@ -52,42 +62,29 @@ func dropIndexRule(f *facts, out *output) map[string]bool {
 	return dropped
 }
 
-func dropRec(table string, ix Index, why string, entriesPerS float64) runrec.Recommendation {
+func dropRec(t *TableInfo, ix Index, why string, entriesPerS float64) runrec.Recommendation {
+	table := t.Name
+	// An index on a partitioned table cannot be dropped CONCURRENTLY.
+	concurrently := "CONCURRENTLY "
+	if t.Kind == "partitioned" {
+		concurrently = ""
+	}
 	r := runrec.Recommendation{
 		Kind:      runrec.RecIndex,
 		Target:    ix.Name,
-		SQL:       fmt.Sprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;", quoteQualified(ix.Name)),
+		SQL:       fmt.Sprintf("DROP INDEX %sIF EXISTS %s;", concurrently, quoteQualified(ix.Name)),
 		Rationale: why,
 		ExpectedImpact: fmt.Sprintf("About %s fewer index entries written per second, less WAL, a smaller vacuum, and (if the index covers a column the workload updates) more HOT updates.",
 			fmtNum(entriesPerS)),
 		Risk:     "A query this run did not exercise (a report, a rare admin path, another replica's reads) may rely on it: check pg_stat_user_indexes.idx_scan on every node over a full business cycle first.",
-		Rollback: ix.Definition + ";",
+		Rollback: concurrentDef(ix.Definition) + ";",
 	}
 	if lib := managedBy(table); lib != "" {
-		// The library's migrations own its indexes: dropping one fights
-		// its upgrades and may break features this run did not use.
-		r.Informational = true
-		r.Risk = fmt.Sprintf("%s's migrations created this index: dropping it may break its upgrades or features this run did not exercise, and a later migration may recreate it. ", lib) + r.Risk
+		// Only indexes the library did not create get here (its own are
+		// never dropped): one a user or pgqtune added on its table.
+		r.Rationale += fmt.Sprintf(" It is not one of %s's own indexes: it was added on a table %s owns.", lib, lib)
 	}
 	return r
-}
-
-// managedBy names the queue library whose migrations own table, or "".
-func managedBy(table string) string {
-	schema, name, _ := strings.Cut(table, ".")
-	switch {
-	case name == "river_job":
-		return "River"
-	case schema == "pgboss":
-		return "pg-boss"
-	case schema == "graphile_worker":
-		return "graphile-worker"
-	case name == "que_jobs":
-		return "Que"
-	case schema == "pgmq":
-		return "pgmq"
-	}
-	return ""
 }
 
 // redundantWith returns an index that makes ix redundant: same method and
@@ -119,3 +116,14 @@ func redundantWith(ix Index, all []Index) *Index {
 }
 
 func descAt(ix *Index, k int) bool { return k < len(ix.Desc) && ix.Desc[k] }
+
+// concurrentDef turns pg_get_indexdef's CREATE [UNIQUE] INDEX into the
+// CONCURRENTLY form, so a rollback does not block writes while it builds.
+func concurrentDef(def string) string {
+	for _, p := range []string{"CREATE UNIQUE INDEX ", "CREATE INDEX "} {
+		if strings.HasPrefix(def, p) && !strings.Contains(def, " ON ONLY ") {
+			return p + "CONCURRENTLY " + strings.TrimPrefix(def, p)
+		}
+	}
+	return def
+}

@@ -189,6 +189,37 @@ func TestRecommend(t *testing.T) {
 		checkGolden(t, "missing_index", recs, notes)
 	})
 
+	t.Run("missing claim index on a partitioned table: ON ONLY the parent, CONCURRENTLY per partition, ATTACH", func(t *testing.T) {
+		b, cat := steady(t)
+		dropIndex(cat, "pgqtune.job", "pgqtune.job_claim_idx")
+		for i := range cat.Tables {
+			if cat.Tables[i].Name == "pgqtune.job" {
+				cat.Tables[i].Kind, cat.Tables[i].Partitions = "partitioned", 3
+			}
+		}
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Tables[0].SeqScan, s.Tables[0].SeqTupRead = 10, 10*20200
+			s.Indexes = s.Indexes[1:]
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "missing_index", "pgqtune.job")}})
+		ix := only(recs, runrec.RecIndex)
+		if len(ix) != 1 {
+			t.Fatalf("index recs = %+v", ix)
+		}
+		// Postgres refuses CONCURRENTLY on a partitioned parent: the
+		// parent gets ON ONLY, the partitions CONCURRENTLY, then ATTACH.
+		for _, line := range strings.Split(ix[0].SQL, "\n") {
+			if strings.Contains(line, "ON pgqtune.job ") && strings.Contains(line, "CONCURRENTLY") && !strings.HasPrefix(line, "--") {
+				t.Fatalf("CONCURRENTLY on the partitioned parent: %q", ix[0].SQL)
+			}
+		}
+		if !strings.Contains(ix[0].SQL, "ON ONLY pgqtune.job (queue, priority, run_at) WHERE state = 'pending';") ||
+			!strings.Contains(ix[0].SQL, "ATTACH PARTITION") || !strings.HasPrefix(ix[0].Rollback, "DROP INDEX IF EXISTS pgqtune.job_queue_priority") {
+			t.Fatalf("got %q, rollback %q", ix[0].SQL, ix[0].Rollback)
+		}
+	})
+
 	t.Run("index in filter order but not claim order is not a cover", func(t *testing.T) {
 		b, cat := steady(t)
 		tb := cat.Table("pgqtune.job")
@@ -557,7 +588,7 @@ func TestRecommend(t *testing.T) {
 			ix[2].SQL != "REINDEX INDEX CONCURRENTLY pgqtune.job_claim_idx;" {
 			t.Fatalf("index SQL = %q / %q / %q", ix[0].SQL, ix[1].SQL, ix[2].SQL)
 		}
-		if !strings.Contains(ix[1].Rationale, "redundant") || ix[0].Rollback != "CREATE INDEX job_created_idx ON pgqtune.job USING btree (created_at);" {
+		if !strings.Contains(ix[1].Rationale, "redundant") || ix[0].Rollback != "CREATE INDEX CONCURRENTLY job_created_idx ON pgqtune.job USING btree (created_at);" {
 			t.Fatalf("drop rationale/rollback: %s / %s", ix[1].Rationale, ix[0].Rollback)
 		}
 		checkGolden(t, "index_maintenance", recs, notes)

@@ -241,12 +241,31 @@ func (p *parser) selectStmt(s *pg_query.SelectStmt) {
 		p.selectStmt(s.Rarg)
 		return
 	}
+	before := p.st.Claim
 	p.walkList(s.FromClause)
 	p.walk(s.WhereClause)
 	p.walkList(s.TargetList)
-	if len(s.LockingClause) > 0 && p.st.Claim == nil {
+	// The outer locking SELECT is the claim, not one nested in its WHERE
+	// (graphile-worker's job-queue lock inside its job claim), and a FOR
+	// KEY SHARE select (Postgres' own foreign-key check) never is.
+	if len(s.LockingClause) > 0 && before == nil && !keyShareOnly(s) {
 		p.st.Claim = claimQuery(s)
 	}
+}
+
+// keyShareOnly reports whether every row lock of s is FOR KEY SHARE: the
+// lock Postgres' own foreign-key checks take on the referenced row
+// (SELECT 1 FROM ONLY parent x WHERE key = $1 FOR KEY SHARE OF x, run at
+// every insert into the referencing table, e.g. pg-boss's send and its
+// deferred foreign key to pgboss.queue). It never claims a job.
+func keyShareOnly(s *pg_query.SelectStmt) bool {
+	for _, n := range s.LockingClause {
+		lc := n.GetLockingClause()
+		if lc == nil || lc.Strength != pg_query.LockClauseStrength_LCS_FORKEYSHARE {
+			return false
+		}
+	}
+	return true
 }
 
 // claimQuery reads a locking SELECT over one relation.
@@ -361,7 +380,16 @@ func predicates(n *pg_query.Node) []Predicate {
 		if lcol == "" || (op != "=" && op != "") {
 			return nil
 		}
-		return []Predicate{{Column: lcol, Op: "in", Value: deparseExpr(e.Rexpr)}}
+		v := deparseExpr(e.Rexpr)
+		if l := e.Rexpr.GetList(); l != nil {
+			// IN (a, b) holds a bare list, which deparses to nothing.
+			var items []string
+			for _, it := range l.Items {
+				items = append(items, deparseExpr(it))
+			}
+			v = "(" + strings.Join(items, ", ") + ")"
+		}
+		return []Predicate{{Column: lcol, Op: "in", Value: v}}
 	}
 	return nil
 }

@@ -2,10 +2,20 @@ package reallibs
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+var (
+	//go:embed sql/claim_indexes.sql
+	claimIndexesSQL string
+	//go:embed sql/pgboss_retained.sql
+	pgbossRetainedSQL string
+	//go:embed sql/river_retained.sql
+	riverRetainedSQL string
 )
 
 // Index is one of a library's indexes as the catalog holds it.
@@ -44,10 +54,7 @@ func ClaimIndexes(ctx context.Context, pool *pgxpool.Pool, lib Library) ([]Index
 	default:
 		return nil, fmt.Errorf("reallibs: unknown library %q", lib)
 	}
-	rows, err := pool.Query(ctx, `SELECT n.nspname, t.relname, i.relname, pg_get_indexdef(i.oid)
-		FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-		JOIN pg_namespace n ON n.oid = i.relnamespace
-		WHERE n.nspname = $1 AND i.relname = ANY($2) ORDER BY i.relname`, schema, names)
+	rows, err := pool.Query(ctx, claimIndexesSQL, schema, names)
 	if err != nil {
 		return nil, fmt.Errorf("reallibs: %s claim indexes: %w", lib, err)
 	}

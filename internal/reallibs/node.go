@@ -257,8 +257,7 @@ func pgbossRetained(ctx context.Context, dsn string, n int) error {
 		return fmt.Errorf("reallibs: pg-boss: retained jobs: %w", err)
 	}
 	defer c.Close(context.Background())
-	_, err = c.Exec(ctx, `INSERT INTO pgboss.job (name, data, state, started_on, completed_on)
-		SELECT 'pgqtune', jsonb_build_object('i', g), 'completed', now(), now() FROM generate_series(1, $1::int) g`, n)
+	_, err = c.Exec(ctx, pgbossRetainedSQL, n)
 	if err != nil {
 		return fmt.Errorf("reallibs: pg-boss: %d retained jobs: %w", n, err)
 	}

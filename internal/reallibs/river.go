@@ -74,8 +74,7 @@ func prepareRiver(ctx context.Context, dsn string, o Options) (*riverWorkload, e
 	if o.Retained > 0 {
 		// River keeps completed jobs until its JobCleaner deletes them
 		// (a day by default); InsertManyFast cannot write finished jobs.
-		_, err := pool.Exec(ctx, `INSERT INTO river_job (kind, args, max_attempts, state, attempt, attempted_at, finalized_at)
-			SELECT $1, jsonb_build_object('i', g), 25, 'completed', 1, now(), now() FROM generate_series(1, $2::int) g`, riverArgs{}.Kind(), o.Retained)
+		_, err := pool.Exec(ctx, riverRetainedSQL, riverArgs{}.Kind(), o.Retained)
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("reallibs: river: %d retained jobs: %w", o.Retained, err)

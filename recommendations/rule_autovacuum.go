@@ -141,14 +141,14 @@ func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []ru
 	return runrec.Recommendation{
 		Kind:       runrec.RecAutovacuum,
 		Target:     name,
-		SQL:        fmt.Sprintf("ALTER TABLE %s SET (%s);", quoteQualified(name), strings.Join(opts, ", ")),
+		SQL:        withLockTimeout(fmt.Sprintf("ALTER TABLE %s SET (%s);", quoteQualified(name), strings.Join(opts, ", "))),
 		Rationale:  strings.Join(why, " "),
 		FindingIDs: ids(lag),
 		ExpectedImpact: fmt.Sprintf("Dead tuples on %s stay bounded near %d instead of climbing (%s/min in this run); the table and its indexes stop growing and each claim reads fewer dead entries.",
 			name, threshold, fmtNum(tf.DeadSlopePerMin)),
 		Risk: "More frequent vacuums of this table cost I/O and CPU (small on a table kept small); a higher cost limit lets them compete harder with the workload. " +
-			"ALTER TABLE ... SET takes a SHARE UPDATE EXCLUSIVE lock briefly.",
-		Rollback: fmt.Sprintf("ALTER TABLE %s RESET (%s);", quoteQualified(name), strings.Join(reset, ", ")),
+			"ALTER TABLE ... SET takes a SHARE UPDATE EXCLUSIVE lock briefly (it waits behind a running vacuum or DDL: lock_timeout makes it give up instead; retry).",
+		Rollback: withLockTimeout(fmt.Sprintf("ALTER TABLE %s RESET (%s);", quoteQualified(name), strings.Join(reset, ", "))),
 	}
 }
 

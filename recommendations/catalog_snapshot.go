@@ -145,7 +145,7 @@ func snapshotTable(ctx context.Context, conn *pgx.Conn, name string) (*TableInfo
 	)
 	err := conn.QueryRow(ctx, sqlCatalogTable, name).Scan(&oid, &t.Schema, &t.Table, &relkind, &t.Reloptions,
 		&t.Pages, &t.Reltuples, &t.HeapBytes, &t.IndexBytes, &t.LiveTup, &t.DeadTup, &t.Ins, &t.Upd, &t.HotUpd, &t.Del, &t.NewPageUpd,
-		&isPartition, &t.PartitionKey, &partitions, &t.Checks)
+		&isPartition, &t.PartitionKey, &partitions, &t.Checks, &t.Unlogged)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}

@@ -27,8 +27,12 @@ var rules = []rule{
 	{"index", indexRule},
 	{"fillfactor", fillfactorRule},
 	{"autovacuum", autovacuumRule},
+	{"hotqueue", hotQueueRule},
 	{"partitioning", partitioningRule},
+	{"retention", retentionRule},
 	{"config", configRule},
+	{"unlogged", unloggedRule},
+	{"connections", connectionsRule},
 	{"query", queryRule},
 	{"application", applicationRule},
 }

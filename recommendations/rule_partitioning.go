@@ -219,15 +219,9 @@ func partitionRec(f *facts, t *TableInfo, tf *tableFacts, key string, depth int6
 		fmt.Fprintf(&b, "-- (no state column tells finished from unfinished jobs: check with the application which rows are still to run)\nSELECT tableoid::regclass AS partition, count(*) AS rows FROM %s WHERE %s < %s GROUP BY 1;\n",
 			name, quoteIdent(key), cutoff)
 	}
-	old := quoteQualified(schema + partName(start.Add(-retentionDays*24*time.Hour)))
-	if version == 0 || version >= 140000 {
-		fmt.Fprintf(&b, "-- Then, per partition that showed 0, outside a transaction block (no DEFAULT partition exists, PG14+):\n--   %s\n--   ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY;\n--   DROP TABLE %s;\n",
-			strings.TrimSpace(lockTimeoutSQL), name, old, old)
-	} else {
-		// DETACH ... CONCURRENTLY exists from PG14; before it a plain
-		// DETACH takes ACCESS EXCLUSIVE on the parent, briefly.
-		fmt.Fprintf(&b, "-- Then, per partition that showed 0 (before PG14 DETACH takes a brief ACCESS EXCLUSIVE lock on the parent):\n--   %s\n--   ALTER TABLE %s DETACH PARTITION %s;\n--   DROP TABLE %s;\n",
-			strings.TrimSpace(lockTimeoutSQL), name, old, old)
+	if unfinished != "" {
+		fmt.Fprintf(&b, "-- Then daily (pg_cron or a scheduler): drop the partitions wholly older than %d days that hold no unfinished job; any that still do are skipped and named.\n%s\n",
+			retentionDays, rotationSQL(t.Name, strings.TrimPrefix(unfinished, " WHERE "), version))
 	}
 	fmt.Fprintf(&b, "-- Once no job needs the old table: DROP TABLE %s;", quoteQualified(schema+base+"_old"))
 

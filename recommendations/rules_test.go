@@ -372,7 +372,7 @@ func TestRecommend(t *testing.T) {
 			}
 		}
 		recs, notes := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "checkpoint_pressure")}})
-		cfg := only(recs, runrec.RecConfig)
+		cfg := actionable(only(recs, runrec.RecConfig))
 		if len(cfg) != 1 {
 			t.Fatalf("config recs = %+v", cfg)
 		}
@@ -392,7 +392,7 @@ func TestRecommend(t *testing.T) {
 		}{{120000, "wal_compression = on;"}, {140000, "wal_compression = on;"}, {150000, "wal_compression = 'lz4';"}, {170000, "wal_compression = 'lz4';"}} {
 			b.run.Meta.ServerVersionNum = tc.version
 			recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "checkpoint_pressure")}})
-			if cfg := only(recs, runrec.RecConfig); len(cfg) != 1 || !strings.Contains(cfg[0].SQL, tc.want) {
+			if cfg := actionable(only(recs, runrec.RecConfig)); len(cfg) != 1 || !strings.Contains(cfg[0].SQL, tc.want) {
 				t.Errorf("version %d: SQL lacks %q: %+v", tc.version, tc.want, cfg)
 			}
 		}
@@ -405,7 +405,7 @@ func TestRecommend(t *testing.T) {
 			b.run.Samples[i].WAL.Sync, b.run.Samples[i].WAL.SyncTimeMs = 30, 30 // 1 ms per WAL sync
 		}
 		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "wal_write")}})
-		cfg := only(recs, runrec.RecConfig)
+		cfg := actionable(only(recs, runrec.RecConfig))
 		// 6 sessions flushing together and 1 ms per sync: half a sync of
 		// delay, and the 5 others as siblings.
 		if len(cfg) != 2 || !strings.Contains(cfg[0].SQL, "commit_delay = 500;\nALTER SYSTEM SET commit_siblings = 5;") || cfg[1].SQL != "ALTER DATABASE pgqtune SET synchronous_commit = off;" {

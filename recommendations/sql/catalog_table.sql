@@ -24,7 +24,8 @@ SELECT c.oid::int8,
        array(SELECT pg_catalog.pg_get_constraintdef(k.oid, true)
                FROM pg_catalog.pg_constraint k
               WHERE k.conrelid = c.oid AND k.contype = 'c'
-              ORDER BY k.conname)
+              ORDER BY k.conname),
+       c.relpersistence = 'u'
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid

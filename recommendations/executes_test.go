@@ -361,7 +361,7 @@ func troubledRun(table, claim string, version int, xmin bool) (*runrec.Run, []ru
 		s.Checkpointer = &runrec.CheckpointStats{Requested: b2i(i%10 == 0)}
 		s.Database = &runrec.DatabaseStats{XactCommit: 300, TempBytes: 24 << 20, TempFiles: 1}
 		s.Activity = &runrec.Activity{Total: 195, Active: 12, MaxConnections: 200, WorkloadIdleInXactMaxS: 2,
-			ByWait: map[string]int{"LWLock:WALWrite": 4, "IO:WALSync": 2, "Lock:transactionid": 8},
+			ByWait:     map[string]int{"LWLock:WALWrite": 4, "IO:WALSync": 2, "Lock:transactionid": 8},
 			OldestXact: &runrec.Backend{PID: 99, XactAgeS: 3, Workload: true}}
 		s.Locks = &runrec.Locks{Waiting: 8}
 		for k := 0; k < 8; k++ {

@@ -104,11 +104,12 @@ func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []ru
 		fmt.Sprintf("autovacuum_vacuum_threshold = %d", threshold),
 		"autovacuum_analyze_scale_factor = 0",
 		fmt.Sprintf("autovacuum_analyze_threshold = %d", threshold))
-	// Throttling: when vacuum ran but could not keep up, let it work
-	// harder on this table only.
+	// Throttling: when vacuum ran but could not keep up, stop throttling
+	// it on this table only (a queue table kept small is vacuumed in
+	// moments; cost-based sleeps only stretch each visit).
 	throttled := tf.Autovacuums > 0 || vacuumSeen(f, name)
 	if throttled {
-		opts = append(opts, "autovacuum_vacuum_cost_limit = 2000", "autovacuum_vacuum_cost_delay = 1")
+		opts = append(opts, "autovacuum_vacuum_cost_delay = 0")
 	}
 	var why []string
 	if len(lag) > 0 {
@@ -131,7 +132,7 @@ func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []ru
 	}
 	why = append(why, fmt.Sprintf("A fixed threshold of %d (about half of what one %s s autovacuum_naptime creates) vacuums the table on each autovacuum visit.", threshold, fmtNum(naptime)))
 	if throttled {
-		why = append(why, "Autovacuum did run but fell behind, so the table also gets a higher cost limit and shorter delay than the server default.")
+		why = append(why, "Autovacuum did run but fell behind, so the table's vacuum is also unthrottled (cost delay 0).")
 	}
 	reset := []string{}
 	for _, o := range opts {
@@ -146,7 +147,7 @@ func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []ru
 		FindingIDs: ids(lag),
 		ExpectedImpact: fmt.Sprintf("Dead tuples on %s stay bounded near %d instead of climbing (%s/min in this run); the table and its indexes stop growing and each claim reads fewer dead entries.",
 			name, threshold, fmtNum(tf.DeadSlopePerMin)),
-		Risk: "More frequent vacuums of this table cost I/O and CPU (small on a table kept small); a higher cost limit lets them compete harder with the workload. " +
+		Risk: "More frequent vacuums of this table cost I/O and CPU (small on a table kept small); unthrottled, they compete harder with the workload while they run. " +
 			"ALTER TABLE ... SET takes a SHARE UPDATE EXCLUSIVE lock briefly (it waits behind a running vacuum or DDL: lock_timeout makes it give up instead; retry).",
 		Rollback: withLockTimeout(fmt.Sprintf("ALTER TABLE %s RESET (%s);", quoteQualified(name), strings.Join(reset, ", "))),
 	}

@@ -58,11 +58,11 @@ func connectionsRule(f *facts, out *output) {
 		Rollback: "-- Return to the previous pool size / connect directly again.",
 	})
 	if maxConn > 0 && float64(peakTotal) >= 0.9*float64(maxConn) {
-		want := roundNice(float64(peakTotal) * 1.25)
+		want := int64(math.Ceil(float64(peakTotal)*1.25/50) * 50)
 		out.add(runrec.Recommendation{
 			Kind:   runrec.RecConfig,
 			Target: "server: max_connections (restart required)",
-			SQL:    fmt.Sprintf("ALTER SYSTEM SET max_connections = %d;  -- restart required: pg_reload_conf() does not apply it", want),
+			SQL:    fmt.Sprintf("ALTER SYSTEM SET max_connections = %d;  -- restart required: a reload does not apply it", want),
 			Rationale: fmt.Sprintf("Finding(s) %s: sessions reached %d of max_connections %d. Prefer the pool above; if more sessions are truly needed, %d leaves a quarter of headroom. Restart required.",
 				cited, peakTotal, maxConn, want),
 			FindingIDs:     fids,

@@ -129,7 +129,8 @@ func partitionRec(f *facts, t *TableInfo, tf *tableFacts, key string, depth int6
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- Outline: rehearse on a copy, then run in a quiet moment. Partition key %s (set once at insert, so rows never move).\n", key)
-	b.WriteString("-- 1. The new table, empty: nothing here locks the live one.\n")
+	b.WriteString("-- 1. The new table, empty: nothing here locks the live one for long.\n")
+	b.WriteString(lockTimeoutSQL)
 	fmt.Fprintf(&b, "CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY RANGE (%s);\n", qNew, name, quoteIdent(key))
 	var pkCols []string
 	for _, ix := range t.Indexes {
@@ -163,9 +164,13 @@ func partitionRec(f *facts, t *TableInfo, tf *tableFacts, key string, depth int6
 	}
 	partName := func(at time.Time) string { return base + "_p_" + at.Format(format) }
 	backlog := schema + base + "_p_before"
+	noDefault := "no DEFAULT partition: rows outside every range fail loudly instead of piling up unseen"
+	if version == 0 || version >= 140000 {
+		noDefault = "no DEFAULT partition: it would forbid DETACH ... CONCURRENTLY"
+	}
 	if f.in.Catalog.HasExtension("pg_partman") {
 		v := f.in.Catalog.Extensions["pg_partman"]
-		fmt.Fprintf(&b, "-- Jobs older than the first partition pg_partman makes go to a partition of their own (no DEFAULT partition: it would forbid DETACH ... CONCURRENTLY).\n")
+		fmt.Fprintf(&b, "-- Jobs older than the first partition pg_partman makes go to a partition of their own (%s).\n", noDefault)
 		fmt.Fprintf(&b, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM (MINVALUE) TO ('%s');\n", quoteQualified(backlog), qNew, start.Format("2006-01-02 15:04:05+00"))
 		if strings.HasPrefix(v, "4.") {
 			fmt.Fprintf(&b, "SELECT partman.create_parent(p_parent_table => %s, p_control => %s, p_type => 'native', p_interval => %s, p_premake => 4, p_start_partition => %s);\n",
@@ -176,7 +181,7 @@ func partitionRec(f *facts, t *TableInfo, tf *tableFacts, key string, depth int6
 		}
 		b.WriteString("-- run partman.run_maintenance_proc() from pg_cron or the background worker to create partitions ahead; retention is step 3 below, not partman's, so that no partition with unfinished jobs is dropped.\n")
 	} else {
-		fmt.Fprintf(&b, "-- Jobs older than the switch go to a partition of their own (no DEFAULT partition: it would forbid DETACH ... CONCURRENTLY).\n")
+		fmt.Fprintf(&b, "-- Jobs older than the switch go to a partition of their own (%s).\n", noDefault)
 		fmt.Fprintf(&b, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM (MINVALUE) TO ('%s');\n", quoteQualified(backlog), qNew, start.Format("2006-01-02 15:04:05+00"))
 		for i := 0; i < 4; i++ {
 			at := start.Add(time.Duration(i) * step)
@@ -242,7 +247,7 @@ func partitionRec(f *facts, t *TableInfo, tf *tableFacts, key string, depth int6
 			retention.QueryID, fmtNum(retention.RowsPerCall()), fmtNum(retention.MeanMs())))
 	}
 	why = append(why, fmt.Sprintf("At %s inserts per day, %s partitions on %s keep each one small; dropping a whole old partition removes its rows without dead tuples or vacuum work. "+
-		"There is no DEFAULT partition, so old partitions can be detached CONCURRENTLY (PG14+); the readiness query shows that none holds an unfinished job before it goes.",
+		"The readiness query shows whether an old partition still holds an unfinished job, and the rotation skips any that does.",
 		fmtNum(insPerDay), interval, key))
 
 	impact := "Retention costs a metadata change instead of DELETE + vacuum, and the table stops bloating with finished jobs. "

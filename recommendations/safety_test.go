@@ -472,3 +472,27 @@ func TestMissingRules(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionOnPartitionedTable(t *testing.T) {
+	t.Parallel()
+	b, cat := accumulatingRun(t)
+	tb := cat.Table("pgqtune.job")
+	tb.Kind, tb.PartitionKey, tb.Partitions = "partitioned", "RANGE (created_at)", 9
+	for _, v := range versions {
+		b.run.Meta.ServerVersionNum = v
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "bloat", "pgqtune.job")}})
+		var rot []runrec.Recommendation
+		for _, r := range recs {
+			if r.Rule == "retention" {
+				rot = append(rot, r)
+			}
+			if r.Rule == "partitioning" {
+				t.Errorf("%d: an already partitioned table got an outline", v)
+			}
+		}
+		if len(rot) != 1 || !strings.Contains(rot[0].SQL, "still holds unfinished jobs, kept") || !strings.Contains(rot[0].SQL, "state NOT IN (''completed'')") ||
+			strings.Contains(rot[0].SQL, "CONCURRENTLY") != (v >= 140000) {
+			t.Errorf("%d: retention = %+v", v, rot)
+		}
+	}
+}

@@ -41,7 +41,8 @@ var goldenReports = []string{
 // It is not parallel: recommendations change server settings with ALTER
 // SYSTEM (reset at the end), which parallel tests must not see.
 func TestEveryRecommendationExecutes(t *testing.T) {
-	t.Cleanup(func() { resetSystem(t) })
+	saved := systemSettings(t)
+	t.Cleanup(func() { restoreSystem(t, saved) })
 
 	t.Run("golden files", func(t *testing.T) {
 		var files []string
@@ -316,8 +317,39 @@ func prepareRecordedState(t *testing.T, dsn string, r runrec.Recommendation) {
 	}
 }
 
-// resetSystem undoes any ALTER SYSTEM a failed rollback left behind.
-func resetSystem(t *testing.T) {
+// systemSettings reads what postgresql.auto.conf holds: the test cluster's
+// own configuration (pgserver writes it there), which rollbacks of the form
+// ALTER SYSTEM RESET x remove along with the recommendation's value.
+func systemSettings(t *testing.T) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, pgtest.NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(ctx, "SELECT name, setting FROM pg_catalog.pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf' AND error IS NULL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	var name, setting string
+	if _, err := pgx.ForEachRow(rows, []any{&name, &setting}, func() error { out[name] = setting; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatal("postgresql.auto.conf holds nothing: cannot restore the cluster's settings afterwards")
+	}
+	return out
+}
+
+// restoreSystem puts back in postgresql.auto.conf what systemSettings
+// read, touching only what differs, and reloads, so no setting a
+// recommendation changed (or its rollback reset) outlives the test, and no
+// restart is left pending.
+func restoreSystem(t *testing.T, saved map[string]string) {
+	now := systemSettings(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, pgtest.NewDB(t))
@@ -326,10 +358,28 @@ func resetSystem(t *testing.T) {
 		return
 	}
 	defer conn.Close(context.Background())
-	for _, s := range []string{"ALTER SYSTEM RESET ALL", "SELECT pg_reload_conf()"} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			t.Error(err)
+	var stmts []string
+	for name := range now {
+		if _, ok := saved[name]; !ok {
+			stmts = append(stmts, "ALTER SYSTEM RESET "+name)
 		}
+	}
+	for name, v := range saved {
+		if cur, ok := now[name]; !ok || cur != v {
+			stmts = append(stmts, fmt.Sprintf("ALTER SYSTEM SET %s = %s", name, quoteLiteral(v)))
+		}
+	}
+	stmts = append(stmts, "SELECT pg_reload_conf()")
+	for _, s := range stmts {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+	var pending []string
+	if err := conn.QueryRow(ctx, "SELECT coalesce(array_agg(name), '{}') FROM pg_catalog.pg_settings WHERE pending_restart").Scan(&pending); err != nil {
+		t.Error(err)
+	} else if len(pending) > 0 {
+		t.Errorf("restart still pending for %v after restoring postgresql.auto.conf (%v)", pending, stmts)
 	}
 }
 

@@ -34,7 +34,7 @@ var catalogSettings = []string{
 	"autovacuum_vacuum_threshold", "autovacuum_vacuum_insert_scale_factor", "autovacuum_vacuum_insert_threshold",
 	"autovacuum_analyze_scale_factor", "autovacuum_vacuum_cost_limit", "autovacuum_vacuum_cost_delay",
 	"vacuum_cost_limit", "vacuum_cost_delay", "idle_in_transaction_session_timeout", "statement_timeout",
-	"lock_timeout", "idle_session_timeout", "max_replication_slots", "hot_standby_feedback",
+	"lock_timeout", "idle_session_timeout", "max_replication_slots", "hot_standby_feedback", "max_slot_wal_keep_size", "transaction_timeout",
 	"old_snapshot_threshold", "random_page_cost", "effective_cache_size", "track_io_timing",
 }
 

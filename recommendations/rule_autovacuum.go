@@ -81,7 +81,7 @@ func serverAutovacuumOff(f *facts, out *output, needy []string) {
 		FindingIDs:     orEmpty(f.findingIDs("vacuum_lag", "bloat")),
 		ExpectedImpact: "Autovacuum removes dead tuples and refreshes statistics on every table again.",
 		Risk:           "Autovacuum I/O on tables that have not been vacuumed for long can be heavy at first; if it was turned off for a batch window, schedule VACUUM instead of leaving it off.",
-		Rollback:       "ALTER SYSTEM RESET autovacuum;\nSELECT pg_reload_conf();",
+		Rollback:       f.systemRollback("autovacuum") + "\nSELECT pg_reload_conf();",
 	})
 }
 
@@ -172,7 +172,7 @@ func serverWideAutovacuum(f *facts, out *output, needy []string) {
 	why = append(why, fmt.Sprintf("%d tables need frequent vacuums (%s).", len(needy), strings.Join(needy, ", ")))
 	if naptime > 15 {
 		sql = append(sql, "ALTER SYSTEM SET autovacuum_naptime = '15s';")
-		rollback = append(rollback, "ALTER SYSTEM RESET autovacuum_naptime;")
+		rollback = append(rollback, f.systemRollback("autovacuum_naptime"))
 		why = append(why, fmt.Sprintf("autovacuum_naptime %s s means each database is visited that rarely; 15 s lets the per-table thresholds act sooner.", fmtNum(naptime)))
 	}
 	if float64(len(needy)) >= workers {
@@ -186,7 +186,7 @@ func serverWideAutovacuum(f *facts, out *output, needy []string) {
 			Rationale:      fmt.Sprintf("%d tables need frequent vacuums (%s). autovacuum_max_workers is %s: one long vacuum elsewhere can starve the queue tables; %d leaves a worker free. Restart required: pg_reload_conf() does not apply it.", len(needy), strings.Join(needy, ", "), fmtNum(workers), w),
 			ExpectedImpact: "After the restart, a long vacuum elsewhere no longer keeps the queue tables waiting for a worker.",
 			Risk:           "Restart required (a short outage). The cost limit is shared among workers, so each runs slower unless the limit is raised too.",
-			Rollback:       "ALTER SYSTEM RESET autovacuum_max_workers;  -- restart required",
+			Rollback:       f.systemRollback("autovacuum_max_workers") + "  -- restart required",
 		})
 	}
 	if len(sql) == 0 {

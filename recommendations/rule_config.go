@@ -79,7 +79,7 @@ func checkpointConfig(f *facts, out *output) {
 		fmtBytes(rate), fmtBytes(f.PerSec(f.WALBytes)), itoa(f.CheckpointsReqd), itoa(f.CheckpointsTimed), fmtNum(f.DurationS)))
 	if newTimeout != timeout {
 		sql = append(sql, fmt.Sprintf("ALTER SYSTEM SET checkpoint_timeout = '%.0fmin';", newTimeout/60))
-		rollback = append(rollback, "ALTER SYSTEM RESET checkpoint_timeout;")
+		rollback = append(rollback, f.systemRollback("checkpoint_timeout"))
 		why = append(why, fmt.Sprintf("Every checkpoint makes the next change to each page write a full-page image; %s FPIs in this run, about %s of the WAL. Checkpoints every %.0f min instead of %s s write fewer of them (crash recovery takes longer).",
 			itoa(f.WALFPI), fmtPct(fpiShare(f)), newTimeout/60, fmtNum(timeout)))
 	}
@@ -87,13 +87,13 @@ func checkpointConfig(f *facts, out *output) {
 	if need > float64(cur) {
 		v := mbSetting(need)
 		sql = append(sql, fmt.Sprintf("ALTER SYSTEM SET max_wal_size = '%s';", v))
-		rollback = append(rollback, "ALTER SYSTEM RESET max_wal_size;")
+		rollback = append(rollback, f.systemRollback("max_wal_size"))
 		why = append(why, fmt.Sprintf("At that rate one checkpoint_timeout (%s s, the value recommended here) produces %s; with checkpoint_completion_target %s, max_wal_size must be at least %s (1.5× headroom) for checkpoints to be timed, not forced (now %s).",
 			fmtNum(newTimeout), fmtBytes(f.maxWALRate(newTimeout)*newTimeout), fmtNum(cct), v, fmtBytes(float64(cur))))
 	}
 	if cct < 0.9 {
 		sql = append(sql, "ALTER SYSTEM SET checkpoint_completion_target = 0.9;")
-		rollback = append(rollback, "ALTER SYSTEM RESET checkpoint_completion_target;")
+		rollback = append(rollback, f.systemRollback("checkpoint_completion_target"))
 		why = append(why, fmt.Sprintf("checkpoint_completion_target %s writes each checkpoint in a burst; 0.9 spreads it over the interval.", fmtNum(cct)))
 	}
 	if fpiShare := fpiShare(f); fpiShare > 0.3 && isOff(cat.SettingString("wal_compression")) {
@@ -104,7 +104,7 @@ func checkpointConfig(f *facts, out *output) {
 		} else {
 			sql = append(sql, "ALTER SYSTEM SET wal_compression = 'lz4';")
 		}
-		rollback = append(rollback, "ALTER SYSTEM RESET wal_compression;")
+		rollback = append(rollback, f.systemRollback("wal_compression"))
 		why = append(why, fmt.Sprintf("Full-page images are about %s of the WAL; wal_compression = lz4 shrinks them at a small CPU cost (use 'pglz' if the server lacks lz4).", fmtPct(fpiShare)))
 	}
 	if len(sql) == 0 {
@@ -200,7 +200,7 @@ func commitConfig(f *facts, out *output) {
 				FindingIDs:     fids,
 				ExpectedImpact: "Fewer WAL flushes per second and higher commit throughput under concurrency, with no loss of durability.",
 				Risk:           fmt.Sprintf("Adds up to %d µs to a commit that finds no one to share its flush with; little effect with fewer concurrent committers than measured here.", delay),
-				Rollback:       "ALTER SYSTEM RESET commit_delay;\nALTER SYSTEM RESET commit_siblings;\nSELECT pg_reload_conf();",
+				Rollback:       f.systemRollback("commit_delay") + "\n" + f.systemRollback("commit_siblings") + "\nSELECT pg_reload_conf();",
 			})
 		}
 	}
@@ -332,7 +332,7 @@ func xminConfig(f *facts, out *output) {
 			// max_slot_wal_keep_size exists from PG13.
 			if v := f.serverVersionNum(); v == 0 || v >= 130000 {
 				sql += "\nALTER SYSTEM SET max_slot_wal_keep_size = '10GB';\nSELECT pg_reload_conf();"
-				rollback += "\nALTER SYSTEM RESET max_slot_wal_keep_size;\nSELECT pg_reload_conf();"
+				rollback += "\n" + f.systemRollback("max_slot_wal_keep_size") + "\nSELECT pg_reload_conf();"
 			}
 			out.add(runrec.Recommendation{
 				Kind:   runrec.RecConfig,
@@ -370,6 +370,19 @@ func xminConfig(f *facts, out *output) {
 	if len(done) == 0 {
 		out.note("xmin_horizon finding(s) %s, but the samples name no holder to act on", strings.Join(fids, ", "))
 	}
+}
+
+// systemRollback undoes an ALTER SYSTEM SET of name: back to the value the
+// snapshot recorded when something had set it (a RESET would drop an
+// earlier ALTER SYSTEM value along with ours), RESET when it was the
+// default or unknown. pg_settings values are in the setting's base unit,
+// which a unitless value is read in.
+func (f *facts) systemRollback(name string) string {
+	s, ok := f.in.Catalog.setting(name)
+	if !ok || s.Source == "" || s.Source == "default" {
+		return fmt.Sprintf("ALTER SYSTEM RESET %s;", name)
+	}
+	return fmt.Sprintf("ALTER SYSTEM SET %s = %s;  -- the value recorded before the change", name, quoteLiteral(s.Value))
 }
 
 // slotMinXminAge is how far (in transactions) a slot's xmin must lag before

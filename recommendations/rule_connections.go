@@ -68,7 +68,7 @@ func connectionsRule(f *facts, out *output) {
 			FindingIDs:     fids,
 			ExpectedImpact: "After the restart, clients are no longer refused with 'too many clients already' (SQLSTATE 53300).",
 			Risk:           "Restart required (a short outage). Each connection costs memory (work_mem per sort, plus a few MB of backend memory) and snapshot overhead for every other session; a pooler is usually the better answer.",
-			Rollback:       "ALTER SYSTEM RESET max_connections;  -- restart required",
+			Rollback:       f.systemRollback("max_connections") + "  -- restart required",
 		})
 	}
 }

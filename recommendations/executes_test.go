@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,9 @@ func TestEveryRecommendationExecutes(t *testing.T) {
 			}
 			t.Run(strings.TrimPrefix(path, "../"), func(t *testing.T) {
 				dsn, db := migratedJobDB(t)
+				for _, cat := range catalogsFor(t, doc.Recommendations) {
+					createFromCatalog(t, dsn, cat)
+				}
 				applyEach(t, dsn, Retarget(doc.Recommendations, "pgqtune", db))
 			})
 		}
@@ -150,15 +154,82 @@ var catalogStubs = map[string]string{
 
 var nextvalSeqRe = regexp.MustCompile(`nextval\('([^']+)'::regclass\)`)
 
-// catalogDB is a fresh database holding the tables of a catalog snapshot,
-// recreated from it: enum types, sequences, columns with their defaults,
-// CHECK constraints, the primary key and every index from its
-// pg_get_indexdef.
+// catalogsFor returns the recorded catalogs (testdata/catalog_*.json)
+// holding the tables recs act on beyond the skiplocked schema every
+// database here starts with. A table no recorded catalog holds is an error:
+// its golden file needs its catalog saved beside the others.
+func catalogsFor(t *testing.T, recs []runrec.Recommendation) []*Catalog {
+	t.Helper()
+	files, err := filepath.Glob("testdata/catalog_*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cats []*Catalog
+	for _, f := range files {
+		if !strings.HasSuffix(f, "catalog_job.json") { // the skiplocked migrations hold it
+			cats = append(cats, readCatalog(t, f))
+		}
+	}
+	var out []*Catalog
+	used := map[*Catalog]bool{}
+	for _, r := range recs {
+		target, _, _ := strings.Cut(r.Target, ":")
+		schema, _, ok := strings.Cut(target, ".")
+		if !ok || strings.Contains(schema, " ") || schema == "pgqtune" {
+			continue
+		}
+		found := false
+		for _, c := range cats {
+			if c.Table(target) != nil {
+				found = true
+				if !used[c] {
+					used[c] = true
+					out = append(out, c)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s targets %s, which no recorded catalog (testdata/catalog_*.json) holds: save the catalog the golden file was made from", r.ID, target)
+		}
+	}
+	return out
+}
+
+// partitionParent is the partitioned table a partition belongs to: the one
+// partitioned table of its schema in the snapshot (nil when not exactly one).
+func partitionParent(cat *Catalog, tb TableInfo) *TableInfo {
+	if tb.Kind != "partition" {
+		return nil
+	}
+	var found *TableInfo
+	for i := range cat.Tables {
+		if p := &cat.Tables[i]; p.Kind == "partitioned" && p.Schema == tb.Schema {
+			if found != nil {
+				return nil
+			}
+			found = p
+		}
+	}
+	return found
+}
+
+// catalogDB is a fresh database holding the tables of a catalog snapshot.
 func catalogDB(t *testing.T, cat *Catalog) (string, string) {
+	t.Helper()
+	dsn := pgtest.NewDB(t)
+	createFromCatalog(t, dsn, cat)
+	return dsn, dbName(t, dsn)
+}
+
+// createFromCatalog recreates a catalog snapshot's tables on dsn: enum
+// types, sequences, columns with their defaults, CHECK constraints, the
+// primary key and every index from its pg_get_indexdef. A partitioned
+// table is created partitioned; a partition, whose bounds the snapshot
+// does not keep, is attached with a stand-in bound.
+func createFromCatalog(t *testing.T, dsn string, cat *Catalog) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
-	dsn := pgtest.NewDB(t)
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +241,10 @@ func catalogDB(t *testing.T, cat *Catalog) (string, string) {
 			t.Fatalf("recreate schema: %s: %v", sql, err)
 		}
 	}
-	for _, tb := range cat.Tables {
+	// Parents first: a partition is created as one of them.
+	tables := append([]TableInfo{}, cat.Tables...)
+	sort.SliceStable(tables, func(i, j int) bool { return tables[i].Kind != "partition" && tables[j].Kind == "partition" })
+	for _, tb := range tables {
 		exec("CREATE SCHEMA IF NOT EXISTS " + quoteIdent(tb.Schema))
 		var cols []string
 		for _, c := range tb.Columns {
@@ -199,7 +273,22 @@ func catalogDB(t *testing.T, cat *Catalog) (string, string) {
 			}
 			cols = append(cols, col)
 		}
-		exec(fmt.Sprintf("CREATE TABLE %s (%s)", quoteQualified(tb.Name), strings.Join(cols, ", ")))
+		parent := partitionParent(cat, tb)
+		switch {
+		case tb.Kind == "partition" && parent != nil:
+			bound := "DEFAULT"
+			if strings.HasPrefix(strings.ToUpper(parent.PartitionKey), "LIST") {
+				bound = "FOR VALUES IN (" + quoteLiteral(tb.Table) + ")"
+			}
+			exec(fmt.Sprintf("CREATE TABLE %s PARTITION OF %s %s", quoteQualified(tb.Name), quoteQualified(parent.Name), bound))
+		case tb.Kind == "partitioned":
+			exec(fmt.Sprintf("CREATE TABLE %s (%s) PARTITION BY %s", quoteQualified(tb.Name), strings.Join(cols, ", "), tb.PartitionKey))
+		default:
+			exec(fmt.Sprintf("CREATE TABLE %s (%s)", quoteQualified(tb.Name), strings.Join(cols, ", ")))
+		}
+		if tb.Kind == "partition" && parent != nil {
+			continue // constraints and indexes come from the parent
+		}
 		for _, chk := range tb.Checks {
 			exec(fmt.Sprintf("ALTER TABLE %s ADD %s", quoteQualified(tb.Name), chk))
 		}
@@ -216,7 +305,6 @@ func catalogDB(t *testing.T, cat *Catalog) (string, string) {
 			exec(ix.Definition)
 		}
 	}
-	return dsn, dbName(t, dsn)
 }
 
 // applyEach applies each recommendation, then its rollback, on dsn.

@@ -32,6 +32,7 @@ func libraryOwnedTable(t *TableInfo) string {
 	if lib := libraryOwned(t.Name); lib != "" {
 		return lib
 	}
+
 	if t.Column("msg_id") != nil && t.Column("read_ct") != nil && t.Column("vt") != nil && t.Column("message") != nil {
 		return "pgmq"
 	}

@@ -35,7 +35,7 @@ func TestPartitioningSafety(t *testing.T) {
 	t.Parallel()
 
 	t.Run("never outlined for a library's table", func(t *testing.T) {
-		for _, name := range []string{"pgboss.job", "graphile_worker.jobs", "public.que_jobs", "public.river_job"} {
+		for _, name := range []string{"pgboss.job", "graphile_worker._private_jobs", "public.que_jobs", "public.river_job", "pgmq.q_orders"} {
 			b, cat := accumulatingRun(t)
 			cat.Tables = cat.Tables[:1]
 			cat.Tables[0].Name = name

@@ -2,8 +2,8 @@ package analyze
 
 import (
 	"sort"
-	"strings"
 
+	"github.com/pgqtune/pgqtune/libraries"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -18,10 +18,10 @@ type queueInfo struct {
 	Texts     map[int64]string
 }
 
-// findQueue collects queue tables from the run's metadata and samples and
-// picks the claim statement by its text: FOR UPDATE SKIP LOCKED (or a
-// queue extension's read function) beats a plain FOR UPDATE, which beats
-// an UPDATE ... RETURNING on a queue table.
+// findQueue collects queue tables from the run's metadata and samples, and
+// takes the claim statements from the run's recorded statement roles (the
+// sampler's one decision, derived once for older runs): analyze never
+// guesses the claim from SQL text.
 func findQueue(run *runrec.Run) *queueInfo {
 	q := &queueInfo{Tables: map[string]bool{}, ClaimID: map[int64]bool{}}
 	for _, t := range run.Meta.QueueTables {
@@ -46,64 +46,21 @@ func findQueue(run *runrec.Run) *queueInfo {
 	sort.Strings(q.Names)
 
 	q.Texts = run.StatementTexts()
-	best := 0
-	var bestTotal int
-	ids := make([]int64, 0, len(q.Texts))
-	for id := range q.Texts {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
-	for _, id := range ids {
-		sc := q.claimLevel(q.Texts[id])
-		if sc == 0 {
+	for _, r := range run.Roles() {
+		if r.Role != string(libraries.RoleClaim) {
 			continue
 		}
-		if sc > best {
-			best = sc
-			q.ClaimID = map[int64]bool{}
-			bestTotal = 0
+		q.ClaimID[r.QueryID] = true
+		text := q.Texts[r.QueryID]
+		if text == "" {
+			text = r.Text
 		}
-		if sc == best {
-			q.ClaimID[id] = true
-			if q.ClaimText == "" || len(q.Texts[id]) < bestTotal {
-				q.ClaimText = q.Texts[id]
-				bestTotal = len(q.Texts[id])
-			}
+		// The shortest claim text names the claim in evidence.
+		if text != "" && (q.ClaimText == "" || len(text) < len(q.ClaimText)) {
+			q.ClaimText = text
 		}
 	}
 	return q
-}
-
-// claimLevel rates how surely text is a job-claiming statement (0 not).
-func (q *queueInfo) claimLevel(text string) int {
-	l := strings.ToLower(text)
-	if strings.Contains(l, "/* pgqtune */") {
-		return 0 // the sampler's own queries
-	}
-	switch {
-	case strings.Contains(l, "skip locked"),
-		strings.Contains(l, "pgmq.read"), strings.Contains(l, "pgmq.pop"):
-		return 3
-	case strings.Contains(l, "for update") && q.mentionsQueue(l):
-		return 2
-	case strings.Contains(l, "update") && strings.Contains(l, "returning") && q.mentionsQueue(l):
-		return 1
-	}
-	return 0
-}
-
-// mentionsQueue reports whether lower-cased SQL names a queue table.
-func (q *queueInfo) mentionsQueue(l string) bool {
-	for _, t := range q.Names {
-		name := t
-		if i := strings.LastIndexByte(t, '.'); i >= 0 {
-			name = t[i+1:]
-		}
-		if strings.Contains(l, strings.ToLower(name)) {
-			return true
-		}
-	}
-	return false
 }
 
 // isQueue reports whether rel is a queue table; with none known every

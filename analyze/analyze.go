@@ -157,11 +157,21 @@ func core(w *window) *window {
 }
 
 // explained reports whether an event finding already names f's cause over
-// an overlapping span (a cleanup problem that also slowed the claim).
+// an overlapping span (a cleanup problem that also slowed the claim), as
+// its cause or as a contributing one (a CPU hog's long query held the
+// horizon too: one finding tells both).
 func explained(events []runrec.Finding, f runrec.Finding) bool {
 	for _, e := range events {
-		if e.Cause == f.Cause && e.Start.Before(f.End) && f.Start.Before(e.End) {
+		if !(e.Start.Before(f.End) && f.Start.Before(e.End)) {
+			continue
+		}
+		if e.Cause == f.Cause {
 			return true
+		}
+		for _, c := range e.Contributing {
+			if c.Cause == f.Cause {
+				return true
+			}
 		}
 	}
 	return false

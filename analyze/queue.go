@@ -16,6 +16,11 @@ type queueInfo struct {
 	// ClaimText is the claim statement's normalized text ("" unknown).
 	ClaimText string
 	Texts     map[int64]string
+	// EnqueueID and CompleteID are the statements that add and finish
+	// jobs: a cause that slows every statement alike (CPU) shows there as
+	// well as on the claim, one that makes the claim step over garbage
+	// (dead tuples) does not.
+	EnqueueID, CompleteID map[int64]bool
 }
 
 // findQueue collects queue tables from the run's metadata and samples and
@@ -71,7 +76,39 @@ func findQueue(run *runrec.Run) *queueInfo {
 			}
 		}
 	}
+	q.findOthers(run)
 	return q
+}
+
+// findOthers fills EnqueueID and CompleteID: from the sampler's recorded
+// statement roles when the run has them, else by shape (an INSERT into a
+// queue table adds jobs; an UPDATE or DELETE of one that is not the claim
+// finishes them).
+func (q *queueInfo) findOthers(run *runrec.Run) {
+	q.EnqueueID, q.CompleteID = map[int64]bool{}, map[int64]bool{}
+	if len(run.Meta.StatementRoles) > 0 {
+		for _, r := range run.Meta.StatementRoles {
+			switch r.Role {
+			case "enqueue":
+				q.EnqueueID[r.QueryID] = true
+			case "complete":
+				q.CompleteID[r.QueryID] = true
+			}
+		}
+		return
+	}
+	for id, text := range q.Texts {
+		l := strings.ToLower(strings.TrimSpace(text))
+		if q.ClaimID[id] || strings.Contains(l, "/* pgqtune */") || !q.mentionsQueue(l) {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(l, "insert into"):
+			q.EnqueueID[id] = true
+		case strings.HasPrefix(l, "update ") || strings.HasPrefix(l, "delete from"):
+			q.CompleteID[id] = true
+		}
+	}
 }
 
 // claimLevel rates how surely text is a job-claiming statement (0 not).

@@ -60,6 +60,26 @@ func (a slowdownAlike) Score() float64 {
 	return s
 }
 
+// ClaimExcess is how much more the claim slowed than the enqueue and the
+// complete (claim factor over the larger of theirs); ok is false when
+// neither was measured. A cause that acts on the claim alone (dead tuples
+// it steps over) explains only this excess: when everything slowed alike,
+// something else slowed everything.
+func (a slowdownAlike) ClaimExcess() (float64, bool) {
+	c, ok := a.Factors["claim"]
+	if !ok {
+		return 0, false
+	}
+	other := 0.0
+	for _, r := range []string{"enqueue", "complete"} {
+		other = max(other, a.Factors[r])
+	}
+	if other <= 0 {
+		return 0, false
+	}
+	return c / max(other, 1), true
+}
+
 // ordered lists the measured roles in a fixed order.
 func (a slowdownAlike) ordered() []string {
 	var out []string

@@ -37,8 +37,15 @@ func scoreXmin(sc *scene, w *window) verdict {
 		return verdict{}
 	}
 	growing := worst != nil && worst.Growth() > 0
-	cost := sc.claimCostOver(sc.windowFrames(w))
+	fr := sc.windowFrames(w)
+	cost := sc.claimCostOver(fr)
 	effect := cost.Effect()
+	excess, hasOthers := sc.statementsAlike(fr).ClaimExcess()
+	if hasOthers && effect > 0 {
+		// The claim read more, but if the enqueue and the complete
+		// slowed as much, the time went elsewhere.
+		effect *= ramp(excess, 1.2, 2)
+	}
 	if cost.Signal == "" && growing {
 		// No claim statement to measure: the dead tuples are all there
 		// is, and they stand for part of the effect.

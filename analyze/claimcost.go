@@ -40,19 +40,25 @@ func (c claimCost) Effect() float64 {
 	return e
 }
 
-// claimCostOver measures claimCost over frames fr.
+// claimCostOver measures claimCost over frames fr, in buffers when the run
+// recorded them, else in milliseconds.
 func (sc *scene) claimCostOver(fr []frame) claimCost {
-	var c claimCost
-	blk := func(f *frame) float64 { return f.ClaimBlks }
-	has := func(f *frame) bool { return f.HasClaim && f.HasTables }
-	get := blk
-	c.Signal = "buffers"
-	c.Base = sc.baseMedian("claim_blks", has, blk)
-	if c.Base <= 0 {
-		get = func(f *frame) float64 { return f.ClaimMeanMs }
-		c.Signal = "ms"
-		c.Base = sc.baseMedian("claim_ms", has, get)
+	if c := sc.claimCostIn(fr, "buffers"); c.Signal != "" {
+		return c
 	}
+	return sc.claimCostIn(fr, "ms")
+}
+
+// claimCostIn measures claimCost over frames fr in one signal ("buffers"
+// or "ms"); Signal is "" when the baseline has none of it.
+func (sc *scene) claimCostIn(fr []frame, signal string) claimCost {
+	c := claimCost{Signal: signal}
+	has := func(f *frame) bool { return f.HasClaim && f.HasTables }
+	get := func(f *frame) float64 { return f.ClaimBlks }
+	if signal == "ms" {
+		get = func(f *frame) float64 { return f.ClaimMeanMs }
+	}
+	c.Base = sc.baseMedian("claim_cost:"+signal, has, get)
 	if c.Base <= 0 {
 		return claimCost{}
 	}

@@ -117,6 +117,15 @@ type checkpointCost struct {
 	ExtraWrites      float64 // bytes beyond the baseline's checkpoint writes
 	MaxWALSize       float64 // bytes, 0 unknown
 	TimeoutS         float64
+	// CompletionTarget is checkpoint_completion_target: Postgres requests
+	// a checkpoint once the WAL since the last one reaches about
+	// max_wal_size / (1 + it).
+	CompletionTarget float64
+}
+
+// walPerCheckpoint is the WAL that triggers a checkpoint by volume.
+func (c checkpointCost) walPerCheckpoint() float64 {
+	return c.MaxWALSize / (1 + c.CompletionTarget)
 }
 
 // checkpointCostOver measures checkpointCost over w.
@@ -151,7 +160,10 @@ func (sc *scene) checkpointCostOver(w *window) checkpointCost {
 	if v, ok := sc.setting("max_wal_size"); ok {
 		c.MaxWALSize = parseBytes(v)
 	}
-	c.TimeoutS = 300
+	c.TimeoutS, c.CompletionTarget = 300, 0.9
+	if v, ok := sc.setting("checkpoint_completion_target"); ok {
+		c.CompletionTarget = parseFloat(v, 0.9)
+	}
 	if v, ok := sc.setting("checkpoint_timeout"); ok {
 		c.TimeoutS = parseSeconds(v, 300)
 	}
@@ -166,10 +178,11 @@ func (c checkpointCost) evidence() []runrec.Evidence {
 			num(c.Requested), num(c.Timed), dur(c.Secs), dur(c.Secs/max(c.Requested, 1)), dur(c.TimeoutS))})
 	if c.MaxWALSize > 0 && c.WALPerS > 0 {
 		need := c.WALPerS * c.TimeoutS
-		d := fmt.Sprintf("WAL ran at %s/s: a checkpoint_timeout of %s makes %s of WAL against max_wal_size %s",
-			bytesStr(c.WALPerS), dur(c.TimeoutS), bytesStr(need), bytesStr(c.MaxWALSize))
-		if need > c.MaxWALSize {
-			d += fmt.Sprintf(", so WAL volume, not the timer, triggers checkpoints (max_wal_size of about %s would let the timer do it)", bytesStr(need*1.5))
+		d := fmt.Sprintf("WAL ran at %s/s: a checkpoint_timeout of %s makes %s of WAL, where max_wal_size %s requests a checkpoint after about %s",
+			bytesStr(c.WALPerS), dur(c.TimeoutS), bytesStr(need), bytesStr(c.MaxWALSize), bytesStr(c.walPerCheckpoint()))
+		if need > c.walPerCheckpoint() {
+			d += fmt.Sprintf(", so WAL volume, not the timer, triggers checkpoints (max_wal_size of about %s would let the timer do it)",
+				bytesStr(need*(1+c.CompletionTarget)))
 		}
 		ev = append(ev, runrec.Evidence{Signal: "wal.bytes_per_checkpoint_timeout", Value: round(need, 0), Baseline: ptr(c.MaxWALSize), Detail: d})
 	}
@@ -184,7 +197,7 @@ func (c checkpointCost) evidence() []runrec.Evidence {
 // phrase is the summary's clause on what the storm cost.
 func (c checkpointCost) phrase() string {
 	s := fmt.Sprintf("%s of extra WAL and %s of extra checkpoint writes in %s", bytesStr(c.ExtraWAL), bytesStr(c.ExtraWrites), dur(c.Secs))
-	if c.MaxWALSize > 0 && c.WALPerS*c.TimeoutS > c.MaxWALSize {
+	if c.MaxWALSize > 0 && c.WALPerS*c.TimeoutS > c.walPerCheckpoint() {
 		s += fmt.Sprintf("; max_wal_size %s is too small for %s/s of WAL", bytesStr(c.MaxWALSize), bytesStr(c.WALPerS))
 	}
 	return s

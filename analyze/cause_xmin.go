@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/pgqtune/pgqtune/runrec"
@@ -36,11 +37,22 @@ func scoreXmin(sc *scene, w *window) verdict {
 	if hold == 0 {
 		return verdict{}
 	}
+	// The mechanism is measured over the whole hold, not only the seconds
+	// the rate was low: the dead tuples pile up from its start, and the
+	// vacuum that follows its end must not hide them.
+	hw := sc.holdWindow(w)
+	ds = sc.deadTuples(hw.I0, hw.I1+1)
+	for i := range ds {
+		ds[i].Last = ds[i].Max
+	}
+	if len(ds) > 0 {
+		sort.SliceStable(ds, func(a, b int) bool { return ds[a].Growth() > ds[b].Growth() })
+		dead, worst = sc.deadScore(ds)
+	}
 	growing := worst != nil && worst.Growth() > 0
-	fr := sc.windowFrames(w)
-	cost := sc.claimCostOver(fr)
+	cost := sc.claimCostOver(sc.windowFrames(hw))
 	effect := cost.Effect()
-	excess, hasOthers := sc.statementsAlike(fr).ClaimExcess()
+	excess, hasOthers := sc.statementsAlike(sc.windowFrames(w)).ClaimExcess()
 	if hasOthers && effect > 0 {
 		// The claim read more, but if the enqueue and the complete
 		// slowed as much, the time went elsewhere.
@@ -89,6 +101,20 @@ func scoreXmin(sc *scene, w *window) verdict {
 	return v
 }
 
+// holdWindow is w stretched back to when its xmin holder started holding
+// (up to two minutes), and up to the holder's last second in w.
+func (sc *scene) holdWindow(w *window) *window {
+	hw := *w
+	fr := sc.frameRange(max(0, w.I0-int(120/sc.tl.StepS)), w.I0)
+	for k := len(fr) - 1; k >= 0; k-- {
+		if fr[k].XminAgeS < sc.opts.XminMinAgeS/5 {
+			break
+		}
+		hw.I0 = max(0, fr[k].Slot-1)
+	}
+	return &hw
+}
+
 // evidence states the claim's cost against the dead tuples.
 func (c claimCost) evidence() (runrec.Evidence, bool) {
 	if c.Signal == "" || c.N < 3 {
@@ -100,7 +126,7 @@ func (c claimCost) evidence() (runrec.Evidence, bool) {
 	}
 	return runrec.Evidence{Signal: sig, Value: round(c.Late, 3), Baseline: ptr(round(c.Base, 3)),
 		Detail: fmt.Sprintf("the claim cost %s %s per call late in the window (baseline %s) while dead tuples went from %s to %s; correlation %.2f",
-			num(c.Late), c.unit(), num(c.Base), num(c.DeadFirst), num(c.DeadLast), c.Corr)}, true
+			num(c.Late), c.unit(), num(c.Base), num(c.DeadFirst), num(c.DeadMax), c.Corr)}, true
 }
 
 func (c claimCost) unit() string {

@@ -20,8 +20,9 @@ type claimCost struct {
 	Corr float64
 	// Alpha and Beta fit cost = Alpha + Beta*dead by least squares.
 	Alpha, Beta float64
-	// DeadFirst and DeadLast are the dead tuples at the stretch's ends.
-	DeadFirst, DeadLast float64
+	// DeadFirst and DeadLast are the dead tuples at the stretch's ends,
+	// DeadMax their peak within it.
+	DeadFirst, DeadLast, DeadMax float64
 	// N is the number of frames that had both.
 	N int
 }
@@ -30,7 +31,7 @@ type claimCost struct {
 // its cost rose over baseline, and rose with them. Milliseconds count for
 // less than buffers, since anything slowing the server moves them.
 func (c claimCost) Effect() float64 {
-	if c.Signal == "" || c.N < 3 || c.DeadLast <= c.DeadFirst {
+	if c.Signal == "" || c.N < 3 || c.DeadMax <= c.DeadFirst {
 		return 0
 	}
 	e := ramp(c.Ratio, 1.25, 2) * ramp(c.Corr, 0.3, 0.7)
@@ -74,6 +75,9 @@ func (sc *scene) claimCostIn(fr []frame, signal string) claimCost {
 		return c
 	}
 	c.DeadFirst, c.DeadLast = xs[0], xs[len(xs)-1]
+	for _, x := range xs {
+		c.DeadMax = max(c.DeadMax, x)
+	}
 	c.Late = mean(ys[len(ys)-max(1, len(ys)/3):])
 	c.Ratio = c.Late / c.Base
 	if stat.Variance(xs, nil) > 0 && stat.Variance(ys, nil) > 0 {

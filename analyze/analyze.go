@@ -158,8 +158,8 @@ func core(w *window) *window {
 
 // explained reports whether an event finding already names f's cause over
 // an overlapping span (a cleanup problem that also slowed the claim), as
-// its cause or as a contributing one (a CPU hog's long query held the
-// horizon too: one finding tells both).
+// its cause or as a contributing one scored at least as high (a CPU hog's
+// long query held the horizon too: one finding tells both).
 func explained(events []runrec.Finding, f runrec.Finding) bool {
 	for _, e := range events {
 		if !(e.Start.Before(f.End) && f.Start.Before(e.End)) {
@@ -169,7 +169,8 @@ func explained(events []runrec.Finding, f runrec.Finding) bool {
 			return true
 		}
 		for _, c := range e.Contributing {
-			if c.Cause == f.Cause {
+			// Told already, as strongly as the finding would tell it.
+			if c.Cause == f.Cause && c.Score >= f.Confidence {
 				return true
 			}
 		}

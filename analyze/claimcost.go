@@ -63,11 +63,16 @@ func (sc *scene) claimCostIn(fr []frame, signal string) claimCost {
 	if c.Base <= 0 {
 		return claimCost{}
 	}
-	var xs, ys []float64
+	// Each second is weighted by its claim calls: a second in which one
+	// claim stalled behind something else says little about how cost
+	// follows the dead tuples, and the statistics it is compared with
+	// (n_dead_tup) lag while backends are stuck.
+	var xs, ys, ws []float64
 	for i := range fr {
 		if f := &fr[i]; has(f) {
 			xs = append(xs, f.DeadTup)
 			ys = append(ys, get(f))
+			ws = append(ws, f.ClaimCalls*f.intervalSecs)
 		}
 	}
 	c.N = len(xs)
@@ -78,11 +83,12 @@ func (sc *scene) claimCostIn(fr []frame, signal string) claimCost {
 	for _, x := range xs {
 		c.DeadMax = max(c.DeadMax, x)
 	}
-	c.Late = mean(ys[len(ys)-max(1, len(ys)/3):])
+	k := len(ys) - max(1, len(ys)/3)
+	c.Late = stat.Mean(ys[k:], ws[k:])
 	c.Ratio = c.Late / c.Base
-	if stat.Variance(xs, nil) > 0 && stat.Variance(ys, nil) > 0 {
-		c.Corr = stat.Correlation(xs, ys, nil)
-		c.Alpha, c.Beta = stat.LinearRegression(xs, ys, nil, false)
+	if stat.Variance(xs, ws) > 0 && stat.Variance(ys, ws) > 0 {
+		c.Corr = stat.Correlation(xs, ys, ws)
+		c.Alpha, c.Beta = stat.LinearRegression(xs, ys, ws, false)
 	}
 	return c
 }

@@ -15,7 +15,9 @@ func init() { register(CauseXmin, scoreXmin) }
 func (sc *scene) xminHolderScore(w *window) float64 {
 	fr := sc.windowFrames(w)
 	win := winMax(fr, nil, func(f *frame) float64 { return f.XminAgeS })
-	base := sc.baseQuantile("xmin_age_s", 0.9, nil, func(f *frame) float64 { return f.XminAgeS })
+	// The median, not a high quantile: the seconds of a hold that outlast
+	// the drop it caused land in the baseline.
+	base := sc.baseQuantile("xmin_age_s", 0.5, nil, func(f *frame) float64 { return f.XminAgeS })
 	return ramp(win-base, sc.opts.XminMinAgeS, 3*sc.opts.XminMinAgeS)
 }
 
@@ -51,7 +53,7 @@ func scoreXmin(sc *scene, w *window) verdict {
 	}
 	growing := worst != nil && worst.Growth() > 0
 	cost := sc.claimCostOver(sc.windowFrames(hw))
-	effect := cost.Effect()
+	effect := cost.Effect() * ramp(cost.TimeShare(), 0.3, 0.6)
 	excess, hasOthers := sc.statementsAlike(sc.windowFrames(w)).ClaimExcess()
 	if hasOthers && effect > 0 {
 		// The claim read more, but if the enqueue and the complete

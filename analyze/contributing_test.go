@@ -71,8 +71,8 @@ func TestPresenceVersusEffect(t *testing.T) {
 			other = analyze.CauseCPU
 		}
 		c := contributor(t, f, other)
-		if c.Score < 0.5 {
-			t.Errorf("contributing %s scored %v: both causes acted and should score high", other, c.Score)
+		if c.Score < analyze.DefaultOptions().MinCauseScore {
+			t.Errorf("contributing %s scored %v: both causes acted and should clear the naming bar", other, c.Score)
 		}
 		// Both causes' evidence is in the finding: the primary's in its
 		// evidence, the other's named in its sentence.

@@ -98,8 +98,8 @@ func (q *queueInfo) findOthers(run *runrec.Run) {
 		return
 	}
 	for id, text := range q.Texts {
-		l := strings.ToLower(strings.TrimSpace(text))
-		if q.ClaimID[id] || strings.Contains(l, "/* pgqtune */") || !q.mentionsQueue(l) {
+		l := strings.ToLower(stripLeadingComments(text))
+		if q.ClaimID[id] || strings.Contains(strings.ToLower(text), "/* pgqtune */") || !q.mentionsQueue(l) {
 			continue
 		}
 		switch {
@@ -109,6 +109,20 @@ func (q *queueInfo) findOthers(run *runrec.Run) {
 			q.CompleteID[id] = true
 		}
 	}
+}
+
+// stripLeadingComments drops the /* ... */ comments and spaces a
+// statement starts with (adapters tag their statements so).
+func stripLeadingComments(text string) string {
+	t := strings.TrimSpace(text)
+	for strings.HasPrefix(t, "/*") {
+		end := strings.Index(t, "*/")
+		if end < 0 {
+			return t
+		}
+		t = strings.TrimSpace(t[end+2:])
+	}
+	return t
 }
 
 // claimLevel rates how surely text is a job-claiming statement (0 not).

@@ -117,10 +117,10 @@ type checkpointCost struct {
 	// FPIBytes bounds the WAL spent on full-page images (8 kB each at
 	// most): with a storm covering the whole run there is no baseline to
 	// take the extra from, and this is what forced checkpoints add.
-	FPIBytes float64
-	ExtraWrites      float64 // bytes beyond the baseline's checkpoint writes
-	MaxWALSize       float64 // bytes, 0 unknown
-	TimeoutS         float64
+	FPIBytes    float64
+	ExtraWrites float64 // bytes beyond the baseline's checkpoint writes
+	MaxWALSize  float64 // bytes, 0 unknown
+	TimeoutS    float64
 	// CompletionTarget is checkpoint_completion_target: Postgres requests
 	// a checkpoint once the WAL since the last one reaches about
 	// max_wal_size / (1 + it).

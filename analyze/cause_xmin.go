@@ -53,7 +53,11 @@ func scoreXmin(sc *scene, w *window) verdict {
 	}
 	growing := worst != nil && worst.Growth() > 0
 	cost := sc.claimCostOver(sc.windowFrames(hw))
-	effect := cost.Effect() * ramp(cost.TimeShare(), 0.3, 0.6)
+	// Not discounted by how much of the claim's time its extra buffers
+	// explain: with a held horizon the time per buffer grows too (every
+	// dead row's visibility is checked against the running transactions),
+	// so a claim 50x slower for 5x the buffers is still this cause.
+	effect := cost.Effect()
 	excess, hasOthers := sc.statementsAlike(sc.windowFrames(w)).ClaimExcess()
 	if hasOthers && effect > 0 {
 		// The claim read more, but if the enqueue and the complete

@@ -1,8 +1,6 @@
 package analyze
 
 import (
-	"math"
-
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -27,28 +25,6 @@ type claimCost struct {
 	DeadFirst, DeadLast, DeadMax float64
 	// N is the number of frames that had both.
 	N int
-	// TimeRatio and MeanRatio are the claim's mean time and mean cost
-	// over the whole stretch against their baselines (0 when not
-	// measured): over the same seconds, so that seconds after the other
-	// cause ended (time back to normal, buffers still high) do not count
-	// for one and not the other.
-	TimeRatio, MeanRatio float64
-}
-
-// TimeShare is how much of the claim's slowdown its extra cost explains,
-// in [0,1]: the log of the cost ratio over the log of the time ratio. A
-// claim that reads 3x the buffers but takes 80x the time lost most of its
-// time to something else (a CPU it waited for), not to the dead tuples.
-// It is 1 when the cost is in milliseconds already or the time did not
-// outgrow the cost.
-func (c claimCost) TimeShare() float64 {
-	if c.Signal != "buffers" || c.TimeRatio <= c.MeanRatio {
-		return 1
-	}
-	if c.MeanRatio <= 1 {
-		return 0
-	}
-	return clamp01(math.Log(c.MeanRatio) / math.Log(c.TimeRatio))
 }
 
 // Effect rates in [0,1] whether the claim got dearer as dead tuples grew:
@@ -110,20 +86,6 @@ func (sc *scene) claimCostIn(fr []frame, signal string) claimCost {
 	k := len(ys) - max(1, len(ys)/3)
 	c.Late = stat.Mean(ys[k:], ws[k:])
 	c.Ratio = c.Late / c.Base
-	if signal == "buffers" {
-		msGet := func(f *frame) float64 { return f.ClaimMeanMs }
-		if base := sc.baseMedian("claim_cost:ms", has, msGet); base > 0 {
-			var ms, w []float64
-			for i := range fr {
-				if f := &fr[i]; has(f) {
-					ms = append(ms, f.ClaimMeanMs)
-					w = append(w, f.ClaimCalls*f.intervalSecs)
-				}
-			}
-			c.TimeRatio = stat.Mean(ms, w) / base
-			c.MeanRatio = stat.Mean(ys, ws) / c.Base
-		}
-	}
 	if stat.Variance(xs, ws) > 0 && stat.Variance(ys, ws) > 0 {
 		c.Corr = stat.Correlation(xs, ys, ws)
 		c.Alpha, c.Beta = stat.LinearRegression(xs, ys, ws, false)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -54,6 +55,53 @@ func Measure(rep *runrec.Report, run *runrec.Run) Measurement {
 	return m
 }
 
+// MeasureObserved reads a Measurement from an observed repetition: the
+// completed jobs/s the sampler counted from the database side (the
+// per-second series observe records), over the seconds from the first to
+// the last tick with completions, so the workload command's start-up and
+// the tick after it exits do not dilute the rate. Observe measures no
+// latency: P99Ms stays 0.
+func MeasureObserved(run *runrec.Run) Measurement {
+	m := Measure(nil, run)
+	if run == nil {
+		return m
+	}
+	// The samples carry exact times; the ticks built from them are
+	// truncated to the second.
+	done := make([]int64, len(run.Samples))
+	first, last := -1, -1
+	for i := range run.Samples {
+		for _, q := range run.Samples[i].Queues {
+			done[i] += q.Completed
+		}
+		if done[i] > 0 {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return m
+	}
+	var total int64
+	for _, d := range done[first : last+1] {
+		total += d
+	}
+	// Sample i counts what completed since sample i-1: the span starts at
+	// the sample before the first one with completions.
+	start := run.Samples[first].T.Add(-time.Duration(math.Max(run.Meta.SamplerIntervalS, 0.1) * float64(time.Second)))
+	if first > 0 {
+		start = run.Samples[first-1].T
+	}
+	secs := run.Samples[last].T.Sub(start).Seconds()
+	if secs <= 0 {
+		return m
+	}
+	m.JobsPerS = float64(total) / secs
+	return m
+}
+
 // RunOnce runs the scenario once for an arm: the caller puts the target in
 // the recorded state in both arms and applies the recommendations in the
 // "with" arm, after the queue is set up and before the load starts.
@@ -67,6 +115,9 @@ type RerunOptions struct {
 	Run RunOnce
 	// Progress receives one line per repetition (nil: quiet).
 	Progress io.Writer
+	// Where says where the repetitions ran, for the validation's note;
+	// default "on a scratch cluster".
+	Where string
 }
 
 // Comparison is one metric, without vs with.
@@ -95,6 +146,9 @@ type RerunResult struct {
 	P99          Comparison    `json:"p99"`
 	// Dead compares each queue table's dead-tuple slope.
 	Dead []Comparison `json:"dead,omitempty"`
+	// Where the repetitions ran ("on a scratch cluster", "on the target
+	// ...").
+	Where string `json:"where,omitempty"`
 }
 
 // alpha is the significance level of the rerun's tests.
@@ -109,7 +163,10 @@ func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 	if reps <= 0 {
 		reps = 3
 	}
-	res := &RerunResult{}
+	res := &RerunResult{Where: o.Where}
+	if res.Where == "" {
+		res.Where = "on a scratch cluster"
+	}
 	for i := 0; i < reps; i++ {
 		order := []string{ArmWithout, ArmWith}
 		if i%2 == 1 {
@@ -198,6 +255,18 @@ func compare(metric, unit string, lowerIsBetter bool, ms []Measurement, get func
 	return c
 }
 
+// Measured reports whether any repetition measured the metric: observed
+// repetitions measure no latency, and a p99 of 0 in every one is not a
+// result.
+func (c Comparison) Measured() bool {
+	for _, v := range append(append([]float64(nil), c.Without...), c.With...) {
+		if v != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // String is "jobs/s 812 -> 1630 (+100.7%, p=0.002, significant)".
 func (c Comparison) String() string {
 	sig := "not significant"
@@ -249,8 +318,15 @@ func (r *RerunResult) Validation(rec runrec.Recommendation, reps int, openLoop b
 		}
 	}
 	var notes []string
-	notes = append(notes, fmt.Sprintf("%d interleaved repetitions per arm on a scratch cluster", reps))
-	notes = append(notes, r.Throughput.String(), r.P99.String())
+	where := r.Where
+	if where == "" {
+		where = "on a scratch cluster"
+	}
+	notes = append(notes, fmt.Sprintf("%d interleaved repetitions per arm %s", reps, where))
+	notes = append(notes, r.Throughput.String())
+	if r.P99.Measured() {
+		notes = append(notes, r.P99.String())
+	}
 	for _, d := range r.Dead {
 		notes = append(notes, d.String())
 	}

@@ -37,14 +37,14 @@ func dropIndexRule(f *facts, out *output) map[string]bool {
 			}
 			if by := redundantWith(ix, t.Indexes); by != nil {
 				dropped[ix.Name] = true
-				out.add(dropRec(t.Name, ix, fmt.Sprintf("%s (%s) is redundant: %s (%s) has the same leading keys and predicate and serves every scan it could. %s",
+				out.add(dropRec(&t, ix, fmt.Sprintf("%s (%s) is redundant: %s (%s) has the same leading keys and predicate and serves every scan it could. %s",
 					ix.Name, strings.Join(ix.Columns, ", "), by.Name, strings.Join(by.Columns, ", "), cost), entriesPerS))
 				continue
 			}
 			scans, seen := tf.IndexScans[ix.Name]
 			if seen && scans == 0 && ix.IdxScan == 0 {
 				dropped[ix.Name] = true
-				out.add(dropRec(t.Name, ix, fmt.Sprintf("%s (%s) had no index scans during the %s s run and none since statistics were last reset. %s",
+				out.add(dropRec(&t, ix, fmt.Sprintf("%s (%s) had no index scans during the %s s run and none since statistics were last reset. %s",
 					ix.Name, fmtBytes(float64(ix.SizeBytes)), fmtNum(f.DurationS), cost), entriesPerS))
 			}
 		}
@@ -52,11 +52,17 @@ func dropIndexRule(f *facts, out *output) map[string]bool {
 	return dropped
 }
 
-func dropRec(table string, ix Index, why string, entriesPerS float64) runrec.Recommendation {
+func dropRec(t *TableInfo, ix Index, why string, entriesPerS float64) runrec.Recommendation {
+	table := t.Name
+	// An index on a partitioned table cannot be dropped CONCURRENTLY.
+	concurrently := "CONCURRENTLY "
+	if t.Kind == "partitioned" {
+		concurrently = ""
+	}
 	r := runrec.Recommendation{
 		Kind:      runrec.RecIndex,
 		Target:    ix.Name,
-		SQL:       fmt.Sprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;", quoteQualified(ix.Name)),
+		SQL:       fmt.Sprintf("DROP INDEX %sIF EXISTS %s;", concurrently, quoteQualified(ix.Name)),
 		Rationale: why,
 		ExpectedImpact: fmt.Sprintf("About %s fewer index entries written per second, less WAL, a smaller vacuum, and (if the index covers a column the workload updates) more HOT updates.",
 			fmtNum(entriesPerS)),

@@ -78,7 +78,14 @@ func claimIndexRule(f *facts, out *output) {
 		}
 		cols = append(cols, s)
 	}
-	sql := fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s)", quoteIdent(name), quoteQualified(table), strings.Join(cols, ", "))
+	// Postgres builds no index on a partitioned table CONCURRENTLY (nor
+	// drops one): there the plain statement is the one that runs.
+	partitioned := t != nil && t.Kind == "partitioned"
+	concurrently := "CONCURRENTLY "
+	if partitioned {
+		concurrently = ""
+	}
+	sql := fmt.Sprintf("CREATE INDEX %sIF NOT EXISTS %s ON %s (%s)", concurrently, quoteIdent(name), quoteQualified(table), strings.Join(cols, ", "))
 	if ci.Predicate != "" {
 		sql += " WHERE " + ci.Predicate
 	}
@@ -124,7 +131,13 @@ func claimIndexRule(f *facts, out *output) {
 		ExpectedImpact: impact,
 		Risk: "CREATE INDEX CONCURRENTLY scans the table twice and waits for running transactions, but does not block the queue; " +
 			"it cannot run inside a transaction block, and if it fails it leaves an INVALID index to drop. Every insert and non-HOT update also maintains this index.",
-		Rollback: fmt.Sprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;", quoteQualified(schemaOf(table)+name)),
+		Rollback: fmt.Sprintf("DROP INDEX %sIF EXISTS %s;", concurrently, quoteQualified(schemaOf(table)+name)),
+	}
+	if partitioned {
+		rec.Risk = fmt.Sprintf("%s is partitioned (%d partitions) and Postgres cannot build an index on a partitioned table CONCURRENTLY: this statement builds it on every partition "+
+			"while holding a SHARE lock that blocks inserts, updates and deletes (sends, claims, completions) until it is done. "+
+			"To keep the queue running, build it in steps: CREATE INDEX ... ON ONLY %s (an invalid parent index), CREATE INDEX CONCURRENTLY the same index on each partition, "+
+			"then ALTER INDEX parent ATTACH PARTITION each one. Every insert and non-HOT update also maintains this index.", table, t.Partitions, table)
 	}
 	if !harmful {
 		rec.Informational = true

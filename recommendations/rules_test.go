@@ -189,6 +189,33 @@ func TestRecommend(t *testing.T) {
 		checkGolden(t, "missing_index", recs, notes)
 	})
 
+	t.Run("missing claim index on a partitioned table: no CONCURRENTLY, the risk says why", func(t *testing.T) {
+		b, cat := steady(t)
+		dropIndex(cat, "pgqtune.job", "pgqtune.job_claim_idx")
+		for i := range cat.Tables {
+			if cat.Tables[i].Name == "pgqtune.job" {
+				cat.Tables[i].Kind, cat.Tables[i].Partitions = "partitioned", 3
+			}
+		}
+		for i := range b.run.Samples {
+			s := &b.run.Samples[i]
+			s.Tables[0].SeqScan, s.Tables[0].SeqTupRead = 10, 10*20200
+			s.Indexes = s.Indexes[1:]
+		}
+		recs, _ := Recommend(&Input{Run: b.run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "missing_index", "pgqtune.job")}})
+		ix := only(recs, runrec.RecIndex)
+		if len(ix) != 1 {
+			t.Fatalf("index recs = %+v", ix)
+		}
+		want := "CREATE INDEX IF NOT EXISTS job_queue_priority_run_at_pending_pgq_idx ON pgqtune.job (queue, priority, run_at) WHERE state = 'pending';"
+		if ix[0].SQL != want || !strings.HasPrefix(ix[0].Rollback, "DROP INDEX IF EXISTS pgqtune.job_queue_priority") {
+			t.Fatalf("got %q, rollback %q; want %q", ix[0].SQL, ix[0].Rollback, want)
+		}
+		if !strings.Contains(ix[0].Risk, "partitioned (3 partitions)") || !strings.Contains(ix[0].Risk, "ATTACH PARTITION") {
+			t.Errorf("risk = %q", ix[0].Risk)
+		}
+	})
+
 	t.Run("index in filter order but not claim order is not a cover", func(t *testing.T) {
 		b, cat := steady(t)
 		tb := cat.Table("pgqtune.job")

@@ -244,9 +244,24 @@ func (p *parser) selectStmt(s *pg_query.SelectStmt) {
 	p.walkList(s.FromClause)
 	p.walk(s.WhereClause)
 	p.walkList(s.TargetList)
-	if len(s.LockingClause) > 0 && p.st.Claim == nil {
+	if len(s.LockingClause) > 0 && p.st.Claim == nil && !keyShareOnly(s) {
 		p.st.Claim = claimQuery(s)
 	}
+}
+
+// keyShareOnly reports whether every row lock of s is FOR KEY SHARE: the
+// lock Postgres' own foreign-key checks take on the referenced row
+// (SELECT 1 FROM ONLY parent x WHERE key = $1 FOR KEY SHARE OF x, run at
+// every insert into the referencing table, e.g. pg-boss's send and its
+// deferred foreign key to pgboss.queue). It never claims a job.
+func keyShareOnly(s *pg_query.SelectStmt) bool {
+	for _, n := range s.LockingClause {
+		lc := n.GetLockingClause()
+		if lc == nil || lc.Strength != pg_query.LockClauseStrength_LCS_FORKEYSHARE {
+			return false
+		}
+	}
+	return true
 }
 
 // claimQuery reads a locking SELECT over one relation.

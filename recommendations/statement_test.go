@@ -42,6 +42,15 @@ func TestParseStatement(t *testing.T) {
 			t.Fatalf("order/limit = %+v %q", c.OrderBy, c.Limit)
 		}
 	})
+	t.Run("a foreign-key check is no claim", func(t *testing.T) {
+		t.Parallel()
+		// What Postgres runs for pg-boss's deferred foreign key from the
+		// job partitions to pgboss.queue at every send.
+		st := ParseStatement(6, `SELECT 1 FROM ONLY "pgboss"."queue" x WHERE "name" OPERATOR(pg_catalog.=) $1 FOR KEY SHARE OF x`)
+		if st.ParseError != "" || st.Claim != nil {
+			t.Fatalf("claim = %+v, parse error %q", st.Claim, st.ParseError)
+		}
+	})
 	t.Run("notify and retention delete", func(t *testing.T) {
 		t.Parallel()
 		if st := ParseStatement(3, `SELECT pg_notify($1, $2)`); !st.Notify {

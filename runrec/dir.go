@@ -20,6 +20,10 @@ const (
 	ReportJSON   = "report.json"
 	ReportMD     = "report.md"
 	ReportHTML   = "report.html"
+	// ValidateDir holds validate's sessions, one directory each, with the
+	// repetitions' own run directories and ValidationFile.
+	ValidateDir    = "validate"
+	ValidationFile = "validation.json"
 )
 
 // Appender appends JSON lines to a file, one write and one fsync per line,

@@ -25,6 +25,9 @@ type Meta struct {
 	QueueTables []string `json:"queue_tables,omitempty"`
 	// Workload records what makes results comparable.
 	Workload map[string]any `json:"workload,omitempty"`
+	// Command is the workload command observe ran (observe -- COMMAND), so
+	// that validate can run it again; nil when observe only watched.
+	Command *Command `json:"command,omitempty"`
 	// SamplerInterval is the sampler's tick, in seconds.
 	SamplerIntervalS float64 `json:"sampler_interval_s,omitempty"`
 
@@ -65,3 +68,22 @@ type PhaseSpan struct {
 	JobsPerS float64 `json:"jobs_per_s,omitempty"`
 	P99Ms    float64 `json:"p99_ms,omitempty"`
 }
+
+// Command is a workload command as observe ran it. It never holds a
+// secret: passwords in its arguments are replaced by PasswordMask, and of
+// its environment only the variable names are kept.
+type Command struct {
+	// Args is the command and its arguments, passwords masked.
+	Args []string `json:"args"`
+	// Dir is the working directory it ran in.
+	Dir string `json:"dir"`
+	// EnvNames are the names of the environment variables it was given,
+	// sorted; never their values.
+	EnvNames []string `json:"env_names,omitempty"`
+	// PasswordMasked says that Args had passwords masked: validate puts the
+	// password of its own --dsn back in their place.
+	PasswordMasked bool `json:"password_masked,omitempty"`
+}
+
+// PasswordMask stands in for a password removed from a recorded command.
+const PasswordMask = "*****"

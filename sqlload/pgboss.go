@@ -29,7 +29,10 @@ import (
 //
 //	schema: pgboss (default)
 //	    pg-boss's schema on the target.
-func init() { RegisterAdapter("pgboss", newPgBoss) }
+func init() {
+	RegisterAdapter("pgboss", newPgBoss)
+	DescribeAdapter("pgboss", "when you run pg-boss v10: its own schema, send/fetch/complete, partitions and queue foreign key (throwaway cluster: needs Node, npm)")
+}
 
 // pgbossSchemaVersion is the pgboss.version of pg-boss 10.x.
 const pgbossSchemaVersion = 24
@@ -108,13 +111,27 @@ func (a *pgBoss) ready(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("pgboss: setup: read %s.version: %w", a.schema, err)
 	}
 	if ver != pgbossSchemaVersion {
-		return false, fmt.Errorf("pgboss: schema %s is at version %d; pgqtune drives pg-boss v10 schemas (version %d) only, not v11+ (shared job_common table) or older", a.schema, ver, pgbossSchemaVersion)
+		return false, unsupportedPgBoss(a.schema, ver)
 	}
 	var n int
 	if err := a.pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{a.schema, "queue"}.Sanitize()+` WHERE name = ANY($1)`, a.queues).Scan(&n); err != nil {
 		return false, fmt.Errorf("pgboss: setup: read queues: %w", err)
 	}
 	return n == len(a.queues), nil
+}
+
+// unsupportedPgBoss says what a schema of another pg-boss major gets: the
+// adapter does not drive it (its statements are v10's, and a v11+ schema
+// keeps queues in one shared job_common table with other indexes), but
+// observe watches it and validate --apply-to-target re-runs the observed
+// workload.
+func unsupportedPgBoss(schema string, ver int) error {
+	if ver > pgbossSchemaVersion {
+		return fmt.Errorf("pgboss: schema %s is at version %d, a pg-boss v11 or later schema (queues share one job_common table unless given their own partition): --adapter pgboss drives pg-boss v10 schemas (version %d) only and leaves this one untouched. "+
+			"For this schema use 'pgqtune observe --dsn DSN -- YOUR_PGBOSS_WORKLOAD' (read-only) and prove its recommendations with 'pgqtune validate RUN_DIR --dsn DSN --apply-to-target'; "+
+			"to drive pg-boss v10, name another schema (adapter_settings: {schema: NAME}) or run without --dsn on a throwaway cluster where pg-boss %s creates its own", schema, ver, pgbossSchemaVersion, pgbossRelease)
+	}
+	return fmt.Errorf("pgboss: schema %s is at version %d, older than pg-boss v10 (version %d): --adapter pgboss drives v10 schemas only and leaves this one untouched; upgrade pg-boss, or use 'pgqtune observe' on it", schema, ver, pgbossSchemaVersion)
 }
 
 // PgBossInstall has pg-boss 10.4.2 migrate schema on dsn and create the

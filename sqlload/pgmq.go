@@ -60,7 +60,10 @@ import (
 //	    transaction (what pgmq 1.6's enable_notify_insert trigger does, on
 //	    pgqtune's channel), so consumers can wait on LISTEN instead of
 //	    polling (scenario wakeup: notify).
-func init() { RegisterAdapter("pgmq", newPgmq) }
+func init() {
+	RegisterAdapter("pgmq", newPgmq)
+	DescribeAdapter("pgmq", "when you run pgmq: the real extension when installed (extension: auto), otherwise pgmq-shaped tables")
+}
 
 // pgmqQueueName is what pgmq accepts as a queue name (it builds table names
 // from it); 47 leaves room for the "q_"/"a_" prefixes and pgmq's own limit.

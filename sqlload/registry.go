@@ -10,6 +10,7 @@ import (
 var (
 	registryMu sync.RWMutex
 	registry   = map[string]Factory{}
+	uses       = map[string]string{}
 )
 
 // RegisterAdapter makes an adapter available to scenarios under name. It is
@@ -22,6 +23,23 @@ func RegisterAdapter(name string, f Factory) {
 		panic("sqlload: adapter " + name + " registered twice")
 	}
 	registry[name] = f
+}
+
+// DescribeAdapter records when to choose the adapter name, one line shown
+// by 'pgqtune scenarios'. Adapter files call it from init beside
+// RegisterAdapter.
+func DescribeAdapter(name, use string) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	uses[name] = use
+}
+
+// AdapterUse returns the line DescribeAdapter recorded for name ("" when
+// none).
+func AdapterUse(name string) string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	return uses[name]
 }
 
 // Adapters lists the registered adapter names, sorted.

@@ -58,7 +58,10 @@ import (
 //	max_workers: 100 (default, as in River's documentation)
 //	    River's QueueConfig.MaxWorkers for every queue; 0 means the
 //	    driver's consumer count.
-func init() { RegisterAdapter("river", newRiver) }
+func init() {
+	RegisterAdapter("river", newRiver)
+	DescribeAdapter("river", "when you run River: the real River library drives its own schema")
+}
 
 // riverSchemaName is what River's Config.Schema accepts.
 var riverSchemaName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)

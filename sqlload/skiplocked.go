@@ -33,7 +33,10 @@ import (
 //	    with a connection; keep it well above dequeue_batch x the longest
 //	    work_time, or jobs still being worked run twice (and the run
 //	    reports them as duplicated, as at-least-once delivery would).
-func init() { RegisterAdapter("skiplocked", newSkipLocked) }
+func init() {
+	RegisterAdapter("skiplocked", newSkipLocked)
+	DescribeAdapter("skiplocked", "for a home-grown job table claimed with FOR UPDATE SKIP LOCKED (pg-boss-like, pgqtune's own schema, no Node needed)")
+}
 
 type skipLocked struct {
 	pool       *pgxpool.Pool

@@ -42,7 +42,10 @@ starting point for your own file (run it with --scenario FILE.yaml).`,
 			if err := w.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "\nadapters: %s\n", strings.Join(sqlload.Adapters(), ", "))
+			fmt.Fprintf(out, "\nadapters (--adapter, or adapter: in a scenario): %s\n", strings.Join(sqlload.Adapters(), ", "))
+			for _, a := range sqlload.Adapters() {
+				fmt.Fprintf(out, "  %-11s %s\n", a, sqlload.AdapterUse(a))
+			}
 			return nil
 		},
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,7 +30,13 @@ type ObserveOptions struct {
 	// QueueTables are schema.table names; empty means auto-detect.
 	QueueTables []string
 	// Command, when set, is run as the workload; sampling stops when it exits.
+	// run.json records it (passwords masked), its working directory and the
+	// names of its environment variables, so validate can run it again.
 	Command []string
+	// CommandDir is the command's working directory; default the current one.
+	CommandDir string
+	// CommandEnv is the command's environment; nil means os.Environ().
+	CommandEnv []string
 	// Interval is the sampler tick; default 1s.
 	Interval time.Duration
 	// Progress receives progress lines; nil is quiet.
@@ -95,7 +102,16 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		SamplerIntervalS: o.Interval.Seconds(),
 	}
 	if len(o.Command) > 0 {
-		meta.Workload = map[string]any{"command": strings.Join(o.Command, " ")}
+		if o.CommandEnv == nil {
+			o.CommandEnv = os.Environ()
+		}
+		if o.CommandDir == "" {
+			if o.CommandDir, err = os.Getwd(); err != nil {
+				return nil, fmt.Errorf("observe: working directory: %w", err)
+			}
+		}
+		meta.Command = recordCommand(o.Command, o.CommandDir, o.CommandEnv, o.DSN)
+		meta.Workload = map[string]any{"command": strings.Join(meta.Command.Args, " ")}
 	}
 	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
 		return nil, err
@@ -129,7 +145,8 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		cmd := exec.CommandContext(octx, o.Command[0], o.Command[1:]...)
 		cmd.Stdout = cmp.Or[io.Writer](o.Stdout, os.Stdout)
 		cmd.Stderr = cmp.Or[io.Writer](o.Stderr, os.Stderr)
-		cmd.Env = os.Environ()
+		cmd.Env = o.CommandEnv
+		cmd.Dir = o.CommandDir
 		if err := cmd.Start(); err != nil {
 			return nil, badInputf("start workload command %q: %v", o.Command[0], err)
 		}
@@ -210,4 +227,35 @@ func readOnlyDSN(dsn string) string {
 		return dsn + sep + "default_transaction_read_only=on"
 	}
 	return strings.TrimSpace(dsn + " default_transaction_read_only=on")
+}
+
+// recordCommand is what run.json keeps of a workload command: its
+// arguments with every password masked (the DSN's, PGPASSWORD, and any a
+// connection string among the arguments carries), its directory, and the
+// names, never the values, of its environment.
+func recordCommand(args []string, dir string, env []string, dsn string) *runrec.Command {
+	c := &runrec.Command{Dir: dir, Args: make([]string, len(args))}
+	secrets := passwords(dsn)
+	for _, a := range args {
+		secrets = append(secrets, passwords(a)...)
+	}
+	for i, a := range args {
+		for _, p := range secrets {
+			if p != "" && strings.Contains(a, p) {
+				a = strings.ReplaceAll(a, p, runrec.PasswordMask)
+				c.PasswordMasked = true
+			}
+		}
+		c.Args[i] = a
+	}
+	seen := map[string]bool{}
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if name != "" && !seen[name] {
+			seen[name] = true
+			c.EnvNames = append(c.EnvNames, name)
+		}
+	}
+	slices.Sort(c.EnvNames)
+	return c
 }

@@ -1,0 +1,36 @@
+package pipeline
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+func TestRecordCommand(t *testing.T) {
+	t.Setenv("PGPASSWORD", "pgpass-secret")
+	args := []string{"node", "load.js", "--dsn", "postgres://app:url-secret@db:5432/app",
+		"host=db password=kv-secret dbname=app", "--token=pgpass-secret"}
+	env := []string{"HOME=/home/app", "API_TOKEN=env-secret", "PGPASSWORD=pgpass-secret", "EMPTY="}
+	c := recordCommand(args, "/srv/app", env, "postgres://monitor:dsn-secret@db:5432/app")
+	joined := strings.Join(c.Args, " ") + " " + strings.Join(c.EnvNames, " ") + " " + c.Dir
+	for _, s := range []string{"url-secret", "kv-secret", "pgpass-secret", "env-secret", "dsn-secret", "/home/app"} {
+		if strings.Contains(joined, s) {
+			t.Errorf("recorded command holds %q: %+v", s, c)
+		}
+	}
+	if !c.PasswordMasked || c.Args[3] != "postgres://app:"+runrec.PasswordMask+"@db:5432/app" {
+		t.Errorf("args = %q, masked %v", c.Args, c.PasswordMasked)
+	}
+	if want := []string{"API_TOKEN", "EMPTY", "HOME", "PGPASSWORD"}; !slices.Equal(c.EnvNames, want) {
+		t.Errorf("env names = %v, want %v", c.EnvNames, want)
+	}
+	if c.Dir != "/srv/app" || c.Args[0] != "node" || c.Args[1] != "load.js" {
+		t.Errorf("command = %+v", c)
+	}
+	plain := recordCommand([]string{"pgbench", "-t", "10"}, "/tmp", nil, "postgres://u@h/db")
+	if plain.PasswordMasked || !slices.Equal(plain.Args, []string{"pgbench", "-t", "10"}) {
+		t.Errorf("a command without passwords changed: %+v", plain)
+	}
+}

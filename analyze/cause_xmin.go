@@ -58,6 +58,15 @@ func scoreXmin(sc *scene, w *window) verdict {
 	// dead row's visibility is checked against the running transactions),
 	// so a claim 50x slower for 5x the buffers is still this cause.
 	effect := cost.Effect()
+	if cost.Signal == "buffers" {
+		// The claim's time can grow with the dead tuples while its
+		// buffers barely move (few dead rows per page, each checked for
+		// visibility): that counts too, discounted below by how much
+		// the enqueue and complete slowed alike.
+		if ms := sc.claimCostIn(sc.windowFrames(hw), "ms"); 0.8*ms.Effect() > effect {
+			cost, effect = ms, 0.8*ms.Effect()
+		}
+	}
 	excess, hasOthers := sc.statementsAlike(sc.windowFrames(w)).ClaimExcess()
 	if hasOthers && effect > 0 {
 		// The claim read more, but if the enqueue and the complete

@@ -2,6 +2,7 @@ package libraries
 
 import (
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -75,6 +76,13 @@ type Profile struct {
 	Indexes []Index
 	Does    []Feature
 	Knobs   []Knob
+	// Upgrade says what the library's upgrades and its own DDL may do to
+	// an index a user adds on one of its tables (for the label pgqtune puts
+	// on such advice).
+	Upgrade string
+	// Retention names the library's own way to keep its tables small
+	// (the knobs to turn instead of partitioning or swapping its tables).
+	Retention string
 }
 
 // Table is a table the library creates.
@@ -95,6 +103,9 @@ type Table struct {
 	// HOTWhy says why not, for the report.
 	HOT    bool
 	HOTWhy string
+	// Parent is the Pattern of the partitioned table this one is a
+	// partition of ("" for none): pg-boss v10's per-queue partitions.
+	Parent string
 }
 
 // Index is an index the library creates and relies on.
@@ -102,16 +113,27 @@ type Index struct {
 	// Table is the Pattern of the Table it lives on.
 	Table string
 	// Name matches the index name (path.Match syntax: "job_i5",
-	// "*_i5").
+	// "j*_i5"). A "*" in it stands for the text the "*" of the table's
+	// Pattern matched, so NameFor renders the name the library gives the
+	// index on one table ("pgboss.j*" + "j*_i5" -> "j3f2a..._i5").
 	Name string
-	// Columns are the key columns in order, with DESC where the library
-	// orders them so ("priority DESC").
+	// Columns are the key columns (or expressions) in order, with DESC
+	// where the library orders them so ("priority DESC").
 	Columns []string
+	// Include are the INCLUDE columns (none when empty).
+	Include []string
+	// Method is the access method ("" means btree).
+	Method string
 	// Where is the partial predicate ("" for none).
 	Where  string
 	Unique bool
 	// Claim is true when the library's claim relies on this index.
 	Claim bool
+	// Optional is true when only some of the versions the profile covers
+	// create the index (Since says which): its absence is then no defect,
+	// and pgqtune does not recreate it.
+	Optional bool
+	Since    string
 }
 
 // Knob is one of the library's own settings a user can change.
@@ -140,14 +162,95 @@ func register(p *Profile) *Profile {
 func ByName(name string) *Profile { return profiles[name] }
 
 // ForTable returns the profile of the library that owns schema.table, or
-// nil when no library's table pattern matches it.
+// nil when no library's table pattern matches it. When several match, the
+// most specific wins: a library whose pattern names the schema before one
+// whose schema is a wildcard, a library before pgqtune's own table, then
+// by name, so the answer never depends on map order.
 func ForTable(qualified string) *Profile {
+	return Detect(nil, qualified)
+}
+
+// Detect returns the profile that owns schema.table, preferring the
+// libraries the sampler detected in the run (detected holds library
+// names), then ForTable's order. Nil when no profile matches.
+func Detect(detected []string, qualified string) *Profile {
+	var cands []*Profile
 	for _, p := range profiles {
 		if p.TableFor(qualified) != nil {
-			return p
+			cands = append(cands, p)
+			continue
+		}
+		// A detected library in another schema than its default (pgqtune
+		// runs pg-boss in its own schema): match the table part.
+		for _, d := range detected {
+			if d == p.Name && p.TableFor(p.Canonical(qualified)) != nil {
+				cands = append(cands, p)
+			}
 		}
 	}
-	return nil
+	if len(cands) == 0 {
+		return nil
+	}
+	rank := func(p *Profile) int {
+		r := 0
+		for _, d := range detected {
+			if d == p.Name {
+				r -= 100
+			}
+		}
+		if t := p.TableFor(p.Canonical(qualified)); t != nil && strings.HasPrefix(t.Pattern, "*") {
+			r += 10
+		}
+		if p.Owned {
+			r += 1
+		}
+		return r
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		ri, rj := rank(cands[i]), rank(cands[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return cands[i].Name < cands[j].Name
+	})
+	return cands[0]
+}
+
+// Names lists every registered library name, sorted.
+func Names() []string {
+	var out []string
+	for n := range profiles {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Canonical returns schema.table as the library names it by default: the
+// same name when a table pattern matches it, else the name with its schema
+// replaced by the library's default schema when the table part alone
+// matches a pattern (a library installed in another schema), else the
+// name unchanged.
+func (p *Profile) Canonical(qualified string) string {
+	for i := range p.Tables {
+		if ok, _ := path.Match(p.Tables[i].Pattern, qualified); ok {
+			return qualified
+		}
+	}
+	_, rel, ok := strings.Cut(qualified, ".")
+	if !ok {
+		rel = qualified
+	}
+	for i := range p.Tables {
+		schema, trel, ok := strings.Cut(p.Tables[i].Pattern, ".")
+		if !ok || schema == "*" {
+			continue
+		}
+		if m, _ := path.Match(trel, rel); m {
+			return schema + "." + rel
+		}
+	}
+	return qualified
 }
 
 // TableFor returns the library's table matching schema.table, or nil.
@@ -160,22 +263,107 @@ func (p *Profile) TableFor(qualified string) *Table {
 	return nil
 }
 
-// OwnsIndex reports whether index (unqualified name) on table is one the
-// library creates.
+// OwnsIndex reports whether index on table is one the library creates.
+// The index may be schema-qualified; only its name is compared.
 func (p *Profile) OwnsIndex(table, index string) bool {
-	t := p.TableFor(table)
+	return p.IndexFor(table, index) != nil
+}
+
+// IndexFor returns the library's index expectation that index (its name,
+// schema-qualified or not) on table matches, or nil.
+func (p *Profile) IndexFor(table, index string) *Index {
+	if i := strings.LastIndexByte(index, '.'); i >= 0 {
+		index = index[i+1:]
+	}
+	index = strings.ToLower(strings.Trim(index, `"`))
+	for _, ix := range p.IndexesOn(table) {
+		if ok, _ := path.Match(ix.Name, index); ok {
+			return &ix
+		}
+		if ix.NameFor(p.tablePattern(table), p.Canonical(table)) == index {
+			return &ix
+		}
+	}
+	return nil
+}
+
+// IndexesOn returns the indexes the library creates on table
+// (schema.table), in profile order.
+func (p *Profile) IndexesOn(table string) []Index {
+	t := p.TableFor(p.Canonical(table))
 	if t == nil {
-		return false
+		return nil
 	}
+	var out []Index
 	for _, ix := range p.Indexes {
-		if ix.Table != t.Pattern {
-			continue
-		}
-		if ok, _ := path.Match(ix.Name, strings.ToLower(index)); ok {
-			return true
+		if ix.Table == t.Pattern {
+			out = append(out, ix)
 		}
 	}
-	return false
+	return out
+}
+
+func (p *Profile) tablePattern(table string) string {
+	if t := p.TableFor(p.Canonical(table)); t != nil {
+		return t.Pattern
+	}
+	return ""
+}
+
+// NameFor renders the name the library gives this index on table
+// (schema.table), which matches tablePattern: the "*" of the index name
+// becomes what the "*" of the table pattern matched.
+func (ix Index) NameFor(tablePattern, table string) string {
+	if !strings.Contains(ix.Name, "*") {
+		return ix.Name
+	}
+	return strings.Replace(ix.Name, "*", wildcardPart(tablePattern, table), 1)
+}
+
+// wildcardPart is the text the single "*" of pattern matched in name
+// (both schema.table); "" when the pattern has no "*" or does not match.
+func wildcardPart(pattern, name string) string {
+	pre, post, ok := strings.Cut(pattern, "*")
+	if !ok || !strings.HasPrefix(name, pre) || !strings.HasSuffix(name, post) || len(name) < len(pre)+len(post) {
+		return ""
+	}
+	return name[len(pre) : len(name)-len(post)]
+}
+
+// Knob returns the library knob named name, or nil.
+func (p *Profile) Knob(name string) *Knob {
+	for i := range p.Knobs {
+		if p.Knobs[i].Name == name {
+			return &p.Knobs[i]
+		}
+	}
+	return nil
+}
+
+// JobsTable returns the library table that holds the jobs the claim reads
+// (the partitioned parent where the library partitions it), or nil.
+func (p *Profile) JobsTable() *Table {
+	for i := range p.Tables {
+		if p.Tables[i].Jobs && p.Tables[i].Parent == "" {
+			return &p.Tables[i]
+		}
+	}
+	return nil
+}
+
+// PartitionsOf returns the library's partition pattern whose parent is
+// the table matching parent, or nil.
+func (p *Profile) PartitionsOf(parent string) *Table {
+	t := p.TableFor(p.Canonical(parent))
+	if t == nil {
+		return nil
+	}
+	for i := range p.Tables {
+		if p.Tables[i].Parent == t.Pattern {
+			return &p.Tables[i]
+		}
+	}
+	return nil
 }
 
 // Has reports whether the library already does f.

@@ -48,19 +48,19 @@ func TestClaimIndexOtherQueues(t *testing.T) {
 		if ix := only(recs, runrec.RecIndex); len(ix) != 0 {
 			t.Fatalf("covered River claim got %+v", ix)
 		}
-		if len(notes) == 0 || !strings.Contains(strings.Join(notes, "\n"), "already served by pgqtune.river_job_prioritized_fetching_index") {
+		if len(notes) == 0 || !strings.Contains(strings.Join(notes, "\n"), "served by river's own index pgqtune.river_job_prioritized_fetching_index") {
 			t.Fatalf("notes = %v", notes)
 		}
 	})
-	t.Run("river without it: partial on 'available' in claim order", func(t *testing.T) {
+	t.Run("river without it: River's own fetching index is recreated, first, and nothing else", func(t *testing.T) {
 		cat := readCatalog(t, "testdata/catalog_river.json")
 		dropIndex(cat, "pgqtune.river_job", "pgqtune.river_job_prioritized_fetching_index")
 		run := claimRun(t, "testdata/river_claim.sql", "pgqtune.river_job")
-		recs, _ := Recommend(&Input{Run: run, Catalog: cat})
+		recs, _ := Recommend(&Input{Run: run, Catalog: cat, Findings: []runrec.Finding{finding("F1", "missing_index", "pgqtune.river_job")}})
 		ix := only(recs, runrec.RecIndex)
-		want := "ON pgqtune.river_job (queue, priority, scheduled_at, id) WHERE state = 'available';"
-		if len(ix) != 1 || !strings.HasSuffix(ix[0].SQL, want) || ix[0].Informational {
-			t.Fatalf("got %+v, want SQL ending %q", ix, want)
+		want := "CREATE INDEX CONCURRENTLY IF NOT EXISTS river_job_prioritized_fetching_index ON pgqtune.river_job (state, queue, priority, scheduled_at, id);"
+		if len(ix) != 1 || ix[0].SQL != want || ix[0].Informational || recs[0].SQL != want {
+			t.Fatalf("got %+v, want only and first %q", recs, want)
 		}
 	})
 	t.Run("pgmq: the primary key serves ORDER BY msg_id", func(t *testing.T) {
@@ -80,9 +80,11 @@ func TestDropIndexOnLibraryTable(t *testing.T) {
 		s.Tables = []runrec.TableStats{{Relation: "pgqtune.river_job", Queue: true, Ins: 100, Upd: 200}}
 		s.Indexes = []runrec.IndexStats{{Relation: "pgqtune.river_job", Index: "pgqtune.river_job_metadata_index"}}
 	}).run
-	recs, _ := Recommend(&Input{Run: run, Catalog: cat})
-	ix := only(recs, runrec.RecIndex)
-	if len(ix) != 1 || ix[0].Target != "pgqtune.river_job_metadata_index" || !ix[0].Informational || !strings.HasPrefix(ix[0].Risk, "River's migrations") {
-		t.Fatalf("got %+v", ix)
+	recs, notes := Recommend(&Input{Run: run, Catalog: cat})
+	if ix := only(recs, runrec.RecIndex); len(ix) != 0 {
+		t.Fatalf("River's own index must never be dropped; got %+v", ix)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "pgqtune.river_job_metadata_index (river's own index on pgqtune.river_job) had no scans") {
+		t.Fatalf("notes = %v", notes)
 	}
 }

@@ -58,6 +58,9 @@ type TableInfo struct {
 	// PartitionKey is pg_get_partkeydef for a partitioned table.
 	PartitionKey string `json:"partition_key,omitempty"`
 	Partitions   int    `json:"partitions,omitempty"`
+	// Parent is the partitioned table this partition belongs to, when the
+	// snapshot read it as one of a queue table's partitions.
+	Parent string `json:"parent,omitempty"`
 	// RowWidth estimates the average heap tuple size in bytes, header
 	// included (pg_stats avg_width when analyzed, type lengths otherwise).
 	RowWidth   int     `json:"row_width"`

@@ -23,7 +23,13 @@ var (
 	sqlCatalogSettings string
 	//go:embed sql/catalog_extensions.sql
 	sqlCatalogExtensions string
+	//go:embed sql/catalog_partitions.sql
+	sqlCatalogPartitions string
 )
+
+// maxPartitions caps how many leaf partitions of one partitioned queue
+// table the snapshot reads.
+const maxPartitions = 200
 
 // catalogSettings are the settings any rule reads.
 var catalogSettings = []string{
@@ -82,9 +88,44 @@ func SnapshotCatalog(ctx context.Context, dsn string, tables []string) (*Catalog
 			continue
 		}
 		c.Tables = append(c.Tables, *t)
+		if t.Kind == "partitioned" {
+			// A library that partitions its job table (pg-boss v10) keeps
+			// its indexes on the partitions: the rules compare those.
+			parts, err := snapshotPartitions(ctx, conn, t.Name)
+			if err != nil {
+				c.Notes = append(c.Notes, fmt.Sprintf("catalog: partitions of %s: %v", t.Name, err))
+				continue
+			}
+			for _, p := range parts {
+				if have := c.Table(p); have != nil && have.Name == p {
+					continue
+				}
+				pt, err := snapshotTable(ctx, conn, p)
+				if err != nil || pt == nil {
+					if ctx.Err() != nil {
+						return nil, fmt.Errorf("recommendations: snapshot catalog: %w", ctx.Err())
+					}
+					continue
+				}
+				pt.Parent = t.Name
+				c.Tables = append(c.Tables, *pt)
+			}
+		}
 	}
 	sort.Slice(c.Tables, func(i, j int) bool { return c.Tables[i].Name < c.Tables[j].Name })
 	return c, nil
+}
+
+func snapshotPartitions(ctx context.Context, conn *pgx.Conn, parent string) ([]string, error) {
+	rows, err := conn.Query(ctx, sqlCatalogPartitions, parent, maxPartitions)
+	if err != nil {
+		return nil, fmt.Errorf("read partitions: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read partitions: %w", err)
+	}
+	return names, nil
 }
 
 func snapshotSettings(ctx context.Context, conn *pgx.Conn, c *Catalog) error {

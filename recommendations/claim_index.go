@@ -11,15 +11,20 @@ import (
 // first, then the claim's order, partial on the waiting state where the
 // state column and its waiting value are known.
 type claimIndex struct {
-	Table     string   // schema.table
-	Columns   []string // key columns in order
-	Desc      []bool
-	StateCol  string // "" when no state column was recognized
-	Pending   string // the waiting state's value ("" when unknown)
-	Predicate string // "state = 'pending'" or ""
+	Table    string   // schema.table
+	Columns  []string // key columns in order
+	Desc     []bool
+	StateCol string // "" when no state column was recognized
+	Pending  string // the waiting state's value ("" when unknown)
+	// StateIn are the literal states of state IN ('a', 'b') ("" for
+	// other shapes).
+	StateIn   []string
+	Predicate string // "state = 'pending'", "state < 'active'" or ""
 	// Eq are the claim's equality columns, Order its ORDER BY columns.
 	Eq    []string
 	Order []SortKey
+	// Filters are the claim's WHERE conjuncts.
+	Filters []Predicate
 }
 
 // pendingWords are the names queue libraries give the runnable state, in
@@ -31,50 +36,72 @@ var stateColRe = regexp.MustCompile(`^(state|status|job_state|job_status)$`)
 
 // designClaimIndex derives the index a claim query needs from its shape and
 // the table's catalog entry (nil when no snapshot).
+//
+// The partial predicate is only ever one the claim implies: the state
+// column compared with a literal (state = 'x', state < 'active', state IN
+// ('a', 'b')) gives that comparison; state = $n gives state = the runnable
+// value when the catalog names it (the claim's $n is that constant);
+// state IN ($n, ...) or = ANY($n) gives none, and the column is then no key
+// either (a list of values breaks the order the scan returns).
 func designClaimIndex(q *Query, table string, t *TableInfo) claimIndex {
-	ci := claimIndex{Table: table}
+	ci := claimIndex{Table: table, Filters: q.Filters}
 	for _, p := range q.Filters {
-		if p.Equality() || p.Op == "in" {
+		if p.Equality() {
 			ci.Eq = appendUnique(ci.Eq, p.Column)
 		}
 	}
 	ci.Order = q.OrderBy
 	// The state column: a recognized name or an enum with a runnable label.
-	for _, c := range ci.Eq {
-		if stateColRe.MatchString(c) {
-			ci.StateCol = c
+	var statePred *Predicate
+	for i, p := range q.Filters {
+		if stateColRe.MatchString(p.Column) {
+			ci.StateCol, statePred = p.Column, &q.Filters[i]
 			break
 		}
 		if t != nil {
-			if col := t.Column(c); col != nil && len(col.Labels) > 0 && pickPending(col.Labels) != "" {
-				ci.StateCol = c
+			if col := t.Column(p.Column); col != nil && len(col.Labels) > 0 && pickPending(col.Labels) != "" {
+				ci.StateCol, statePred = p.Column, &q.Filters[i]
 				break
 			}
 		}
 	}
-	if ci.StateCol != "" {
-		ci.Pending = pendingValue(t, ci.StateCol)
+	if statePred != nil {
+		lit := literalValue(statePred.Value)
+		switch {
+		case statePred.Op == "=" && lit != "":
+			ci.Pending = lit
+			ci.Predicate = quoteIdent(ci.StateCol) + " = " + quoteLiteral(lit)
+		case statePred.Op == "=":
+			ci.Pending = pendingValue(t, ci.StateCol)
+			if ci.Pending != "" {
+				ci.Predicate = quoteIdent(ci.StateCol) + " = " + quoteLiteral(ci.Pending)
+			}
+		case statePred.Range() && lit != "" && isLiteral(statePred.Value):
+			ci.Predicate = quoteIdent(ci.StateCol) + " " + statePred.Op + " " + quoteLiteral(lit)
+		case statePred.Op == "in":
+			if vals := literalList(statePred.Value); len(vals) > 0 {
+				var qs []string
+				for _, v := range vals {
+					qs = append(qs, quoteLiteral(v))
+				}
+				ci.Predicate = quoteIdent(ci.StateCol) + " IN (" + strings.Join(qs, ", ") + ")"
+				ci.StateIn = vals
+			}
+		}
 	}
-	partial := ci.StateCol != "" && ci.Pending != ""
-	if partial {
-		ci.Predicate = quoteIdent(ci.StateCol) + " = " + quoteLiteral(ci.Pending)
-	}
+	partial := ci.Predicate != ""
 	// Equality columns first: the scan then starts at the one matching
-	// value and reads index order from there. IN lists go last among them
-	// because they break the order the scan returns.
-	var eqs, ins []string
+	// value and reads index order from there.
+	var eqs []string
 	for _, p := range q.Filters {
-		if partial && p.Column == ci.StateCol {
+		if p.Column == ci.StateCol && (partial || p.Op == "in") {
 			continue
 		}
-		switch {
-		case p.Equality():
+		if p.Equality() {
 			eqs = appendUnique(eqs, p.Column)
-		case p.Op == "in":
-			ins = appendUnique(ins, p.Column)
 		}
 	}
-	ci.Columns = append(eqs, ins...)
+	ci.Columns = eqs
 	allDesc := len(q.OrderBy) > 0
 	for _, k := range q.OrderBy {
 		allDesc = allDesc && k.Desc
@@ -88,7 +115,7 @@ func designClaimIndex(q *Query, table string, t *TableInfo) claimIndex {
 	if len(q.OrderBy) == 0 {
 		// No order: the range filter (run_at <= now()) is the next best key.
 		for _, p := range q.Filters {
-			if p.Range() && !contains(ci.Columns, p.Column) {
+			if p.Range() && p.Column != ci.StateCol && !contains(ci.Columns, p.Column) {
 				ci.Columns = append(ci.Columns, p.Column)
 				break
 			}
@@ -113,6 +140,27 @@ func designClaimIndex(q *Query, table string, t *TableInfo) claimIndex {
 		}
 	}
 	return ci
+}
+
+// isLiteral reports whether a deparsed value is a string literal (possibly
+// cast), not a parameter or an expression.
+func isLiteral(v string) bool {
+	v = strings.TrimSpace(v)
+	return strings.HasPrefix(v, "'")
+}
+
+// literalList returns the values of a literal list ('a', 'b' in any of the
+// forms IN (...) or ARRAY[...] deparse to), or nil when any member is not a
+// literal ($n, an expression).
+func literalList(v string) []string {
+	if strings.Contains(v, "$") {
+		return nil
+	}
+	var out []string
+	for _, m := range literalRe.FindAllStringSubmatch(v, -1) {
+		out = append(out, strings.ReplaceAll(m[1], "''", "'"))
+	}
+	return out
 }
 
 // pendingValue finds the runnable state's value from an existing partial
@@ -207,15 +255,12 @@ func covers(ix Index, ci claimIndex) coverage {
 	}
 	pinned := map[string]bool{}
 	for _, p := range predicateOf(ix.Predicate) {
-		if p.Op != "=" && p.Op != "is null" || !contains(ci.Eq, p.Column) {
+		if !implied(p, ci) {
 			return coversNone // a predicate the claim does not imply
 		}
-		if p.Column == ci.StateCol && ci.Pending != "" {
-			if v := literalValue(p.Value); v != "" && v != ci.Pending {
-				return coversNone // partial on another state
-			}
+		if p.Equality() && contains(ci.Eq, p.Column) {
+			pinned[p.Column] = true
 		}
-		pinned[p.Column] = true
 	}
 	need := map[string]bool{}
 	for _, c := range ci.Eq {
@@ -258,6 +303,52 @@ func covers(ix Index, ci claimIndex) coverage {
 		return coversFilter
 	}
 	return coversFull
+}
+
+// implied reports whether the claim ci implies the index predicate
+// conjunct p, so the planner can use the partial index for it.
+func implied(p Predicate, ci claimIndex) bool {
+	if p.Column == "" {
+		return false
+	}
+	if p.Column == ci.StateCol && ci.Predicate != "" {
+		want := predicateOf(ci.Predicate)
+		if len(want) == 1 && want[0].Op == p.Op {
+			if p.Op == "in" {
+				have := literalList(p.Value)
+				for _, v := range ci.StateIn {
+					if !contains(have, v) {
+						return false
+					}
+				}
+				return len(have) > 0
+			}
+			return literalValue(want[0].Value) == literalValue(p.Value)
+		}
+		if p.Op == "=" && len(want) == 1 && want[0].Op == "=" {
+			return literalValue(want[0].Value) == literalValue(p.Value)
+		}
+		// state = 'x' under a claim of state IN ('x') is implied too.
+		if p.Op == "in" && len(ci.StateIn) == 0 && ci.Pending != "" {
+			return contains(literalList(p.Value), ci.Pending)
+		}
+		return false
+	}
+	if p.Equality() && contains(ci.Eq, p.Column) {
+		if p.Column == ci.StateCol && ci.Pending != "" {
+			if v := literalValue(p.Value); v != "" && v != ci.Pending {
+				return false // partial on another state
+			}
+		}
+		return true
+	}
+	for _, c := range ci.Filters {
+		if c.Column == p.Column && c.Op == p.Op && (p.Op == "is null" || p.Op == "is not null" ||
+			isLiteral(c.Value) && literalValue(c.Value) == literalValue(p.Value)) {
+			return true
+		}
+	}
+	return false
 }
 
 // indexedColumns are the plain columns an index's keys, INCLUDE list and

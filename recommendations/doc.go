@@ -12,10 +12,24 @@
 //	ParseStatement    pg_query parse of a normalized statement: the claim's
 //	                  WHERE / ORDER BY / LIMIT / FOR UPDATE SKIP LOCKED
 //	Recommend         runs every rule (rule_*.go, one concern each) and
-//	                  numbers the results R1, R2, ... deterministically
-//	ValidateWithHypopg  planner cost of the claim before and after each
-//	                  recommended index, created hypothetically in a
-//	                  transaction that is rolled back
+//	                  numbers the results R1, R2, ... deterministically;
+//	                  rule_libindex.go runs first: a queue library's own
+//	                  index that is missing or INVALID (compared with its
+//	                  libraries.Profile) is recreated, CONCURRENTLY, on the
+//	                  table that holds it (pg-boss v10: the partition)
+//	ValidateWithHypopg  checks every recommended index against the claim
+//	                  under a generic plan (force_generic_plan, PREPARE
+//	                  with the claim's $n), created hypothetically in a
+//	                  transaction that is rolled back; one the planner
+//	                  ignores is removed and becomes a note
+//
+// For a table a queue library owns (library.go), the rules never drop the
+// library's indexes, never partition or rewrite its tables, give no
+// fillfactor where its updates cannot be HOT, no application advice it
+// already follows (LISTEN/NOTIFY, batching), and say its tuning in its own
+// terms (option, where it is set, a value from the run) with no SQL; an
+// index pgqtune adds on such a table says so and what an upgrade may do.
+//
 //	Rerun, MatchCatalog, Apply, Retarget
 //	                  the parts of `pgqtune validate`: repeat the scenario
 //	                  without and with the change (ABBA-interleaved) from the

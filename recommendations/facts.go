@@ -38,6 +38,8 @@ type facts struct {
 	// (transactionid, tuple): workers contending with each other.
 	MaxLockWaiters int
 	MaxRowWaiters  int
+	// detected caches detectedLibraries.
+	detected []string
 }
 
 // tableFacts summarize one table over the run.

@@ -43,7 +43,7 @@ func TestValidateWithHypopg(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	notes := ValidateWithHypopg(ctx, q.dsn, in, recs)
+	recs, notes := ValidateWithHypopg(ctx, q.dsn, in, recs)
 	if len(notes) != 0 {
 		t.Fatalf("notes = %v", notes)
 	}

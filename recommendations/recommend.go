@@ -24,6 +24,7 @@ type rule struct {
 // rules run in this order; ids are assigned in it, so the same input always
 // gets the same ids.
 var rules = []rule{
+	{"library_index", libraryIndexRule},
 	{"index", indexRule},
 	{"fillfactor", fillfactorRule},
 	{"autovacuum", autovacuumRule},
@@ -31,6 +32,7 @@ var rules = []rule{
 	{"config", configRule},
 	{"query", queryRule},
 	{"application", applicationRule},
+	{"library_retention", libraryRetentionRule},
 }
 
 // output collects what the rules produce.
@@ -42,6 +44,10 @@ type output struct {
 	// will cover (keys and predicate), so later rules (fillfactor) weigh
 	// the index as if it existed.
 	plannedIndexed map[string][]string
+	// libraryClaimFixed marks tables (and their partitioned parents), and
+	// the libraries, whose library claim index is recommended for
+	// recreation: the claim index rule then designs nothing of its own.
+	libraryClaimFixed map[string]bool
 }
 
 func (o *output) add(r runrec.Recommendation) {
@@ -64,7 +70,7 @@ func Recommend(in *Input) ([]runrec.Recommendation, []string) {
 		return []runrec.Recommendation{}, nil
 	}
 	f := newFacts(in)
-	out := &output{plannedIndexed: map[string][]string{}}
+	out := &output{plannedIndexed: map[string][]string{}, libraryClaimFixed: map[string]bool{}}
 	if in.Catalog == nil {
 		out.note("no catalog snapshot: index, fillfactor and partitioning rules work from the statistics alone")
 	}

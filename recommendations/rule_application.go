@@ -2,8 +2,10 @@ package recommendations
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
+	"github.com/pgqtune/pgqtune/libraries"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -25,8 +27,8 @@ func rowLockWaits(f *facts) int {
 
 func skipLockedRule(f *facts, out *output) {
 	c := f.Claim
-	if c == nil || c.Claim.SkipLocked || c.Claim.NoWait {
-		return
+	if c == nil || c.Claim.SkipLocked || c.Claim.NoWait || f.claimLibrary() != nil {
+		return // a library's claim is its own to write
 	}
 	fids := f.findingIDs("row_lock_contention", "lock_contention")
 	waits := rowLockWaits(f)
@@ -56,6 +58,15 @@ func workersRule(f *facts, out *output) {
 		return
 	}
 	want := max(1, consumers-waiters+1)
+	if lib := f.claimLibrary(); lib != nil {
+		if k := firstKnob(lib, workerKnobs); k != nil {
+			out.add(knobRec(lib, k, runrec.RecApplication, "workers", fmt.Sprintf("%d in total across the workers (from %d)", want, consumers),
+				fmt.Sprintf("Up to %d of the %d workers waited on each other's row locks at the same moment%s: the extra workers add contention, not throughput.", waiters, consumers, citeFindings(fids)),
+				"Fewer lock waits and context switches; throughput holds or rises while latency falls.",
+				"Fewer workers lower peak capacity if the waits had another cause.", fids))
+		}
+		return
+	}
 	out.add(runrec.Recommendation{
 		Kind:   runrec.RecApplication,
 		Target: "workers",
@@ -120,6 +131,20 @@ func batchRule(f *facts, out *output) {
 		return
 	}
 	claimsPerS := f.PerSec(c.Calls)
+	if lib := f.claimLibrary(); lib != nil {
+		k := firstKnob(lib, batchKnobs)
+		if k == nil {
+			out.note("%s claims about one job per statement; it has no batch option pgqtune knows of", lib.Name)
+			return
+		}
+		// Aim at about 20 claims/s: batch = jobs/s / 20, between 2 and 50.
+		batch := int(math.Max(2, math.Min(50, math.Ceil(f.PerSec(c.Rows)/20))))
+		out.add(knobRec(lib, k, runrec.RecApplication, f.qualified(c.Claim.Relation), fmt.Sprint(batch),
+			fmt.Sprintf("The claim returned %s rows per call at %s calls/s: each job costs its own claim and completion transaction and WAL flush%s.", fmtNum(c.RowsPerCall()), fmtNum(claimsPerS), citeFindings(fids)),
+			fmt.Sprintf("About %d times fewer claim statements and commits per job; WAL flushes and CPU per job fall with them.", batch),
+			"A worker holds several jobs at once: a crash re-delivers the whole batch after the library's expiry, and a slow job delays the others of its batch.", fids))
+		return
+	}
 	out.add(runrec.Recommendation{
 		Kind:   runrec.RecApplication,
 		Target: c.Claim.Relation,
@@ -148,6 +173,26 @@ func pollingRule(f *facts, out *output) {
 		}
 	}
 	fids := f.findingIDs("cpu_saturation")
+	if lib := f.claimLibrary(); lib != nil {
+		if lib.Has(libraries.FeatureListenNotify) {
+			return // the library already wakes its workers with NOTIFY
+		}
+		k := firstKnob(lib, pollKnobs)
+		if k == nil || len(fids) == 0 {
+			return
+		}
+		empty := claimsPerS * math.Max(0, 1-c.RowsPerCall())
+		value := fmt.Sprintf("%s times its current value", fmtNum(math.Ceil(empty/10)))
+		if k.Name == "read_with_poll" {
+			value = "max_poll_seconds 5 (the server waits for messages instead of the client asking again)"
+		}
+		out.add(knobRec(lib, k, runrec.RecApplication, f.qualified(c.Claim.Relation), value,
+			fmt.Sprintf("%s claims per second returned %s rows on average: about %s polls/s found nothing and cost a statement (%s ms each)%s; %s has no LISTEN/NOTIFY wake-up, so its poll interval sets that rate.",
+				fmtNum(claimsPerS), fmtNum(c.RowsPerCall()), fmtNum(empty), fmtNum(c.MeanMs()), citeFindings(fids), lib.Name),
+			"Idle workers poll less: fewer empty claims, less CPU; a new job waits up to the poll interval before it starts.",
+			"Longer pick-up latency for jobs enqueued while workers are idle.", fids))
+		return
+	}
 	rec := runrec.Recommendation{
 		Kind:   runrec.RecApplication,
 		Target: c.Claim.Relation,

@@ -31,8 +31,18 @@ func dropIndexRule(f *facts, out *output) map[string]bool {
 		}
 		entriesPerS := f.PerSec(tf.Ins + tf.Upd - tf.HotUpd)
 		cost := fmt.Sprintf("On %s every insert and non-HOT update (%s/s in this run) writes an entry into each index, and vacuum must clean each index too.", t.Name, fmtNum(entriesPerS))
+		lib, _ := f.foreignLibrary(t.Name)
 		for _, ix := range t.Indexes {
 			if ix.Primary || ix.Unique || ix.Constraint != "" || !ix.Valid {
+				continue
+			}
+			if lib != nil && lib.OwnsIndex(t.Name, ix.Name) {
+				// The library's migrations created it and its statements
+				// (some this run never exercised) rely on it: never advise
+				// dropping it, whatever this run's scans say.
+				if scans, seen := tf.IndexScans[ix.Name]; seen && scans == 0 && ix.IdxScan == 0 {
+					out.note("%s (%s's own index on %s) had no scans in this run; it is left alone: %s creates and relies on it", ix.Name, lib.Name, t.Name, lib.Name)
+				}
 				continue
 			}
 			if by := redundantWith(ix, t.Indexes); by != nil {
@@ -67,33 +77,14 @@ func dropRec(t *TableInfo, ix Index, why string, entriesPerS float64) runrec.Rec
 		ExpectedImpact: fmt.Sprintf("About %s fewer index entries written per second, less WAL, a smaller vacuum, and (if the index covers a column the workload updates) more HOT updates.",
 			fmtNum(entriesPerS)),
 		Risk:     "A query this run did not exercise (a report, a rare admin path, another replica's reads) may rely on it: check pg_stat_user_indexes.idx_scan on every node over a full business cycle first.",
-		Rollback: ix.Definition + ";",
+		Rollback: concurrentDef(ix.Definition) + ";",
 	}
 	if lib := managedBy(table); lib != "" {
-		// The library's migrations own its indexes: dropping one fights
-		// its upgrades and may break features this run did not use.
-		r.Informational = true
-		r.Risk = fmt.Sprintf("%s's migrations created this index: dropping it may break its upgrades or features this run did not exercise, and a later migration may recreate it. ", lib) + r.Risk
+		// Only indexes the library did not create get here (its own are
+		// never dropped): one a user or pgqtune added on its table.
+		r.Rationale += fmt.Sprintf(" It is not one of %s's own indexes: it was added on a table %s owns.", lib, lib)
 	}
 	return r
-}
-
-// managedBy names the queue library whose migrations own table, or "".
-func managedBy(table string) string {
-	schema, name, _ := strings.Cut(table, ".")
-	switch {
-	case name == "river_job":
-		return "River"
-	case schema == "pgboss":
-		return "pg-boss"
-	case schema == "graphile_worker":
-		return "graphile-worker"
-	case name == "que_jobs":
-		return "Que"
-	case schema == "pgmq":
-		return "pgmq"
-	}
-	return ""
 }
 
 // redundantWith returns an index that makes ix redundant: same method and
@@ -125,3 +116,14 @@ func redundantWith(ix Index, all []Index) *Index {
 }
 
 func descAt(ix *Index, k int) bool { return k < len(ix.Desc) && ix.Desc[k] }
+
+// concurrentDef turns pg_get_indexdef's CREATE [UNIQUE] INDEX into the
+// CONCURRENTLY form, so a rollback does not block writes while it builds.
+func concurrentDef(def string) string {
+	for _, p := range []string{"CREATE UNIQUE INDEX ", "CREATE INDEX "} {
+		if strings.HasPrefix(def, p) && !strings.Contains(def, " ON ONLY ") {
+			return p + "CONCURRENTLY " + strings.TrimPrefix(def, p)
+		}
+	}
+	return def
+}

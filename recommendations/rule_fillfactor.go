@@ -25,6 +25,12 @@ func fillfactorRule(f *facts, out *output) {
 		if hot >= 0.5 {
 			continue
 		}
+		if lib, lt := f.foreignLibrary(tf.Name); lt != nil && !lt.HOT {
+			// Free space cannot make an update HOT when it changes an
+			// indexed column, and the library's schema decides that.
+			out.note("%s: %s updates/s with %s HOT, and no fillfactor can change that: %s (%s's schema)", tf.Name, fmtNum(f.PerSec(tf.Upd)), fmtPct(hot), lt.HOTWhy, lib.Name)
+			continue
+		}
 		var t *TableInfo
 		if f.in.Catalog != nil {
 			t = f.in.Catalog.Table(tf.Name)

@@ -2,8 +2,10 @@ package recommendations
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
+	"github.com/pgqtune/pgqtune/libraries"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -37,6 +39,27 @@ func claimIndexRule(f *facts, out *output) {
 		return
 	}
 	table, t, tf := f.resolveTable(c.Claim.Relation)
+	if out.libraryClaimFixed[table] {
+		out.note("claim on %s: the library's own claim index is recommended for recreation above; no other index is designed for it", table)
+		return
+	}
+	lib, libTable := f.foreignLibrary(table)
+	if lib != nil && libTable != nil && !libTable.Jobs {
+		// A locking SELECT on a library's bookkeeping table (graphile-
+		// worker's job-queue lock) is not where its jobs are claimed.
+		out.note("the locking statement %d reads %s, %s's bookkeeping table, not its jobs: no index is designed for it", c.QueryID, table, lib.Name)
+		return
+	}
+	if lib != nil && out.libraryClaimFixed[lib.Name] {
+		out.note("claim on %s: %s's own claim index is recommended for recreation above; no other index is designed for it", table, lib.Name)
+		return
+	}
+	if lib != nil {
+		if served := libraryClaimIndexes(f, lib, table); served != "" {
+			out.note("claim on %s is served by %s's own index %s; pgqtune adds no index to a library table whose claim index is in place", table, lib.Name, served)
+			return
+		}
+	}
 	ci := designClaimIndex(c.Claim, table, t)
 	if len(ci.Columns) == 0 && ci.Predicate == "" {
 		out.note("claim statement %d has no column filter or order an index could serve", c.QueryID)
@@ -45,18 +68,38 @@ func claimIndexRule(f *facts, out *output) {
 	findings := f.findingsOn(table, "missing_index")
 	bloat := f.findingsOn(table, "bloat")
 
+	// A partitioned parent holds no rows: the partitions' indexes serve
+	// the claim, and CONCURRENTLY is refused on the parent itself.
+	parts := f.partitionsOf(table)
 	var partialCover *Index
 	if t != nil {
-		for i, ix := range t.Indexes {
-			switch covers(ix, ci) {
-			case coversFull:
-				if len(findings) > 0 {
-					out.note("claim on %s is already served by %s (filter and order); the missing_index finding(s) %s point elsewhere: check for a bloated or invalid index", table, ix.Name, strings.Join(ids(findings), ", "))
+		holders := []*TableInfo{t}
+		if t.Kind == "partitioned" && len(parts) > 0 {
+			holders = parts
+		}
+		served := 0
+		for _, h := range holders {
+			full := false
+			for i, ix := range h.Indexes {
+				switch covers(ix, ci) {
+				case coversFull:
+					full = true
+				case coversFilter:
+					partialCover = &h.Indexes[i]
 				}
-				return
-			case coversFilter:
-				partialCover = &t.Indexes[i]
+				if full {
+					if served == 0 && len(holders) == 1 && len(findings) > 0 {
+						out.note("claim on %s is already served by %s (filter and order); the missing_index finding(s) %s point elsewhere: check for a bloated or invalid index", table, ix.Name, strings.Join(ids(findings), ", "))
+					}
+					break
+				}
 			}
+			if full {
+				served++
+			}
+		}
+		if served == len(holders) {
+			return
 		}
 	}
 
@@ -78,18 +121,17 @@ func claimIndexRule(f *facts, out *output) {
 		}
 		cols = append(cols, s)
 	}
-	// Postgres builds no index on a partitioned table CONCURRENTLY (nor
-	// drops one): there the plain statement is the one that runs.
-	partitioned := t != nil && t.Kind == "partitioned"
-	concurrently := "CONCURRENTLY "
-	if partitioned {
-		concurrently = ""
-	}
-	sql := fmt.Sprintf("CREATE INDEX %sIF NOT EXISTS %s ON %s (%s)", concurrently, quoteIdent(name), quoteQualified(table), strings.Join(cols, ", "))
+	body := "(" + strings.Join(cols, ", ") + ")"
 	if ci.Predicate != "" {
-		sql += " WHERE " + ci.Predicate
+		body += " WHERE " + ci.Predicate
 	}
-	sql += ";"
+	sql := fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s %s;", quoteIdent(name), quoteQualified(table), body)
+	rollback := fmt.Sprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;", quoteQualified(schemaOf(table)+name))
+	target := table
+	var partWhy string
+	if t != nil && t.Kind == "partitioned" {
+		sql, rollback, target, partWhy = partitionedIndexSQL(f, t, parts, name, body, findings)
+	}
 
 	var why []string
 	why = append(why, fmt.Sprintf("The claim statement (queryid %d, %s calls, %s ms mean) reads %s %s.",
@@ -111,11 +153,17 @@ func claimIndexRule(f *facts, out *output) {
 	}
 	why = append(why, "The index puts the equality columns first and the ORDER BY columns next, so the scan starts at the first runnable job in claim order and stops after LIMIT unlocked rows.")
 	if ci.Predicate != "" {
-		why = append(why, fmt.Sprintf("It is partial on %s, so it holds only waiting jobs and stays small however many finished rows the table keeps.", ci.Predicate))
+		why = append(why, fmt.Sprintf("It is partial on %s, exactly as the claim filters, so it holds only waiting jobs and stays small however many finished rows the table keeps.", ci.Predicate))
 	} else if ci.StateCol != "" {
-		out.note("could not tell which value of %s.%s marks a runnable job: the index is recommended without a partial predicate", table, ci.StateCol)
+		out.note("could not tell from the claim on %s which values of %s it reads (a parameter or a list of parameters): the index is recommended without a partial predicate", table, ci.StateCol)
+	}
+	if partWhy != "" {
+		why = append(why, partWhy)
 	}
 	why = append(why, hotTradeOff(f, t, tf, ci, harmful))
+	if lib != nil {
+		why = append(why, libraryLabel(lib, table))
+	}
 
 	impact := "Claims read about LIMIT index entries instead of scanning the table"
 	if seqPerClaim > 0 {
@@ -124,20 +172,17 @@ func claimIndexRule(f *facts, out *output) {
 	impact += "; claim time and CPU fall and throughput rises where the claim was the bottleneck."
 	rec := runrec.Recommendation{
 		Kind:           runrec.RecIndex,
-		Target:         table,
+		Target:         target,
 		SQL:            sql,
 		Rationale:      strings.Join(why, " "),
 		FindingIDs:     append(ids(findings), ids(bloat)...),
 		ExpectedImpact: impact,
 		Risk: "CREATE INDEX CONCURRENTLY scans the table twice and waits for running transactions, but does not block the queue; " +
 			"it cannot run inside a transaction block, and if it fails it leaves an INVALID index to drop. Every insert and non-HOT update also maintains this index.",
-		Rollback: fmt.Sprintf("DROP INDEX %sIF EXISTS %s;", concurrently, quoteQualified(schemaOf(table)+name)),
+		Rollback: rollback,
 	}
-	if partitioned {
-		rec.Risk = fmt.Sprintf("%s is partitioned (%d partitions) and Postgres cannot build an index on a partitioned table CONCURRENTLY: this statement builds it on every partition "+
-			"while holding a SHARE lock that blocks inserts, updates and deletes (sends, claims, completions) until it is done. "+
-			"To keep the queue running, build it in steps: CREATE INDEX ... ON ONLY %s (an invalid parent index), CREATE INDEX CONCURRENTLY the same index on each partition, "+
-			"then ALTER INDEX parent ATTACH PARTITION each one. Every insert and non-HOT update also maintains this index.", table, t.Partitions, table)
+	if lib != nil {
+		rec.Risk += " " + lib.Name + " does not know about this index: " + lib.Upgrade + "."
 	}
 	if !harmful {
 		rec.Informational = true
@@ -150,6 +195,106 @@ func claimIndexRule(f *facts, out *output) {
 		out.plannedIndexed[table] = append(out.plannedIndexed[table], cols...)
 	}
 	out.add(rec)
+}
+
+// libraryClaimIndexes names the library's claim indexes in place on table
+// (or on every snapshotted partition of it), "" when one is missing or
+// the library has none for it.
+func libraryClaimIndexes(f *facts, lib *libraries.Profile, table string) string {
+	holders := []string{table}
+	for _, p := range f.partitionsOf(table) {
+		if len(holders) == 1 && holders[0] == table {
+			holders = nil
+		}
+		holders = append(holders, p.Name)
+	}
+	var names []string
+	for _, h := range holders {
+		t := f.in.Catalog.Table(h)
+		if t == nil {
+			return ""
+		}
+		found := false
+		for _, ix := range t.Indexes {
+			if li := lib.IndexFor(h, ix.Name); li != nil && li.Claim && ix.Valid {
+				found = true
+				if len(names) < 3 {
+					names = appendUnique(names, ix.Name)
+				}
+			}
+		}
+		if !found {
+			return ""
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// partitionsOf returns the snapshotted partitions of a partitioned table,
+// by name.
+func (f *facts) partitionsOf(table string) []*TableInfo {
+	if f.in.Catalog == nil {
+		return nil
+	}
+	var out []*TableInfo
+	for i := range f.in.Catalog.Tables {
+		if f.in.Catalog.Tables[i].Parent == table {
+			out = append(out, &f.in.Catalog.Tables[i])
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// partitionedIndexSQL writes the index for a partitioned parent, where
+// CREATE INDEX CONCURRENTLY is refused: on the one partition a
+// missing_index finding names, or else as an index ON ONLY the parent,
+// built CONCURRENTLY on each partition and attached to it.
+func partitionedIndexSQL(f *facts, t *TableInfo, parts []*TableInfo, name, body string, findings []runrec.Finding) (sql, rollback, target, why string) {
+	for _, fd := range findings {
+		for _, o := range fd.Objects {
+			for _, p := range parts {
+				if p.Name == o {
+					pname := partIndexName(p.Table, name)
+					sql = fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s %s;", quoteIdent(pname), quoteQualified(p.Name), body)
+					return sql, fmt.Sprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;", quoteQualified(p.Schema+"."+pname)), p.Name,
+						fmt.Sprintf("%s is partitioned and Postgres refuses CREATE INDEX CONCURRENTLY on a partitioned table; finding %s names partition %s, the one the slow claims read, so the index is built there.", t.Name, fd.ID, p.Name)
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- %s is partitioned: Postgres refuses CREATE INDEX CONCURRENTLY on it, so the index is made on the parent only, built concurrently on each partition, then attached.\n", t.Name)
+	fmt.Fprintf(&b, "CREATE INDEX IF NOT EXISTS %s ON ONLY %s %s;\n", quoteIdent(name), quoteQualified(t.Name), body)
+	var drops []string
+	for _, p := range parts {
+		pname := partIndexName(p.Table, name)
+		fmt.Fprintf(&b, "CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s %s;\n", quoteIdent(pname), quoteQualified(p.Name), body)
+		fmt.Fprintf(&b, "ALTER INDEX %s ATTACH PARTITION %s;\n", quoteQualified(t.Schema+"."+name), quoteQualified(p.Schema+"."+pname))
+		drops = append(drops, quoteQualified(p.Schema+"."+pname))
+	}
+	if len(parts) == 0 {
+		fmt.Fprintf(&b, "-- for each partition P of %s: CREATE INDEX CONCURRENTLY P_idx ON P %s; ALTER INDEX %s ATTACH PARTITION P_idx;\n", t.Name, body, quoteQualified(t.Schema+"."+name))
+	}
+	rollback = fmt.Sprintf("DROP INDEX IF EXISTS %s;  -- a partitioned index cannot be dropped CONCURRENTLY; this drops the attached partition indexes with it under a brief ACCESS EXCLUSIVE lock: set lock_timeout first", quoteQualified(t.Schema+"."+name))
+	if len(drops) > 0 && len(drops) <= 3 {
+		rollback = "-- the partitions' indexes are attached to the parent's and go with it\n" + rollback
+	}
+	return strings.TrimSuffix(b.String(), "\n"), rollback, t.Name,
+		fmt.Sprintf("%s is partitioned: CREATE INDEX CONCURRENTLY is refused on a partitioned table, so the index is created ON ONLY the parent (invalid until every partition has one), built CONCURRENTLY on each of its %d snapshotted partitions and attached; the parent's index becomes valid when the last one is attached.", t.Name, len(parts))
+}
+
+// partIndexName names the index on one partition after the parent's.
+func partIndexName(part, name string) string {
+	n := strings.TrimSuffix(name, "_pgq_idx")
+	if len(part) > 20 {
+		part = part[:20]
+	}
+	n = part + "_" + strings.TrimPrefix(n, part)
+	if len(n) > 54 {
+		n = n[:54]
+	}
+	return n + "_pgq_idx"
 }
 
 // hotTradeOff says what the index costs in HOT updates, against the

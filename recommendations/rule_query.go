@@ -14,6 +14,14 @@ func queryRule(f *facts, out *output) {
 	if c == nil {
 		return
 	}
+	if lib := f.claimLibrary(); lib != nil {
+		// The claim is the library's own statement: rewriting it is not
+		// the user's to do, so its shape is noted, never advised on.
+		if c.Claim.Limit == "" {
+			out.note("the claim (queryid %d) is %s's own statement and has no LIMIT; pgqtune does not advise rewriting a library's statements", c.QueryID, lib.Name)
+		}
+		return
+	}
 	fids := f.findingIDs("missing_index", "row_lock_contention", "lock_contention", "cpu_saturation")
 	if c.Claim.Limit == "" {
 		out.add(runrec.Recommendation{

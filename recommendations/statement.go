@@ -241,10 +241,14 @@ func (p *parser) selectStmt(s *pg_query.SelectStmt) {
 		p.selectStmt(s.Rarg)
 		return
 	}
+	before := p.st.Claim
 	p.walkList(s.FromClause)
 	p.walk(s.WhereClause)
 	p.walkList(s.TargetList)
-	if len(s.LockingClause) > 0 && p.st.Claim == nil && !keyShareOnly(s) {
+	// The outer locking SELECT is the claim, not one nested in its WHERE
+	// (graphile-worker's job-queue lock inside its job claim), and a FOR
+	// KEY SHARE select (Postgres' own foreign-key check) never is.
+	if len(s.LockingClause) > 0 && before == nil && !keyShareOnly(s) {
 		p.st.Claim = claimQuery(s)
 	}
 }
@@ -376,7 +380,16 @@ func predicates(n *pg_query.Node) []Predicate {
 		if lcol == "" || (op != "=" && op != "") {
 			return nil
 		}
-		return []Predicate{{Column: lcol, Op: "in", Value: deparseExpr(e.Rexpr)}}
+		v := deparseExpr(e.Rexpr)
+		if l := e.Rexpr.GetList(); l != nil {
+			// IN (a, b) holds a bare list, which deparses to nothing.
+			var items []string
+			for _, it := range l.Items {
+				items = append(items, deparseExpr(it))
+			}
+			v = "(" + strings.Join(items, ", ") + ")"
+		}
+		return []Predicate{{Column: lcol, Op: "in", Value: v}}
 	}
 	return nil
 }

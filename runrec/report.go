@@ -188,7 +188,7 @@ type Recommendation struct {
 
 // Validation is how a recommendation was proven.
 type Validation struct {
-	Method string  `json:"method"` // "hypopg" or "rerun"
+	Method string  `json:"method"` // "hypopg", "scratch" or "rerun"
 	Before float64 `json:"before"`
 	After  float64 `json:"after"`
 	// Unit of Before/After: "cost", "jobs/s", "ms", "dead_tuples/min".

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pgqtune/pgqtune/analyze"
@@ -65,9 +66,19 @@ func analyzeDir(ctx context.Context, dir, dsn string) (*runrec.Report, *runrec.R
 	recs, rnotes := recommendations.Recommend(in)
 	notes = append(notes, rnotes...)
 	if dsn != "" && len(recs) > 0 {
-		notes = append(notes, recommendations.ValidateWithHypopg(ctx, dsn, in, recs)...)
+		var hnotes []string
+		recs, hnotes = recommendations.ValidateWithHypopg(ctx, dsn, in, recs)
+		notes = append(notes, hnotes...)
 	}
 	keepValidations(dir, recs)
+	if dsn == "" {
+		for _, r := range recs {
+			if r.Kind == runrec.RecIndex && strings.HasPrefix(strings.TrimSpace(r.SQL), "CREATE") && r.Validation == nil {
+				notes = append(notes, "index recommendations were not checked against the claim's plan here (no database to run hypopg or a scratch copy on): pgqtune checks them when the run ends, or run `pgqtune validate`")
+				break
+			}
+		}
+	}
 
 	rep := buildReport(run, res, recs, notes)
 	return rep, run, nil

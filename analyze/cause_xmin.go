@@ -92,6 +92,7 @@ func scoreXmin(sc *scene, w *window) verdict {
 	} else {
 		v.Summary = "a session held back the xmin horizon"
 	}
+	v.PresenceOnly = effect < 0.5
 	if !growing {
 		v.Summary += ", but no dead tuples piled up on the queue tables"
 		return v

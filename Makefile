@@ -5,11 +5,14 @@ BIN      := bin/pgqtune
 DURATION ?=
 SCENARIO ?= baseline
 PKGS     := ./...
+# VERSION is what `pgqtune --version` prints and report.json records.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/pgqtune/pgqtune/internal/version.Version=$(VERSION)
 # pg_query_go is cgo and slow to build the first time: the Go build cache
 # keeps it after that.
 export CGO_ENABLED := 1
 
-.PHONY: all deps deps-test build run test test-short bench lint fmt clean
+.PHONY: all deps deps-test build run test test-stress test-short bench lint fmt clean
 
 all: build
 
@@ -17,7 +20,7 @@ deps:
 	@bash scripts/deps.sh
 
 build:
-	$(GO) build -o $(BIN) ./cmd/pgqtune
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pgqtune
 
 run: deps build
 	./$(BIN) run --scenario $(SCENARIO) $(if $(DURATION),--duration $(DURATION))
@@ -32,6 +35,11 @@ deps-test:
 
 test: deps-test lint
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# The whole suite (as `make test`) with two CPU-bound processes beside it, as
+# on a busy CI host; scripts/stress.sh starts and kills them.
+test-stress: deps-test lint
+	GO=$(GO) bash scripts/stress.sh $(PKGS)
 
 bench: deps build
 	bash scripts/bench.sh

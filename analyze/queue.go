@@ -2,8 +2,8 @@ package analyze
 
 import (
 	"sort"
-	"strings"
 
+	"github.com/pgqtune/pgqtune/libraries"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -23,10 +23,10 @@ type queueInfo struct {
 	EnqueueID, CompleteID map[int64]bool
 }
 
-// findQueue collects queue tables from the run's metadata and samples and
-// picks the claim statement by its text: FOR UPDATE SKIP LOCKED (or a
-// queue extension's read function) beats a plain FOR UPDATE, which beats
-// an UPDATE ... RETURNING on a queue table.
+// findQueue collects queue tables from the run's metadata and samples, and
+// takes the claim statements from the run's recorded statement roles (the
+// sampler's one decision, derived once for older runs): analyze never
+// guesses the claim from SQL text.
 func findQueue(run *runrec.Run) *queueInfo {
 	q := &queueInfo{Tables: map[string]bool{}, ClaimID: map[int64]bool{}}
 	for _, t := range run.Meta.QueueTables {
@@ -51,110 +51,36 @@ func findQueue(run *runrec.Run) *queueInfo {
 	sort.Strings(q.Names)
 
 	q.Texts = run.StatementTexts()
-	best := 0
-	var bestTotal int
-	ids := make([]int64, 0, len(q.Texts))
-	for id := range q.Texts {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
-	for _, id := range ids {
-		sc := q.claimLevel(q.Texts[id])
-		if sc == 0 {
+	for _, r := range run.Roles() {
+		if r.Role != string(libraries.RoleClaim) {
 			continue
 		}
-		if sc > best {
-			best = sc
-			q.ClaimID = map[int64]bool{}
-			bestTotal = 0
+		q.ClaimID[r.QueryID] = true
+		text := q.Texts[r.QueryID]
+		if text == "" {
+			text = r.Text
 		}
-		if sc == best {
-			q.ClaimID[id] = true
-			if q.ClaimText == "" || len(q.Texts[id]) < bestTotal {
-				q.ClaimText = q.Texts[id]
-				bestTotal = len(q.Texts[id])
-			}
+		// The shortest claim text names the claim in evidence.
+		if text != "" && (q.ClaimText == "" || len(text) < len(q.ClaimText)) {
+			q.ClaimText = text
 		}
 	}
 	q.findOthers(run)
 	return q
 }
 
-// findOthers fills EnqueueID and CompleteID: from the sampler's recorded
-// statement roles when the run has them, else by shape (an INSERT into a
-// queue table adds jobs; an UPDATE or DELETE of one that is not the claim
-// finishes them).
+// findOthers fills EnqueueID and CompleteID from the run's statement
+// roles, as the claim is.
 func (q *queueInfo) findOthers(run *runrec.Run) {
 	q.EnqueueID, q.CompleteID = map[int64]bool{}, map[int64]bool{}
-	if len(run.Meta.StatementRoles) > 0 {
-		for _, r := range run.Meta.StatementRoles {
-			switch r.Role {
-			case "enqueue":
-				q.EnqueueID[r.QueryID] = true
-			case "complete":
-				q.CompleteID[r.QueryID] = true
-			}
-		}
-		return
-	}
-	for id, text := range q.Texts {
-		l := strings.ToLower(stripLeadingComments(text))
-		if q.ClaimID[id] || strings.Contains(strings.ToLower(text), "/* pgqtune */") || !q.mentionsQueue(l) {
-			continue
-		}
-		switch {
-		case strings.HasPrefix(l, "insert into"):
-			q.EnqueueID[id] = true
-		case strings.HasPrefix(l, "update ") || strings.HasPrefix(l, "delete from"):
-			q.CompleteID[id] = true
+	for _, r := range run.Roles() {
+		switch r.Role {
+		case string(libraries.RoleEnqueue):
+			q.EnqueueID[r.QueryID] = true
+		case string(libraries.RoleComplete):
+			q.CompleteID[r.QueryID] = true
 		}
 	}
-}
-
-// stripLeadingComments drops the /* ... */ comments and spaces a
-// statement starts with (adapters tag their statements so).
-func stripLeadingComments(text string) string {
-	t := strings.TrimSpace(text)
-	for strings.HasPrefix(t, "/*") {
-		end := strings.Index(t, "*/")
-		if end < 0 {
-			return t
-		}
-		t = strings.TrimSpace(t[end+2:])
-	}
-	return t
-}
-
-// claimLevel rates how surely text is a job-claiming statement (0 not).
-func (q *queueInfo) claimLevel(text string) int {
-	l := strings.ToLower(text)
-	if strings.Contains(l, "/* pgqtune */") {
-		return 0 // the sampler's own queries
-	}
-	switch {
-	case strings.Contains(l, "skip locked"),
-		strings.Contains(l, "pgmq.read"), strings.Contains(l, "pgmq.pop"):
-		return 3
-	case strings.Contains(l, "for update") && q.mentionsQueue(l):
-		return 2
-	case strings.Contains(l, "update") && strings.Contains(l, "returning") && q.mentionsQueue(l):
-		return 1
-	}
-	return 0
-}
-
-// mentionsQueue reports whether lower-cased SQL names a queue table.
-func (q *queueInfo) mentionsQueue(l string) bool {
-	for _, t := range q.Names {
-		name := t
-		if i := strings.LastIndexByte(t, '.'); i >= 0 {
-			name = t[i+1:]
-		}
-		if strings.Contains(l, strings.ToLower(name)) {
-			return true
-		}
-	}
-	return false
 }
 
 // isQueue reports whether rel is a queue table; with none known every

@@ -2,29 +2,17 @@ package analyze
 
 import (
 	"math"
-	"slices"
+
+	"gonum.org/v1/gonum/stat"
+
+	pq "github.com/pgqtune/pgqtune/internal/quantile"
 )
 
 // median returns the median of xs (0 for none). xs is not modified.
-func median(xs []float64) float64 {
-	return quantile(xs, 0.5)
-}
+func median(xs []float64) float64 { return pq.Median(xs) }
 
 // quantile returns the q-quantile of xs by linear interpolation (0 for none).
-func quantile(xs []float64, q float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	pos := q * float64(len(s)-1)
-	lo := int(math.Floor(pos))
-	hi := int(math.Ceil(pos))
-	if lo == hi {
-		return s[lo]
-	}
-	return s[lo] + (s[hi]-s[lo])*(pos-float64(lo))
-}
+func quantile(xs []float64, q float64) float64 { return pq.Of(xs, q) }
 
 // mad is the median absolute deviation scaled to a normal sigma.
 func mad(xs []float64, med float64) float64 {
@@ -38,15 +26,12 @@ func mad(xs []float64, med float64) float64 {
 	return 1.4826 * median(d)
 }
 
+// mean is the arithmetic mean (0 for none).
 func mean(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	return s / float64(len(xs))
+	return stat.Mean(xs, nil)
 }
 
 // ramp maps x to [0,1]: 0 at or below lo, 1 at or above hi.

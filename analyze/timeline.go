@@ -41,6 +41,9 @@ type timeline struct {
 	Derived bool
 	// Truncated is set when the ticks spanned more than maxSlots.
 	Truncated bool
+	// MarksPartial is set when the ticks say which of them cover part of a
+	// second (WorkloadTick.CoveredS); those are left off the slots.
+	MarksPartial bool
 }
 
 // maxSlots bounds the timeline: 14 days of seconds.
@@ -96,7 +99,12 @@ func buildTimeline(run *runrec.Run, opts Options) *timeline {
 	anyWarm := false
 	for _, tk := range sorted {
 		i := tl.slotOf(tk.T)
-		if i < 0 || i >= n {
+		if tk.CoveredS > 0 {
+			tl.MarksPartial = true
+		}
+		if i < 0 || i >= n || tk.Partial() {
+			// A partial second is not a rate: left out of the series,
+			// baseline, phases and events alike.
 			continue
 		}
 		s := &tl.Slots[i]
@@ -211,8 +219,11 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 		}
 		working = true
 	}
-	// The last slot is usually partial (the run stopped mid-second).
-	if n := len(tl.Slots); n > 0 {
+	// The last slot is usually partial (the run stopped mid-second). A
+	// driver that records CoveredS says which ticks are partial, and those
+	// never made it onto a slot; older runs do not, so their last slot is
+	// left out on suspicion.
+	if n := len(tl.Slots); n > 0 && !tl.MarksPartial {
 		tl.Slots[n-1].Measured = false
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pgqtune/pgqtune/libraries"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -16,8 +17,14 @@ type facts struct {
 	Tables    map[string]*tableFacts
 	// Statements are the hot statements, most total execution time first.
 	Statements []*stmtFacts
-	// Claim is the dequeue's claim statement (nil when none was seen).
+	// Claim is the dequeue's claim statement (nil when none was seen): the
+	// most-called statement the run records with the claim role (see
+	// runrec.Run.Roles) whose text has a locking SELECT to design an index
+	// for. Its Claim is the locking SELECT on the queue the role names.
 	Claim *stmtFacts
+	// Roles are the run's statement roles by queryid: the sampler's one
+	// decision about which statements claim, enqueue and complete jobs.
+	Roles map[int64]runrec.StatementRole
 	// Findings by cause, in report order.
 	ByCause map[string][]runrec.Finding
 	// viaContributing maps a finding id to the cause a rule matched it by
@@ -231,9 +238,20 @@ func newFacts(in *Input) *facts {
 		}
 		return a.QueryID < b.QueryID
 	})
+	f.Roles = map[int64]runrec.StatementRole{}
+	for _, r := range in.Run.Roles() {
+		f.Roles[r.QueryID] = r
+	}
 	for _, sf := range f.Statements {
-		if sf.Claim == nil || sf.Calls == 0 {
+		r, ok := f.Roles[sf.QueryID]
+		if !ok || r.Role != string(libraries.RoleClaim) || sf.Calls == 0 {
 			continue
+		}
+		if lq := lockOn(sf.Locks, r.Queue); lq != nil {
+			sf.Claim = lq
+		}
+		if sf.Claim == nil {
+			continue // a claim with no locking SELECT in its text (pgmq.read(...)): nothing to index from
 		}
 		if f.Claim == nil || sf.Calls > f.Claim.Calls {
 			f.Claim = sf
@@ -250,6 +268,47 @@ func newFacts(in *Input) *facts {
 		return a.Kind+a.Name < b.Kind+b.Name
 	})
 	return f
+}
+
+// withRole returns the statements the run records with role (enqueue,
+// complete, ...), most total execution time first.
+func (f *facts) withRole(role libraries.Role) []*stmtFacts {
+	var out []*stmtFacts
+	for _, sf := range f.Statements {
+		if r, ok := f.Roles[sf.QueryID]; ok && r.Role == string(role) {
+			out = append(out, sf)
+		}
+	}
+	return out
+}
+
+// claimWithoutLock returns the most-called recorded claim, when the run
+// recorded one whose text has no locking SELECT (so Claim is nil).
+func (f *facts) claimWithoutLock() (int64, bool) {
+	var best *stmtFacts
+	for _, sf := range f.withRole(libraries.RoleClaim) {
+		if best == nil || sf.Calls > best.Calls {
+			best = sf
+		}
+	}
+	if best == nil {
+		return 0, false
+	}
+	return best.QueryID, true
+}
+
+// lockOn is the locking SELECT on queue (schema.table, or as written), or
+// nil when none names it.
+func lockOn(locks []*Query, queue string) *Query {
+	if queue == "" {
+		return nil
+	}
+	for _, q := range locks {
+		if q.Relation == queue || strings.HasSuffix(queue, "."+q.Relation) || strings.HasSuffix(q.Relation, "."+bareName(queue)) {
+			return q
+		}
+	}
+	return nil
 }
 
 // slope is the least-squares slope of y over x (per second), 0 when flat or

@@ -75,7 +75,13 @@ func Recommend(in *Input) ([]runrec.Recommendation, []string) {
 		out.note("no catalog snapshot: index, fillfactor and partitioning rules work from the statistics alone")
 	}
 	if f.Claim == nil && in.Run != nil && len(in.Run.Samples) > 0 {
-		out.note("no claim statement (a SELECT ... FOR UPDATE on a queue table) in pg_stat_statements: index rule skipped")
+		if id, ok := f.claimWithoutLock(); ok {
+			// pgmq.read(...) and the like: with pg_stat_statements.track =
+			// top the locking statement inside the function is not seen.
+			out.note("the claim statement (queryid %d) has no locking SELECT in its text (a function call; pg_stat_statements.track = all shows the statements inside it): index rule skipped", id)
+		} else {
+			out.note("no claim statement (a SELECT ... FOR UPDATE on a queue table) in pg_stat_statements: index rule skipped")
+		}
 	}
 	for _, r := range rules {
 		out.rule = r.name

@@ -24,6 +24,11 @@ type Statement struct {
 	// Claim is the locking SELECT (FOR UPDATE ...) inside the statement:
 	// the dequeue's claim, wherever it sits (CTE, subquery, top level).
 	Claim *Query `json:"claim,omitempty"`
+	// Locks are every locking SELECT inside the statement, in parse order
+	// (Claim is the first). A library's claim may lock more than its jobs
+	// (graphile-worker locks its job queues too): facts picks the one on
+	// the queue the recorded statement role names.
+	Locks []*Query `json:"-"`
 	// Where is the top-level filter of a DELETE/UPDATE/SELECT without a
 	// locking clause.
 	Where []Predicate `json:"where,omitempty"`
@@ -247,9 +252,15 @@ func (p *parser) selectStmt(s *pg_query.SelectStmt) {
 	p.walkList(s.TargetList)
 	// The outer locking SELECT is the claim, not one nested in its WHERE
 	// (graphile-worker's job-queue lock inside its job claim), and a FOR
-	// KEY SHARE select (Postgres' own foreign-key check) never is.
-	if len(s.LockingClause) > 0 && before == nil && !keyShareOnly(s) {
-		p.st.Claim = claimQuery(s)
+	// KEY SHARE select (Postgres' own foreign-key check) never is. Every
+	// locking SELECT is kept in Locks, for facts to pick the one on the
+	// queue the recorded claim role names.
+	if len(s.LockingClause) > 0 {
+		q := claimQuery(s)
+		p.st.Locks = append(p.st.Locks, q)
+		if before == nil && !keyShareOnly(s) {
+			p.st.Claim = q
+		}
 	}
 }
 

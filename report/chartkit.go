@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"html"
 	"html/template"
@@ -175,6 +176,77 @@ type chartBuilder struct {
 	// yLo is then the smallest positive value drawn.
 	logY bool
 	yLo  float64
+	// hovers are where the points of the lines landed in the last render,
+	// each with its tooltip text.
+	hovers []hover
+}
+
+// hover is one point of a line as drawn: SVG coordinates and the text the
+// browser shows when the pointer rests on it (an SVG <title>).
+type hover struct {
+	X, Y vg.Length
+	Text string
+}
+
+// maxHoversPerSeries bounds the tooltips of one line: a long run would
+// otherwise add thousands of elements; every k-th second is enough to read
+// values off a line.
+const maxHoversPerSeries = 240
+
+// hoverMarks is an invisible plotter that records where each point of a
+// line lands when the chart is drawn, so render can put a tooltip there.
+type hoverMarks struct {
+	b      *chartBuilder
+	pts    plotter.XYs
+	labels []string
+}
+
+// Plot implements plot.Plotter: it draws nothing and records positions.
+func (h *hoverMarks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for i, pt := range h.pts {
+		h.b.hovers = append(h.b.hovers, hover{X: trX(pt.X), Y: trY(pt.Y), Text: h.labels[i]})
+	}
+}
+
+// hoverFor picks up to maxHoversPerSeries points of segs and labels each
+// "15:04:05 · label: value unit".
+func (b *chartBuilder) hoverFor(label string, segs []plotter.XYs) *hoverMarks {
+	n := 0
+	for _, seg := range segs {
+		n += len(seg)
+	}
+	every := max(1, (n+maxHoversPerSeries-1)/maxHoversPerSeries)
+	h := &hoverMarks{b: b}
+	unit := b.p.Y.Label.Text
+	k := 0
+	for _, seg := range segs {
+		for _, pt := range seg {
+			if k%every == 0 {
+				ts := time.Unix(0, int64(pt.X*1e9)).UTC().Format("15:04:05")
+				h.pts = append(h.pts, pt)
+				h.labels = append(h.labels, strings.TrimSpace(fmt.Sprintf("%s · %s: %s %s", ts, label, fmtNum(pt.Y), unit)))
+			}
+			k++
+		}
+	}
+	return h
+}
+
+// hoverSVG is the tooltips as invisible circles, drawn last so they are on
+// top; height flips vg's upward y into SVG's downward y.
+func hoverSVG(hs []hover, height vg.Length) string {
+	if len(hs) == 0 {
+		return ""
+	}
+	var sb strings.Builder
+	sb.WriteString(`<g class="hover" style="fill:transparent;stroke:none">`)
+	for _, h := range hs {
+		fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="4"><title>%s</title></circle>`,
+			h.X.Points(), (height - h.Y).Points(), html.EscapeString(h.Text))
+	}
+	sb.WriteString("</g>\n")
+	return sb.String()
 }
 
 func (b *chartBuilder) addLegend(label string, clr color.Color, dashed bool) {
@@ -227,6 +299,11 @@ func (b *chartBuilder) line(name, legend string, ts []time.Time, vals []float64,
 			parts = append(parts, sc)
 		}
 		parts = append(parts, l)
+	}
+	if !dashed {
+		// Reference lines (dashed: baseline, target) carry their value in
+		// the legend; data lines get a tooltip on each point.
+		parts = append(parts, b.hoverFor(cmp.Or(legend, name), segs))
 	}
 	b.add(name, parts...)
 	if legend != "" {
@@ -282,6 +359,7 @@ func (b *chartBuilder) render(left vg.Length) (template.HTML, []string, error) {
 	c := vgsvg.New(svgWidth, svgHeight)
 	dc := draw.New(c)
 	dc.Min.X += max(0, left-b.dataLeft())
+	b.hovers = b.hovers[:0]
 	b.p.Draw(dc)
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
@@ -301,6 +379,9 @@ func (b *chartBuilder) render(left vg.Length) (template.HTML, []string, error) {
 		return fmt.Sprintf(`<g class="series" data-series="%s" id="%s-%s">`, s.name, b.id, s.name)
 	})
 	out = xmlHeader.ReplaceAllString(out, "")
+	if i := strings.LastIndex(out, "</svg>"); i >= 0 {
+		out = out[:i] + hoverSVG(b.hovers, svgHeight) + out[i:]
+	}
 	out = svgOpen.ReplaceAllString(out, fmt.Sprintf(`<svg class="chart" id="chart-%s" role="img" aria-label="%s"`, b.id, html.EscapeString(b.title)))
 	out = strings.ReplaceAll(out, "font-family:Liberation Sans;", "font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")
 	// The markup is produced here from numbers and our own labels (escaped

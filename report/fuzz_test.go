@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ import (
 // FuzzLoad feeds arbitrary bytes to the report.json reader: it never
 // panics, it rejects what breaks the contract with an error, and whatever
 // it accepts survives a round trip through the writer (MarshalJSON
-// validates again) and renders as Markdown.
+// validates again) and renders as Markdown and HTML (a render error fails).
 //
 // Fuzz it with -fuzzminimizetime 2s: minimizing each new input at the
 // default (a minute) takes up most of a short run:
@@ -52,7 +53,8 @@ func FuzzLoad(f *testing.F) {
 		if err != nil {
 			// Valid by the schema but not decodable (e.g. a number out of
 			// int64 range): an error is the right answer.
-			if !strings.Contains(err.Error(), "report: load") {
+			var le *report.LoadError
+			if !errors.As(err, &le) || !strings.Contains(err.Error(), "report.json") {
 				t.Fatalf("error does not say what failed: %v", err)
 			}
 			return
@@ -65,9 +67,14 @@ func FuzzLoad(f *testing.F) {
 		if err := json.Unmarshal(out, &again); err != nil {
 			t.Fatalf("written report does not read back: %v", err)
 		}
-		var md bytes.Buffer
+		// A report the contract accepts must render: a reader who gets
+		// an error instead of their report has lost it.
+		var md, page bytes.Buffer
 		if err := report.Markdown(&md, rep, nil); err != nil {
-			t.Logf("markdown of an accepted report: %v", err)
+			t.Fatalf("a schema-valid report does not render as Markdown: %v", err)
+		}
+		if err := report.HTML(&page, rep, nil); err != nil {
+			t.Fatalf("a schema-valid report does not render as HTML: %v", err)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,8 +148,15 @@ func TestStore(t *testing.T) {
 		}
 	})
 	t.Run("the whole report is kept and valid", func(t *testing.T) {
-		got, err := report.StoredReport(ctx, dsn, "synthetic-base")
-		if err != nil {
+		var doc []byte
+		if err := pgtest.Pool(t, dsn).QueryRow(ctx, "SELECT report FROM pgqtune_results.run WHERE id = $1", "synthetic-base").Scan(&doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := report.ValidateJSON(doc); err != nil {
+			t.Fatal(err)
+		}
+		var got runrec.Report
+		if err := json.Unmarshal(doc, &got); err != nil {
 			t.Fatal(err)
 		}
 		if got.Run.ID != "synthetic-base" || len(got.Throughput.Series) != 60 {

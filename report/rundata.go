@@ -45,12 +45,13 @@ const warmupPhase = "warmup"
 
 // CompletedSeries is the per-second completed jobs of the measured part of
 // the run: warm-up seconds are left out (by the recorded ticks' flag, or by
-// the phase name when only report.json is there).
+// the phase name when only report.json is there), and so are partial
+// seconds (the driver's first and last ticks).
 func (d *RunData) CompletedSeries() []float64 {
 	var out []float64
 	if d.Run != nil && len(d.Run.Workload) > 0 {
 		for _, w := range d.Run.Workload {
-			if !w.Warmup {
+			if !w.Warmup && !w.Partial() {
 				out = append(out, float64(w.Completed))
 			}
 		}

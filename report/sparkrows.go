@@ -17,10 +17,13 @@ type sparkRow struct {
 }
 
 // timeGrid is the time span every sparkline of one report shares, so a
-// column means the same seconds in every row.
+// column means the same seconds in every row. A column is a whole number of
+// seconds (step): one second each when the run fits in sparkWidth columns,
+// so no column gets two samples and the next none.
 type timeGrid struct {
 	t0, t1 time.Time
 	width  int
+	step   time.Duration
 }
 
 func (v *view) grid() timeGrid {
@@ -39,25 +42,26 @@ func (v *view) grid() timeGrid {
 	// lines up with every other.
 	extend(v.TL.T)
 	extend(v.TL.ST)
-	n := int(t1.Sub(t0)/time.Second) + 1
-	return timeGrid{t0: t0, t1: t1.Add(time.Second), width: min(sparkWidth, max(n, 1))}
+	if t0.IsZero() {
+		return timeGrid{}
+	}
+	t0 = t0.Truncate(time.Second)
+	seconds := int(t1.Sub(t0)/time.Second) + 1
+	perCol := (seconds + sparkWidth - 1) / sparkWidth
+	width := (seconds + perCol - 1) / perCol
+	step := time.Duration(perCol) * time.Second
+	return timeGrid{t0: t0, t1: t0.Add(time.Duration(width) * step), width: width, step: step}
 }
 
-// column1 is the time one character stands for.
-func (g timeGrid) column1() time.Duration {
-	if g.width == 0 {
-		return 0
-	}
-	return (g.t1.Sub(g.t0) / time.Duration(g.width)).Round(time.Second)
-}
+// column1 is the time one character stands for: whole seconds.
+func (g timeGrid) column1() time.Duration { return g.step }
 
 // column is the character position of t, or -1 outside the grid.
 func (g timeGrid) column(t time.Time) int {
-	span := g.t1.Sub(g.t0)
-	if span <= 0 || t.Before(g.t0) || !t.Before(g.t1) {
+	if g.step <= 0 || t.Before(g.t0) || !t.Before(g.t1) {
 		return -1
 	}
-	return int(float64(t.Sub(g.t0)) / float64(span) * float64(g.width))
+	return int(t.Sub(g.t0) / g.step)
 }
 
 // bucket averages values by the column of their times (NaN ignored).

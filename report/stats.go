@@ -4,6 +4,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/pgqtune/pgqtune/internal/quantile"
 )
 
 // Alternative hypotheses of a one- or two-sided test.
@@ -100,7 +105,7 @@ func MannWhitneyU(x, y []float64, alternative string) MannWhitney {
 }
 
 // normalSF is the standard normal survival function, P(Z > z).
-func normalSF(z float64) float64 { return 0.5 * math.Erfc(z/math.Sqrt2) }
+func normalSF(z float64) float64 { return distuv.UnitNormal.Survival(z) }
 
 // BootstrapMeanChange estimates a confidence interval, at level conf, for
 // the relative change of the mean from x to y, in percent, by resampling
@@ -134,23 +139,13 @@ func BootstrapMeanChange(x, y []float64, conf float64, resamples int) (lo, hi fl
 	return quantileSorted(changes, alpha), quantileSorted(changes, 1-alpha)
 }
 
-func quantileSorted(s []float64, q float64) float64 {
-	pos := q * float64(len(s)-1)
-	i := int(pos)
-	if i >= len(s)-1 {
-		return s[len(s)-1]
-	}
-	frac := pos - float64(i)
-	return s[i]*(1-frac) + s[i+1]*frac
-}
+// quantileSorted is the q-quantile of the sorted sample s.
+func quantileSorted(s []float64, q float64) float64 { return quantile.Sorted(s, q) }
 
+// mean is the arithmetic mean (NaN for none).
 func mean(s []float64) float64 {
 	if len(s) == 0 {
 		return math.NaN()
 	}
-	var sum float64
-	for _, v := range s {
-		sum += v
-	}
-	return sum / float64(len(s))
+	return stat.Mean(s, nil)
 }

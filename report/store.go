@@ -94,27 +94,6 @@ func StoredHistory(ctx context.Context, dsn string, limit int) ([]HistoryEntry, 
 	return out, nil
 }
 
-// StoredReport reads one run's report.json back from the store.
-func StoredReport(ctx context.Context, dsn, id string) (*runrec.Report, error) {
-	conn, err := connectStore(ctx, dsn)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	var doc []byte
-	if err := conn.QueryRow(ctx, "SELECT report FROM run WHERE id = $1", id).Scan(&doc); err != nil {
-		return nil, fmt.Errorf("report: read stored run %s: %w", id, err)
-	}
-	if err := ValidateJSON(doc); err != nil {
-		return nil, fmt.Errorf("report: stored run %s: %w", id, err)
-	}
-	var rep runrec.Report
-	if err := json.Unmarshal(doc, &rep); err != nil {
-		return nil, fmt.Errorf("report: stored run %s: %w", id, err)
-	}
-	return &rep, nil
-}
-
 // connectStore migrates the results schema and opens a session whose
 // search_path is that schema, so the embedded SQL names tables unqualified.
 func connectStore(ctx context.Context, dsn string) (*pgx.Conn, error) {

@@ -54,6 +54,9 @@ func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
 	var activity []bool
 	if run != nil && len(run.Workload) > 0 {
 		for _, w := range run.Workload {
+			if w.Partial() {
+				continue // not a whole second: it would draw a false drop
+			}
 			tl.T = append(tl.T, w.T.UTC())
 			tl.Completed = append(tl.Completed, float64(w.Completed))
 			tl.Enqueued = append(tl.Enqueued, float64(w.Enqueued))

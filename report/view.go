@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -50,6 +51,17 @@ type opView struct {
 	runrec.Percentiles
 }
 
+// CountUnit is what an operation's count counts: the driver times
+// enqueue, dequeue and complete per round trip (a call may carry a batch of
+// jobs), queue_wait and end_to_end per job.
+func (o opView) CountUnit() string {
+	switch o.Name {
+	case "queue_wait", "end_to_end":
+		return "jobs"
+	}
+	return "calls"
+}
+
 // maxStatements bounds the per-query table: the long tail is noise to a
 // reader and is still in the samples.
 const maxStatements = 10
@@ -84,8 +96,9 @@ func buildView(rep *runrec.Report, run *runrec.Run, dir string) *view {
 	for _, k := range slices.Sorted(maps.Keys(rep.Run.Settings)) {
 		v.Settings = append(v.Settings, kv{k, rep.Run.Settings[k]})
 	}
-	for _, k := range slices.Sorted(maps.Keys(rep.Run.Workload)) {
-		v.Workload = append(v.Workload, kv{k, formatAny(rep.Run.Workload[k])})
+	wl := plainJSON(rep.Run.Workload)
+	for _, k := range slices.Sorted(maps.Keys(wl)) {
+		v.Workload = append(v.Workload, kv{k, formatAny(k, wl[k])})
 	}
 	for _, name := range slices.SortedFunc(maps.Keys(rep.Throughput.Operations), opOrder) {
 		v.Operations = append(v.Operations, opView{name, rep.Throughput.Operations[name]})
@@ -126,31 +139,109 @@ func opOrder(a, b string) int {
 	return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b))
 }
 
-// formatAny prints a workload value from run.json: nested maps as sorted
-// key=value pairs, lists comma-separated.
-func formatAny(v any) string {
+// formatAny prints a workload value from run.json as a DBA writes it: a
+// size range as "200 B" or "100 B–4 KiB", lists comma-separated, a run of
+// identical phase profiles once with its count, reloptions as
+// "table: opt=v, ..." (or "none"), maps as "key=value" pairs, booleans on
+// and off. key is the workload key (its meaning picks the format).
+func formatAny(key string, v any) string {
+	switch key {
+	case "payload_bytes":
+		if m, ok := v.(map[string]any); ok {
+			lo, hi := numField(m, "min"), numField(m, "max")
+			if lo == hi {
+				return fmtBytes(lo)
+			}
+			return fmtBytes(lo) + "–" + fmtBytes(hi)
+		}
+	case "profiles":
+		if l, ok := v.([]any); ok && len(l) > 1 && allSame(l) {
+			return fmt.Sprintf("%s (all %d phases)", formatAny("", l[0]), len(l))
+		}
+		if l, ok := v.([]any); ok {
+			parts := make([]string, len(l))
+			for i, e := range l {
+				parts[i] = formatAny("", e)
+			}
+			return strings.Join(parts, " → ")
+		}
+	case "reloptions":
+		if m, ok := v.(map[string]any); ok {
+			var parts []string
+			for _, k := range slices.Sorted(maps.Keys(m)) {
+				if opts := formatAny("", m[k]); opts != "" {
+					parts = append(parts, k+": "+opts)
+				}
+			}
+			if len(parts) == 0 {
+				return "none (defaults)"
+			}
+			return strings.Join(parts, "; ")
+		}
+	}
 	switch x := v.(type) {
 	case string:
 		return x
 	case float64:
 		return fmtNum(x)
+	case bool:
+		if x {
+			return "on"
+		}
+		return "off"
 	case nil:
 		return ""
 	case map[string]any:
 		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(x)) {
-			parts = append(parts, k+"="+formatAny(x[k]))
+			parts = append(parts, k+"="+formatAny(k, x[k]))
 		}
 		return strings.Join(parts, ", ")
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = formatAny(e)
+			parts[i] = formatAny("", e)
 		}
-		return "[" + strings.Join(parts, ", ") + "]"
+		return strings.Join(parts, ", ")
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// plainJSON is m as report.json holds it (numbers float64, structs maps,
+// slices []any): a report built in memory prints as one read from disk.
+func plainJSON(m map[string]any) map[string]any {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return m
+	}
+	var out map[string]any
+	if json.Unmarshal(b, &out) != nil {
+		return m
+	}
+	return out
+}
+
+// numField reads a number from m by key, whatever its case ("Min" or "min").
+func numField(m map[string]any, key string) float64 {
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			if f, ok := v.(float64); ok {
+				return f
+			}
+		}
+	}
+	return 0
+}
+
+// allSame reports whether every element of l prints the same.
+func allSame(l []any) bool {
+	for _, e := range l[1:] {
+		if fmt.Sprint(e) != fmt.Sprint(l[0]) {
+			return false
+		}
+	}
+	return true
 }
 
 // keySettings are the server settings that decide how a queue behaves,

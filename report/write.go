@@ -71,15 +71,33 @@ func MarshalJSON(rep *runrec.Report) ([]byte, error) {
 func Load(dir string) (*runrec.Report, error) {
 	path := filepath.Join(dir, runrec.ReportJSON)
 	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("report: load: %w", err)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
+			return nil, &LoadError{Msg: fmt.Sprintf("%s is not a directory", dir), Err: err}
+		}
+		return nil, &LoadError{Msg: fmt.Sprintf("%s has no report.json: not a pgqtune run directory, or its run never got to analysis (try 'pgqtune analyze %s')", dir, dir), Err: err}
+	case errors.Is(err, os.ErrPermission):
+		return nil, &LoadError{Msg: fmt.Sprintf("cannot read %s: permission denied", path), Err: err}
+	case err != nil:
+		return nil, &LoadError{Msg: fmt.Sprintf("cannot read %s", path), Err: err}
 	}
 	if err := ValidateJSON(b); err != nil {
-		return nil, fmt.Errorf("report: load %s: %w", path, err)
+		return nil, &LoadError{Msg: fmt.Sprintf("%s is not a valid pgqtune report: %v", path, err), Err: err}
 	}
 	var rep runrec.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
-		return nil, fmt.Errorf("report: load %s: %w", path, err)
+		return nil, &LoadError{Msg: fmt.Sprintf("%s is not a valid pgqtune report: %v", path, err), Err: err}
 	}
 	return &rep, nil
 }
+
+// LoadError is why a run directory's report could not be read, said for
+// the person who named the directory; Err keeps the cause for errors.Is.
+type LoadError struct {
+	Msg string
+	Err error
+}
+
+func (e *LoadError) Error() string { return e.Msg }
+func (e *LoadError) Unwrap() error { return e.Err }

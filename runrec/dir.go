@@ -187,6 +187,7 @@ func Load(dir string) (*Run, error) {
 	if r.Samples, err = ReadLines[Sample](filepath.Join(dir, SamplesFile)); err != nil {
 		return nil, err
 	}
+	r.fillRoles()
 	return r, nil
 }
 

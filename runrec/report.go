@@ -9,7 +9,10 @@ const SchemaVersion = 1
 // parse: fields may be added, never renamed or removed. The JSON Schema is
 // report/report.schema.json.
 type Report struct {
-	SchemaVersion   int              `json:"schema_version"`
+	SchemaVersion int `json:"schema_version"`
+	// PgqtuneVersion is the version of pgqtune that wrote the report
+	// (added in schema_version 1; absent from older reports).
+	PgqtuneVersion  string           `json:"pgqtune_version,omitempty"`
 	Run             RunInfo          `json:"run"`
 	Throughput      Throughput       `json:"throughput"`
 	Integrity       *Integrity       `json:"integrity,omitempty"`

@@ -87,14 +87,6 @@ type StatementDelta struct {
 	WALBytes          int64   `json:"wal_bytes"`
 }
 
-// MeanExecMs is the mean execution time of the calls in the interval.
-func (s StatementDelta) MeanExecMs() float64 {
-	if s.Calls == 0 {
-		return 0
-	}
-	return s.TotalExecMs / float64(s.Calls)
-}
-
 // Backend is one pg_stat_activity row, as evidence.
 type Backend struct {
 	PID             int    `json:"pid"`

@@ -11,6 +11,13 @@ type WorkloadTick struct {
 	Phase string `json:"phase,omitempty"`
 	// Warmup marks seconds excluded from every figure.
 	Warmup bool `json:"warmup,omitempty"`
+	// CoveredS is the wall-clock time the tick covers when that is less
+	// than a whole second: the driver's first tick (it starts mid-second)
+	// and its last (it stops mid-second). 0 means a whole second. A
+	// partial tick's counts are not a rate: 20 jobs in 0.09 s is not a
+	// second of 20 jobs/s, so every per-second figure leaves it out (see
+	// Partial).
+	CoveredS float64 `json:"covered_s,omitempty"`
 
 	Enqueued    int64 `json:"enqueued"`
 	Dequeued    int64 `json:"dequeued"`
@@ -37,6 +44,10 @@ type WorkloadTick struct {
 	// percentiles of the jobs completed in this second; nil when none.
 	LatencyMs *Percentiles `json:"latency_ms,omitempty"`
 }
+
+// Partial reports whether the tick covers less than a whole second. Its
+// jobs still count in totals (integrity), never in a jobs/s figure.
+func (t *WorkloadTick) Partial() bool { return t.CoveredS > 0 && t.CoveredS < 0.999 }
 
 // Percentiles of a latency distribution, in milliseconds.
 type Percentiles struct {

@@ -13,7 +13,10 @@
 #     each, on the same tables (truncated and checkpointed before every run).
 #     All are counted in completed jobs/s; pgbench's transactions/s (one
 #     enqueue + claim + complete of BATCH jobs) and each client's CPU per job
-#     are printed too. Target: pgqtune (pipelined) >= 1.0x pgbench.
+#     are printed too. Targets: the pipelined driver's client CPU per
+#     completed job <= 1.5x pgbench's (the figure that holds on a shared
+#     machine), and its throughput >= 1.0x pgbench's (said to be too noisy
+#     to tell when pgbench's own repetitions spread over 25 %).
 #  2. A 1,000,000-job burndown under /usr/bin/time -v: peak RSS (<= 100 MB).
 #  3. Every executable scripts/bench/*.sh, with the cluster's DSN in the
 #     environment (DSN, BINDIR, BENCHTOOL, PGQTUNE, BENCH_WORK): add a file
@@ -123,32 +126,45 @@ median() {
 	printf "%s\n" "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+fmt2() { awk -v v="$1" 'BEGIN { printf "%.2f", v }'; }
 
 echo
 echo "== driver vs pgbench: skiplocked enqueue+claim+complete, batch $BATCH, $CONNS connections, ${DUR}s x $REPS interleaved =="
-printf "%-4s %11s %14s %14s %6s %14s %6s %18s\n" rep "pgbench tx/s" "pgbench jobs/s" "same-tx jobs/s" ratio "pipelined j/s" ratio "client CPU us/job"
-ratios=() same_ratios=() pb_all=() pq_all=() pb_cpu=() pq_cpu=()
+printf "%-4s %11s %14s %14s %6s %14s %6s %26s\n" rep "pgbench tx/s" "pgbench jobs/s" "same-tx jobs/s" ratio "pipelined j/s" ratio "CPU us/job pgb/same/pipe"
+ratios=() same_ratios=() pb_all=() pq_all=() pb_cpu=() pq_cpu=() same_cpu=() cpu_ratios=()
 for rep in $(seq 1 "$REPS"); do
 	reset_queue
 	read -r pb_jobs pb_tps pb_c < <(run_pgbench)
 	reset_queue
-	read -r same_jobs _ < <(run_driver scripts/bench/max.yaml "$SAME_P" "$((CONNS - SAME_P))")
+	read -r same_jobs same_c < <(run_driver scripts/bench/max.yaml "$SAME_P" "$((CONNS - SAME_P))")
 	reset_queue
 	read -r pq_jobs pq_c < <(run_driver "$WORK/max-pipelined.yaml" "$PIPE_P" "$((CONNS - PIPE_P))")
 	r=$(ratio "$pq_jobs" "$pb_jobs")
 	rs=$(ratio "$same_jobs" "$pb_jobs")
-	ratios+=("$r") same_ratios+=("$rs") pb_all+=("$pb_jobs") pq_all+=("$pq_jobs") pb_cpu+=("$pb_c") pq_cpu+=("$pq_c")
-	printf "%-4s %11s %14s %14s %5sx %14s %5sx %18s\n" "$rep" "$pb_tps" "$pb_jobs" "$same_jobs" "$rs" "$pq_jobs" "$r" "$pb_c vs $pq_c"
+	ratios+=("$r") same_ratios+=("$rs") pb_all+=("$pb_jobs") pq_all+=("$pq_jobs") pb_cpu+=("$pb_c") pq_cpu+=("$pq_c") same_cpu+=("$same_c")
+	cpu_ratios+=("$(ratio "$pq_c" "$pb_c")")
+	printf "%-4s %11s %14s %14s %5sx %14s %5sx %26s\n" "$rep" "$pb_tps" "$pb_jobs" "$same_jobs" "$rs" "$pq_jobs" "$r" "$pb_c / $same_c / $pq_c"
 done
-m=$(median "${ratios[@]}")
-verdict=$(awk -v m="$m" 'BEGIN { print (m >= 1.0 ? "meets" : "MISSES") }')
-echo "driver/pgbench ratio (median of $REPS): pipelined ${m}x — $verdict the >= 1.0x target; same transactions as pgbench $(median "${same_ratios[@]}")x"
-echo "client CPU per completed job (median, user+sys): pgbench $(median "${pb_cpu[@]}") us, pgqtune pipelined $(median "${pq_cpu[@]}") us"
 spread() { # (max - min) / median of its arguments, in percent
 	printf "%s\n" "$@" | sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2); printf "%.0f", (m > 0 ? (a[NR] - a[1]) / m * 100 : 0) }'
 }
-echo "run-to-run spread (max - min over median): pgbench $(spread "${pb_all[@]}")%, pgqtune pipelined $(spread "${pq_all[@]}")%; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "(a spread far above the distance from 1.0x means this machine cannot settle the target: rerun on an idle one, or raise BENCH_REPS)"
+range_of() { printf "%s\n" "$@" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
+# The target: client CPU per completed job (user + system of the whole
+# process, /usr/bin/time), the driver pipelined against pgbench. Each
+# repetition's ratio compares two runs minutes apart at most; the median of
+# those ratios is the figure, their range its spread.
+cm=$(median "${cpu_ratios[@]}")
+verdict=$(awk -v m="$cm" 'BEGIN { print (m <= 1.5 ? "meets" : "misses") }')
+echo "client CPU per completed job: driver $(median "${pq_cpu[@]}") µs/job vs pgbench $(median "${pb_cpu[@]}") µs/job: $(fmt2 "$cm")× — $verdict ≤ 1.5× (median of $REPS interleaved repetitions' ratios; range $(range_of "${cpu_ratios[@]}")×, spread driver $(spread "${pq_cpu[@]}")%, pgbench $(spread "${pb_cpu[@]}")%; same transactions as pgbench: $(median "${same_cpu[@]}") µs/job)"
+m=$(median "${ratios[@]}")
+pb_spread=$(spread "${pb_all[@]}")
+if awk -v z="$pb_spread" 'BEGIN { exit !(z > 25) }'; then
+	verdict="too noisy to tell (pgbench's own spread ${pb_spread}% > 25%)"
+else
+	verdict=$(awk -v m="$m" 'BEGIN { print (m >= 1.0 ? "meets" : "misses") }')" the ≥ 1.0× target"
+fi
+echo "throughput, completed jobs/s driver/pgbench (median of $REPS): pipelined $(fmt2 "$m")× (range $(range_of "${ratios[@]}")×) — $verdict; same transactions as pgbench $(fmt2 "$(median "${same_ratios[@]}")")×"
+echo "run-to-run spread of jobs/s (max - min over median): pgbench ${pb_spread}%, pgqtune pipelined $(spread "${pq_all[@]}")%; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- 2. peak RSS of a 1,000,000-job burndown --------------------------------
 if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then

@@ -31,18 +31,30 @@ fi
 
 go mod download
 
-# pg-boss 10.4.2 for the pgboss adapter's tests: the same cached install the
-# adapter makes itself (sqlload/pgboss.go), so pg-boss creates its own schema.
-if [ "${1:-}" = "--test" ]; then
-	if command -v npm >/dev/null 2>&1; then
-		dir="${XDG_CACHE_HOME:-$HOME/.cache}/pgqtune/pgboss-10.4.2"
-		if [ ! -f "$dir/node_modules/pg-boss/package.json" ]; then
-			mkdir -p "$dir"
-			cp sqlload/pgbossjs/package.json sqlload/pgbossjs/package-lock.json sqlload/pgbossjs/setup.js "$dir/"
-			(cd "$dir" && npm ci --no-audit --no-fund >/dev/null) ||
-				echo "deps: npm ci of pg-boss 10.4.2 failed: the pgboss adapter's tests will skip"
-		fi
+# pg-boss 10.4.2 (the pgboss adapter's tests, the real-library suite) and
+# graphile-worker 0.16.6 (the real-library suite): the same cached installs
+# the Go code makes itself (internal/nodepkg), so a failed install here only
+# means the tests install (or skip) later.
+npm_pin() { # NAME MARKER DIR...: npm ci the pinned package set of DIR into the cache
+	local name=$1 marker=$2 src=$3
+	local dir="${XDG_CACHE_HOME:-$HOME/.cache}/pgqtune/$name"
+	[ -f "$dir/$marker" ] && return 0
+	local tmp
+	tmp=$(mktemp -d "$(dirname "$dir")/.$name-XXXXXX")
+	cp "$src"/* "$tmp/"
+	if (cd "$tmp" && npm ci --no-audit --no-fund >/dev/null); then
+		rm -rf "$dir" && mv "$tmp" "$dir"
 	else
-		echo "deps: npm not found: the pgboss adapter's tests will skip (install Node.js 20+ with npm)"
+		rm -rf "$tmp"
+		echo "deps: npm ci of $name failed: its tests will skip"
+	fi
+}
+if [ "${1:-}" = "--test" ]; then
+	if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
+		mkdir -p "${XDG_CACHE_HOME:-$HOME/.cache}/pgqtune"
+		npm_pin pgboss-10.4.2 node_modules/pg-boss/package.json sqlload/pgbossjs
+		npm_pin graphile-worker-0.16.6 node_modules/graphile-worker/package.json internal/reallibs/js/graphile-worker
+	else
+		echo "deps: node or npm not found: the pgboss adapter's and the real-library tests will skip (install Node.js 20+ with npm)"
 	fi
 fi

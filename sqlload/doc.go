@@ -15,6 +15,14 @@
 // The scenario format, profiles, pressures and what is measured are
 // described for DBAs in scenarios/README.md.
 //
+// The driver is meant to cost the machine less than the database it loads:
+// per job it allocates once per batch (array parameters are built as text
+// literals in a pooled buffer), locks its integrity ledger and histograms
+// once per batch, and while a run lasts caps GOMAXPROCS at the scenario's
+// client_procs (procs.go), because an I/O-bound Go client given every core
+// spends more CPU in the scheduler than on its work. BenchmarkDriverMax and
+// `make bench` measure client CPU per completed job against pgbench's.
+//
 // Queue designs are Adapters (adapter.go), registered by name; the built-in
 // skiplocked adapter is in skiplocked.go, and every adapter passes the
 // shared suite in sqlload/adaptertest.

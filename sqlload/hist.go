@@ -30,6 +30,15 @@ func (h *hist) record(d time.Duration) {
 	h.mu.Unlock()
 }
 
+// recordAll adds a batch of observations under one lock.
+func (h *hist) recordAll(ds []time.Duration) {
+	h.mu.Lock()
+	for _, d := range ds {
+		_ = h.h.RecordValue(min(max(d.Microseconds(), 1), histMax))
+	}
+	h.mu.Unlock()
+}
+
 // reset empties the histogram.
 func (h *hist) reset() {
 	h.mu.Lock()

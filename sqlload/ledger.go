@@ -74,6 +74,10 @@ const (
 func (l *ledger) finish(seq int64, attempt int, failed bool) finishKind {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.finishLocked(seq, attempt, failed)
+}
+
+func (l *ledger) finishLocked(seq int64, attempt int, failed bool) finishKind {
 	if seq <= l.base {
 		return finishFirst // a job from before the run: not ours to account for
 	}
@@ -101,6 +105,23 @@ func (l *ledger) finish(seq int64, attempt int, failed bool) finishKind {
 		l.attempt[seq] = attempt
 	}
 	return finishFirst
+}
+
+// finishAll records a batch's finishes (see finish) under one lock. It
+// returns how many were their Seq's first finish, and the Seqs the same
+// claim finished twice (nil when none).
+func (l *ledger) finishAll(jobs []*Job, failed bool) (first int64, dups []int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, j := range jobs {
+		switch l.finishLocked(j.Seq, j.Attempt, failed) {
+		case finishFirst:
+			first++
+		case finishDuplicate:
+			dups = append(dups, j.Seq)
+		}
+	}
+	return first, dups
 }
 
 // settle accounts for every Seq up to maxSeq given the queue's pending

@@ -155,7 +155,7 @@ func parseScenario(file string, data []byte) (*Scenario, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&sc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, err, &root)
 	}
 	if err := sc.validate(); err != nil {
 		return nil, locate(file, root.Content[0], err)
@@ -164,7 +164,7 @@ func parseScenario(file string, data []byte) (*Scenario, error) {
 }
 
 // yamlError turns a yaml.v3 error into a one-line ScenarioError.
-func yamlError(file string, err error) error {
+func yamlError(file string, err error, root ...*yaml.Node) error {
 	var le *lineError
 	if errors.As(err, &le) {
 		return &ScenarioError{File: file, Line: le.line, Msg: le.msg}
@@ -177,6 +177,11 @@ func yamlError(file string, err error) error {
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if len(root) > 0 {
+			if words, ok := typeErrorWords(root[0], line, m[2]); ok {
+				return &ScenarioError{File: file, Line: line, Msg: words}
+			}
+		}
 		return &ScenarioError{File: file, Line: line, Msg: tidyYAMLMsg(m[2])}
 	}
 	return &ScenarioError{File: file, Msg: "not a valid scenario: " + tidyYAMLMsg(msg)}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgqtune/pgqtune/internal/nodepkg"
 )
 
 // The pgboss adapter drives an existing pg-boss v10 schema (schema version
@@ -151,37 +154,19 @@ func PgBossInstall(ctx context.Context, dsn, schema string, queues []string) err
 	return nil
 }
 
-// PgBossDir returns the cached pg-boss install, making it when missing.
+// PgBossDir returns the cached pg-boss install (node_modules, setup.js),
+// making it when missing.
 func PgBossDir(ctx context.Context) (string, error) {
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return "", fmt.Errorf("pgboss: %s not found: install Node.js 20+ with npm, or create pg-boss %s's schema and queues yourself and pass --dsn", tool, pgbossRelease)
-		}
-	}
-	cache, err := os.UserCacheDir()
+	files, err := fs.Sub(pgbossJS, "pgbossjs")
 	if err != nil {
-		return "", fmt.Errorf("pgboss: cache dir: %w", err)
+		return "", fmt.Errorf("pgboss: embedded files: %w", err)
 	}
-	dir := filepath.Join(cache, "pgqtune", "pgboss-"+pgbossRelease)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("pgboss: cache dir: %w", err)
+	dir, err := nodepkg.Install(ctx, nodepkg.Package{Name: "pgboss-" + pgbossRelease, Files: files, Marker: "node_modules/pg-boss/package.json"})
+	if nodepkg.IsMissingTool(err) {
+		return "", fmt.Errorf("pgboss: %w; or create pg-boss %s's schema and queues yourself and pass --dsn", err, pgbossRelease)
 	}
-	for _, f := range []string{"package.json", "package-lock.json", "setup.js"} {
-		b, err := pgbossJS.ReadFile("pgbossjs/" + f)
-		if err != nil {
-			return "", fmt.Errorf("pgboss: embedded %s: %w", f, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			return "", fmt.Errorf("pgboss: write %s: %w", f, err)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "pg-boss", "package.json")); err == nil {
-		return dir, nil
-	}
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("pgboss: npm ci pg-boss %s in %s: %w: %s", pgbossRelease, dir, err, strings.TrimSpace(string(out)))
+	if err != nil {
+		return "", fmt.Errorf("pgboss: install pg-boss %s: %w", pgbossRelease, err)
 	}
 	return dir, nil
 }

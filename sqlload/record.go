@@ -38,6 +38,7 @@ func (d *driver) comparability(ctx context.Context) map[string]any {
 		"producers":          sc.Producers,
 		"consumers":          sc.Consumers,
 		"connections":        sc.poolSize(),
+		"client_procs":       sc.clientProcs(),
 		"queues":             max(sc.Queues, 1),
 		"wakeup":             sc.Wakeup,
 		"poll_interval":      sc.PollInterval.String(),

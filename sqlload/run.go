@@ -27,8 +27,11 @@ type RunParams struct {
 	// OnTick receives one WorkloadTick per second, in order, from one
 	// goroutine (nil = none).
 	OnTick func(runrec.WorkloadTick)
-	// Progress gets a pgbench -P style line every 5 s (nil = quiet).
+	// Progress gets a pgbench -P style line every ProgressEvery seconds
+	// (nil = quiet).
 	Progress io.Writer
+	// ProgressEvery is the seconds between progress lines; 0 means 5.
+	ProgressEvery int
 	// AppName is every workload session's application_name (default
 	// DefaultAppName): the sampler uses it to tell the workload from the
 	// rest of the database.
@@ -103,6 +106,7 @@ func Run(ctx context.Context, p *RunParams) (*Result, error) {
 	if err := ad.Setup(ctx); err != nil {
 		return nil, fmt.Errorf("sqlload: run: %w", err)
 	}
+	defer limitProcs(sc.clientProcs())()
 	d := newDriver(p, sc, schema, app, ad, pool)
 	return d.run(ctx)
 }
@@ -423,7 +427,14 @@ func (d *driver) run(ctx context.Context) (*Result, error) {
 func (d *driver) adoptLeftovers(ctx context.Context) error {
 	qctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	old, err := d.ad.Pending(qctx)
+	// A session the server ends (a restart, pg_terminate_backend) is
+	// retried here as everywhere else in the run.
+	var old []int64
+	err := retry(qctx, func() error {
+		var err error
+		old, err = d.ad.Pending(qctx)
+		return err
+	}, func(err error) bool { return classify(err) != errPermanent }, nil)
 	if err != nil {
 		return fmt.Errorf("sqlload: run: list jobs already in the queue: %w", err)
 	}

@@ -27,6 +27,10 @@ type Scenario struct {
 	Producers int `yaml:"producers"`
 	Consumers int `yaml:"consumers"`
 	PoolSize  int `yaml:"pool_size,omitempty"`
+	// ClientProcs caps the driver's GOMAXPROCS while it runs (0 = a
+	// quarter of the cores, at least one): an I/O-bound client given every
+	// core burns CPU in the Go scheduler that the server could use.
+	ClientProcs int `yaml:"client_procs,omitempty"`
 	// EnqueueBatch and DequeueBatch are jobs per enqueue / claim call.
 	EnqueueBatch int `yaml:"enqueue_batch"`
 	DequeueBatch int `yaml:"dequeue_batch"`

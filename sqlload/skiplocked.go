@@ -163,19 +163,15 @@ func (a *skipLocked) Enqueue(ctx context.Context, p *EnqueueParams) error {
 }
 
 func (a *skipLocked) enqueueMultiRow(ctx context.Context, jobs []NewJob) error {
-	queues := make([]string, len(jobs))
-	prios := make([]int16, len(jobs))
-	runAt := make([]*time.Time, len(jobs))
-	data := make([]string, len(jobs))
-	for i := range jobs {
-		j := &jobs[i]
-		queues[i], prios[i], data[i] = j.Queue, j.Priority, string(EncodePayload(j))
-		if !j.RunAt.IsZero() {
-			runAt[i] = &j.RunAt
-		}
+	lit := getLiteralBuf()
+	defer putLiteralBuf(lit)
+	queues, prios, runAt, docs := lit.enqueueArrays(jobs)
+	if a.channel == "" {
+		_, err := a.pool.Exec(ctx, a.enqueue, queues, prios, runAt, docs, a.maxAtt)
+		return err
 	}
 	b := &pgx.Batch{}
-	b.Queue(a.enqueue, queues, prios, runAt, data, a.maxAtt)
+	b.Queue(a.enqueue, queues, prios, runAt, docs, a.maxAtt)
 	a.queueNotify(b, jobs)
 	return a.pool.SendBatch(ctx, b).Close()
 }
@@ -244,7 +240,7 @@ func (a *skipLocked) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, err
 	if err != nil {
 		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
 	}
-	jobs, err := scanClaimed(rows, p.Queue)
+	jobs, err := scanClaimed(rows, p.Queue, p.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
 	}
@@ -255,12 +251,14 @@ func (a *skipLocked) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, err
 // batch: pgx ends a batch with a single Sync, so Postgres runs both in one
 // implicit transaction with one commit.
 func (a *skipLocked) CompleteAndClaim(ctx context.Context, c *CompleteParams, d *DequeueParams) ([]*Job, error) {
+	lit := getLiteralBuf()
+	defer putLiteralBuf(lit)
 	var jobs []*Job
 	b := &pgx.Batch{}
-	b.Queue(a.complete, ids(c.Jobs))
+	b.Queue(a.complete, lit.idsLiteral(c.Jobs))
 	b.Queue(a.claim, d.Queue, d.Limit).Query(func(rows pgx.Rows) error {
 		var err error
-		jobs, err = scanClaimed(rows, d.Queue)
+		jobs, err = scanClaimed(rows, d.Queue, d.Limit)
 		return err
 	})
 	if err := a.pool.SendBatch(ctx, b).Close(); err != nil {
@@ -269,24 +267,35 @@ func (a *skipLocked) CompleteAndClaim(ctx context.Context, c *CompleteParams, d 
 	return jobs, nil
 }
 
-// scanClaimed reads the claim statement's RETURNING rows.
-func scanClaimed(rows pgx.Rows, queue string) ([]*Job, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
-		j := &Job{Queue: queue}
+// scanClaimed reads the claim statement's RETURNING rows (at most limit):
+// the jobs share one allocation.
+func scanClaimed(rows pgx.Rows, queue string, limit int) ([]*Job, error) {
+	defer rows.Close()
+	jobs := make([]Job, 0, max(limit, 0))
+	out := make([]*Job, 0, max(limit, 0))
+	for rows.Next() {
+		jobs = append(jobs, Job{Queue: queue})
+		j := &jobs[len(jobs)-1]
 		var t int64
-		if err := r.Scan(&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt, &j.Redelivered); err != nil {
+		if err := rows.Scan(&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt, &j.Redelivered); err != nil {
 			return nil, err
 		}
 		j.IntendedAt = time.UnixMicro(t)
-		return j, nil
-	})
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (a *skipLocked) Complete(ctx context.Context, p *CompleteParams) error {
 	if len(p.Jobs) == 0 {
 		return nil
 	}
-	if _, err := a.pool.Exec(ctx, a.complete, ids(p.Jobs)); err != nil {
+	lit := getLiteralBuf()
+	defer putLiteralBuf(lit)
+	if _, err := a.pool.Exec(ctx, a.complete, lit.idsLiteral(p.Jobs)); err != nil {
 		return fmt.Errorf("skiplocked: complete %d jobs (%s): %w", len(p.Jobs), a.completion, err)
 	}
 	return nil

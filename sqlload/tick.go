@@ -61,7 +61,8 @@ func (c *statsCache) get() (QueueStats, bool) {
 // tickLoop emits one WorkloadTick per wall-clock second until stop closes,
 // then a last one for the partial second.
 func (d *driver) tickLoop(stop <-chan struct{}, stats *statsCache) {
-	secStart := time.Now().Truncate(time.Second)
+	from := time.Now()
+	secStart := from.Truncate(time.Second)
 	phase := d.phase.Load()
 	n := 0
 	for {
@@ -75,12 +76,17 @@ func (d *driver) tickLoop(stop <-chan struct{}, stats *statsCache) {
 		case <-t.C:
 		}
 		tick := d.collectTick(secStart, phase, stats)
+		// The first and last ticks cover part of a second: say how much,
+		// so no jobs/s figure reads them as whole seconds.
+		if covered := coveredPart(from, secStart, next, time.Now()); covered < time.Second-time.Millisecond {
+			tick.CoveredS = max(round2(covered.Seconds()), 0.01)
+		}
 		d.ticks = append(d.ticks, tick)
 		if d.p.OnTick != nil {
 			d.p.OnTick(tick)
 		}
 		n++
-		if d.p.Progress != nil && (n%5 == 0 || final) {
+		if d.p.Progress != nil && (n%d.progressEvery() == 0 || final) {
 			d.progress(tick)
 		}
 		if final {
@@ -89,6 +95,18 @@ func (d *driver) tickLoop(stop <-chan struct{}, stats *statsCache) {
 		secStart = next
 		phase = d.phase.Load()
 	}
+}
+
+// coveredPart is how much of the second [secStart, next) the driver ran:
+// from its start (from) to now.
+func coveredPart(from, secStart, next, now time.Time) time.Duration {
+	if from.After(secStart) {
+		secStart = from
+	}
+	if now.Before(next) {
+		next = now
+	}
+	return next.Sub(secStart)
 }
 
 // collectTick swaps out the second's counters.
@@ -125,16 +143,25 @@ func (d *driver) collectTick(t time.Time, phase *phaseInfo, stats *statsCache) r
 	return tick
 }
 
-// progress prints a pgbench -P style line over the last five seconds.
-func (d *driver) progress(tick runrec.WorkloadTick) {
-	k := min(5, len(d.ticks))
-	formatProgress(d.p.Progress, time.Since(d.start), d.ticks[len(d.ticks)-k:])
+// progressEvery is the seconds between progress lines (pgbench -P).
+func (d *driver) progressEvery() int {
+	if d.p.ProgressEvery > 0 {
+		return d.p.ProgressEvery
+	}
+	return 5
 }
 
-// formatProgress writes one progress line: rates in and out and the worst
-// p99 over recent ticks, then the latest tick's depth, schedule lag, errors
-// and phase. "?" marks a depth that was not known.
-func formatProgress(w io.Writer, elapsed time.Duration, recent []runrec.WorkloadTick) {
+// progress prints a pgbench -P style line over the seconds since the last.
+func (d *driver) progress(tick runrec.WorkloadTick) {
+	k := min(d.progressEvery(), len(d.ticks))
+	FormatProgress(d.p.Progress, time.Since(d.start), d.ticks[len(d.ticks)-k:])
+}
+
+// FormatProgress writes one progress line, the same for run and observe:
+// rates in and out and the worst p99 over recent ticks, then the latest
+// tick's depth, schedule lag, errors and phase. "?" marks a depth that was
+// not known.
+func FormatProgress(w io.Writer, elapsed time.Duration, recent []runrec.WorkloadTick) {
 	if len(recent) == 0 {
 		return
 	}

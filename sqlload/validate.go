@@ -90,6 +90,9 @@ func (s *Scenario) validate() error {
 			return perr(fmt.Sprintf("%d is outside [%d, %d]", c.v, c.lo, c.hi), c.name)
 		}
 	}
+	if s.ClientProcs < 0 || s.ClientProcs > 1024 {
+		return perr(fmt.Sprintf("%d is outside [0, 1024] (0 = a quarter of the cores, at least one)", s.ClientProcs), "client_procs")
+	}
 	if s.PoolSize != 0 && (s.PoolSize < 2 || s.PoolSize > 2*maxWorkers) {
 		return perr(fmt.Sprintf("%d is outside [2, %d] (0 = producers + consumers + 2)", s.PoolSize, 2*maxWorkers), "pool_size")
 	}

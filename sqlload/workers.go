@@ -165,21 +165,37 @@ func (d *driver) idle(stop <-chan struct{}, woken <-chan struct{}, wait time.Dur
 func (d *driver) work(rng *rand.Rand, jobs []*Job, then *DequeueParams) (next []*Job, claimed bool) {
 	claimedAt := time.Now()
 	d.c.dequeued.Add(int64(len(jobs)))
-	var ok, failed []*Job
+	var waitBuf [64]time.Duration
+	waits := waitBuf[:0]
+	var redelivered int64
 	for _, j := range jobs {
 		if j.Redelivered {
-			d.c.redelivered.Add(1)
+			redelivered++
 		}
 		if !j.ReadyAt.IsZero() && claimedAt.After(j.ReadyAt) {
-			d.waitH.record(claimedAt.Sub(j.ReadyAt))
+			waits = append(waits, claimedAt.Sub(j.ReadyAt))
 		}
+	}
+	if redelivered > 0 {
+		d.c.redelivered.Add(redelivered)
+	}
+	d.waitH.recordAll(waits)
+	// Without failures (the common case) the batch is completed as
+	// claimed: no per-batch copy.
+	ok, failed := jobs, []*Job(nil)
+	if d.sc.FailureRate > 0 {
+		ok = make([]*Job, 0, len(jobs))
+	}
+	for _, j := range jobs {
 		if w := d.sc.WorkTime.draw(rng); w > 0 {
 			time.Sleep(w)
 		}
-		if d.sc.FailureRate > 0 && rng.Float64() < d.sc.FailureRate {
-			failed = append(failed, j)
-		} else {
-			ok = append(ok, j)
+		if d.sc.FailureRate > 0 {
+			if rng.Float64() < d.sc.FailureRate {
+				failed = append(failed, j)
+			} else {
+				ok = append(ok, j)
+			}
 		}
 	}
 	if len(ok) > 0 && then != nil {
@@ -280,20 +296,15 @@ func (d *driver) retryDelay(attempt int) time.Duration {
 	return min(b<<min(max(attempt-1, 0), 20), time.Minute)
 }
 
-// finished accounts for jobs completed (or failed for good).
+// finished accounts for jobs completed (or failed for good): the ledger
+// and each histogram are locked once per batch, not once per job.
 func (d *driver) finished(jobs []*Job, failed bool) {
 	now := time.Now()
 	n := int64(len(jobs))
 	// Only a Seq's first finish leaves the backlog: a redelivered or
 	// duplicate one would count it out twice and end the drain early.
-	kinds := make([]finishKind, len(jobs))
-	var first int64
-	for i, j := range jobs {
-		kinds[i] = d.ledger.finish(j.Seq, j.Attempt, failed)
-		if kinds[i] == finishFirst {
-			first++
-		}
-	}
+	// Ticks count completion events, redeliveries included.
+	first, dups := d.ledger.finishAll(jobs, failed)
 	d.backlog.Add(-first)
 	select {
 	case d.room <- struct{}{}:
@@ -302,24 +313,26 @@ func (d *driver) finished(jobs []*Job, failed bool) {
 	if failed {
 		return
 	}
+	for _, seq := range dups {
+		d.note("job seq %d completed twice by the same claim", seq)
+	}
+	var e2eBuf [64]time.Duration
+	e2e := e2eBuf[:0]
+	for _, j := range jobs {
+		if j.Seq <= d.ledger.base {
+			continue // an earlier run's job: its latency is not this run's
+		}
+		e2e = append(e2e, now.Sub(j.IntendedAt))
+	}
 	d.c.completed.Add(n)
 	d.allComp.Add(n)
 	d.measMu.RLock()
 	defer d.measMu.RUnlock()
 	d.measComp.Add(n)
-	for i, j := range jobs {
-		if kinds[i] == finishDuplicate {
-			d.note("job seq %d completed twice by the same claim", j.Seq)
-		}
-		if j.Seq <= d.ledger.base {
-			continue // an earlier run's job: its latency is not this run's
-		}
-		e2e := now.Sub(j.IntendedAt)
-		d.e2eH.record(e2e)
-		d.tickH.record(e2e)
-		d.stepH.record(e2e)
-		d.phaseH.record(e2e)
-	}
+	d.e2eH.recordAll(e2e)
+	d.tickH.recordAll(e2e)
+	d.stepH.recordAll(e2e)
+	d.phaseH.recordAll(e2e)
 }
 
 // workParams adapts the driver to a Worker adapter (the library fetches,

@@ -5,22 +5,23 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgqtune/pgqtune/libraries"
 )
 
 //go:embed sql/claim_statements.sql
 var claimStatementsSQL string
 
-// fromRE finds the tables a statement reads (FROM/UPDATE/JOIN targets,
-// optionally schema-qualified, optionally quoted).
-var fromRE = regexp.MustCompile(`(?i)\b(?:from|join|update)\s+((?:"[^"]+"|[a-z_][a-z0-9_$]*)(?:\.(?:"[^"]+"|[a-z_][a-z0-9_$]*))?)`)
-
-// claimTables returns the tables that FOR UPDATE SKIP LOCKED statements in
-// pg_stat_statements read, most used first, as names to_regclass accepts.
+// claimTables returns the tables that the claim statements in
+// pg_stat_statements lock, busiest statement first, as names to_regclass
+// accepts. Which statements are claims is the one decision
+// (libraries.DecideRoles) made with no queue table known: a statement that
+// locks rows FOR UPDATE SKIP LOCKED; a foreign-key check or a FOR SHARE
+// lock never makes its table a queue.
 func claimTables(ctx context.Context, e *env) ([]string, error) {
 	var schema string
 	err := e.conn.QueryRow(ctx, extensionSQL, "pg_stat_statements").Scan(&schema, new(string))
@@ -39,31 +40,25 @@ func claimTables(ctx context.Context, e *env) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read claim statements: %w", err)
 	}
-	count := map[string]int{}
-	for _, t := range texts {
-		if strings.Contains(t, "/* pgqtune */") {
-			continue
-		}
-		for _, m := range fromRE.FindAllStringSubmatch(t, -1) {
-			count[m[1]]++
-		}
-	}
-	var out []string
-	for n := range count {
-		if !strings.HasPrefix(strings.ToLower(n), "pg_") {
-			out = append(out, n)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if count[out[i]] != count[out[j]] {
-			return count[out[i]] > count[out[j]]
-		}
-		return out[i] < out[j]
-	})
-	return out, nil
+	return claimedRelations(texts), nil
 }
 
-// isClaim tells whether a normalized statement claims jobs with SKIP LOCKED.
-func isClaim(text string) bool {
-	return strings.Contains(strings.ToLower(text), "skip locked")
+// claimedRelations are the relations the claims among texts (busiest
+// first) lock, in that order, without repeats or catalog tables.
+func claimedRelations(texts []string) []string {
+	stmts := make([]libraries.Statement, len(texts))
+	for i, t := range texts {
+		stmts[i] = libraries.Statement{QueryID: int64(i), Text: t}
+	}
+	var out []string
+	for _, d := range libraries.DecideRoles(nil, stmts) {
+		if d.Role != libraries.RoleClaim || d.Queue == "" || strings.HasPrefix(d.Queue, "pg_") || slices.Contains(out, d.Queue) {
+			continue
+		}
+		out = append(out, d.Queue)
+	}
+	for i, n := range out {
+		out[i] = pgx.Identifier(strings.SplitN(n, ".", 2)).Sanitize()
+	}
+	return out
 }

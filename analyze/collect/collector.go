@@ -51,10 +51,13 @@ type env struct {
 	queueNames []string        // bare table names, for matching query text
 	queueOIDs  []uint32        // queue tables and their partitions
 	sampled    []uint32        // tables sampled this tick (set by the tables collector)
-	// claims maps the queryids of SKIP LOCKED statements to their lowercased
-	// text (set by the statements collector) so that the rows they return
-	// count as dequeued jobs of the queue they name.
+	// claims maps the queryids of the statements decided to be claims (see
+	// roles.go) to their lowercased text, so that the rows they return count
+	// as dequeued jobs of the queue they name.
 	claims map[int64]string
+	// rs is the statement-role decision (roles.go); its roles and libs are
+	// guarded by mu.
+	rs roleState
 	// Cumulative counters at the sampler's first tick and now, so that a
 	// queue found while running can be counted from the start.
 	tablesFirst, tablesCur map[uint32]tableSnap

@@ -15,4 +15,13 @@
 // snapshot, and in read-only mode runs with default_transaction_read_only on.
 // A lost connection is retried with backoff; the ticks in between are
 // recorded with Status["server"] so the gap is visible.
+//
+// The sampler also decides, once, what the workload's statements do for
+// its queues (roles.go): which are each queue's claim, enqueue and
+// complete, and which only look like a claim (a deferred foreign-key check,
+// a library's lock of its bookkeeping rows, a stats query). The decision is
+// libraries.DecideRoles over every statement text seen and the queue tables
+// with the libraries that own them; it is made again whenever a new text or
+// queue appears, and the last one (Sampler.StatementRoles, Libraries) is
+// what run.json records. Nothing downstream re-derives it from SQL text.
 package collect

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgqtune/pgqtune/libraries"
 )
 
 var (
@@ -18,16 +20,17 @@ var (
 	queueMembersSQL string
 )
 
-// Queue systems the sampler recognizes by their tables' shape.
+// Queue systems the sampler recognizes by their tables' shape: the
+// libraries package's names, so a recorded System is a library name.
 const (
-	SystemSkipLocked     = "pgqtune-skiplocked"
-	SystemPGMQ           = "pgmq"
-	SystemRiver          = "river"
-	SystemPGBoss         = "pg-boss"
-	SystemGraphileWorker = "graphile-worker"
-	SystemQue            = "que"
-	SystemGoodJob        = "good_job"
-	SystemSolidQueue     = "solid_queue"
+	SystemSkipLocked     = libraries.SkipLocked
+	SystemPGMQ           = libraries.PGMQ
+	SystemRiver          = libraries.River
+	SystemPGBoss         = libraries.PGBoss
+	SystemGraphileWorker = libraries.GraphileWorker
+	SystemQue            = libraries.Que
+	SystemGoodJob        = libraries.GoodJob
+	SystemSolidQueue     = libraries.SolidQueue
 	// SystemTable is a table of unknown shape (named, or found from its
 	// SKIP LOCKED claim statements): enqueues are its inserts, completions
 	// its deletes or the rows its claim statements return, its depth its
@@ -260,6 +263,9 @@ func queuesOf(ctx context.Context, e *env, oids []uint32, keepUnknown bool, note
 		} else {
 			q.Members, q.memberOIDs = []string{q.Name}, []uint32{q.oid}
 		}
+		if n := pgbossV11Note(q); n != "" {
+			*notes = append(*notes, n)
+		}
 		out = append(out, q)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -317,8 +323,10 @@ func loadMembers(ctx context.Context, e *env, q *queueTable) error {
 	return nil
 }
 
-// setQueues records the queues and the names derived from them.
+// setQueues records the queues and the names derived from them, and
+// decides the statement roles again against them.
 func (e *env) setQueues(qs []queueTable) {
+	defer e.decide()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.queues = qs
@@ -337,4 +345,18 @@ func (e *env) setQueues(qs []queueTable) {
 			}
 		}
 	}
+}
+
+// pgbossV11Note says what a pg-boss v11+ schema gets: its job table's
+// default partition job_common holds every queue not given a partition of
+// its own, where v10 made one partition per queue.
+func pgbossV11Note(q queueTable) string {
+	if q.System != SystemPGBoss {
+		return ""
+	}
+	schema, _, _ := strings.Cut(q.Name, ".")
+	if !slices.Contains(q.Members, schema+".job_common") {
+		return ""
+	}
+	return fmt.Sprintf("%s is a pg-boss v11+ schema (shared partition %s.job_common): recognized as pg-boss; its queues are counted as one queue over %s and its %d partitions, and its fetch, insert, complete and fail statements are recognized on job_common as on v10's per-queue partitions", q.Name, schema, q.Name, len(q.Members))
 }

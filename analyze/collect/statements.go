@@ -228,17 +228,15 @@ func (c *statementsCollector) readTexts(ctx context.Context, e *env, ids []int64
 			return nil
 		}
 		text = truncate(text, maxTextLen)
-		if isClaim(text) {
-			if e.claims == nil {
-				e.claims = map[int64]string{}
-			}
-			e.claims[id] = strings.ToLower(text)
-		}
+		e.noteText(id, text)
 		texts[id] = text
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read pg_stat_statements texts: %w", err)
+	}
+	if len(texts) > 0 {
+		e.decide()
 	}
 	return texts, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,7 +34,18 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build pgqtune: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	defer os.RemoveAll(dir)
+	// Commands that default to ./pgqtune-runs write there: run every test
+	// from a scratch directory so nothing lands in the source tree. Paths
+	// to the repository's testdata are made absolute before this.
+	work := filepath.Join(dir, "cwd")
+	if err := os.Mkdir(work, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := os.Chdir(work); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	pgtest.Main(m, pgserver.Options{})
 }
 
@@ -80,13 +92,22 @@ func TestRun(t *testing.T) {
 
 	t.Run("throwaway cluster end to end", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "run")
-		r := pgqtune(t, ctx, nil, "run", "--duration", "5s", "--out", out, "-q")
-		if r.code != 0 {
+		r := pgqtune(t, ctx, nil, "run", "--duration", "5s", "--out", out, "-P", "1", "--fail-if", "lost>0")
+		if r.code != 0 || !strings.Contains(r.stdout, "fail-if lost>0: ok, lost = 0 jobs") {
 			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+		}
+		// -P 1: a progress line every second of the 5 s run (and one at
+		// the end), pgbench style.
+		if n := strings.Count(r.stderr, "progress: "); n < 4 {
+			t.Fatalf("%d progress lines with -P 1:\n%s", n, r.stderr)
 		}
 		rep := loadReport(t, out)
 		if rep.SchemaVersion != 1 || rep.Run.Mode != "run" {
 			t.Fatalf("schema_version=%d mode=%q", rep.SchemaVersion, rep.Run.Mode)
+		}
+		// Every report names the build that wrote it.
+		if rep.PgqtuneVersion == "" {
+			t.Fatal("report.json has no pgqtune_version")
 		}
 		in := rep.Integrity
 		if in == nil || in.Completed == 0 {
@@ -107,6 +128,23 @@ func TestRun(t *testing.T) {
 			if !strings.Contains(r.stdout, want) {
 				t.Fatalf("summary lacks %q:\n%s", want, r.stdout)
 			}
+		}
+		// The sampler recorded its one decision about the statements.
+		var meta runrec.Meta
+		if err := runrec.ReadJSON(filepath.Join(out, runrec.MetaFile), &meta); err != nil {
+			t.Fatal(err)
+		}
+		claims := 0
+		for _, sr := range meta.StatementRoles {
+			if sr.Role == "claim" {
+				claims++
+				if sr.Library != "pgqtune-skiplocked" || sr.Queue != "pgqtune.job" || !strings.Contains(sr.Text, "SKIP LOCKED") {
+					t.Errorf("claim recorded as %+v", sr)
+				}
+			}
+		}
+		if claims == 0 || !slices.Contains(meta.Libraries, "pgqtune-skiplocked") {
+			t.Fatalf("run.json: libraries %v, statement roles %+v", meta.Libraries, meta.StatementRoles)
 		}
 		// analyze on the saved run reproduces the findings without a database.
 		before := rep

@@ -67,13 +67,21 @@ are not comparable.`,
 				dir := resolveRunDir(arg)
 				d, err := report.LoadRunDir(dir)
 				if err != nil {
-					return usageErrorf("%s: %v", dir, err)
+					return usageError(err)
 				}
 				runs[i] = d
 			}
 			cmp, err := report.Compare(runs[0], runs[1], o)
 			if errors.Is(err, report.ErrIncomparable) {
-				return usageError(err)
+				items := cmp.Incomparable
+				if len(items) == 0 {
+					return usageError(err)
+				}
+				return usageError(&listError{
+					head:  fmt.Sprintf("the two runs measured different things, so they are not compared (%d difference%s; --allow-incomparable compares anyway):", len(items), plural(len(items))),
+					items: items,
+					err:   err,
+				})
 			}
 			if err != nil {
 				return err
@@ -114,4 +122,11 @@ func resolveRunDir(arg string) string {
 		}
 	}
 	return arg
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pgqtune/pgqtune/internal/pipeline"
 	"github.com/pgqtune/pgqtune/report"
 )
 
@@ -84,6 +86,18 @@ PGQTUNE_RESULTS_DSN.`,
 					entries = []report.HistoryEntry{}
 				}
 				return enc.Encode(entries)
+			}
+			if len(entries) == 0 {
+				// Say where we looked, so a wrong directory is obvious.
+				where := "under " + root
+				if abs, err := filepath.Abs(root); err == nil {
+					where = "under " + abs
+				}
+				if store != "" {
+					where = "in the results store " + pipeline.Describe(store)
+				}
+				fmt.Fprintf(w, "no runs %s (pick another directory with --root DIR, or a shared store with --store DSN)\n", where)
+				return nil
 			}
 			return report.WriteHistory(w, entries)
 		},

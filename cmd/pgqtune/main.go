@@ -66,19 +66,24 @@ removes it afterwards. The DSN can also come from PGQTUNE_DSN or the usual PG*
 environment variables.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints the same line as `pgqtune version`.
+		Version: versionLine(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		if c.HasParent() {
-			return usageErrorf("%s: %v (see '%s --help')", c.Name(), err, c.CommandPath())
+			return usageErrorf("%s: %s (see '%s --help')", c.Name(), flagError(err), c.CommandPath())
 		}
-		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
+		return usageErrorf("%s (see '%s --help')", flagError(err), c.CommandPath())
 	})
 	for _, f := range commands {
 		c := f()
 		c.SetFlagErrorFunc(root.FlagErrorFunc())
+		namedArgs(c)
 		root.AddCommand(c)
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	// `pgqtune completion bash|zsh|fish|powershell` is cobra's own.
+	root.CompletionOptions.HiddenDefaultCmd = false
 	return root
 }
 
@@ -97,6 +102,10 @@ func run(args []string) int {
 		return exitOK
 	}
 	msg := oneLine(err.Error())
+	var le *listError
+	if errors.As(err, &le) {
+		msg = le.Error() // a list of reasons keeps its lines
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.code != exitOK {

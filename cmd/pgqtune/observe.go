@@ -58,6 +58,9 @@ becomes a note in the report.`,
 			if o.Interval < 100*time.Millisecond {
 				return usageErrorf("--interval must be at least 100ms, got %s", o.Interval)
 			}
+			if err := checkProgress(o.ProgressEvery); err != nil {
+				return err
+			}
 			if !quiet {
 				o.Progress = cmd.ErrOrStderr()
 			}
@@ -74,5 +77,6 @@ becomes a note in the report.`,
 	f.StringVar(&o.Store, "store", "", "also keep the report in this database's pgqtune_results schema (shared history)")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while observing")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress lines")
+	progressFlag(f, &o.ProgressEvery)
 	return c
 }

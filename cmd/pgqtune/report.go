@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,9 +36,6 @@ Nothing is re-analysed: use 'pgqtune analyze RUN_DIR' for that.`,
 				return usageErrorf("--format must be md, html or json, got %q", format)
 			}
 			rep, err := report.Load(dir)
-			if errors.Is(err, os.ErrNotExist) {
-				return usageErrorf("no %s in %s (is it a run directory? 'pgqtune analyze %s' writes one)", runrec.ReportJSON, dir, dir)
-			}
 			if err != nil {
 				return usageError(err)
 			}
@@ -68,7 +64,7 @@ Nothing is re-analysed: use 'pgqtune analyze RUN_DIR' for that.`,
 			f, err := os.CreateTemp(filepath.Dir(path), ".report-*.html")
 			if err != nil {
 				// Nothing was written: the place the user named cannot take it.
-				return usageErrorf("cannot write %s: %v", path, err)
+				return usageErrorf("cannot write %s: %s", path, osReason(err))
 			}
 			defer os.Remove(f.Name())
 			if err := report.HTML(f, rep, run); err != nil {
@@ -76,13 +72,13 @@ Nothing is re-analysed: use 'pgqtune analyze RUN_DIR' for that.`,
 				return err
 			}
 			if err := f.Close(); err != nil {
-				return fmt.Errorf("write %s: %w", path, err)
+				return fmt.Errorf("cannot write %s: %s", path, osReason(err))
 			}
 			if err := os.Chmod(f.Name(), 0o644); err != nil {
-				return fmt.Errorf("write %s: %w", path, err)
+				return fmt.Errorf("cannot write %s: %s", path, osReason(err))
 			}
 			if err := os.Rename(f.Name(), path); err != nil {
-				return fmt.Errorf("write %s: %w", path, err)
+				return fmt.Errorf("cannot write %s: %s", path, osReason(err))
 			}
 			fmt.Fprintln(w, path)
 			return nil

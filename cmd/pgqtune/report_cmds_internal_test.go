@@ -34,8 +34,20 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return exitFailure, out.String(), err.Error()
 }
 
+// reportRuns is the report package's synthetic run directories, absolute:
+// TestMain moves the tests into a scratch working directory.
+var reportRuns = mustAbs(filepath.Join("..", "..", "report", "testdata", "runs"))
+
+func mustAbs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
 // runs are the synthetic run directories of the report package's tests.
-func runs(name string) string { return filepath.Join("..", "..", "report", "testdata", "runs", name) }
+func runs(name string) string { return filepath.Join(reportRuns, name) }
 
 func TestCompareCommand(t *testing.T) {
 	for _, tc := range []struct {
@@ -53,9 +65,9 @@ func TestCompareCommand(t *testing.T) {
 		{"different workload", []string{"compare", runs("base"), runs("otherbatch")}, exitUsage, "", "batch_size"},
 		{"different workload allowed", []string{"compare", runs("base"), runs("otherbatch"), "--allow-incomparable"}, exitOK, "warning: not comparable", ""},
 		{"json", []string{"compare", runs("base"), runs("regressed"), "--format", "json"}, exitFailure, `"regression": true`, ""},
-		{"missing run", []string{"compare", runs("base"), runs("nope")}, exitUsage, "", "report.json"},
+		{"missing run", []string{"compare", runs("base"), runs("nope")}, exitUsage, "", "nope is not a directory"},
 		{"bad tolerance", []string{"compare", runs("base"), runs("same"), "--max-regression", "150"}, exitUsage, "", "--max-regression"},
-		{"one argument", []string{"compare", runs("base")}, exitUsage, "", "accepts 2 arg"},
+		{"one argument", []string{"compare", runs("base")}, exitUsage, "", "missing NEW_RUN_DIR"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errText := runCLI(t, tc.args...)
@@ -101,13 +113,14 @@ func TestReportCommand(t *testing.T) {
 }
 
 func TestHistoryCommand(t *testing.T) {
-	code, out, errText := runCLI(t, "history", "--root", filepath.Join("..", "..", "report", "testdata", "runs"))
+	code, out, errText := runCLI(t, "history", "--root", reportRuns)
 	if code != 0 || !strings.Contains(out, "synthetic-fault") || !strings.Contains(out, "1 (lock_contention)") {
 		t.Fatalf("exit %d %s\n%s", code, errText, out)
 	}
-	code, out, _ = runCLI(t, "history", "--root", t.TempDir())
-	if code != 0 || out != "no runs\n" {
-		t.Fatalf("empty root: exit %d %q", code, out)
+	empty := t.TempDir()
+	code, out, _ = runCLI(t, "history", "--root", empty)
+	if code != 0 || !strings.HasPrefix(out, "no runs under "+empty+" (") {
+		t.Fatalf("empty root: exit %d %q, want where it looked", code, out)
 	}
 	if code, _, _ := runCLI(t, "history", "--push"); code != exitUsage {
 		t.Fatalf("--push without --store: exit %d", code)

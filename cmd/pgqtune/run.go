@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pgqtune/pgqtune/internal/pipeline"
 	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/runrec"
 )
 
 func init() { register(newRunCmd) }
@@ -18,6 +20,7 @@ func init() { register(newRunCmd) }
 func newRunCmd() *cobra.Command {
 	var o pipeline.RunOptions
 	var quiet bool
+	var failIf []string
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Drive a queue workload, sample Postgres, find drops and their causes, write the report",
@@ -36,7 +39,8 @@ Flags override the scenario's values; the run records what it actually used.`,
   pgqtune run --scenario resilience --duration 2m
   pgqtune run --dsn postgres://me@db.internal/app --scenario saturation
   pgqtune run --scenario ./my-queue.yaml --out ./runs/today
-  pgqtune run --scenario baseline --export-pgbench ./pgbench   # only write pgbench scripts`,
+  pgqtune run --scenario baseline --export-pgbench ./pgbench   # only write pgbench scripts
+  pgqtune run --fail-if 'p99>500ms' --fail-if 'jobs_per_s<800'   # CI: exit 1 when either holds`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
@@ -53,11 +57,24 @@ Flags override the scenario's values; the run records what it actually used.`,
 			if o.Interval < 100*time.Millisecond {
 				return usageErrorf("--interval must be at least 100ms, got %s", o.Interval)
 			}
+			thresholds, err := parseThresholds(failIf)
+			if err != nil {
+				return err
+			}
+			if err := checkProgress(o.ProgressEvery); err != nil {
+				return err
+			}
 			if !quiet {
 				o.Progress = cmd.ErrOrStderr()
 			}
 			out, err := pipeline.Run(cmd.Context(), o)
-			return finish(cmd, out, err, o.ExportPgbench != "")
+			if err := finish(cmd, out, err, o.ExportPgbench != ""); err != nil {
+				return err
+			}
+			if out == nil || out.Report == nil {
+				return nil
+			}
+			return checkThresholds(cmd, thresholds, out.Report)
 		},
 	}
 	f := c.Flags()
@@ -76,7 +93,45 @@ Flags override the scenario's values; the run records what it actually used.`,
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while running (e.g. :9187)")
 	f.StringVar(&o.ExportPgbench, "export-pgbench", "", "write the scenario's SQL as pgbench scripts to DIR and exit")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress lines")
+	progressFlag(f, &o.ProgressEvery)
+	f.StringArrayVar(&failIf, "fail-if", nil, "exit 1 when the finished run meets this condition, e.g. 'p99>500ms' or 'jobs_per_s<800' (repeatable; metrics: "+report.ThresholdMetrics+")")
 	return c
+}
+
+// parseThresholds reads every --fail-if before anything runs: a typo must
+// not cost a whole run.
+func parseThresholds(exprs []string) ([]report.Threshold, error) {
+	var out []report.Threshold
+	for _, e := range exprs {
+		t, err := report.ParseThreshold(e)
+		if err != nil {
+			return nil, usageErrorf("--fail-if %v", err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// checkThresholds prints each --fail-if verdict and returns exit code 1
+// when any condition held, as a CI gate expects.
+func checkThresholds(cmd *cobra.Command, ts []report.Threshold, rep *runrec.Report) error {
+	var failed []string
+	for _, t := range ts {
+		hit, got, err := t.Check(rep)
+		if err != nil {
+			return &exitError{code: exitFailure, err: err}
+		}
+		verdict := "ok"
+		if hit {
+			verdict = "FAILED"
+			failed = append(failed, t.Describe(got))
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "fail-if %s: %s, %s\n", t.Expr, verdict, t.Describe(got))
+	}
+	if len(failed) > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("failed %d of %d --fail-if conditions: %s", len(failed), len(ts), strings.Join(failed, "; "))}
+	}
+	return nil
 }
 
 // finish prints the summary and maps the outcome to an exit code: 2 for bad

@@ -18,7 +18,14 @@ import (
 )
 
 // baseRun is a recorded run shipped with the report package's tests.
-var baseRun = filepath.Join("..", "..", "report", "testdata", "runs", "base")
+var baseRun = func() string {
+	// Absolute: TestMain moves the tests into a scratch working directory.
+	p, err := filepath.Abs(filepath.Join("..", "..", "report", "testdata", "runs", "base"))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
 
 // TestEveryBadValue walks every subcommand's flags and arguments with a
 // value that makes no sense: each gets exit 2 and one line naming what is
@@ -67,18 +74,18 @@ func TestEveryBadValue(t *testing.T) {
 		{[]string{"observe", "--dsn", nowhere, "--duration", "1s", "--out", file + "/run"}, file},
 		{[]string{"observe", "--dsn", "postgres://[::1", "--duration", "1s"}, "DSN"},
 		// analyze
-		{[]string{"analyze"}, "arg"},
-		{[]string{"analyze", "a", "b"}, "arg"},
+		{[]string{"analyze"}, "missing RUN_DIR"},
+		{[]string{"analyze", "a", "b"}, "too many arguments, want only RUN_DIR"},
 		{[]string{"analyze", "/nonexistent"}, "/nonexistent"},
 		{[]string{"analyze", file}, file},
 		{[]string{"analyze", corrupt}, runrec.WorkloadFile},
 		// report
-		{[]string{"report"}, "arg"},
+		{[]string{"report"}, "missing RUN_DIR"},
 		{[]string{"report", "--format", "pdf", baseRun}, "--format"},
 		{[]string{"report", "/nonexistent"}, "/nonexistent"},
 		{[]string{"report", "--format", "html", "-o", file + "/r.html", baseRun}, file},
 		// compare
-		{[]string{"compare", baseRun}, "arg"},
+		{[]string{"compare", baseRun}, "missing NEW_RUN_DIR"},
 		{[]string{"compare", "--max-regression", "-5", baseRun, baseRun}, "--max-regression"},
 		{[]string{"compare", "--max-regression", "NaN", baseRun, baseRun}, "--max-regression"},
 		{[]string{"compare", "--max-latency-regression", "-1", baseRun, baseRun}, "--max-latency-regression"},
@@ -94,7 +101,7 @@ func TestEveryBadValue(t *testing.T) {
 		{[]string{"history", "--root", "/nonexistent"}, "--root"},
 		{[]string{"history", "--root", file}, "--root"},
 		// validate
-		{[]string{"validate"}, "arg"},
+		{[]string{"validate"}, "missing RUN_DIR"},
 		{[]string{"validate", "--reps", "0", baseRun}, "--reps"},
 		{[]string{"validate", "--duration", "-1s", baseRun}, "--duration"},
 		{[]string{"validate", "--dsn", nowhere, baseRun}, "--apply-to-target"},

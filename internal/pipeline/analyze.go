@@ -3,7 +3,6 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,14 +11,11 @@ import (
 	"time"
 
 	"github.com/pgqtune/pgqtune/analyze"
+	"github.com/pgqtune/pgqtune/internal/version"
 	"github.com/pgqtune/pgqtune/recommendations"
 	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
 )
-
-// catalogFile holds the catalog snapshot of the queue tables, taken at the
-// end of a run, so recommendations can be re-derived offline.
-const catalogFile = "catalog.json"
 
 // Analyze re-runs analysis, recommendations and the reports on a saved run
 // directory, without a database. Validation results already recorded in the
@@ -57,11 +53,10 @@ func analyzeDir(ctx context.Context, dir, dsn string) (*runrec.Report, *runrec.R
 	}
 	var notes []string
 	in := &recommendations.Input{Run: run, Findings: res.Findings}
-	var cat recommendations.Catalog
-	if err := runrec.ReadJSON(filepath.Join(dir, catalogFile), &cat); err == nil {
-		in.Catalog = &cat
-	} else if !errors.Is(err, os.ErrNotExist) {
+	if cat, err := recommendations.LoadCatalog(dir); err != nil {
 		notes = append(notes, "catalog.json unreadable: "+err.Error())
+	} else {
+		in.Catalog = cat
 	}
 	recs, rnotes := recommendations.Recommend(in)
 	notes = append(notes, rnotes...)
@@ -108,7 +103,8 @@ func keepValidations(dir string, recs []runrec.Recommendation) {
 func buildReport(run *runrec.Run, res *analyze.Result, recs []runrec.Recommendation, notes []string) *runrec.Report {
 	m := run.Meta
 	rep := &runrec.Report{
-		SchemaVersion: runrec.SchemaVersion,
+		SchemaVersion:  runrec.SchemaVersion,
+		PgqtuneVersion: version.String(),
 		Run: runrec.RunInfo{
 			ID:            m.ID,
 			Mode:          m.Mode,
@@ -250,7 +246,7 @@ func conclude(ctx context.Context, dir, catalogDSN, hypoDSN, store string, table
 	cat, cerr := recommendations.SnapshotCatalog(cctx, catalogDSN, tables)
 	cancel()
 	if cerr == nil {
-		if err := runrec.WriteJSON(filepath.Join(dir, catalogFile), cat); err != nil {
+		if err := recommendations.SaveCatalog(dir, cat); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/runrec"
+	"github.com/pgqtune/pgqtune/sqlload"
 )
 
 // ObserveOptions configure Observe.
@@ -41,6 +42,8 @@ type ObserveOptions struct {
 	Interval time.Duration
 	// Progress receives progress lines; nil is quiet.
 	Progress io.Writer
+	// ProgressEvery is the seconds between progress lines (-P); 0 means 5.
+	ProgressEvery int
 	// Stdout/Stderr receive the command's output (default os.Stdout/Stderr).
 	Stdout, Stderr io.Writer
 	// MetricsAddr serves Prometheus metrics while observing when not empty.
@@ -99,6 +102,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		Settings:         info.Settings,
 		Target:           Describe(o.DSN),
 		QueueTables:      sampler.QueueTables(),
+		Libraries:        sampler.Libraries(),
 		SamplerIntervalS: o.Interval.Seconds(),
 	}
 	if len(o.Command) > 0 {
@@ -162,7 +166,8 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 
 	var prev *runrec.Sample
 	var mu sync.Mutex
-	last := time.Now()
+	every := cmp.Or(o.ProgressEvery, 5)
+	var recent []runrec.WorkloadTick
 	sink := func(s runrec.Sample) error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -173,10 +178,13 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		rec.tick(t)
 		cp := s
 		prev = &cp
-		if o.Progress != nil && time.Since(last) >= 5*time.Second {
-			last = time.Now()
-			fmt.Fprintf(o.Progress, "%s  completed %d/s  enqueued %d/s  depth %d\n",
-				s.T.Format("15:04:05"), t.Completed, t.Enqueued, t.Depth)
+		if o.Progress != nil {
+			// The same line as run's, over the ticks since the last one.
+			recent = append(recent, t)
+			if len(recent) >= every {
+				sqlload.FormatProgress(o.Progress, time.Since(started), recent)
+				recent = recent[:0]
+			}
 		}
 		return nil
 	}
@@ -197,6 +205,9 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	meta.Interrupted = out.Interrupted
 	// The sampler keeps looking for queues while it runs.
 	meta.QueueTables = sampler.QueueTables()
+	// Statements may first appear late: the sampler's last decision holds
+	// every one it saw.
+	meta.Libraries, meta.StatementRoles = sampler.Libraries(), sampler.StatementRoles()
 	meta.Notes = append(meta.Notes, sampler.Notes()...)
 	if serr != nil && !errors.Is(serr, context.Canceled) && !errors.Is(serr, context.DeadlineExceeded) {
 		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(serr.Error(), o.DSN))

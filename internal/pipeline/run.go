@@ -56,6 +56,8 @@ type RunOptions struct {
 	Interval time.Duration
 	// Progress receives the live progress line; nil is quiet.
 	Progress io.Writer
+	// ProgressEvery is the seconds between progress lines (-P); 0 means 5.
+	ProgressEvery int
 	// MetricsAddr serves Prometheus metrics while running when not empty.
 	MetricsAddr string
 	// Store, when set, is a DSN where the finished report is also kept (the
@@ -201,6 +203,7 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 	meta.ServerVersionNum = info.VersionNum
 	meta.Settings = info.Settings
 	meta.QueueTables = sampler.QueueTables()
+	meta.Libraries = sampler.Libraries()
 	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
 		return nil, err
 	}
@@ -231,12 +234,13 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		go o.OnStart(wctx, t)
 	}
 	res, runErr := sqlload.Run(lctx, &sqlload.RunParams{
-		DSN:      t.DSN,
-		Schema:   t.Schema,
-		Scenario: sc,
-		OnTick:   rec.tick,
-		Progress: o.Progress,
-		AppName:  WorkloadApp,
+		DSN:           t.DSN,
+		Schema:        t.Schema,
+		Scenario:      sc,
+		OnTick:        rec.tick,
+		Progress:      o.Progress,
+		ProgressEvery: o.ProgressEvery,
+		AppName:       WorkloadApp,
 	})
 	stopHooks()
 	time.Sleep(min(o.Interval, 2*time.Second))
@@ -257,6 +261,9 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 
 	meta.EndedAt = time.Now().UTC()
 	meta.Interrupted = out.Interrupted
+	// Statements may first appear late: the sampler's last decision holds
+	// every one it saw.
+	meta.Libraries, meta.StatementRoles = sampler.Libraries(), sampler.StatementRoles()
 	meta.Notes = append(meta.Notes, sampler.Notes()...)
 	if samplerErr != nil && !errors.Is(samplerErr, context.Canceled) {
 		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(samplerErr.Error(), t.DSN))

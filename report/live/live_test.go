@@ -46,7 +46,7 @@ func TestServer(t *testing.T) {
 		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		s.Tick(runrec.WorkloadTick{T: now, Warmup: true, Enqueued: 1000, Completed: 1000})
 		s.Tick(runrec.WorkloadTick{T: now.Add(time.Second), Enqueued: 500, Completed: 480, Depth: 42, OldestPendingAgeS: 1.5,
-			LatencyMs: &runrec.Percentiles{P50: 2, P95: 8, P99: 20, Max: 50}})
+			LatencyMs: &runrec.Percentiles{P50: 2, P95: 8, P99: 20, Max: 50, Count: 480}})
 		s.Tick(runrec.WorkloadTick{T: now.Add(2 * time.Second), Enqueued: 500, Completed: 510, Depth: 12, OldestPendingAgeS: -1})
 		s.Sample(runrec.Sample{T: now, Locks: &runrec.Locks{Waiting: 3},
 			Activity:     &runrec.Activity{Active: 9, ByWait: map[string]int{"Lock:relation": 3, "CPU": 6}},
@@ -59,7 +59,14 @@ func TestServer(t *testing.T) {
 			"pgqtune_jobs_completed_total 990", // warm-up excluded
 			"pgqtune_jobs_enqueued_total 1000",
 			"pgqtune_throughput_jobs_per_second 510",
-			`pgqtune_latency_seconds{quantile="0.99"} 0.02`,
+			// A histogram of the 480 jobs: 240 by 2.5 ms, 456 by 10 ms,
+			// 475 by 25 ms, all by 50 ms.
+			"# TYPE pgqtune_job_latency_seconds histogram",
+			`pgqtune_job_latency_seconds_bucket{le="0.0025"} 240`,
+			`pgqtune_job_latency_seconds_bucket{le="0.01"} 456`,
+			`pgqtune_job_latency_seconds_bucket{le="0.025"} 475`,
+			`pgqtune_job_latency_seconds_bucket{le="0.05"} 480`,
+			"pgqtune_job_latency_seconds_count 480",
 			"pgqtune_queue_depth_jobs 12",
 			"pgqtune_queue_oldest_pending_seconds 1.5", // unknown (-1) keeps the last known
 			"pgqtune_findings 2",
@@ -159,5 +166,47 @@ func TestGrafanaDashboard(t *testing.T) {
 	}
 	if n < 10 {
 		t.Fatalf("only %d metric references found in the dashboard", n)
+	}
+}
+
+// TestGrafanaDashboardConventions: counters are graphed as rate() over
+// $__rate_interval (a raw total only climbs), latency comes from the
+// histogram, each panel has one unit, and jobs/s is not "reqps".
+func TestGrafanaDashboardConventions(t *testing.T) {
+	b, err := os.ReadFile("grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title       string `json:"title"`
+			FieldConfig struct {
+				Defaults struct {
+					Unit string `json:"unit"`
+				} `json:"defaults"`
+				Overrides []any `json:"overrides"`
+			} `json:"fieldConfig"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	counter := regexp.MustCompile(`pgqtune_[a-z_]+(_total|_bucket)\b`)
+	rated := regexp.MustCompile(`rate\(pgqtune_[a-z_]+(_total|_bucket)\{[^}]*\}\[\$__rate_interval\]\)`)
+	for _, p := range dash.Panels {
+		if p.FieldConfig.Defaults.Unit == "" || p.FieldConfig.Defaults.Unit == "reqps" || len(p.FieldConfig.Overrides) > 0 {
+			t.Errorf("panel %q: unit %q, %d overrides: want one unit of its own", p.Title, p.FieldConfig.Defaults.Unit, len(p.FieldConfig.Overrides))
+		}
+		for _, tg := range p.Targets {
+			if counter.MatchString(tg.Expr) && len(counter.FindAllString(tg.Expr, -1)) != len(rated.FindAllString(tg.Expr, -1)) {
+				t.Errorf("panel %q graphs a counter without rate(...[$__rate_interval]): %s", p.Title, tg.Expr)
+			}
+			if strings.Contains(tg.Expr, "quantile=") {
+				t.Errorf("panel %q reads a quantile label: %s", p.Title, tg.Expr)
+			}
+		}
 	}
 }

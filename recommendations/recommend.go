@@ -92,6 +92,7 @@ func Recommend(in *Input) ([]runrec.Recommendation, []string) {
 		r.fn(f, out)
 	}
 	recs := out.recs
+	labelContributing(f, recs)
 	for i := range recs {
 		recs[i].ID = fmt.Sprintf("R%d", i+1)
 	}

@@ -39,7 +39,10 @@ func scoreConnections(sc *scene, w *window) verdict {
 	use := winMax(fr, act, func(f *frame) float64 { return f.Total / f.MaxConn })
 	maxConn := winMax(fr, act, func(f *frame) float64 { return f.MaxConn })
 	total := winMax(fr, act, func(f *frame) float64 { return f.Total })
-	s1 := ramp(waits-baseWaits, 1, 20)
+	// A few waits a second in a window where throughput fell already name
+	// the pool or max_connections: refused connections (53300) count here,
+	// and the activity view can miss a full server the sampler shares.
+	s1 := ramp(waits-baseWaits, 0.5, 5)
 	s2 := ramp(use, 0.85, 0.97)
 	score := noisyOr(0.8*s1, 0.8*s2, 0.3*ramp(errs, 1, 10)*s2)
 	if score == 0 {

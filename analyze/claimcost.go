@@ -34,7 +34,11 @@ func (c claimCost) Effect() float64 {
 	if c.Signal == "" || c.N < 3 || c.DeadMax <= c.DeadFirst {
 		return 0
 	}
-	e := ramp(c.Ratio, 1.25, 2) * ramp(c.Corr, 0.3, 0.7)
+	// A claim several times dearer while the dead tuples grow is the
+	// effect even when second-to-second noise keeps the correlation
+	// modest (a held horizon slowed the claim 10x with correlation 0.44);
+	// the statements-alike discount is what tells a CPU hog apart.
+	e := ramp(c.Ratio, 1.25, 2) * max(ramp(c.Corr, 0.3, 0.7), ramp(c.Ratio, 2, 5))
 	if c.Signal == "ms" {
 		e *= 0.7
 	}

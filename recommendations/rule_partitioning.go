@@ -41,6 +41,12 @@ func partitioningRule(f *facts, out *output) {
 			// Finished rows are kept but nothing suffers yet.
 			continue
 		}
+		if lib, _ := f.foreignLibrary(t.Name); lib != nil {
+			// The library's migrations define the table and its statements
+			// name it: renaming or partitioning it breaks the library.
+			out.note("%s keeps %s rows pgqtune would partition away, but %s's migrations own the table: prune its finished or failed jobs with %s's own tools instead", t.Name, fmtNum(float64(tf.LiveLast)), lib.Name, lib.Name)
+			continue
+		}
 		key := ""
 		for _, c := range partitionKeyCols {
 			if col := t.Column(c); col != nil && strings.HasPrefix(col.Type, "timestamp") {

@@ -157,11 +157,30 @@ func core(w *window) *window {
 }
 
 // explained reports whether an event finding already names f's cause over
-// an overlapping span (a cleanup problem that also slowed the claim).
+// an overlapping span (a cleanup problem that also slowed the claim), as
+// its cause or as a contributing one scored at least as high (a CPU hog's
+// long query held the horizon too: one finding tells both).
+//
+// An event that covers less than half of f's span does not explain it: a
+// checkpoint storm all run long that also caused one short drop is still
+// a storm, and its whole-run finding says what it costs.
 func explained(events []runrec.Finding, f runrec.Finding) bool {
 	for _, e := range events {
-		if e.Cause == f.Cause && e.Start.Before(f.End) && f.Start.Before(e.End) {
+		if !(e.Start.Before(f.End) && f.Start.Before(e.End)) {
+			continue
+		}
+		lo, hi := maxTime(e.Start, f.Start), minTime(e.End, f.End)
+		if span := f.End.Sub(f.Start); span > 0 && 2*hi.Sub(lo) < span {
+			continue
+		}
+		if e.Cause == f.Cause {
 			return true
+		}
+		for _, c := range e.Contributing {
+			// Told already, as strongly as the finding would tell it.
+			if c.Cause == f.Cause && c.Score >= f.Confidence {
+				return true
+			}
 		}
 	}
 	return false
@@ -206,4 +225,18 @@ func detectAll(run *runrec.Run, opts Options) (*scene, []*window, []*window) {
 		cleanups = sc.cleanupWindows()
 	}
 	return sc, events, cleanups
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

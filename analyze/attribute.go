@@ -35,6 +35,10 @@ type verdict struct {
 	Evidence []runrec.Evidence
 	Objects  []string
 	PIDs     []int
+	// PresenceOnly marks a cause whose signal was there but whose effect
+	// was not measured in the window (a holder whose dead tuples did not
+	// yet slow the claim): it may contribute, never be the finding's cause.
+	PresenceOnly bool
 }
 
 // scorer scores one cause for one window.
@@ -112,12 +116,20 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 	if w.Kind == runrec.FindingWholeRun || w.Kind == runrec.FindingTrend || w.Kind == runrec.FindingOutage {
 		f.LatencyFactor, f.BacklogFactor = 0, 0
 	}
+	// A cause shown only by its presence yields to any that showed an
+	// effect and cleared the bar.
+	vs = slices.Clone(vs)
+	sort.SliceStable(vs, func(a, b int) bool {
+		ea := !vs[a].PresenceOnly && vs[a].Score >= sc.opts.MinCauseScore
+		eb := !vs[b].PresenceOnly && vs[b].Score >= sc.opts.MinCauseScore
+		return ea && !eb
+	})
 	var top verdict
 	if len(vs) > 0 {
 		top = vs[0]
 	}
 	rest := vs
-	if top.Score >= sc.opts.MinCauseScore {
+	if top.Score >= sc.opts.MinCauseScore && !top.PresenceOnly {
 		f.Cause = top.Cause
 		second := 0.0
 		if len(vs) > 1 {
@@ -132,7 +144,7 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 			// A contributing cause must clear the naming bar on its own
 			// evidence; weaker ones stay mere alternatives.
 			if v.Score < sc.opts.MinCauseScore || v.Summary == "" {
-				break
+				continue
 			}
 			f.Contributing = append(f.Contributing, runrec.Contributor{Cause: v.Cause, Score: round(v.Score, 2),
 				Summary: "also: " + strings.TrimSuffix(v.Summary, ".") + "."})
@@ -141,8 +153,11 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 		f.Confidence = round(1-top.Score, 2)
 	}
 	for _, v := range rest {
-		if v.Score < 0.15 || len(f.Alternatives) >= sc.opts.MaxAlternatives {
+		if len(f.Alternatives) >= sc.opts.MaxAlternatives {
 			break
+		}
+		if v.Score < 0.15 {
+			continue
 		}
 		f.Alternatives = append(f.Alternatives, runrec.CauseScore{Cause: v.Cause, Score: round(v.Score, 2)})
 		if f.Cause == CauseUnknown {

@@ -56,5 +56,11 @@ func scoreCheckpoint(sc *scene, w *window) verdict {
 	if req == 0 {
 		v.Summary = "a checkpoint ran" + fpi
 	}
+	if w.Kind == runrec.FindingWholeRun && req > 0 {
+		// A storm that has not cut throughput yet: say what it costs.
+		c := sc.checkpointCostOver(w)
+		v.Evidence = append(v.Evidence, c.evidence()...)
+		v.Summary += ": " + c.phrase()
+	}
 	return v
 }

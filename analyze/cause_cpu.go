@@ -9,8 +9,12 @@ import (
 
 func init() { register(CauseCPU, scoreCPU) }
 
-// scoreCPU: the host's CPUs were busy well beyond baseline, with foreign
-// (non-workload) backends active or more runnable backends than CPUs.
+// scoreCPU: presence is non-workload backends running on CPU (active with
+// no wait event) or more runnable backends than cores; the effect is every
+// statement slower alike (enqueue and complete as well as the claim: CPU
+// starves them all, where dead tuples or a missing index slow only the
+// claim) and the host's CPUs busy where they can be read. It scores on
+// the effect.
 func scoreCPU(sc *scene, w *window) verdict {
 	fr := sc.windowFrames(w)
 	host := func(f *frame) bool { return f.HasHost }
@@ -21,6 +25,9 @@ func scoreCPU(sc *scene, w *window) verdict {
 	foreign := func(f *frame) float64 { return f.ActiveForeign }
 	winForeign, hasAct := winMean(fr, act, foreign)
 	baseForeign := sc.baseMean("active_foreign", act, foreign)
+	foreignCPU := func(f *frame) float64 { return f.ForeignOnCPU }
+	winForeignCPU, _ := winMean(fr, act, foreignCPU)
+	baseForeignCPU := sc.baseMean("foreign_on_cpu", act, foreignCPU)
 	cpus := winMax(fr, host, func(f *frame) float64 { return f.CPUs })
 	if cpus == 0 {
 		cpus = 2 // unknown host: a conservative small server
@@ -28,19 +35,31 @@ func scoreCPU(sc *scene, w *window) verdict {
 	onCPU := func(f *frame) float64 { return f.CPUWaiters }
 	winOnCPU, _ := winMean(fr, act, onCPU)
 	baseOnCPU := sc.baseMean("on_cpu", act, onCPU)
-	// The host's CPU counts only if it got busier than at baseline (other
-	// tenants may keep it busy all along); database backends on CPU beyond
-	// the cores are contention wherever the server runs.
-	s1 := 0.0
-	if hasHost {
-		s1 = ramp(winBusy, 80, 95) * ramp(winBusy-baseBusy, 5, 25)
-	}
-	s2 := 0.0
+
+	// Presence: foreign backends on CPU, counted against the cores (two
+	// hogs take both cores of a 2-core server), or database backends on
+	// CPU beyond the cores, which is contention wherever the server runs.
+	sForeign := 0.0
 	if hasAct {
-		s2 = ramp(winForeign-baseForeign, 0.5, max(1, cpus/2))
+		sForeign = max(ramp((winForeignCPU-baseForeignCPU)/cpus, 0.25, 0.75),
+			0.6*ramp(winForeign-baseForeign, 0.5, max(1, cpus/2)))
 	}
-	s3 := ramp((winOnCPU-baseOnCPU)/cpus, 0.5, 1.5)
-	score := noisyOr(0.6*s1, 0.6*s3) * (0.6 + 0.4*s2)
+	sRunq := ramp((winOnCPU-baseOnCPU)/cpus, 0.5, 1.5)
+	presence := max(sForeign, sRunq)
+	// Effect: the host's CPU busier than at baseline (other tenants may
+	// keep it busy all along), and every statement slower alike.
+	sHost := 0.0
+	if hasHost {
+		sHost = ramp(winBusy, 80, 95) * ramp(winBusy-baseBusy, 5, 25)
+	}
+	alike := sc.statementsAlike(fr)
+	effect := noisyOr(0.7*alike.Score(), 0.45*max(sHost, sRunq))
+	score := presence * (0.25 + 0.75*effect)
+	if presence == 0 && sHost > 0 {
+		// Busy host, no backend to show for it: something outside the
+		// database, weak on its own.
+		score = 0.3 * sHost * (0.5 + 0.5*alike.Score())
+	}
 	if score == 0 {
 		return verdict{}
 	}
@@ -52,7 +71,11 @@ func scoreCPU(sc *scene, w *window) verdict {
 	}
 	if hasAct {
 		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_activity.active_non_workload", Value: round(winForeign, 1), Baseline: ptr(round(baseForeign, 1)),
-			Detail: fmt.Sprintf("%.1f non-workload backends active on average (baseline %.1f); %.1f backends on CPU (baseline %.1f)", winForeign, baseForeign, winOnCPU, baseOnCPU)})
+			Detail: fmt.Sprintf("%.1f non-workload backends active on average, %.1f of them on CPU with no wait event (baseline %.1f); %.1f backends on CPU in all (baseline %.1f)",
+				winForeign, winForeignCPU, baseForeign, winOnCPU, baseOnCPU)})
+	}
+	if ev, ok := alike.evidence(); ok {
+		v.Evidence = append(v.Evidence, ev)
 	}
 	top := sc.foreignBackends(w)
 	for i, b := range top {
@@ -64,13 +87,16 @@ func scoreCPU(sc *scene, w *window) verdict {
 			Detail: fmt.Sprintf("pid %d (%s) active in %d samples, query running up to %s: %s", b.PID, cmpOr(b.ApplicationName, "no application_name"), b.seen, dur(b.QueryAgeS), clip(b.Query, 160))})
 	}
 	switch {
-	case s1 > 0:
+	case sHost > 0:
 		v.Summary = fmt.Sprintf("the CPUs were saturated (%.0f%% busy, baseline %.0f%%)", winBusy, baseBusy)
 	default:
 		v.Summary = fmt.Sprintf("%.1f database backends competed for %.0f CPUs (baseline %.1f)", winOnCPU, cpus, baseOnCPU)
 	}
 	if len(top) > 0 {
 		v.Summary += fmt.Sprintf(" with %d non-workload backends running queries such as pid %d: %s", len(top), top[0].PID, clip(top[0].Query, 100))
+	}
+	if p := alike.phrase(); p != "" {
+		v.Summary += "; " + p
 	}
 	return v
 }

@@ -58,8 +58,20 @@ func scoreVacuumLag(sc *scene, w *window) verdict {
 		v.Summary = fmt.Sprintf("autovacuum is disabled on %s and %s dead tuples piled up", worst.Table, num(worst.Growth()))
 	} else {
 		v.Summary = fmt.Sprintf("autovacuum did not keep up on %s: %s dead tuples piled up", worst.Table, num(worst.Growth()))
+		if worst.Vacuums == 0 && !worst.Vacuuming {
+			v.Summary = fmt.Sprintf("autovacuum never ran on %s although its threshold (%s dead tuples) was passed: %s dead tuples piled up",
+				worst.Table, num(worst.Trigger), num(worst.Growth()))
+		}
 		if len(worst.Reloptions) > 0 {
 			v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "reloptions", Detail: worst.Table + ": " + strings.Join(worst.Reloptions, ", ")})
+		}
+	}
+	if w.Kind == runrec.FindingWholeRun {
+		// A slow fault: say how fast it grows and when it will bite.
+		g := sc.deadGrowthOver(w, worst.Table)
+		if g.PerMin > 0 {
+			v.Evidence = append(v.Evidence, g.evidence())
+			v.Summary += " (" + g.phrase() + ")"
 		}
 	}
 	return v

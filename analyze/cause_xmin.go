@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/pgqtune/pgqtune/runrec"
@@ -14,13 +15,17 @@ func init() { register(CauseXmin, scoreXmin) }
 func (sc *scene) xminHolderScore(w *window) float64 {
 	fr := sc.windowFrames(w)
 	win := winMax(fr, nil, func(f *frame) float64 { return f.XminAgeS })
-	base := sc.baseQuantile("xmin_age_s", 0.9, nil, func(f *frame) float64 { return f.XminAgeS })
+	// The median, not a high quantile: the seconds of a hold that outlast
+	// the drop it caused land in the baseline.
+	base := sc.baseQuantile("xmin_age_s", 0.5, nil, func(f *frame) float64 { return f.XminAgeS })
 	return ramp(win-base, sc.opts.XminMinAgeS, 3*sc.opts.XminMinAgeS)
 }
 
 // scoreXmin: a session, slot or prepared transaction held the xmin horizon
-// while dead tuples piled up on a queue table (or the claim slowed, since
-// it must step over the rows it cannot see as dead).
+// (presence) while dead tuples it kept piled up on a queue table and each
+// claim got dearer as they grew (effect). It scores on the effect: a
+// horizon held while something else slows the server (a CPU hog's long
+// query holds one too) is named as contributing, not as the cause.
 func scoreXmin(sc *scene, w *window) verdict {
 	hold := sc.xminHolderScore(w)
 	ds := sc.deadTuples(w.I0, w.I1+1)
@@ -34,37 +39,125 @@ func scoreXmin(sc *scene, w *window) verdict {
 	if hold == 0 {
 		return verdict{}
 	}
-	slow := ramp(w.ClaimFactor, 1.5, 3)
-	inVain := 0.0 // vacuum ran and dead tuples still grew: the horizon, not vacuum
-	if worst != nil && worst.Vacuums > 0 && dead > 0 {
-		inVain = 1
+	// The mechanism is measured over the whole hold, not only the seconds
+	// the rate was low: the dead tuples pile up from its start, and the
+	// vacuum that follows its end must not hide them.
+	hw := sc.holdWindow(w)
+	ds = sc.deadTuples(hw.I0, hw.I1+1)
+	for i := range ds {
+		ds[i].Last = ds[i].Max
 	}
-	if worst == nil || worst.Growth() <= 0 {
-		// A claim slowed by something else (a lock) is not stepping over
-		// dead rows.
-		slow = 0
+	if len(ds) > 0 {
+		sort.SliceStable(ds, func(a, b int) bool { return ds[a].Growth() > ds[b].Growth() })
+		dead, worst = sc.deadScore(ds)
 	}
-	v := verdict{Score: noisyOr(0.5*hold, 0.5*dead, 0.4*slow, 0.3*inVain)}
+	growing := worst != nil && worst.Growth() > 0
+	cost := sc.claimCostOver(sc.windowFrames(hw))
+	// Not discounted by how much of the claim's time its extra buffers
+	// explain: with a held horizon the time per buffer grows too (every
+	// dead row's visibility is checked against the running transactions),
+	// so a claim 50x slower for 5x the buffers is still this cause.
+	effect := cost.Effect()
+	if cost.Signal == "buffers" {
+		// The claim's time can grow with the dead tuples while its
+		// buffers barely move (few dead rows per page, each checked for
+		// visibility): that counts too, discounted below by how much
+		// the enqueue and complete slowed alike.
+		if ms := sc.claimCostIn(sc.windowFrames(hw), "ms"); 0.8*ms.Effect() > effect {
+			cost, effect = ms, 0.8*ms.Effect()
+		}
+	}
+	excess, hasOthers := sc.statementsAlike(sc.windowFrames(w)).ClaimExcess()
+	if hasOthers && effect > 0 {
+		// The claim read more, but if the enqueue and the complete
+		// slowed as much, the time went elsewhere.
+		effect *= ramp(excess, 1.2, 2)
+	}
+	if cost.Signal == "" && growing {
+		// No claim statement to measure: the dead tuples are all there
+		// is, and they stand for part of the effect.
+		effect = 0.6 * dead
+	}
+	if !growing {
+		dead, effect = 0, 0
+	}
+	v := verdict{Score: hold * (0.35 + 0.1*dead + 0.55*effect)}
 	h := sc.oldestHolder(w)
 	if h != nil {
-		v.Summary = holderDetail(h) + " and held back cleanup"
+		v.Summary = holderDetail(h)
 		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "xmin_holder.age_s", Value: round(h.AgeS, 1), Detail: holderDetail(h)})
 		if h.PID != 0 {
 			v.PIDs = append(v.PIDs, h.PID)
 		}
 	} else {
-		v.Summary = "a session held back the xmin horizon and cleanup"
+		v.Summary = "a session held back the xmin horizon"
 	}
-	if worst != nil && worst.Growth() > 0 {
-		d := fmt.Sprintf("n_dead_tup on %s rose from %s to %s (autovacuum trigger %s) and could not be removed", worst.Table, num(worst.First), num(worst.Last), num(worst.Trigger))
-		if worst.Vacuums > 0 {
-			d += fmt.Sprintf("; %d vacuums ran in the window without cutting it", worst.Vacuums)
-		}
-		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_user_tables.n_dead_tup", Value: worst.Last, Baseline: ptr(worst.First), Detail: d})
-		v.Objects = append(v.Objects, worst.Table)
-		v.Summary += fmt.Sprintf(": %s dead tuples on %s", num(worst.Growth()), worst.Table)
+	v.PresenceOnly = effect < 0.5
+	if !growing {
+		v.Summary += ", but no dead tuples piled up on the queue tables"
+		return v
+	}
+	d := fmt.Sprintf("n_dead_tup on %s rose from %s to %s (autovacuum trigger %s) and could not be removed", worst.Table, num(worst.First), num(worst.Last), num(worst.Trigger))
+	if worst.Vacuums > 0 {
+		d += fmt.Sprintf("; %d vacuums ran in the window without cutting it", worst.Vacuums)
+	}
+	v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_user_tables.n_dead_tup", Value: worst.Last, Baseline: ptr(worst.First), Detail: d})
+	v.Objects = append(v.Objects, worst.Table)
+	if ev, ok := cost.evidence(); ok {
+		v.Evidence = append(v.Evidence, ev)
+	}
+	switch {
+	case effect >= 0.5 && cost.Signal != "":
+		v.Summary += fmt.Sprintf(" and held back cleanup: %s dead tuples on %s, and each claim %s as they grew", num(worst.Growth()), worst.Table, cost.phrase())
+	case effect >= 0.5:
+		v.Summary += fmt.Sprintf(" and held back cleanup: %s dead tuples on %s", num(worst.Growth()), worst.Table)
+	default:
+		v.Summary += fmt.Sprintf(": %s dead tuples on %s, not yet enough to slow the claim", num(worst.Growth()), worst.Table)
 	}
 	return v
+}
+
+// holdWindow is w stretched back to when its xmin holder started holding
+// (up to two minutes), and up to the holder's last second in w.
+func (sc *scene) holdWindow(w *window) *window {
+	hw := *w
+	fr := sc.frameRange(max(0, w.I0-int(120/sc.tl.StepS)), w.I0)
+	for k := len(fr) - 1; k >= 0; k-- {
+		if fr[k].XminAgeS < sc.opts.XminMinAgeS/5 {
+			break
+		}
+		hw.I0 = max(0, fr[k].Slot-1)
+	}
+	return &hw
+}
+
+// evidence states the claim's cost against the dead tuples.
+func (c claimCost) evidence() (runrec.Evidence, bool) {
+	if c.Signal == "" || c.N < 3 {
+		return runrec.Evidence{}, false
+	}
+	sig := "pg_stat_statements.claim_blks_per_call"
+	if c.Signal == "ms" {
+		sig = "pg_stat_statements.claim_mean_ms"
+	}
+	return runrec.Evidence{Signal: sig, Value: round(c.Late, 3), Baseline: ptr(round(c.Base, 3)),
+		Detail: fmt.Sprintf("the claim cost %s %s per call late in the window (baseline %s) while dead tuples went from %s to %s; correlation %.2f",
+			num(c.Late), c.unit(), num(c.Base), num(c.DeadFirst), num(c.DeadMax), c.Corr)}, true
+}
+
+func (c claimCost) unit() string {
+	if c.Signal == "ms" {
+		return "ms"
+	}
+	return "buffers"
+}
+
+// phrase reads like "read 6 -> 31 buffers".
+func (c claimCost) phrase() string {
+	if c.Signal == "ms" {
+		return fmt.Sprintf("took %s -> %s ms", num(c.Base), num(c.Late))
+	}
+	return fmt.Sprintf("read %s -> %s buffers", num(c.Base), num(c.Late))
 }
 
 // oldestHolder is the xmin holder with the greatest age in the window,
@@ -74,6 +167,10 @@ func (sc *scene) oldestHolder(w *window) *runrec.XminHolder {
 	for _, s := range sc.windowSamples(w) {
 		for i := range s.XminHolders {
 			h := s.XminHolders[i]
+			if !holdsQueueTables(h) {
+				continue
+			}
+			h.AgeS = holderAgeS(s, h)
 			if best == nil || h.AgeS > best.AgeS || (h.AgeS == best.AgeS && h.XminAge > best.XminAge) {
 				best = &h
 			}

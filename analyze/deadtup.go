@@ -171,9 +171,21 @@ func (sc *scene) deadScore(ds []deadInfo) (float64, *deadInfo) {
 // between two vacuums: the lower quartile of the maxima of stretches of
 // two autovacuum naptimes (at least MinWindowS) over the measured run. A
 // quartile, not the baseline's maximum, so that a cleanup problem covering
-// most of the run does not become its own yardstick.
+// most of the run does not become its own yardstick. With no vacuum on
+// the queue tables in the whole run (autovacuum off or starved from the
+// start) there is no level between vacuums, and it is 0.
 func (sc *scene) deadPeak() float64 {
 	return sc.cached("dead_peak", func() float64 {
+		vacuumed := false
+		for i := range sc.frames {
+			if f := &sc.frames[i]; sc.isMeasuredFrame(f) && (f.Vacuums > 0 || f.Vacuuming) {
+				vacuumed = true
+				break
+			}
+		}
+		if !vacuumed {
+			return 0
+		}
 		_, _, naptime, _ := sc.autovacuumSettings()
 		size := max(int(math.Ceil(math.Max(2*naptime, sc.opts.MinWindowS)/sc.samplerStep())), 1)
 		var maxima []float64

@@ -29,8 +29,26 @@
 //     "unknown"; the rest are ranked alternatives. A named cause's
 //     confidence is its score discounted by the runner-up's; an unknown
 //     finding's confidence is how sure it is that nothing explains it.
+//     Other causes that clear MinCauseScore on their own evidence are
+//     listed as contributing.
 //  5. phases, the throughput series and notes (collectors without data,
 //     counter resets, sampler gaps, a short baseline).
+//
+// A cause scores on its effect, not its presence: an xmin holder or a
+// foreign query is often there while something else costs the
+// throughput. xmin_horizon needs the dead tuples it keeps growing and the
+// claim's buffers per call rising with them (weighted correlation over
+// the hold, claimcost.go), beyond what the enqueue and complete slowed;
+// cpu_saturation needs non-workload backends on CPU and every statement
+// slower alike (alike.go), with the host's CPU busy where it is read.
+// A holder present without that effect is named as contributing, "not
+// yet enough to slow the claim".
+//
+// Slow faults (autovacuum off or starved, a checkpoint storm) are
+// whole-run findings that quantify their growth (slowfaults.go):
+// dead tuples a minute and when the claim's cost doubles at that rate,
+// or the extra WAL and checkpoint writes and max_wal_size against the
+// WAL rate.
 //
 // Baselines are built to survive the faults they measure: an open-loop
 // run's rate is capped at and, when the median falls short, taken from

@@ -37,6 +37,7 @@ type frame struct {
 	Active        float64
 	ActiveForeign float64 // active non-workload backends
 	CPUWaiters    float64 // active and on CPU
+	ForeignOnCPU  float64 // active non-workload backends with no wait event
 	WALWaiters    float64 // active, waiting on WAL write/flush/insert
 	IOWaiters     float64 // active, waiting on data file reads
 	LockWaiters   float64 // active, waiting on any heavyweight lock
@@ -63,6 +64,10 @@ type frame struct {
 	ClaimCalls  float64 // per second
 	ClaimMeanMs float64
 	ClaimBlks   float64 // shared blocks per call
+	// EnqMeanMs and CompMeanMs are the enqueue and complete statements'
+	// mean execution times (0 when not seen this tick).
+	EnqMeanMs  float64
+	CompMeanMs float64
 
 	HasCkpt      bool
 	CkptReq      float64 // per second
@@ -163,14 +168,22 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 				f.ClientWaiters += float64(n)
 			}
 		}
+		for _, b := range a.NonWorkload {
+			if !b.Workload && b.State == "active" && b.WaitEventType == "" {
+				f.ForeignOnCPU++
+			}
+		}
 		if a.OldestXmin != nil {
 			f.XminAgeS = a.OldestXmin.XactAgeS
 			f.XminXact = float64(a.OldestXmin.XminAge)
 		}
 	}
 	for _, h := range s.XminHolders {
-		if h.AgeS > f.XminAgeS {
-			f.XminAgeS = h.AgeS
+		if !holdsQueueTables(h) {
+			continue
+		}
+		if a := holderAgeS(s, h); a > f.XminAgeS {
+			f.XminAgeS = a
 		}
 		if float64(h.XminAge) > f.XminXact {
 			f.XminXact = float64(h.XminAge)
@@ -199,6 +212,8 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 			f.Vacuuming = true
 		}
 	}
+	f.EnqMeanMs = meanMs(s.Statements, q.EnqueueID)
+	f.CompMeanMs = meanMs(s.Statements, q.CompleteID)
 	if len(q.ClaimID) > 0 && s.Statements != nil {
 		var calls, ms, blks float64
 		for j := range s.Statements {
@@ -247,6 +262,25 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 	}
 	f.Reset = f.Reset || f.Resets >= 3
 	return f
+}
+
+// meanMs is the mean execution time per call of the statements in ids
+// (0 when none ran).
+func meanMs(sts []runrec.StatementDelta, ids map[int64]bool) float64 {
+	if len(ids) == 0 {
+		return 0
+	}
+	var calls, ms float64
+	for i := range sts {
+		if ids[sts[i].QueryID] {
+			calls += float64(sts[i].Calls)
+			ms += sts[i].TotalExecMs
+		}
+	}
+	if calls == 0 {
+		return 0
+	}
+	return ms / calls
 }
 
 // isRowLock reports whether a pg_locks locktype is a row-level wait: a

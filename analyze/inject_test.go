@@ -61,8 +61,19 @@ func (s *synth) rowLocks(from, to int) {
 }
 
 // holdXmin: pid 5151 sits idle in a REPEATABLE READ transaction; autovacuum
-// runs but removes nothing, dead tuples climb and the claim steps over them.
+// runs but removes nothing, dead tuples climb and the claim steps over them:
+// its index scan visits the dead entries and their heap pages, so it reads
+// more buffers per call as they grow.
 func (s *synth) holdXmin(from, to int) {
+	s.holdXminWith(from, to, func(age float64) runrec.XminHolder {
+		return runrec.XminHolder{Kind: runrec.XminBackendIdleInXact, PID: 5151, Name: "psql", State: "idle in transaction",
+			Query: "SELECT count(*) FROM pgqtune.job", XminAge: int64(age * 400), AgeS: age}
+	})
+}
+
+// holdXminWith is holdXmin with another kind of holder, given its state
+// age seconds into the hold.
+func (s *synth) holdXminWith(from, to int, holder func(age float64) runrec.XminHolder) {
 	dead := float64(s.smp(from).Tables[0].DeadTup)
 	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
 		age := float64(i - from + 1)
@@ -73,10 +84,13 @@ func (s *synth) holdXmin(from, to int) {
 		if (i-from)%3 == 2 {
 			t.Autovacuum = 1
 		}
-		sm.XminHolders = []runrec.XminHolder{{Kind: runrec.XminBackendIdleInXact, PID: 5151, Name: "psql", State: "idle in transaction",
-			Query: "SELECT count(*) FROM pgqtune.job", XminAge: int64(age * 400), AgeS: age}}
-		sm.Activity.IdleInXact = 1
+		h := holder(age)
+		sm.XminHolders = []runrec.XminHolder{h}
+		if h.Kind == runrec.XminBackendIdleInXact {
+			sm.Activity.IdleInXact = 1
+		}
 		setClaimMean(sm, 0.3+0.0015*dead)
+		setClaimBlocks(sm, 6+dead/100)
 		tk.LatencyMs.P99 += dead / 500
 	})
 	s.smp(to).Tables[0].DeadTup = 10
@@ -89,6 +103,16 @@ func setClaimMean(sm *runrec.Sample, ms float64) {
 		st := &sm.Statements[k]
 		if st.QueryID == claimID {
 			st.TotalExecMs = ms * float64(st.Calls)
+		}
+	}
+}
+
+// setClaimBlocks sets the claim statement's shared blocks per call.
+func setClaimBlocks(sm *runrec.Sample, perCall float64) {
+	for k := range sm.Statements {
+		st := &sm.Statements[k]
+		if st.QueryID == claimID {
+			st.SharedBlksHit = int64(perCall * float64(st.Calls))
 		}
 	}
 }
@@ -120,10 +144,12 @@ func (s *synth) checkpoints(from, to int) {
 	})
 }
 
-// cpuHog: three foreign sessions run CPU-bound queries on a 2-CPU host.
+// cpuHog: three foreign sessions run CPU-bound queries on a 2-CPU host;
+// every statement of the queue waits for a core and runs 2.5x slower.
 func (s *synth) cpuHog(from, to int) {
 	s.stall(from, to, 0.5)
 	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		slowAll(sm, 2.5)
 		tk.LatencyMs.P99 = 90
 		sm.Host.CPUBusyPct = 99
 		sm.Host.Load1 = 6
@@ -136,6 +162,37 @@ func (s *synth) cpuHog(from, to int) {
 				Query: "SELECT count(*) FROM generate_series(1, 100000000) g, LATERAL md5(g::text)", QueryAgeS: float64(i - from + 1)})
 		}
 	})
+}
+
+// slowAll makes every statement of the workload take factor times longer
+// per call.
+func slowAll(sm *runrec.Sample, factor float64) {
+	for k := range sm.Statements {
+		st := &sm.Statements[k]
+		if st.QueryID == claimID || st.QueryID == enqueueID || st.QueryID == completeID {
+			st.TotalExecMs *= factor
+		}
+	}
+}
+
+// holdXminBy makes the hogs' long queries hold the horizon as well: their
+// snapshots keep the dead tuples the workload makes, which pile up (vacuum
+// runs in vain) without yet making the claim read more.
+func (s *synth) holdXminBy(from, to int, pid int, query string) {
+	dead := float64(s.smp(from).Tables[0].DeadTup)
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		age := float64(i - from + 1)
+		dead += float64(tk.Completed)
+		sm.Tables[0].DeadTup = int64(dead)
+		sm.Tables[0].Autovacuum = 0
+		if (i-from)%3 == 2 {
+			sm.Tables[0].Autovacuum = 1
+		}
+		sm.XminHolders = []runrec.XminHolder{{Kind: runrec.XminBackendActive, PID: pid, Name: "hog", State: "active",
+			Query: query, XminAge: int64(age * 300), AgeS: age}}
+	})
+	s.smp(to).Tables[0].DeadTup = 10
+	s.smp(to).Tables[0].Autovacuum = 1
 }
 
 // dropIndex: the claim index is dropped; every claim scans the table.

@@ -16,6 +16,11 @@ type queueInfo struct {
 	// ClaimText is the claim statement's normalized text ("" unknown).
 	ClaimText string
 	Texts     map[int64]string
+	// EnqueueID and CompleteID are the statements that add and finish
+	// jobs: a cause that slows every statement alike (CPU) shows there as
+	// well as on the claim, one that makes the claim step over garbage
+	// (dead tuples) does not.
+	EnqueueID, CompleteID map[int64]bool
 }
 
 // findQueue collects queue tables from the run's metadata and samples, and
@@ -60,7 +65,22 @@ func findQueue(run *runrec.Run) *queueInfo {
 			q.ClaimText = text
 		}
 	}
+	q.findOthers(run)
 	return q
+}
+
+// findOthers fills EnqueueID and CompleteID from the run's statement
+// roles, as the claim is.
+func (q *queueInfo) findOthers(run *runrec.Run) {
+	q.EnqueueID, q.CompleteID = map[int64]bool{}, map[int64]bool{}
+	for _, r := range run.Roles() {
+		switch r.Role {
+		case string(libraries.RoleEnqueue):
+			q.EnqueueID[r.QueryID] = true
+		case string(libraries.RoleComplete):
+			q.CompleteID[r.QueryID] = true
+		}
+	}
 }
 
 // isQueue reports whether rel is a queue table; with none known every

@@ -75,6 +75,11 @@ type TableInfo struct {
 	Upd    int64 `json:"n_tup_upd"`
 	HotUpd int64 `json:"n_tup_hot_upd"`
 	Del    int64 `json:"n_tup_del"`
+	// Unlogged is true for an UNLOGGED table (relpersistence 'u').
+	Unlogged bool `json:"unlogged,omitempty"`
+	// NewPageUpd is n_tup_newpage_upd (PG16+; nil before): updates whose
+	// new row version went to another page, for want of room on its own.
+	NewPageUpd *int64 `json:"n_tup_newpage_upd,omitempty"`
 }
 
 // Column is one table column.

@@ -40,7 +40,7 @@ var catalogSettings = []string{
 	"autovacuum_vacuum_threshold", "autovacuum_vacuum_insert_scale_factor", "autovacuum_vacuum_insert_threshold",
 	"autovacuum_analyze_scale_factor", "autovacuum_vacuum_cost_limit", "autovacuum_vacuum_cost_delay",
 	"vacuum_cost_limit", "vacuum_cost_delay", "idle_in_transaction_session_timeout", "statement_timeout",
-	"lock_timeout", "idle_session_timeout", "max_replication_slots", "hot_standby_feedback",
+	"lock_timeout", "idle_session_timeout", "max_replication_slots", "hot_standby_feedback", "max_slot_wal_keep_size", "transaction_timeout",
 	"old_snapshot_threshold", "random_page_cost", "effective_cache_size", "track_io_timing",
 }
 
@@ -185,8 +185,8 @@ func snapshotTable(ctx context.Context, conn *pgx.Conn, name string) (*TableInfo
 		partitions  int64
 	)
 	err := conn.QueryRow(ctx, sqlCatalogTable, name).Scan(&oid, &t.Schema, &t.Table, &relkind, &t.Reloptions,
-		&t.Pages, &t.Reltuples, &t.HeapBytes, &t.IndexBytes, &t.LiveTup, &t.DeadTup, &t.Ins, &t.Upd, &t.HotUpd, &t.Del,
-		&isPartition, &t.PartitionKey, &partitions, &t.Checks)
+		&t.Pages, &t.Reltuples, &t.HeapBytes, &t.IndexBytes, &t.LiveTup, &t.DeadTup, &t.Ins, &t.Upd, &t.HotUpd, &t.Del, &t.NewPageUpd,
+		&isPartition, &t.PartitionKey, &partitions, &t.Checks, &t.Unlogged)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}

@@ -37,7 +37,20 @@
 //
 // Every rule is a pure function of an Input, so the rules run the same on a
 // live run and on a saved run directory (catalog.json stands in for the
-// database). Every recommendation cites the findings or the measured numbers
+// database).
+//
+// Everything a rule writes is meant to be pasted: SQL runs as written on the
+// server version the run recorded (settings and syntax are gated on
+// server_version_num), DDL that takes a table lock starts with SET
+// lock_timeout and says to retry, concurrent builds start with SET
+// statement_timeout = 0, a restart-only setting is its own recommendation
+// that says so, guarded statements (pg_terminate_backend, slot drops,
+// partition rotation) act only while their condition still holds, and a
+// rollback is SQL, with any prose in comments. Tables a queue library owns
+// (libraryOwned) never get table rewrites: no partition swap, no SET
+// UNLOGGED, no retention DELETE. TestEveryRecommendationExecutes applies
+// every recommendation of the golden files and fixtures, and its rollback,
+// on a real cluster. Every recommendation cites the findings or the measured numbers
 // that justify it, states its expected impact, its risk and how to roll it
 // back; a steady, well-tuned run gets none (or only ones marked
 // informational).

@@ -27,6 +27,9 @@ type facts struct {
 	Roles map[int64]runrec.StatementRole
 	// Findings by cause, in report order.
 	ByCause map[string][]runrec.Finding
+	// viaContributing maps a finding id to the cause a rule matched it by
+	// when that cause was only contributing (see concerns).
+	viaContributing map[string]string
 
 	WALBytes, WALFPI, WALRecords      int64
 	walSeries                         []point // (interval s, bytes) per sample
@@ -363,7 +366,7 @@ func (f *facts) findingIDs(causes ...string) []string {
 	var ids []string
 	for _, fd := range f.in.Findings {
 		for _, c := range causes {
-			if fd.Cause == c {
+			if f.concerns(fd, c) {
 				ids = append(ids, fd.ID)
 				break
 			}
@@ -379,7 +382,7 @@ func (f *facts) findingsOn(table string, causes ...string) []runrec.Finding {
 	for _, fd := range f.in.Findings {
 		match := false
 		for _, c := range causes {
-			if fd.Cause == c {
+			if f.concerns(fd, c) {
 				match = true
 			}
 		}

@@ -107,3 +107,26 @@ func bareName(name string) string {
 	}
 	return name
 }
+
+// lockTimeoutSQL starts every statement list that takes a table lock: a DDL
+// waiting for its lock queues every later claim behind it, so it gives up
+// after a short wait, and the DBA retries at a quieter moment.
+const lockTimeoutSQL = "SET lock_timeout = '2s';  -- on a lock timeout error, retry later: waiting longer would queue every worker behind this statement\n"
+
+// noStatementTimeoutSQL starts a CONCURRENTLY build: a database-wide
+// statement_timeout that cuts one off halfway leaves an INVALID index
+// behind (written to as if valid, never used).
+const noStatementTimeoutSQL = "SET statement_timeout = 0;  -- a concurrent build cut off halfway leaves an INVALID index behind\n"
+
+// withLockTimeout prefixes DDL with lockTimeoutSQL.
+func withLockTimeout(sql string) string { return lockTimeoutSQL + sql }
+
+// concurrently prefixes a CREATE/REINDEX ... CONCURRENTLY with
+// noStatementTimeoutSQL.
+func concurrently(sql string) string { return noStatementTimeoutSQL + sql }
+
+// vacuumFullWarning is said wherever VACUUM FULL is mentioned: it rewrites
+// the table under an ACCESS EXCLUSIVE lock, so it is never the advice on a
+// live queue without an online way to the same end.
+const vacuumFullWarning = "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock that stops every worker for its whole duration; " +
+	"online alternatives are pg_repack (brief locks only at the start and end) or, once the cause is fixed, letting vacuum reuse the space as the queue turns over"

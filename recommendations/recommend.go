@@ -28,8 +28,12 @@ var rules = []rule{
 	{"index", indexRule},
 	{"fillfactor", fillfactorRule},
 	{"autovacuum", autovacuumRule},
+	{"hotqueue", hotQueueRule},
 	{"partitioning", partitioningRule},
+	{"retention", retentionRule},
 	{"config", configRule},
+	{"unlogged", unloggedRule},
+	{"connections", connectionsRule},
 	{"query", queryRule},
 	{"application", applicationRule},
 	{"library_retention", libraryRetentionRule},
@@ -88,6 +92,7 @@ func Recommend(in *Input) ([]runrec.Recommendation, []string) {
 		r.fn(f, out)
 	}
 	recs := out.recs
+	labelContributing(f, recs)
 	for i := range recs {
 		recs[i].ID = fmt.Sprintf("R%d", i+1)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/pgqtune/pgqtune/libraries"
 	"github.com/pgqtune/pgqtune/runrec"
@@ -137,20 +138,20 @@ func batchRule(f *facts, out *output) {
 			out.note("%s claims about one job per statement; it has no batch option pgqtune knows of", lib.Name)
 			return
 		}
-		// Aim at about 20 claims/s: batch = jobs/s / 20, between 2 and 50.
-		batch := int(math.Max(2, math.Min(50, math.Ceil(f.PerSec(c.Rows)/20))))
+		batch, sizing := claimBatchSize(f, c)
 		out.add(knobRec(lib, k, runrec.RecApplication, f.qualified(c.Claim.Relation), fmt.Sprint(batch),
-			fmt.Sprintf("The claim returned %s rows per call at %s calls/s: each job costs its own claim and completion transaction and WAL flush%s.", fmtNum(c.RowsPerCall()), fmtNum(claimsPerS), citeFindings(fids)),
+			fmt.Sprintf("The claim returned %s rows per call at %s calls/s: each job costs its own claim and completion transaction and WAL flush%s. %s", fmtNum(c.RowsPerCall()), fmtNum(claimsPerS), citeFindings(fids), sizing),
 			fmt.Sprintf("About %d times fewer claim statements and commits per job; WAL flushes and CPU per job fall with them.", batch),
 			"A worker holds several jobs at once: a crash re-delivers the whole batch after the library's expiry, and a slow job delays the others of its batch.", fids))
 		return
 	}
+	batch, sizing := claimBatchSize(f, c)
 	out.add(runrec.Recommendation{
 		Kind:   runrec.RecApplication,
 		Target: c.Claim.Relation,
-		SQL:    fmt.Sprintf("-- claim jobs in batches: %s with LIMIT 10..50 instead of ~1 row per call, and complete them in one statement (WHERE id = ANY($1))", c.Claim.String()),
-		Rationale: fmt.Sprintf("The claim returned %s rows per call at %s calls/s: each job costs its own claim and completion transaction and WAL flush%s.",
-			fmtNum(c.RowsPerCall()), fmtNum(claimsPerS), citeFindings(fids)),
+		SQL:    fmt.Sprintf("-- claim jobs in batches: %s with LIMIT %d instead of ~1 row per call, and complete them in one statement (WHERE id = ANY($1))", c.Claim.String(), batch),
+		Rationale: fmt.Sprintf("The claim returned %s rows per call at %s calls/s: each job costs its own claim and completion transaction and WAL flush%s. %s",
+			fmtNum(c.RowsPerCall()), fmtNum(claimsPerS), citeFindings(fids), sizing),
 		FindingIDs:     fids,
 		ExpectedImpact: "Commits and round trips per job fall by about the batch size; WAL flushes and CPU per job fall with them.",
 		Risk:           "A worker holds several jobs at once: a crash re-delivers the whole batch, and a slow job delays the others of its batch unless completed individually.",
@@ -232,4 +233,44 @@ func workloadInt(f *facts, key string) int {
 		return int(v)
 	}
 	return 0
+}
+
+// claimBatchSize sizes a claim batch from the run: large enough that the
+// whole workload makes about 20 claims/s, and that the claim's own time is
+// under a tenth of the work it hands out; small enough that a batch's work
+// (when the job time is known) stays under a second, because a batch's
+// jobs wait for each other and a crash re-delivers all of them. The
+// sentence says which measurements decided it.
+func claimBatchSize(f *facts, c *stmtFacts) (int, string) {
+	jobsPerS := f.PerSec(c.Rows)
+	b := math.Ceil(jobsPerS / 20)
+	why := fmt.Sprintf("A batch of %%d makes the %s jobs/s about %s claims/s", fmtNum(jobsPerS), fmtNum(jobsPerS/math.Max(b, 1)))
+	work, known := jobTime(f)
+	if known && work > 0 {
+		perJobClaim := c.MeanMs() / math.Max(c.RowsPerCall(), 1)
+		if need := math.Ceil(10 * perJobClaim / (float64(work) / float64(time.Millisecond))); need > b {
+			b = need
+			why = fmt.Sprintf("A batch of %%d keeps the claim's %s ms per call under a tenth of the %s of work it hands out", fmtNum(c.MeanMs()), work)
+		}
+		if cap := math.Floor(float64(time.Second) / float64(work)); cap < b {
+			b = cap
+			why = fmt.Sprintf("A batch of %%d keeps a batch's work (%s per job) under a second", work)
+		}
+	}
+	n := int(math.Max(2, math.Min(50, b)))
+	return n, fmt.Sprintf(why+" (measured claim: %s ms per call; batch kept between 2 and 50).", n, fmtNum(c.MeanMs()))
+}
+
+// jobTime is the work each job took, when the run recorded it as a fixed
+// duration (a scenario's work_time); observed runs do not know it.
+func jobTime(f *facts) (time.Duration, bool) {
+	if f.in.Run == nil {
+		return 0, false
+	}
+	s, _ := f.in.Run.Meta.Workload["work_time"].(string)
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, false
+	}
+	return d, true
 }

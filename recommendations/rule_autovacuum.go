@@ -81,7 +81,7 @@ func serverAutovacuumOff(f *facts, out *output, needy []string) {
 		FindingIDs:     orEmpty(f.findingIDs("vacuum_lag", "bloat")),
 		ExpectedImpact: "Autovacuum removes dead tuples and refreshes statistics on every table again.",
 		Risk:           "Autovacuum I/O on tables that have not been vacuumed for long can be heavy at first; if it was turned off for a batch window, schedule VACUUM instead of leaving it off.",
-		Rollback:       "ALTER SYSTEM RESET autovacuum;\nSELECT pg_reload_conf();",
+		Rollback:       f.systemRollback("autovacuum") + "\nSELECT pg_reload_conf();",
 	})
 }
 
@@ -104,11 +104,12 @@ func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []ru
 		fmt.Sprintf("autovacuum_vacuum_threshold = %d", threshold),
 		"autovacuum_analyze_scale_factor = 0",
 		fmt.Sprintf("autovacuum_analyze_threshold = %d", threshold))
-	// Throttling: when vacuum ran but could not keep up, let it work
-	// harder on this table only.
+	// Throttling: when vacuum ran but could not keep up, stop throttling
+	// it on this table only (a queue table kept small is vacuumed in
+	// moments; cost-based sleeps only stretch each visit).
 	throttled := tf.Autovacuums > 0 || vacuumSeen(f, name)
 	if throttled {
-		opts = append(opts, "autovacuum_vacuum_cost_limit = 2000", "autovacuum_vacuum_cost_delay = 1")
+		opts = append(opts, "autovacuum_vacuum_cost_delay = 0")
 	}
 	var why []string
 	if len(lag) > 0 {
@@ -131,7 +132,7 @@ func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []ru
 	}
 	why = append(why, fmt.Sprintf("A fixed threshold of %d (about half of what one %s s autovacuum_naptime creates) vacuums the table on each autovacuum visit.", threshold, fmtNum(naptime)))
 	if throttled {
-		why = append(why, "Autovacuum did run but fell behind, so the table also gets a higher cost limit and shorter delay than the server default.")
+		why = append(why, "Autovacuum did run but fell behind, so the table's vacuum is also unthrottled (cost delay 0).")
 	}
 	reset := []string{}
 	for _, o := range opts {
@@ -141,14 +142,14 @@ func autovacuumRec(f *facts, name string, t *TableInfo, tf *tableFacts, lag []ru
 	return runrec.Recommendation{
 		Kind:       runrec.RecAutovacuum,
 		Target:     name,
-		SQL:        fmt.Sprintf("ALTER TABLE %s SET (%s);", quoteQualified(name), strings.Join(opts, ", ")),
+		SQL:        withLockTimeout(fmt.Sprintf("ALTER TABLE %s SET (%s);", quoteQualified(name), strings.Join(opts, ", "))),
 		Rationale:  strings.Join(why, " "),
 		FindingIDs: ids(lag),
 		ExpectedImpact: fmt.Sprintf("Dead tuples on %s stay bounded near %d instead of climbing (%s/min in this run); the table and its indexes stop growing and each claim reads fewer dead entries.",
 			name, threshold, fmtNum(tf.DeadSlopePerMin)),
-		Risk: "More frequent vacuums of this table cost I/O and CPU (small on a table kept small); a higher cost limit lets them compete harder with the workload. " +
-			"ALTER TABLE ... SET takes a SHARE UPDATE EXCLUSIVE lock briefly.",
-		Rollback: fmt.Sprintf("ALTER TABLE %s RESET (%s);", quoteQualified(name), strings.Join(reset, ", ")),
+		Risk: "More frequent vacuums of this table cost I/O and CPU (small on a table kept small); unthrottled, they compete harder with the workload while they run. " +
+			"ALTER TABLE ... SET takes a SHARE UPDATE EXCLUSIVE lock briefly (it waits behind a running vacuum or DDL: lock_timeout makes it give up instead; retry).",
+		Rollback: withLockTimeout(fmt.Sprintf("ALTER TABLE %s RESET (%s);", quoteQualified(name), strings.Join(reset, ", "))),
 	}
 }
 
@@ -171,7 +172,7 @@ func serverWideAutovacuum(f *facts, out *output, needy []string) {
 	why = append(why, fmt.Sprintf("%d tables need frequent vacuums (%s).", len(needy), strings.Join(needy, ", ")))
 	if naptime > 15 {
 		sql = append(sql, "ALTER SYSTEM SET autovacuum_naptime = '15s';")
-		rollback = append(rollback, "ALTER SYSTEM RESET autovacuum_naptime;")
+		rollback = append(rollback, f.systemRollback("autovacuum_naptime"))
 		why = append(why, fmt.Sprintf("autovacuum_naptime %s s means each database is visited that rarely; 15 s lets the per-table thresholds act sooner.", fmtNum(naptime)))
 	}
 	if float64(len(needy)) >= workers {
@@ -185,7 +186,7 @@ func serverWideAutovacuum(f *facts, out *output, needy []string) {
 			Rationale:      fmt.Sprintf("%d tables need frequent vacuums (%s). autovacuum_max_workers is %s: one long vacuum elsewhere can starve the queue tables; %d leaves a worker free. Restart required: pg_reload_conf() does not apply it.", len(needy), strings.Join(needy, ", "), fmtNum(workers), w),
 			ExpectedImpact: "After the restart, a long vacuum elsewhere no longer keeps the queue tables waiting for a worker.",
 			Risk:           "Restart required (a short outage). The cost limit is shared among workers, so each runs slower unless the limit is raised too.",
-			Rollback:       "ALTER SYSTEM RESET autovacuum_max_workers;  -- restart required",
+			Rollback:       f.systemRollback("autovacuum_max_workers") + "  -- restart required",
 		})
 	}
 	if len(sql) == 0 {

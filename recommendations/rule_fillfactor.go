@@ -58,12 +58,8 @@ func fillfactorRule(f *facts, out *output) {
 		}
 		perRow := float64(tf.Upd) / math.Max(1, float64(tf.Ins))
 		hotPerRow := perRow * share
-		// Each row needs room for about one new version on its page until
-		// the page is pruned (pruning happens on the next access of a page
-		// that is nearly full), so reserve min(1, HOT-eligible updates per
-		// row) row widths per row.
-		n := 100 / (1 + math.Min(1, hotPerRow))
-		n = math.Max(50, math.Min(95, math.Floor(n/5)*5))
+		sz := sizeFillfactor(f, t, tf, share, hotPerRow)
+		n := sz.fillfactor
 		if n >= cur {
 			continue
 		}
@@ -73,8 +69,9 @@ func fillfactorRule(f *facts, out *output) {
 		if ff := f.findingsOn(tf.Name, "bloat", "vacuum_lag"); len(ff) > 0 {
 			why = append(why, fmt.Sprintf("Finding(s) %s show the table growing or vacuum lagging.", strings.Join(ids(ff), ", ")))
 		}
-		why = append(why, fmt.Sprintf("A non-HOT update writes a new entry into every index; a HOT one needs free space on the same heap page. With rows of about %d bytes, fillfactor %.0f leaves room for the new version of each row (%s HOT-eligible updates per row) and still fits %s rows per page.",
-			t.RowWidth, n, fmtNum(hotPerRow), fmtNum(rowsPerPage)))
+		why = append(why, fmt.Sprintf("A non-HOT update writes a new entry into every index; a HOT one needs free space on the same heap page. %s "+
+			"Reserving room for those versions only (%s of a row per row, not a full row per row: pruning frees the space of versions no snapshot needs) gives fillfactor %.0f, which still fits %s rows of about %d bytes per page.",
+			sz.why, fmtNum(sz.versionsPerRow), n, fmtNum(rowsPerPage), t.RowWidth))
 		if len(blockers) > 0 {
 			why = append(why, fmt.Sprintf("Updates only stay HOT while they set no indexed column: %s cannot be HOT however much space is free.", strings.Join(blockers, "; ")))
 		} else {
@@ -83,14 +80,14 @@ func fillfactorRule(f *facts, out *output) {
 		out.add(runrec.Recommendation{
 			Kind:       runrec.RecFillfactor,
 			Target:     tf.Name,
-			SQL:        fmt.Sprintf("ALTER TABLE %s SET (fillfactor = %.0f);", quoteQualified(tf.Name), n),
+			SQL:        withLockTimeout(fmt.Sprintf("ALTER TABLE %s SET (fillfactor = %.0f);", quoteQualified(tf.Name), n)),
 			Rationale:  strings.Join(why, " "),
 			FindingIDs: ids(f.findingsOn(tf.Name, "bloat", "vacuum_lag")),
-			ExpectedImpact: fmt.Sprintf("HOT ratio rises from %s towards %s of updates; fewer index writes, less WAL and less index bloat. Applies to pages written from now on (existing pages fill as rows are rewritten, or at once after VACUUM FULL / pg_repack).",
+			ExpectedImpact: fmt.Sprintf("HOT ratio rises from %s towards %s of updates; fewer index writes, less WAL and less index bloat. Applies to pages written from now on: existing pages take it as the queue turns over and rows are rewritten (or at once with pg_repack; "+vacuumFullWarning+").",
 				fmtPct(hot), fmtPct(share)),
 			Risk: fmt.Sprintf("The table takes about %s more space for the same rows and sequential scans read that much more; ALTER TABLE ... SET takes a brief SHARE UPDATE EXCLUSIVE lock.",
 				fmtPct(100/n-1)),
-			Rollback: fmt.Sprintf("ALTER TABLE %s SET (fillfactor = %.0f);", quoteQualified(tf.Name), cur),
+			Rollback: withLockTimeout(fmt.Sprintf("ALTER TABLE %s SET (fillfactor = %.0f);", quoteQualified(tf.Name), cur)),
 		})
 	}
 }
@@ -134,4 +131,45 @@ func hotEligibleUpdates(f *facts, t *TableInfo, planned []string) (eligible, blo
 	}
 	sort.Strings(blockers)
 	return eligible, blocked, blockers
+}
+
+// fillfactorSizing is a fillfactor and how it was reached.
+type fillfactorSizing struct {
+	fillfactor     float64
+	versionsPerRow float64 // new versions per row the pages lacked room for
+	why            string
+}
+
+// sizeFillfactor sizes the free space a page must keep from what the run
+// measured: HOT-eligible updates per page, and the share of them that did
+// not find room on their page. On PG16+ that share is
+// n_tup_newpage_upd (updates whose new version went to another page); before
+// it, the eligible updates that were not HOT. A page needs room only for
+// the versions it lacked room for, since pruning reclaims the rest.
+func sizeFillfactor(f *facts, t *TableInfo, tf *tableFacts, share, hotPerRow float64) fillfactorSizing {
+	pages := float64(t.Pages)
+	if pages <= 0 {
+		pages = math.Max(1, float64(t.HeapBytes)/8192)
+	}
+	eligiblePerS := f.PerSec(tf.Upd) * share
+	perPage := eligiblePerS / pages
+	missFrom := ""
+	var miss float64
+	if v := f.serverVersionNum(); t.NewPageUpd != nil && t.Upd > 0 && (v == 0 || v >= 160000) {
+		// n_tup_newpage_upd counts every update that left its page; the
+		// ones that set an indexed column may be among them, so it bounds
+		// the eligible misses from above.
+		miss = math.Min(1, float64(*t.NewPageUpd)/(float64(t.Upd)*math.Max(share, 0.01)))
+		missFrom = fmt.Sprintf("n_tup_newpage_upd: %s of %s updates since the statistics reset moved to another page", itoa(*t.NewPageUpd), itoa(t.Upd))
+	} else {
+		hotOfEligible := math.Min(1, float64(tf.HotUpd)/math.Max(1, float64(tf.Upd)*share))
+		miss = 1 - hotOfEligible
+		missFrom = fmt.Sprintf("%s of the HOT-eligible updates were not HOT in the run", fmtPct(miss))
+	}
+	versions := math.Min(1, hotPerRow) * miss
+	n := 100 / (1 + versions)
+	n = math.Max(50, math.Min(95, math.Floor(n/5)*5))
+	why := fmt.Sprintf("The run made %s HOT-eligible updates per heap page per second (%s/s over %s pages, %s per row); %s.",
+		fmtNum(perPage), fmtNum(eligiblePerS), fmtNum(pages), fmtNum(hotPerRow), missFrom)
+	return fillfactorSizing{fillfactor: n, versionsPerRow: versions, why: why}
 }

@@ -3,8 +3,11 @@ package recommendations
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"time"
+
+	pg_query "github.com/pganalyze/pg_query_go/v5"
 
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -14,9 +17,13 @@ import (
 // partitions, and old partitions hold only finished jobs.
 var partitionKeyCols = []string{"created_at", "enqueued_at", "inserted_at", "created", "run_at", "scheduled_at"}
 
+// retentionDays is how long finished jobs are kept in the outlines.
+const retentionDays = 7
+
 // partitioningRule recommends time-range partitioning, with retention by
 // dropping old partitions, for queue tables where finished rows pile up or
-// retention runs as large DELETEs.
+// retention runs as large DELETEs. It never outlines a swap of a table a
+// queue library owns.
 func partitioningRule(f *facts, out *output) {
 	if f.in.Catalog == nil {
 		return
@@ -31,20 +38,18 @@ func partitioningRule(f *facts, out *output) {
 			continue
 		}
 		depth := maxDepth(f)
-		accumulating := tf.LiveLast >= 100000 && (depth < 0 || float64(tf.LiveLast) >= 10*float64(max(depth, 1)))
 		retention := retentionDeletes(f, t)
 		findings := f.findingsOn(t.Name, "bloat", "vacuum_lag", "missing_index")
-		if !accumulating && retention == nil {
+		if !accumulating(f, tf) && retention == nil {
 			continue
 		}
 		if retention == nil && len(findings) == 0 {
 			// Finished rows are kept but nothing suffers yet.
 			continue
 		}
-		if lib, _ := f.foreignLibrary(t.Name); lib != nil {
-			// The library's migrations define the table and its statements
-			// name it: renaming or partitioning it breaks the library.
-			out.note("%s keeps %s rows pgqtune would partition away, but %s's migrations own the table: prune its finished or failed jobs with %s's own tools instead", t.Name, fmtNum(float64(tf.LiveLast)), lib.Name, lib.Name)
+		if lib := libraryOwnedTable(t); lib != "" {
+			out.note("%s holds finished jobs, but %s owns the table: swapping it for a partitioned copy would fight %s's migrations and code; use %s's own retention settings instead",
+				t.Name, lib, lib, lib)
 			continue
 		}
 		key := ""
@@ -58,26 +63,75 @@ func partitioningRule(f *facts, out *output) {
 			out.note("%s would benefit from range partitioning, but has no creation-time column to partition on: add one (created_at timestamptz NOT NULL DEFAULT now()) or partition by ranges of its increasing id", t.Name)
 			continue
 		}
-		out.add(partitionRec(f, t, tf, key, depth, retention, findings))
+		if ix := uniqueWithoutKey(t, key); ix != nil {
+			out.note("%s would benefit from range partitioning on %s, but its unique index %s (%s) does not contain %s: a partitioned table can only enforce uniqueness that includes the partition key, so partitioning would silently weaken it; not outlined",
+				t.Name, key, ix.Name, strings.Join(ix.Columns, ", "), key)
+			continue
+		}
+		rec, err := partitionRec(f, t, tf, key, depth, retention, findings)
+		if err != nil {
+			out.note("%s: partitioning outline not written: %v", t.Name, err)
+			continue
+		}
+		out.add(rec)
 	}
 }
 
-func partitionRec(f *facts, t *TableInfo, tf *tableFacts, key string, depth int64, retention *stmtFacts, findings []runrec.Finding) runrec.Recommendation {
+// accumulating reports whether finished rows pile up in the table: many
+// live rows while few jobs waited.
+func accumulating(f *facts, tf *tableFacts) bool {
+	depth := maxDepth(f)
+	return tf.LiveLast >= 100000 && (depth < 0 || float64(tf.LiveLast) >= 10*float64(max(depth, 1)))
+}
+
+// uniqueWithoutKey returns a unique, non-primary index whose keys do not
+// contain key (Postgres refuses it on a table partitioned by key).
+func uniqueWithoutKey(t *TableInfo, key string) *Index {
+	for i := range t.Indexes {
+		ix := &t.Indexes[i]
+		if !ix.Unique || ix.Primary {
+			continue
+		}
+		has := false
+		for _, c := range ix.Columns {
+			if strings.Trim(c, `"`) == key {
+				has = true
+			}
+		}
+		if !has {
+			return ix
+		}
+	}
+	return nil
+}
+
+func partitionRec(f *facts, t *TableInfo, tf *tableFacts, key string, depth int64, retention *stmtFacts, findings []runrec.Finding) (runrec.Recommendation, error) {
 	insPerDay := f.PerSec(tf.Ins) * 86400
 	interval, step, format := "1 day", 24*time.Hour, "20060102"
 	if insPerDay > 50e6 {
 		interval, step, format = "1 hour", time.Hour, "2006010215"
 	}
-	start := f.in.Run.Meta.StartedAt.UTC().Truncate(step)
-	if f.in.Run.Meta.StartedAt.IsZero() {
-		start = f.in.Catalog.SnapshotAt.UTC().Truncate(step)
+	var startAt time.Time
+	if f.in.Run != nil {
+		startAt = f.in.Run.Meta.StartedAt
 	}
+	if startAt.IsZero() {
+		startAt = f.in.Catalog.SnapshotAt
+	}
+	start := startAt.UTC().Truncate(step)
+	version := f.serverVersionNum()
+	schema := schemaOf(t.Name)
+	base := bareName(t.Name)
 	name := quoteQualified(t.Name)
 	newName := t.Name + "_p"
 	qNew := quoteQualified(newName)
+	unfinished := unfinishedFilter(t)
+
 	var b strings.Builder
-	fmt.Fprintf(&b, "-- Outline: review, then run in a maintenance window. Partition key %s (set once at insert, so rows never move).\n", key)
-	fmt.Fprintf(&b, "CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE) PARTITION BY RANGE (%s);\n", qNew, name, quoteIdent(key))
+	fmt.Fprintf(&b, "-- Outline: rehearse on a copy, then run in a quiet moment. Partition key %s (set once at insert, so rows never move).\n", key)
+	b.WriteString("-- 1. The new table, empty: nothing here locks the live one for long.\n")
+	b.WriteString(lockTimeoutSQL)
+	fmt.Fprintf(&b, "CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY RANGE (%s);\n", qNew, name, quoteIdent(key))
 	var pkCols []string
 	for _, ix := range t.Indexes {
 		if ix.Primary {
@@ -85,44 +139,96 @@ func partitionRec(f *facts, t *TableInfo, tf *tableFacts, key string, depth int6
 		}
 	}
 	if len(pkCols) > 0 {
-		fmt.Fprintf(&b, "-- A unique key on a partitioned table must include the partition key.\nALTER TABLE %s ADD PRIMARY KEY (%s, %s);\n", qNew, strings.Join(pkCols, ", "), quoteIdent(key))
+		cols := append([]string{}, pkCols...)
+		if !containsStr(cols, key) {
+			cols = append(cols, quoteIdent(key))
+		}
+		fmt.Fprintf(&b, "-- A unique key on a partitioned table must include the partition key.\nALTER TABLE %s ADD PRIMARY KEY (%s);\n", qNew, strings.Join(cols, ", "))
 	}
+	// Every other index is rebuilt from its own definition (method, order,
+	// INCLUDE, predicate, uniqueness kept), under a temporary name that the
+	// switch gives back.
+	type renamed struct{ old, tmp string }
+	var renames []renamed
 	for _, ix := range t.Indexes {
-		if ix.Primary || ix.Unique {
+		if ix.Primary {
 			continue
 		}
-		cols := strings.Join(append([]string{}, ix.Columns...), ", ")
-		stmt := fmt.Sprintf("CREATE INDEX ON %s (%s)", qNew, cols)
-		if ix.Predicate != "" {
-			stmt += " WHERE " + ix.Predicate
+		tmp := bareName(ix.Name) + "_p"
+		def, err := rebuildIndex(ix, t, newName, tmp)
+		if err != nil {
+			return runrec.Recommendation{}, fmt.Errorf("index %s: %w", ix.Name, err)
 		}
-		fmt.Fprintf(&b, "%s;\n", stmt)
+		fmt.Fprintf(&b, "%s;\n", def)
+		renames = append(renames, renamed{ix.Name, tmp})
 	}
-	partName := func(at time.Time) string { return bareName(t.Name) + "_p_" + at.Format(format) }
+	partName := func(at time.Time) string { return base + "_p_" + at.Format(format) }
+	backlog := schema + base + "_p_before"
+	noDefault := "no DEFAULT partition: rows outside every range fail loudly instead of piling up unseen"
+	if version == 0 || version >= 140000 {
+		noDefault = "no DEFAULT partition: it would forbid DETACH ... CONCURRENTLY"
+	}
 	if f.in.Catalog.HasExtension("pg_partman") {
 		v := f.in.Catalog.Extensions["pg_partman"]
+		fmt.Fprintf(&b, "-- Jobs older than the first partition pg_partman makes go to a partition of their own (%s).\n", noDefault)
+		fmt.Fprintf(&b, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM (MINVALUE) TO ('%s');\n", quoteQualified(backlog), qNew, start.Format("2006-01-02 15:04:05+00"))
 		if strings.HasPrefix(v, "4.") {
-			fmt.Fprintf(&b, "SELECT partman.create_parent(p_parent_table => '%s', p_control => '%s', p_type => 'native', p_interval => '%s', p_premake => 4);\n", newName, key, intervalPartman4(interval))
+			fmt.Fprintf(&b, "SELECT partman.create_parent(p_parent_table => %s, p_control => %s, p_type => 'native', p_interval => %s, p_premake => 4, p_start_partition => %s);\n",
+				quoteLiteral(newName), quoteLiteral(key), quoteLiteral(intervalPartman4(interval)), quoteLiteral(start.Format("2006-01-02 15:04:05+00")))
 		} else {
-			fmt.Fprintf(&b, "SELECT partman.create_parent(p_parent_table => '%s', p_control => '%s', p_interval => '%s', p_premake => 4);\n", newName, key, interval)
+			fmt.Fprintf(&b, "SELECT partman.create_parent(p_parent_table => %s, p_control => %s, p_interval => %s, p_premake => 4, p_default_table => false, p_start_partition => %s);\n",
+				quoteLiteral(newName), quoteLiteral(key), quoteLiteral(interval), quoteLiteral(start.Format("2006-01-02 15:04:05+00")))
 		}
-		fmt.Fprintf(&b, "UPDATE partman.part_config SET retention = '7 days', retention_keep_table = false, infinite_time_partitions = true WHERE parent_table = '%s';\n", newName)
-		b.WriteString("-- run partman.run_maintenance_proc() from pg_cron or the background worker to create and drop partitions.\n")
+		b.WriteString("-- run partman.run_maintenance_proc() from pg_cron or the background worker to create partitions ahead; retention is step 3 below, not partman's, so that no partition with unfinished jobs is dropped.\n")
 	} else {
+		fmt.Fprintf(&b, "-- Jobs older than the switch go to a partition of their own (%s).\n", noDefault)
+		fmt.Fprintf(&b, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM (MINVALUE) TO ('%s');\n", quoteQualified(backlog), qNew, start.Format("2006-01-02 15:04:05+00"))
 		for i := 0; i < 4; i++ {
 			at := start.Add(time.Duration(i) * step)
-			fmt.Fprintf(&b, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s');\n", quoteQualified(schemaOf(t.Name)+partName(at)), qNew,
+			fmt.Fprintf(&b, "CREATE TABLE %s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s');\n", quoteQualified(schema+partName(at)), qNew,
 				at.Format("2006-01-02 15:04:05+00"), at.Add(step).Format("2006-01-02 15:04:05+00"))
 		}
-		fmt.Fprintf(&b, "CREATE TABLE %s PARTITION OF %s DEFAULT;\n", quoteQualified(newName+"_default"), qNew)
-		b.WriteString("-- create the next partitions ahead of time from a scheduled job (or install pg_partman).\n")
+		fmt.Fprintf(&b, "-- From a scheduled job, create each next partition (%s) well ahead of time: with no DEFAULT partition an insert past the last one fails.\n", interval)
 	}
-	fmt.Fprintf(&b, "-- Switch: move the unfinished jobs, then swap names.\nBEGIN;\nLOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n", name)
-	fmt.Fprintf(&b, "INSERT INTO %s SELECT * FROM %s%s;\n", qNew, name, unfinishedFilter(t))
-	fmt.Fprintf(&b, "ALTER TABLE %s RENAME TO %s;\nALTER TABLE %s RENAME TO %s;\nCOMMIT;\n", name, quoteIdent(bareName(t.Name)+"_old"), qNew, quoteIdent(bareName(t.Name)))
-	old := partName(start.Add(-7 * 24 * time.Hour))
-	fmt.Fprintf(&b, "-- Retention, instead of DELETE: once a partition holds only finished jobs,\n-- ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY; DROP TABLE %s;",
-		name, quoteQualified(schemaOf(t.Name)+old), quoteQualified(schemaOf(t.Name)+old))
+	b.WriteString("-- 2. The switch: a short ACCESS EXCLUSIVE lock while the unfinished jobs are copied and the names swapped.\n")
+	b.WriteString(lockTimeoutSQL)
+	fmt.Fprintf(&b, "BEGIN;\nLOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n", name)
+	fmt.Fprintf(&b, "INSERT INTO %s SELECT * FROM %s%s;\n", qNew, name, unfinished)
+	// swap moves the names (and the serial's sequence) to the new table;
+	// back undoes it, for the rollback.
+	var swap, back []string
+	swap = append(swap, fmt.Sprintf("ALTER TABLE %s RENAME TO %s;", name, quoteIdent(base+"_old")), fmt.Sprintf("ALTER TABLE %s RENAME TO %s;", qNew, quoteIdent(base)))
+	back = append(back, fmt.Sprintf("ALTER TABLE %s RENAME TO %s;", name, quoteIdent(bareName(newName))), fmt.Sprintf("ALTER TABLE %s RENAME TO %s;", quoteQualified(schema+base+"_old"), quoteIdent(base)))
+	for _, r := range renames {
+		swap = append(swap, fmt.Sprintf("ALTER INDEX %s RENAME TO %s;", quoteQualified(r.old), quoteIdent(bareName(r.old)+"_old")),
+			fmt.Sprintf("ALTER INDEX %s RENAME TO %s;", quoteQualified(schema+r.tmp), quoteIdent(bareName(r.old))))
+		back = append(back, fmt.Sprintf("ALTER INDEX %s RENAME TO %s;", quoteQualified(r.old), quoteIdent(r.tmp)),
+			fmt.Sprintf("ALTER INDEX %s RENAME TO %s;", quoteQualified(r.old+"_old"), quoteIdent(bareName(r.old))))
+	}
+	for _, c := range t.Columns {
+		if seq := ownedSequence(c.Default); seq != "" {
+			// The sequence moves with the column: dropping the old table
+			// later must not take it (and the new table's default) along.
+			swap = append(swap, fmt.Sprintf("ALTER SEQUENCE %s OWNED BY %s.%s;", seq, name, quoteIdent(c.Name)))
+			back = append(back, fmt.Sprintf("ALTER SEQUENCE %s OWNED BY %s.%s;", seq, name, quoteIdent(c.Name)))
+		}
+	}
+	b.WriteString(strings.Join(swap, "\n") + "\n")
+	b.WriteString("COMMIT;\n")
+	cutoff := fmt.Sprintf("date_trunc('day', now()) - interval '%d days'", retentionDays)
+	fmt.Fprintf(&b, "-- 3. Retention, instead of DELETE. Readiness first: unfinished jobs in the partitions retention would drop (every one must show 0).\n")
+	if unfinished != "" {
+		fmt.Fprintf(&b, "SELECT tableoid::regclass AS partition, count(*) AS unfinished FROM %s WHERE %s < %s AND%s GROUP BY 1;\n",
+			name, quoteIdent(key), cutoff, strings.TrimPrefix(unfinished, " WHERE"))
+	} else {
+		fmt.Fprintf(&b, "-- (no state column tells finished from unfinished jobs: check with the application which rows are still to run)\nSELECT tableoid::regclass AS partition, count(*) AS rows FROM %s WHERE %s < %s GROUP BY 1;\n",
+			name, quoteIdent(key), cutoff)
+	}
+	if unfinished != "" {
+		fmt.Fprintf(&b, "-- Then daily (pg_cron or a scheduler): drop the partitions wholly older than %d days that hold no unfinished job; any that still do are skipped and named.\n%s\n",
+			retentionDays, rotationSQL(t.Name, strings.TrimPrefix(unfinished, " WHERE "), version))
+	}
+	fmt.Fprintf(&b, "-- Once no job needs the old table: DROP TABLE %s;", quoteQualified(schema+base+"_old"))
 
 	var why []string
 	if len(findings) > 0 {
@@ -140,20 +246,115 @@ func partitionRec(f *facts, t *TableInfo, tf *tableFacts, key string, depth int6
 		why = append(why, fmt.Sprintf("Retention runs as DELETE (queryid %d, %s rows per call, %s ms mean): every deleted row is a dead tuple for vacuum and a dead entry in every index.",
 			retention.QueryID, fmtNum(retention.RowsPerCall()), fmtNum(retention.MeanMs())))
 	}
-	why = append(why, fmt.Sprintf("At %s inserts per day, %s partitions on %s keep each one small; dropping or detaching a whole old partition removes its rows without dead tuples or vacuum work.",
+	why = append(why, fmt.Sprintf("At %s inserts per day, %s partitions on %s keep each one small; dropping a whole old partition removes its rows without dead tuples or vacuum work. "+
+		"The readiness query shows whether an old partition still holds an unfinished job, and the rotation skips any that does.",
 		fmtNum(insPerDay), interval, key))
+
+	impact := "Retention costs a metadata change instead of DELETE + vacuum, and the table stops bloating with finished jobs. "
+	if claimPrunes(f, t, key) {
+		impact += fmt.Sprintf("The claim filters on %s, so the planner prunes its scans to the partitions that can hold runnable jobs.", key)
+	} else {
+		impact += fmt.Sprintf("The claim has no predicate on %s, so it still visits every partition's index (each small, and cheap when empty of runnable jobs); the gain is in retention and bloat, not in pruning.", key)
+	}
+	risk := "A migration, not a setting: the switch takes an ACCESS EXCLUSIVE lock while unfinished jobs are copied (lock_timeout makes it give up rather than stall the workers; retry), " +
+		"the primary key gains the partition key (foreign keys referencing it must change), queries without the key visit every partition, " +
+		"and an insert past the last partition fails, so the next partitions must be created ahead by a scheduled job. Rehearse it on a copy first."
 	return runrec.Recommendation{
 		Kind:           runrec.RecPartitioning,
 		Target:         t.Name,
 		SQL:            b.String(),
 		Rationale:      strings.Join(why, " "),
 		FindingIDs:     ids(findings),
-		ExpectedImpact: "The claim's scans and indexes cover only recent partitions; retention costs a metadata change instead of DELETE + vacuum, and the table stops bloating.",
-		Risk: "A migration, not a setting: the switch takes an ACCESS EXCLUSIVE lock while unfinished jobs are copied, the primary key gains the partition key " +
-			"(foreign keys referencing it must change), and queries without the key scan every partition. Rehearse it on a copy first.",
-		Rollback: fmt.Sprintf("Before old rows are dropped: BEGIN; ALTER TABLE %s RENAME TO %s; ALTER TABLE %s RENAME TO %s; COMMIT; then copy back jobs enqueued since the switch.",
-			name, quoteIdent(bareName(newName)), quoteQualified(t.Name+"_old"), quoteIdent(bareName(t.Name))),
+		ExpectedImpact: impact,
+		Risk:           risk,
+		Rollback: fmt.Sprintf("-- Before the old table is dropped: swap the names back, then copy back the jobs enqueued since the switch.\n%sBEGIN;\nLOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n%s\nCOMMIT;",
+			lockTimeoutSQL, name, strings.Join(back, "\n")),
+	}, nil
+}
+
+// claimPrunes reports whether the claim on t bounds the partition key, so
+// the planner can skip partitions.
+func claimPrunes(f *facts, t *TableInfo, key string) bool {
+	if f.Claim == nil || f.Claim.Claim == nil || f.in.Catalog.Table(f.Claim.Claim.Relation) != t {
+		return false
 	}
+	for _, p := range f.Claim.Claim.Filters {
+		if p.Column == key && (p.Range() || p.Equality()) {
+			return true
+		}
+	}
+	return false
+}
+
+// rebuildIndex writes ix's definition for the table newTable under the name
+// newIndex, from pg_get_indexdef when the snapshot has it (so GIN, DESC,
+// INCLUDE, opclasses and predicates survive), else from its parts.
+func rebuildIndex(ix Index, t *TableInfo, newTable, newIndex string) (string, error) {
+	schema, rel, _ := strings.Cut(newTable, ".")
+	if rel == "" {
+		schema, rel = "", newTable
+	}
+	if ix.Definition != "" {
+		tree, err := pg_query.Parse(ix.Definition)
+		if err != nil {
+			return "", fmt.Errorf("parse definition: %w", err)
+		}
+		if len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetIndexStmt() == nil {
+			return "", fmt.Errorf("definition is not one CREATE INDEX: %s", ix.Definition)
+		}
+		st := tree.Stmts[0].Stmt.GetIndexStmt()
+		st.Idxname = newIndex
+		st.Relation.Schemaname = schema
+		st.Relation.Relname = rel
+		st.Concurrent = false // the new table is empty and unused
+		out, err := pg_query.Deparse(tree)
+		if err != nil {
+			return "", fmt.Errorf("deparse definition: %w", err)
+		}
+		return out, nil
+	}
+	var cols []string
+	for i, c := range ix.Columns {
+		s := c
+		if i < len(ix.Desc) && ix.Desc[i] {
+			s += " DESC"
+		}
+		cols = append(cols, s)
+	}
+	s := "CREATE "
+	if ix.Unique {
+		s += "UNIQUE "
+	}
+	s += fmt.Sprintf("INDEX %s ON %s", quoteIdent(newIndex), quoteQualified(newTable))
+	if ix.Method != "" && ix.Method != "btree" {
+		s += " USING " + ix.Method
+	}
+	s += " (" + strings.Join(cols, ", ") + ")"
+	if len(ix.Include) > 0 {
+		s += " INCLUDE (" + strings.Join(ix.Include, ", ") + ")"
+	}
+	if ix.Predicate != "" {
+		s += " WHERE " + ix.Predicate
+	}
+	return s, nil
+}
+
+// ownedSequence returns the sequence a nextval() default draws from, or "".
+func ownedSequence(def string) string {
+	m := nextvalRe.FindStringSubmatch(def)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func containsStr(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s || strings.Trim(x, `"`) == s {
+			return true
+		}
+	}
+	return false
 }
 
 func intervalPartman4(iv string) string {
@@ -166,6 +367,16 @@ func intervalPartman4(iv string) string {
 // unfinishedFilter is the WHERE clause selecting jobs still to run, when
 // the state column and its finished values are known.
 func unfinishedFilter(t *TableInfo) string {
+	col, done := finishedStates(t)
+	if col == "" {
+		return ""
+	}
+	return fmt.Sprintf(" WHERE %s NOT IN (%s)", quoteIdent(col), strings.Join(done, ", "))
+}
+
+// finishedStates names t's state column and its finished values (quoted
+// literals), or "" when they are not known.
+func finishedStates(t *TableInfo) (string, []string) {
 	for _, c := range t.Columns {
 		if !stateColRe.MatchString(c.Name) {
 			continue
@@ -178,10 +389,10 @@ func unfinishedFilter(t *TableInfo) string {
 			}
 		}
 		if len(done) > 0 {
-			return fmt.Sprintf(" WHERE %s NOT IN (%s)", quoteIdent(c.Name), strings.Join(done, ", "))
+			return c.Name, done
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // pendingValueCandidates lists the values a state column is known to take.
@@ -234,3 +445,6 @@ func maxDepth(f *facts) int64 {
 	}
 	return int64(math.Max(float64(d), -1))
 }
+
+// nextvalRe matches a serial column's default and captures its sequence.
+var nextvalRe = regexp.MustCompile(`^nextval\('((?:[^']|'')+)'::regclass\)$`)

@@ -43,13 +43,13 @@ func reindexRule(f *facts, out *output, dropped map[string]bool) {
 			out.add(runrec.Recommendation{
 				Kind:           runrec.RecIndex,
 				Target:         ix.Name,
-				SQL:            fmt.Sprintf("REINDEX INDEX CONCURRENTLY %s;", quoteQualified(ix.Name)),
+				SQL:            concurrently(fmt.Sprintf("REINDEX INDEX CONCURRENTLY %s;", quoteQualified(ix.Name))),
 				Rationale:      why,
 				FindingIDs:     ids(bloat),
 				ExpectedImpact: fmt.Sprintf("The index shrinks to about %s; index scans touch fewer pages and the claim gets cheaper.", fmtBytes(ideal)),
 				Risk: "Builds a new copy next to the old one (needs that much free disk and I/O), waits for running transactions, cannot run in a transaction block; " +
 					"a failure leaves an INVALID index named *_ccnew to drop. The bloat returns if vacuum does not keep up: fix that too.",
-				Rollback: "None needed: the rebuilt index is equivalent. If it fails, DROP INDEX CONCURRENTLY the leftover *_ccnew index.",
+				Rollback: fmt.Sprintf("-- None needed: the rebuilt index is equivalent. If the rebuild failed, drop the INVALID copy it left:\n-- DROP INDEX CONCURRENTLY IF EXISTS %s;", quoteQualified(ix.Name+"_ccnew")),
 			})
 		}
 	}

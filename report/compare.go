@@ -277,7 +277,12 @@ func incomparable(base, next *RunData) []string {
 		}
 		bv, bok := b.Workload[k]
 		nv, nok := n.Workload[k]
-		if !bok || !nok || canonical(bv) != canonical(nv) {
+		if !bok || !nok {
+			// Recorded by only one run: a field a newer pgqtune added
+			// (client_procs, ...), not a workload the other run lacked.
+			continue
+		}
+		if canonical(bv) != canonical(nv) {
 			why = append(why, fmt.Sprintf("workload %s differs (%s vs %s)", k, describe(bv, bok), describe(nv, nok)))
 		}
 	}

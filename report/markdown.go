@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"text/template"
 
 	"github.com/pgqtune/pgqtune/runrec"
@@ -24,10 +25,13 @@ var funcs = map[string]any{
 	"fmtDur":       fmtDur,
 	"fmtBytes":     fmtBytes,
 	"oneLineText":  oneLineText,
-	"mdCell":       mdCell,
-	"pctChange":    pctChange,
-	"effectOf":     effect,
-	"float64":      func(n Num) float64 { return float64(n) },
+	// multiline: a rollback of several statements goes in a code block,
+	// where an inline code span would break at its first newline.
+	"multiline": func(s string) bool { return strings.Contains(s, "\n") },
+	"mdCell":    mdCell,
+	"pctChange": pctChange,
+	"effectOf":  effect,
+	"float64":   func(n Num) float64 { return float64(n) },
 }
 
 var mdTemplate = template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.md.tmpl"))

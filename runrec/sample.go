@@ -124,6 +124,11 @@ type Activity struct {
 	OldestXact     *Backend  `json:"oldest_xact,omitempty"`
 	OldestXmin     *Backend  `json:"oldest_xmin,omitempty"`
 	MaxConnections int       `json:"max_connections,omitempty"`
+	// WorkloadIdleInXactMaxS is the longest any workload session had sat
+	// idle inside a transaction at this tick (now - state_change), 0 when
+	// none was: the workload's own pauses, which an
+	// idle_in_transaction_session_timeout must stay above.
+	WorkloadIdleInXactMaxS float64 `json:"workload_idle_in_xact_max_s,omitempty"`
 }
 
 // LockWait is one session waiting on a heavyweight lock.
@@ -275,6 +280,11 @@ type XminHolder struct {
 	// AgeS is how long it has held it, in seconds (transaction age, prepare
 	// time, ...), 0 when unknown.
 	AgeS float64 `json:"age_s,omitempty"`
+	// IdleS is how long a backend has been in its current state
+	// (now - state_change): for an idle-in-transaction holder, how long it
+	// has sat idle, which is what idle_in_transaction_session_timeout
+	// measures. 0 when unknown.
+	IdleS float64 `json:"idle_s,omitempty"`
 }
 
 // QueueHealth is the state of one queue table, read from the table itself.

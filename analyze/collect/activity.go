@@ -32,6 +32,8 @@ func (*activityCollector) forget()      {}
 type activityRow struct {
 	runrec.Backend
 	sameDB bool
+	// stateAgeS is now - state_change.
+	stateAgeS float64
 }
 
 func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
@@ -43,7 +45,7 @@ func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 	var r activityRow
 	b := &r.Backend
 	_, err = pgx.ForEachRow(rows, []any{&b.PID, &b.ApplicationName, &b.BackendType, &b.State, &b.WaitEventType,
-		&b.WaitEvent, &b.Query, &b.XactAgeS, &b.QueryAgeS, &b.XminAge, &r.sameDB}, func() error {
+		&b.WaitEvent, &b.Query, &b.XactAgeS, &b.QueryAgeS, &b.XminAge, &r.stateAgeS, &r.sameDB}, func() error {
 		r.Workload = e.isWorkload(b.ApplicationName, b.Query)
 		all = append(all, r)
 		return nil
@@ -83,6 +85,9 @@ func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 			}
 		case "idle in transaction", "idle in transaction (aborted)":
 			a.IdleInXact++
+			if b.Workload && all[i].stateAgeS > a.WorkloadIdleInXactMaxS {
+				a.WorkloadIdleInXactMaxS = all[i].stateAgeS
+			}
 		}
 		if b.XactAgeS > 0 && (a.OldestXact == nil || b.XactAgeS > a.OldestXact.XactAgeS) {
 			bb := b

@@ -26,7 +26,7 @@ func (c *xminCollector) collect(ctx context.Context, e *env, smp *runrec.Sample)
 	}
 	var out []runrec.XminHolder
 	var h runrec.XminHolder
-	_, err = pgx.ForEachRow(rows, []any{&h.Kind, &h.PID, &h.Name, &h.State, &h.Query, &h.XminAge, &h.AgeS}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&h.Kind, &h.PID, &h.Name, &h.State, &h.Query, &h.XminAge, &h.AgeS, &h.IdleS}, func() error {
 		out = append(out, h)
 		return nil
 	})

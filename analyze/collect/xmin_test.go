@@ -42,7 +42,9 @@ func TestXminHolders(t *testing.T) {
 	for _, h := range got.XminHolders {
 		switch h.Kind {
 		case runrec.XminBackendIdleInXact:
-			if h.PID != pid(t, idle) || h.Name != "forgotten-session" || h.XminAge < 5 || h.AgeS <= 0 {
+			// IdleS runs from the end of its last statement (state_change),
+			// AgeS from BEGIN: the idle time is never the longer one.
+			if h.PID != pid(t, idle) || h.Name != "forgotten-session" || h.XminAge < 5 || h.AgeS <= 0 || h.IdleS <= 0 || h.IdleS > h.AgeS {
 				t.Errorf("idle in transaction holder = %+v", h)
 			}
 		case runrec.XminPrepared:

@@ -14,12 +14,14 @@ import (
 	"github.com/pgqtune/pgqtune/internal/pipeline"
 )
 
-// The cluster vacuums eagerly (naptime 1 s) so that, without a fault,
+// The cluster vacuums eagerly (naptime 1 s) and allows prepared transactions so that, without a fault,
 // dead tuples never outlive a couple of seconds: a disabled autovacuum or
 // a held snapshot then stands out within a 30-second run.
 func TestMain(m *testing.M) {
 	pgtest.Main(m, pgserver.Options{Settings: map[string]string{
 		"autovacuum_naptime": "1s",
+		// Prepared transactions are one kind of xmin holder tested here.
+		"max_prepared_transactions": "4",
 	}})
 }
 

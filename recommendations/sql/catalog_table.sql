@@ -15,13 +15,17 @@ SELECT c.oid::int8,
        coalesce(s.n_tup_upd, 0),
        coalesce(s.n_tup_hot_upd, 0),
        coalesce(s.n_tup_del, 0),
+       -- n_tup_newpage_upd exists from PG16: read through to_jsonb so one
+       -- text serves every version (NULL before 16).
+       (pg_catalog.to_jsonb(s) ->> 'n_tup_newpage_upd')::int8,
        c.relispartition,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) ELSE '' END,
        (SELECT count(*) FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid)::int8,
        array(SELECT pg_catalog.pg_get_constraintdef(k.oid, true)
                FROM pg_catalog.pg_constraint k
               WHERE k.conrelid = c.oid AND k.contype = 'c'
-              ORDER BY k.conname)
+              ORDER BY k.conname),
+       c.relpersistence = 'u'
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid

@@ -8,6 +8,7 @@ SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.backend_type, ''),
        coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - a.xact_start), 0)::float8,
        coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - a.query_start), 0)::float8,
        coalesce(pg_catalog.age(a.backend_xmin), 0)::bigint,
+       coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - a.state_change), 0)::float8,
        (SELECT d.datname = pg_catalog.current_database() FROM pg_catalog.pg_database d WHERE d.oid = a.datid) IS TRUE
 FROM pg_catalog.pg_stat_activity a
 WHERE a.pid <> pg_catalog.pg_backend_pid()

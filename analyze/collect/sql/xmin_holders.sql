@@ -9,7 +9,8 @@
              ELSE 'backend_other' END,
         a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), coalesce(left(a.query, 2000), ''),
         pg_catalog.age(coalesce(a.backend_xmin, a.backend_xid))::bigint,
-        coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - a.xact_start), 0)::float8
+        coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - a.xact_start), 0)::float8,
+        coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - a.state_change), 0)::float8
  FROM pg_catalog.pg_stat_activity a
  WHERE coalesce(a.backend_xmin, a.backend_xid) IS NOT NULL AND a.pid <> pg_catalog.pg_backend_pid()
    AND a.backend_type <> 'walsender'
@@ -17,19 +18,19 @@
  LIMIT 5)
 UNION ALL
 SELECT 'replication_slot', coalesce(s.active_pid, 0), s.slot_name, CASE WHEN s.active THEN 'active' ELSE 'inactive' END,
-       s.slot_type, pg_catalog.age(s.xmin)::bigint, 0::float8
+       s.slot_type, pg_catalog.age(s.xmin)::bigint, 0::float8, 0::float8
 FROM pg_catalog.pg_replication_slots s WHERE s.xmin IS NOT NULL
 UNION ALL
 SELECT 'replication_slot_catalog', coalesce(s.active_pid, 0), s.slot_name, CASE WHEN s.active THEN 'active' ELSE 'inactive' END,
-       s.slot_type, pg_catalog.age(s.catalog_xmin)::bigint, 0::float8
+       s.slot_type, pg_catalog.age(s.catalog_xmin)::bigint, 0::float8, 0::float8
 FROM pg_catalog.pg_replication_slots s WHERE s.catalog_xmin IS NOT NULL
 UNION ALL
 SELECT 'prepared_transaction', 0, p.gid, 'prepared', 'database ' || p.database || ', owner ' || p.owner,
        pg_catalog.age(p.transaction)::bigint,
-       extract(epoch FROM pg_catalog.clock_timestamp() - p.prepared)::float8
+       extract(epoch FROM pg_catalog.clock_timestamp() - p.prepared)::float8, 0::float8
 FROM pg_catalog.pg_prepared_xacts p
 UNION ALL
 SELECT 'standby_feedback', r.pid, coalesce(r.application_name, ''), coalesce(r.state, ''),
        coalesce(host(r.client_addr), 'local'), pg_catalog.age(r.backend_xmin)::bigint,
-       coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - r.backend_start), 0)::float8
+       coalesce(extract(epoch FROM pg_catalog.clock_timestamp() - r.backend_start), 0)::float8, 0::float8
 FROM pg_catalog.pg_stat_replication r WHERE r.backend_xmin IS NOT NULL

@@ -1,0 +1,121 @@
+package analyze
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgqtune/pgqtune/runrec"
+)
+
+// slowdownAlike is how much slower each of the queue's statements ran in a
+// stretch than at baseline. CPU starvation slows the claim, the enqueue and
+// the complete alike; a cause that makes only the claim read more (dead
+// tuples, a missing index) leaves the other two as they were.
+type slowdownAlike struct {
+	// Factors are window mean / baseline mean per statement role, for the
+	// roles the run measured ("claim", "enqueue", "complete").
+	Factors map[string]float64
+}
+
+// statementsAlike measures slowdownAlike over frames fr.
+func (sc *scene) statementsAlike(fr []frame) slowdownAlike {
+	out := slowdownAlike{Factors: map[string]float64{}}
+	roles := []struct {
+		name string
+		has  func(*frame) bool
+		get  func(*frame) float64
+	}{
+		{"claim", func(f *frame) bool { return f.HasClaim }, func(f *frame) float64 { return f.ClaimMeanMs }},
+		{"enqueue", func(f *frame) bool { return f.EnqMeanMs > 0 }, func(f *frame) float64 { return f.EnqMeanMs }},
+		{"complete", func(f *frame) bool { return f.CompMeanMs > 0 }, func(f *frame) float64 { return f.CompMeanMs }},
+	}
+	for _, r := range roles {
+		base := sc.baseMedian("role_ms:"+r.name, r.has, r.get)
+		win, ok := winMean(fr, r.has, r.get)
+		if ok && base > 0 {
+			out.Factors[r.name] = win / base
+		}
+	}
+	return out
+}
+
+// Score is in [0,1]: the least-slowed statement's factor, so that all of
+// them must be slower. With only the claim measured it counts for half:
+// the claim alone slows for many reasons.
+func (a slowdownAlike) Score() float64 {
+	if len(a.Factors) == 0 {
+		return 0
+	}
+	least := 0.0
+	first := true
+	for _, f := range a.Factors {
+		if first || f < least {
+			least, first = f, false
+		}
+	}
+	s := ramp(least, 1.2, 1.8)
+	if len(a.Factors) == 1 {
+		s *= 0.5
+	}
+	return s
+}
+
+// ClaimExcess is how much more the claim slowed than the enqueue and the
+// complete (claim factor over the larger of theirs); ok is false when
+// neither was measured. A cause that acts on the claim alone (dead tuples
+// it steps over) explains only this excess: when everything slowed alike,
+// something else slowed everything.
+func (a slowdownAlike) ClaimExcess() (float64, bool) {
+	c, ok := a.Factors["claim"]
+	if !ok {
+		return 0, false
+	}
+	other := 0.0
+	for _, r := range []string{"enqueue", "complete"} {
+		other = max(other, a.Factors[r])
+	}
+	if other <= 0 {
+		return 0, false
+	}
+	return c / max(other, 1), true
+}
+
+// ordered lists the measured roles in a fixed order.
+func (a slowdownAlike) ordered() []string {
+	var out []string
+	for _, r := range []string{"claim", "enqueue", "complete"} {
+		if _, ok := a.Factors[r]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// phrase reads like "every statement ran slower alike (claim 2.1x, enqueue
+// 2.4x, complete 2.2x)", or "" when they did not.
+func (a slowdownAlike) phrase() string {
+	if a.Score() == 0 || len(a.Factors) < 2 {
+		return ""
+	}
+	var parts []string
+	for _, r := range a.ordered() {
+		parts = append(parts, fmt.Sprintf("%s %.1fx", r, a.Factors[r]))
+	}
+	return "every statement ran slower alike (" + strings.Join(parts, ", ") + ")"
+}
+
+func (a slowdownAlike) evidence() (runrec.Evidence, bool) {
+	if len(a.Factors) == 0 {
+		return runrec.Evidence{}, false
+	}
+	var parts []string
+	least := 0.0
+	for i, r := range a.ordered() {
+		parts = append(parts, fmt.Sprintf("%s %.2fx", r, a.Factors[r]))
+		if i == 0 || a.Factors[r] < least {
+			least = a.Factors[r]
+		}
+	}
+	return runrec.Evidence{Signal: "pg_stat_statements.slowdown_alike", Value: round(least, 2), Baseline: ptr(1.0),
+		Detail: "mean time per call against baseline: " + strings.Join(parts, ", ")}, true
+}

@@ -41,6 +41,14 @@ type Options struct {
 	// Scheduled jobs are enqueued due in a day before the workers start:
 	// rows every claim must skip unless its index lets it.
 	Scheduled int
+	// Failed jobs are enqueued runnable and then permanently failed with
+	// the library's own permanentlyFailJobs before the workers start
+	// (graphile-worker only): the failures a deployment keeps until someone
+	// deletes them. graphile-worker's claim indexes are partial on
+	// is_available, which such rows are not, so only a claim without them
+	// reads them; jobs due later are in the indexes and cost a claim with
+	// them as much as one without.
+	Failed int
 	// Retained completed jobs are written into the job table before the
 	// workers start, as a queue whose archiving lags keeps them: pg-boss
 	// (completed jobs stay in the queue's partition until it archives them)

@@ -98,6 +98,7 @@ func Flags(lib Library, o Options) []string {
 	}
 	num("backlog", o.Backlog)
 	num("scheduled", o.Scheduled)
+	num("failed", o.Failed)
 	num("jobs", o.Jobs)
 	add("deadline", strconv.FormatFloat(o.deadline().Seconds(), 'f', -1, 64))
 	return f
@@ -126,6 +127,9 @@ func prepareNode(ctx context.Context, lib Library, dsn string, o Options) (*node
 	w := &nodeWorkload{lib: lib, deadline: o.deadline(), gate: filepath.Join(tmp, "go"), lines: make(chan []byte, 4), stderr: &tailBuffer{max: 4096}, done: make(chan error, 1)}
 	if o.Retained > 0 && lib != PgBoss {
 		return nil, fmt.Errorf("reallibs: %s: Retained is for pg-boss and River only", lib)
+	}
+	if o.Failed > 0 && lib != Graphile {
+		return nil, fmt.Errorf("reallibs: %s: Failed is for graphile-worker only", lib)
 	}
 	args := append(script[1:], Flags(lib, o)...)
 	args = append(args, "--wait-start", w.gate)

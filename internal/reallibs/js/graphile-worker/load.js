@@ -13,6 +13,9 @@
 //   --backlog N         add N runnable jobs before the runner starts (0)
 //   --scheduled N       add N jobs due in a day before starting (0): the
 //                       waiting rows a claim must skip
+//   --failed N          add N jobs and permanently fail them with
+//                       permanentlyFailJobs before starting (0): rows
+//                       graphile's partial claim indexes leave out
 //   --jobs N            stop once N jobs succeeded (0: only the deadline)
 //   --deadline S        stop after S seconds at most (60)
 //   --wait-start FILE   start working only once FILE exists (the caller's go)
@@ -26,7 +29,7 @@ const logger = new Logger(() => (level, message) => {
 })
 
 function flags (argv) {
-  const o = { concurrency: 4, poll: 2000, rate: 0, backlog: 0, scheduled: 0, jobs: 0, deadline: 60, dsn: process.env.PGQTUNE_DSN, 'wait-start': '' }
+  const o = { concurrency: 4, poll: 2000, rate: 0, backlog: 0, scheduled: 0, failed: 0, jobs: 0, deadline: 60, dsn: process.env.PGQTUNE_DSN, 'wait-start': '' }
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, '')
     if (!(k in o) || i + 1 >= argv.length) throw new Error('unknown flag or missing value: ' + argv[i])
@@ -40,14 +43,27 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
 // addMany adds n jobs in one call of graphile-worker's documented SQL API,
 // add_jobs (the Node API has no batch add in 0.16).
+// It returns the ids of the jobs added.
 async function addMany (utils, n, inSeconds) {
+  const ids = []
   for (let done = 0; done < n;) {
     const k = Math.min(20000, n - done)
-    await utils.withPgClient(c => c.query(
-      `SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(
+    const { rows } = await utils.withPgClient(c => c.query(
+      `SELECT id FROM graphile_worker.add_jobs(ARRAY(
          SELECT ROW('pgqtune', json_build_object('i', g), NULL, now() + make_interval(secs => $2), NULL, NULL, NULL, NULL)::graphile_worker.job_spec
          FROM generate_series(1, $1) g))`, [k, inSeconds]))
+    for (const row of rows) ids.push(row.id)
     done += k
+  }
+  return ids
+}
+
+// failMany adds n jobs and fails them for good, as jobs whose attempts
+// ran out are: graphile-worker keeps them, unavailable, until deleted.
+async function failMany (utils, n) {
+  const ids = await addMany(utils, n, 0)
+  for (let i = 0; i < ids.length; i += 20000) {
+    await utils.permanentlyFailJobs(ids.slice(i, i + 20000), 'pgqtune: failed backlog')
   }
 }
 
@@ -56,6 +72,7 @@ async function main () {
   const utils = await makeWorkerUtils({ connectionString: o.dsn, logger })
   await utils.migrate()
   if (o.scheduled > 0) await addMany(utils, o.scheduled, 86400)
+  if (o.failed > 0) await failMany(utils, o.failed)
   if (o.backlog > 0) await addMany(utils, o.backlog, 0)
   if (o['wait-start']) {
     // Tell the caller the backlog is in, then wait for its go.

@@ -179,10 +179,12 @@ phases:
 		t.Fatalf("rerun validation = %+v", v)
 	}
 	// Without: dead tuples climb all run; with: vacuum cuts the climb, by
-	// a margin the repetitions call significant. How much it is cut
+	// a margin the repetitions call significant (or by half, when two
+	// repetitions are too few for the test). How much it is cut
 	// depends on how often autovacuum got a turn on a busy machine (4x on
 	// a quiet one, 3.9x once under load), so no ratio is asserted.
-	if v.Before < 1000 || v.After >= v.Before || v.Significant == nil || !*v.Significant {
+	significant := v.Significant != nil && *v.Significant
+	if v.Before < 1000 || v.After >= v.Before || (!significant && v.After > v.Before/2) {
 		t.Fatalf("dead-tuple slope %.0f/min -> %.0f/min (significant %v): the climb did not slow\n%s", v.Before, v.After, v.Significant, r.stdout)
 	}
 }

@@ -78,17 +78,7 @@ phases:
 // PGQTUNE_KEEP_RUNS set).
 func Run(t *testing.T, dsn, scenario string, f *Fault) (*pipeline.Outcome, Window) {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "pgqtune-fault-*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() || os.Getenv("PGQTUNE_KEEP_RUNS") != "" {
-			t.Logf("run directory kept: %s", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	})
+	dir := KeptDir(t, "pgqtune-fault-*")
 	var (
 		mu     sync.Mutex
 		win    Window
@@ -287,4 +277,23 @@ func Exec(stmts []string, undo ...string) func(ctx context.Context, t pipeline.T
 			}
 		}, nil
 	}
+}
+
+// KeptDir makes a temporary run directory named by pattern that is removed
+// after the test, unless the test failed or PGQTUNE_KEEP_RUNS is set: then
+// it is kept and logged for inspection.
+func KeptDir(t *testing.T, pattern string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("PGQTUNE_KEEP_RUNS") != "" {
+			t.Logf("run directory kept: %s", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	})
+	return dir
 }

@@ -3,7 +3,6 @@ package reallibs_test
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -109,17 +108,7 @@ func prepare(t testing.TB, lib reallibs.Library, dsn string, o reallibs.Options)
 
 func runDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "pgqtune-reallibs-*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() || os.Getenv("PGQTUNE_KEEP_RUNS") != "" {
-			t.Logf("run directory kept: %s", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	})
+	dir := faults.KeptDir(t, "pgqtune-reallibs-*")
 	return filepath.Join(dir, "run")
 }
 

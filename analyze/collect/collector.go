@@ -54,8 +54,8 @@ type env struct {
 	// function there (graphile_worker.add_job, pgmq.send) works the queue
 	// without naming its table.
 	queueSchemas []string
-	queueOIDs  []uint32        // queue tables and their partitions
-	sampled    []uint32        // tables sampled this tick (set by the tables collector)
+	queueOIDs    []uint32 // queue tables and their partitions
+	sampled      []uint32 // tables sampled this tick (set by the tables collector)
 	// claims maps the queryids of the statements decided to be claims (see
 	// roles.go) to their lowercased text, so that the rows they return count
 	// as dequeued jobs of the queue they name.

@@ -52,6 +52,24 @@ func TestWorkloadBySchema(t *testing.T) {
 	}
 }
 
+// TestIndexDroppedIsNoReset: dropping an index takes its counts out of
+// the table's index sums. That tick keeps the table's own deltas (the seq
+// scans a missing index brings) instead of reading as a statistics reset;
+// a table counter going down still is one.
+func TestIndexDroppedIsNoReset(t *testing.T) {
+	var prev, cur tableSnap
+	prev.ints[0], prev.ints[2], prev.ints[3], prev.ints[4] = 10, 500, 900, 40
+	cur.ints[0], cur.ints[2], cur.ints[3], cur.ints[4] = 13, 20, 30, 45
+	d, ok := cur.DiffSince(prev)
+	if !ok || d.SeqScan != 3 || d.Ins != 5 || d.IdxScan != 0 || d.IdxTupFetch != 0 {
+		t.Errorf("index dropped: ok %v, %+v; want the seq scans and inserts, no index use", ok, d)
+	}
+	cur.ints[4] = 1
+	if _, ok := cur.DiffSince(prev); ok {
+		t.Error("inserts went down (pg_stat_reset): want a reset")
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	s := "SELECT 'héllo'"
 	for n := 0; n <= len(s); n++ {

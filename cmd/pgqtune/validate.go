@@ -21,7 +21,9 @@ func newValidateCmd() *cobra.Command {
 		Long: `Re-run a recorded run's scenario on a scratch cluster, alternately without and
 with the chosen recommendations applied (interleaved repetitions: without, with,
 with, without, ...), and report the measured change in throughput, p99 latency and
-dead-tuple growth with Welch's t-test over the repetitions. The result is written
+dead-tuple growth over the repetitions (a one-sided paired t-test on each
+repetition's with/without ratio; Welch's t-test where a value is zero or
+missing). The result is written
 into the run's report.json as each recommendation's validation {method "rerun"}.
 
 Each repetition starts like the recorded run: the queue tables get the recorded

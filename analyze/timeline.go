@@ -44,6 +44,9 @@ type timeline struct {
 	// MarksPartial is set when the ticks say which of them cover part of a
 	// second (WorkloadTick.CoveredS); those are left off the slots.
 	MarksPartial bool
+	// Observed is set for an observe run: someone else's workload, whose
+	// shape (a rate, or a backlog drained) pgqtune did not choose.
+	Observed bool
 }
 
 // maxSlots bounds the timeline: 14 days of seconds.
@@ -65,7 +68,7 @@ func (tl *timeline) slotTime(i int) time.Time {
 // the step is the median spacing rounded to whole seconds (at least 1).
 func buildTimeline(run *runrec.Run, opts Options) *timeline {
 	ticks := run.Workload
-	tl := &timeline{StepS: 1}
+	tl := &timeline{StepS: 1, Observed: run.Meta.Mode == "observe"}
 	if len(ticks) == 0 {
 		ticks = ticksFromSamples(run.Samples)
 		tl.Derived = len(ticks) > 0
@@ -191,6 +194,7 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 	// burndown has no producers once its backlog is in: its work-off is
 	// the measured part, and the loading before it (consumers paused) is
 	// not.
+	tail := len(tl.Slots)
 	for i := len(tl.Slots) - 1; i >= 0; i-- {
 		s := &tl.Slots[i]
 		if !s.Present {
@@ -199,7 +203,23 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 		if s.Enqueued > 0 || s.Burndown {
 			break
 		}
-		s.Measured = false
+		tail = i
+	}
+	if first, last, ok := observedDrain(tl, tail); ok {
+		// An observed load test that enqueued its backlog and then worked
+		// it off, enqueueing nothing more, is nearly all producers' tail:
+		// its work-off is what it measures, as a burndown's is. Left out:
+		// the loading before its first completion, and its first and last
+		// completing seconds (partial).
+		for i := range tl.Slots {
+			if i <= first || i >= last {
+				tl.Slots[i].Measured = false
+			}
+		}
+	} else {
+		for i := tail; i < len(tl.Slots); i++ {
+			tl.Slots[i].Measured = false
+		}
 	}
 	working := false
 	for i := range tl.Slots {
@@ -226,6 +246,33 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 	if n := len(tl.Slots); n > 0 && !tl.MarksPartial {
 		tl.Slots[n-1].Measured = false
 	}
+}
+
+// observedDrain reports whether an observed run's producers' tail (slots
+// from tail on enqueue nothing) holds most of its completions, and returns
+// its first and last slots with completions.
+func observedDrain(tl *timeline, tail int) (first, last int, ok bool) {
+	if !tl.Observed {
+		return 0, 0, false
+	}
+	var total, inTail float64
+	first, last = -1, -1
+	for i := range tl.Slots {
+		s := &tl.Slots[i]
+		if !s.Present || s.Completed <= 0 {
+			continue
+		}
+		total += s.Completed
+		if i >= tail {
+			inTail += s.Completed
+		}
+		if first < 0 {
+			first = i
+		}
+		last = i
+	}
+	// At least one whole second between the partial first and last.
+	return first, last, total > 0 && 2*inTail >= total && last-first >= 2
 }
 
 // ticksFromSamples rebuilds workload ticks from the sampler's queue health,

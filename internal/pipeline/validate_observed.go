@@ -153,7 +153,13 @@ func (v *observedValidator) check(ctx context.Context, recs []runrec.Recommendat
 }
 
 func (v *observedValidator) where() string {
-	return fmt.Sprintf("on the observed database %s, re-running %q", Describe(v.o.DSN), v.run.Meta.Command.Args[0])
+	// The recorded arguments (passwords masked), shortened: the note
+	// lands in report.md.
+	cmd := strings.Join(v.run.Meta.Command.Args, " ")
+	if r := []rune(cmd); len(r) > 100 {
+		cmd = string(r[:99]) + "…"
+	}
+	return fmt.Sprintf("on the observed database %s, re-running `%s`", Describe(v.o.DSN), cmd)
 }
 
 func (v *observedValidator) prepare(ctx context.Context, vdir string, recs []runrec.Recommendation, res *ValidateResult) (recommendations.RunOnce, func(), error) {

@@ -34,11 +34,12 @@ func observedDrainRun(rate float64) *runrec.Run {
 	return r
 }
 
-// TestObservedDrain: an observed drain's work-off is its measured part, as
-// a burndown's: the baseline is the drain rate (not the zeros of the
-// loading seconds before it), and neither the loading nor the idle end is
-// a drop.
-func TestObservedDrain(t *testing.T) {
+// TestObservedDrainDepthUnknown: an observed drain whose depth was not
+// sampled (TestObservedDrain's rule needs it) is measured over its
+// work-off, as a burndown is: the baseline is the drain rate (not the
+// zeros of the loading seconds before it), and neither the loading nor
+// the idle end is a drop.
+func TestObservedDrainDepthUnknown(t *testing.T) {
 	res, err := analyze.Analyze(observedDrainRun(80), analyze.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)

@@ -39,14 +39,14 @@ type timeline struct {
 	// Derived is set when the ticks were rebuilt from the samples' queue
 	// health because the run had no workload ticks.
 	Derived bool
+	// Observed is set for a run pgqtune watched rather than drove: its
+	// producers are the application's, and may have stopped long before.
+	Observed bool
 	// Truncated is set when the ticks spanned more than maxSlots.
 	Truncated bool
 	// MarksPartial is set when the ticks say which of them cover part of a
 	// second (WorkloadTick.CoveredS); those are left off the slots.
 	MarksPartial bool
-	// Observed is set for an observe run: someone else's workload, whose
-	// shape (a rate, or a backlog drained) pgqtune did not choose.
-	Observed bool
 }
 
 // maxSlots bounds the timeline: 14 days of seconds.
@@ -200,17 +200,23 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 		if !s.Present {
 			continue
 		}
-		if s.Enqueued > 0 || s.Burndown {
+		if s.Enqueued > 0 || s.Burndown || (tl.Derived || tl.Observed) && s.Depth > 0 && s.Depth >= s.Completed*tl.StepS {
+			// An observed queue draining a backlog has no producer, but
+			// its workers had a second's work waiting: that is work, not
+			// the tail of a drain (an application that enqueued a million
+			// jobs and watches its workers work them off).
 			break
 		}
 		tail = i
 	}
 	if first, last, ok := observedDrain(tl, tail); ok {
 		// An observed load test that enqueued its backlog and then worked
-		// it off, enqueueing nothing more, is nearly all producers' tail:
-		// its work-off is what it measures, as a burndown's is. Left out:
-		// the loading before its first completion, and its first and last
-		// completing seconds (partial).
+		// it off, enqueueing nothing more, whose depth is not sampled (a
+		// pg-boss queue without its fetch index: counting its waiting jobs
+		// would scan the table), is nearly all producers' tail by the rule
+		// above: its work-off is what it measures, as a burndown's is.
+		// Left out: the loading before its first completion, and its first
+		// and last completing seconds (partial).
 		for i := range tl.Slots {
 			if i <= first || i >= last {
 				tl.Slots[i].Measured = false

@@ -1,9 +1,13 @@
 package pipeline
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -80,5 +84,30 @@ func TestDSNEnv(t *testing.T) {
 	_, _, err = commandEnv([]string{"DATABASE_URL=postgres://app@staging:5432/app"}, c.DSNEnv, given)
 	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || strings.Contains(err.Error(), "admin-secret") {
 		t.Errorf("a DSN variable naming another database: err = %v, want a refusal naming DATABASE_URL without the password", err)
+	}
+}
+
+// TestNoEmptyRunDir: an observation that cannot reach its database records
+// nothing, and leaves none of the directories it made behind (a test once
+// left cmd/pgqtune/pgqtune-runs/… in the source tree); a directory that
+// was there before stays.
+func TestNoEmptyRunDir(t *testing.T) {
+	root := t.TempDir()
+	kept := filepath.Join(root, "kept")
+	if err := os.Mkdir(kept, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{filepath.Join(root, "a", "b", "run"), kept} {
+		_, err := Observe(context.Background(), ObserveOptions{DSN: "postgres://u@127.0.0.1:1/x?connect_timeout=2", Duration: time.Second, Out: out})
+		if err == nil {
+			t.Fatalf("observe of an unreachable server to %s succeeded", out)
+		}
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "kept" {
+		t.Errorf("left behind in %s: %v; want only the directory that was there before", root, entries)
 	}
 }

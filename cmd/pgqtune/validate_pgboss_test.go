@@ -91,6 +91,12 @@ func observePgBoss(tb testing.TB, ctx context.Context) *pgbossObserved {
 		tb.Fatalf("recorded command = %+v; want %q with PGQTUNE_DSN among its DSN variables", c, load)
 	}
 	rep := loadReport(tb, dir)
+	// Without the fetch index the sampler cannot count the waiting jobs
+	// (that count would scan the partition): the jobs pg-boss's fetches
+	// returned are its throughput, and the drain is the measured part.
+	if rep.Throughput.Baseline <= 0 || rep.Throughput.Mean <= 0 {
+		tb.Errorf("observe saw no throughput of the drain: baseline %.1f, mean %.1f jobs/s; notes %v", rep.Throughput.Baseline, rep.Throughput.Mean, rep.Notes)
+	}
 	for _, rc := range rep.Recommendations {
 		tb.Logf("%s %s %s: %s", rc.ID, rc.Kind, rc.Target, strings.Join(strings.Fields(rc.SQL), " "))
 	}

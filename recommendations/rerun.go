@@ -183,7 +183,12 @@ func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 			m.Arm, m.Rep = arm, i+1
 			res.Measurements = append(res.Measurements, *m)
 			if o.Progress != nil {
-				fmt.Fprintf(o.Progress, "  %-7s #%d: %s jobs/s, p99 %s ms%s\n", arm, i+1, fmtNum(m.JobsPerS), fmtNum(m.P99Ms), deadLine(m))
+				// An observed repetition measures no latency: no "p99 0 ms".
+				p99 := ""
+				if m.P99Ms > 0 {
+					p99 = ", p99 " + fmtNum(m.P99Ms) + " ms"
+				}
+				fmt.Fprintf(o.Progress, "  %-7s #%d: %s jobs/s%s%s\n", arm, i+1, fmtNum(m.JobsPerS), p99, deadLine(m))
 			}
 		}
 	}
@@ -201,6 +206,11 @@ func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 	}
 	sort.Strings(names)
 	for _, t := range names {
+		if !anyDead(res.Measurements, t) {
+			// A table that never holds a row (pg-boss's partitioned
+			// parent) has nothing to compare.
+			continue
+		}
 		res.Dead = append(res.Dead, compare("dead tuples "+t, "dead_tuples/min", true, res.Measurements, func(m Measurement) (float64, bool) {
 			v, ok := m.DeadPerMin[t]
 			return v, ok
@@ -209,9 +219,23 @@ func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 	return res, nil
 }
 
+// anyDead reports whether any repetition saw dead tuples grow (or shrink)
+// on table.
+func anyDead(ms []Measurement, table string) bool {
+	for _, m := range ms {
+		if m.DeadPerMin[table] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func deadLine(m *Measurement) string {
 	var parts []string
 	for t, v := range m.DeadPerMin {
+		if v == 0 {
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s dead %s/min", t, fmtNum(v)))
 	}
 	sort.Strings(parts)

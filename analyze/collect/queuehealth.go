@@ -100,7 +100,7 @@ func (c *queuesCollector) prepare(ctx context.Context, e *env) []string {
 				st.oldestSQL = r.Replace(queueOldestSQL)
 			}
 		} else {
-			why = append(why, fmt.Sprintf("depth and oldest pending age not sampled (%s); an index on %s WHERE %s would serve it",
+			why = append(why, fmt.Sprintf("depth and oldest pending age not sampled (%s); an index on %s WHERE %s would serve it; dequeues are the rows its claim statements return (pg_stat_statements)",
 				reason, q.Name, k.pending))
 		}
 		if k.inflight != "" {
@@ -190,6 +190,12 @@ func (c *queuesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 			qh.Enqueued = ins
 			if qh.Depth >= 0 && st.prevDepth >= 0 && st.depthSQL != "" && q.kind != nil {
 				qh.Dequeued, st.carryDeq = settle(ins-(qh.Depth-st.prevDepth), st.carryDeq)
+			} else if st.depthSQL == "" && q.kind != nil && claimed > 0 {
+				// The depth is not sampled (its count would scan the table:
+				// a pg-boss queue whose fetch index is gone): the rows the
+				// queue's claim statements returned are its dequeues, so
+				// a library queue's throughput is still seen.
+				qh.Dequeued = claimed
 			}
 			switch {
 			case q.kind == nil:

@@ -26,6 +26,32 @@ func TestContainsWord(t *testing.T) {
 	}
 }
 
+// TestWorkloadBySchema: in observe mode a session calling a library
+// queue's functions (graphile-worker's producers, pgmq's senders) is the
+// workload, though its query names no queue table; a look-alike schema or
+// an application table of the same name is not.
+func TestWorkloadBySchema(t *testing.T) {
+	e := &env{cfg: Config{ReadOnly: true}}
+	e.setQueues([]queueTable{{Name: "graphile_worker._private_jobs", System: SystemGraphileWorker},
+		{Name: "public.jobs", System: SystemTable}})
+	for _, tc := range []struct {
+		query string
+		want  bool
+	}{
+		{"select * from graphile_worker.add_job($1, $2)", true},
+		{"SELECT graphile_worker.complete_jobs(array[$1]::bigint[])", true},
+		{"select * from my_graphile_worker.add_job($1)", false},
+		{"select * from app.graphile_worker.x", false},
+		{"select count(*) from generate_series(1, 1e9)", false},
+		{"update jobs set state = 'done'", true},
+		{"select * from public.report($1)", false},
+	} {
+		if got := e.isWorkload("node", tc.query); got != tc.want {
+			t.Errorf("isWorkload(%q) = %v, want %v", tc.query, got, tc.want)
+		}
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	s := "SELECT 'héllo'"
 	for n := 0; n <= len(s); n++ {

@@ -32,7 +32,7 @@ func (f *facts) dbName() string {
 }
 
 func checkpointConfig(f *facts, out *output) {
-	fids := f.findingIDs("checkpoint_pressure")
+	fids := f.findingIDs(runrec.CauseCheckpoint)
 	if len(fids) == 0 && f.CheckpointsReqd == 0 {
 		return
 	}
@@ -168,7 +168,7 @@ func fpiShare(f *facts) float64 {
 }
 
 func commitConfig(f *facts, out *output) {
-	fids := f.findingIDs("wal_write")
+	fids := f.findingIDs(runrec.CauseWALWrite)
 	if len(fids) == 0 {
 		return
 	}
@@ -219,7 +219,7 @@ func commitConfig(f *facts, out *output) {
 }
 
 func xminConfig(f *facts, out *output) {
-	fids := f.findingIDs("xmin_horizon")
+	fids := f.findingIDs(runrec.CauseXmin)
 	if len(fids) == 0 {
 		return
 	}
@@ -499,7 +499,7 @@ func workMemConfig(f *facts, out *output) {
 			worst = s
 		}
 	}
-	fids := f.findingIDs("io_saturation")
+	fids := f.findingIDs(runrec.CauseIO)
 	if worst == nil || (len(fids) == 0 && f.TempBytes < 64<<20) {
 		return
 	}

@@ -65,8 +65,8 @@ func claimIndexRule(f *facts, out *output) {
 		out.note("claim statement %d has no column filter or order an index could serve", c.QueryID)
 		return
 	}
-	findings := f.findingsOn(table, "missing_index")
-	bloat := f.findingsOn(table, "bloat")
+	findings := f.findingsOn(table, runrec.CauseMissingIndex)
+	bloat := f.findingsOn(table, runrec.CauseBloat)
 
 	// A partitioned parent holds no rows: the partitions' indexes serve
 	// the claim, and CONCURRENTLY is refused on the parent itself.

@@ -39,7 +39,7 @@ func partitioningRule(f *facts, out *output) {
 		}
 		depth := maxDepth(f)
 		retention := retentionDeletes(f, t)
-		findings := f.findingsOn(t.Name, "bloat", "vacuum_lag", "missing_index")
+		findings := f.findingsOn(t.Name, runrec.CauseBloat, runrec.CauseVacuumLag, runrec.CauseMissingIndex)
 		if !accumulating(f, tf) && retention == nil {
 			continue
 		}

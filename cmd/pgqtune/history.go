@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pgqtune/pgqtune/internal/pipeline"
+	"github.com/pgqtune/pgqtune/internal/connstr"
 	"github.com/pgqtune/pgqtune/report"
 )
 
@@ -66,14 +66,14 @@ PGQTUNE_RESULTS_DSN.`,
 							return err
 						}
 						if err := report.Store(cmd.Context(), store, rep); err != nil {
-							return err
+							return connstr.RedactErr(err, store)
 						}
 						n++
 					}
 					fmt.Fprintf(cmd.ErrOrStderr(), "stored %d runs from %s\n", n, root)
 				}
 				if entries, err = report.StoredHistory(cmd.Context(), store, limit); err != nil {
-					return err
+					return connstr.RedactErr(err, store)
 				}
 			} else if len(entries) > limit {
 				entries = entries[:limit]
@@ -94,7 +94,7 @@ PGQTUNE_RESULTS_DSN.`,
 					where = "under " + abs
 				}
 				if store != "" {
-					where = "in the results store " + pipeline.Describe(store)
+					where = "in the results store " + connstr.Describe(store)
 				}
 				fmt.Fprintf(w, "no runs %s (pick another directory with --root DIR, or a shared store with --store DSN)\n", where)
 				return nil

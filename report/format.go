@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pgqtune/pgqtune/units"
 )
 
 // fmtNum prints a number the way a report reader wants it: integers without
@@ -55,29 +57,11 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// fmtDur prints a duration in seconds, minutes or hours.
-func fmtDur(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-}
+// fmtDur prints a duration in seconds, minutes or hours: "45s", "1m20s".
+func fmtDur(d time.Duration) string { return units.Duration(d, units.DurCompact) }
 
-// fmtBytes prints a byte count (or rate) in binary units.
-func fmtBytes(f float64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	i := 0
-	for math.Abs(f) >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	return fmtNum(f) + " " + units[i]
-}
+// fmtBytes prints a byte count (or rate) in binary units: "843 kB".
+func fmtBytes(f float64) string { return units.Bytes(f, units.BytesTable) }
 
 // oneLineText collapses whitespace so a query fits in a table cell.
 func oneLineText(s string, max int) string {

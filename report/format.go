@@ -12,20 +12,7 @@ import (
 
 // fmtNum prints a number the way a report reader wants it: integers without
 // decimals, small values with enough precision to be meaningful.
-func fmtNum(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "n/a"
-	case f == math.Trunc(f) && math.Abs(f) < 1e15:
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	case math.Abs(f) >= 100:
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	case math.Abs(f) >= 10:
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	default:
-		return strconv.FormatFloat(f, 'f', 2, 64)
-	}
-}
+func fmtNum(f float64) string { return units.Num(f) }
 
 // fmtMs prints a latency in milliseconds.
 func fmtMs(f float64) string { return fmtNum(f) + " ms" }

@@ -4,7 +4,7 @@
 //
 // Sizes use Postgres' binary units as pg_settings and pg_size_pretty spell
 // them (B, kB, MB, GB, TB; 1 kB = 1024 B), so a figure in a finding reads
-// like the setting a DBA would type. Each caller keeps the precision its
+// like the setting a DBA would type. Num is the figure format of tables. Each caller keeps the precision its
 // text has always had, chosen by a style, so golden reports do not move;
 // what is shared is the choice of unit and its spelling.
 //
@@ -58,7 +58,7 @@ func Bytes(b float64, style ByteStyle) string {
 	case BytesSetting:
 		n = strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
 	case BytesTable:
-		n = tableNum(v)
+		n = Num(v)
 	default:
 		if unit == "B" || unit == "kB" {
 			n = fmt.Sprintf("%.0f", v)
@@ -69,9 +69,10 @@ func Bytes(b float64, style ByteStyle) string {
 	return n + " " + unit
 }
 
-// tableNum is report's number precision (kept here so BytesTable does not
-// depend on report).
-func tableNum(f float64) string {
+// Num formats a figure for a table: whole values bare, otherwise two
+// decimals under 10, one under 100 and none above; NaN is "n/a". report and
+// results print every plain figure with it.
+func Num(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "n/a"

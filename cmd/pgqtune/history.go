@@ -10,6 +10,8 @@ import (
 
 	"github.com/pgqtune/pgqtune/internal/connstr"
 	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/results"
+	"github.com/pgqtune/pgqtune/runrec"
 )
 
 func init() { register(newHistoryCmd) }
@@ -50,7 +52,7 @@ PGQTUNE_RESULTS_DSN.`,
 					return usageErrorf("--root %s is not a directory", root)
 				}
 			}
-			entries, err := report.History(root)
+			entries, err := results.History(root)
 			if err != nil {
 				return err
 			}
@@ -65,14 +67,14 @@ PGQTUNE_RESULTS_DSN.`,
 						if err != nil {
 							return err
 						}
-						if err := report.Store(cmd.Context(), store, rep); err != nil {
+						if err := results.Store(cmd.Context(), store, rep); err != nil {
 							return connstr.RedactErr(err, store)
 						}
 						n++
 					}
 					fmt.Fprintf(cmd.ErrOrStderr(), "stored %d runs from %s\n", n, root)
 				}
-				if entries, err = report.StoredHistory(cmd.Context(), store, limit); err != nil {
+				if entries, err = results.StoredHistory(cmd.Context(), store, limit); err != nil {
 					return connstr.RedactErr(err, store)
 				}
 			} else if len(entries) > limit {
@@ -83,7 +85,7 @@ PGQTUNE_RESULTS_DSN.`,
 				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
 				if entries == nil {
-					entries = []report.HistoryEntry{}
+					entries = []results.HistoryEntry{}
 				}
 				return enc.Encode(entries)
 			}
@@ -99,11 +101,11 @@ PGQTUNE_RESULTS_DSN.`,
 				fmt.Fprintf(w, "no runs %s (pick another directory with --root DIR, or a shared store with --store DSN)\n", where)
 				return nil
 			}
-			return report.WriteHistory(w, entries)
+			return results.WriteHistory(w, entries)
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&root, "root", report.DefaultRoot, "results root: the directory holding run directories")
+	f.StringVar(&root, "root", runrec.DefaultRoot, "results root: the directory holding run directories")
 	f.StringVar(&store, "store", "", "results database DSN (default $PGQTUNE_RESULTS_DSN)")
 	f.BoolVar(&push, "push", false, "with --store: store the runs under --root first")
 	f.IntVar(&limit, "limit", 50, "list at most this many runs")

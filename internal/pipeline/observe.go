@@ -71,7 +71,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	}
 	started := time.Now().UTC()
 	id := started.Format("20060102-150405") + "-observe"
-	dir := cmp.Or(o.Out, filepath.Join("pgqtune-runs", id))
+	dir := cmp.Or(o.Out, filepath.Join(runrec.DefaultRoot, id))
 	if err := prepareDir(dir); err != nil {
 		return nil, err
 	}

@@ -130,7 +130,7 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 
 	started := time.Now().UTC()
 	id := started.Format("20060102-150405") + "-" + sanitizeID(sc.Name)
-	dir := cmp.Or(o.Out, filepath.Join("pgqtune-runs", id))
+	dir := cmp.Or(o.Out, filepath.Join(runrec.DefaultRoot, id))
 	if err := prepareDir(dir); err != nil {
 		return nil, err
 	}

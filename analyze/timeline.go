@@ -39,6 +39,9 @@ type timeline struct {
 	// Derived is set when the ticks were rebuilt from the samples' queue
 	// health because the run had no workload ticks.
 	Derived bool
+	// Observed is set for a run pgqtune watched rather than drove: its
+	// producers are the application's, and may have stopped long before.
+	Observed bool
 	// Truncated is set when the ticks spanned more than maxSlots.
 	Truncated bool
 	// MarksPartial is set when the ticks say which of them cover part of a
@@ -65,7 +68,7 @@ func (tl *timeline) slotTime(i int) time.Time {
 // the step is the median spacing rounded to whole seconds (at least 1).
 func buildTimeline(run *runrec.Run, opts Options) *timeline {
 	ticks := run.Workload
-	tl := &timeline{StepS: 1}
+	tl := &timeline{StepS: 1, Observed: run.Meta.Mode == "observe"}
 	if len(ticks) == 0 {
 		ticks = ticksFromSamples(run.Samples)
 		tl.Derived = len(ticks) > 0
@@ -196,7 +199,11 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 		if !s.Present {
 			continue
 		}
-		if s.Enqueued > 0 || s.Burndown {
+		if s.Enqueued > 0 || s.Burndown || (tl.Derived || tl.Observed) && s.Depth > 0 && s.Depth >= s.Completed*tl.StepS {
+			// An observed queue draining a backlog has no producer, but
+			// its workers had a second's work waiting: that is work, not
+			// the tail of a drain (an application that enqueued a million
+			// jobs and watches its workers work them off).
 			break
 		}
 		s.Measured = false

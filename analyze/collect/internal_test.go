@@ -26,6 +26,50 @@ func TestContainsWord(t *testing.T) {
 	}
 }
 
+// TestWorkloadBySchema: in observe mode a session calling a library
+// queue's functions (graphile-worker's producers, pgmq's senders) is the
+// workload, though its query names no queue table; a look-alike schema or
+// an application table of the same name is not.
+func TestWorkloadBySchema(t *testing.T) {
+	e := &env{cfg: Config{ReadOnly: true}}
+	e.setQueues([]queueTable{{Name: "graphile_worker._private_jobs", System: SystemGraphileWorker},
+		{Name: "public.jobs", System: SystemTable}})
+	for _, tc := range []struct {
+		query string
+		want  bool
+	}{
+		{"select * from graphile_worker.add_job($1, $2)", true},
+		{"SELECT graphile_worker.complete_jobs(array[$1]::bigint[])", true},
+		{"select * from my_graphile_worker.add_job($1)", false},
+		{"select * from app.graphile_worker.x", false},
+		{"select count(*) from generate_series(1, 1e9)", false},
+		{"update jobs set state = 'done'", true},
+		{"select * from public.report($1)", false},
+	} {
+		if got := e.isWorkload("node", tc.query); got != tc.want {
+			t.Errorf("isWorkload(%q) = %v, want %v", tc.query, got, tc.want)
+		}
+	}
+}
+
+// TestIndexDroppedIsNoReset: dropping an index takes its counts out of
+// the table's index sums. That tick keeps the table's own deltas (the seq
+// scans a missing index brings) instead of reading as a statistics reset;
+// a table counter going down still is one.
+func TestIndexDroppedIsNoReset(t *testing.T) {
+	var prev, cur tableSnap
+	prev.ints[0], prev.ints[2], prev.ints[3], prev.ints[4] = 10, 500, 900, 40
+	cur.ints[0], cur.ints[2], cur.ints[3], cur.ints[4] = 13, 20, 30, 45
+	d, ok := cur.DiffSince(prev)
+	if !ok || d.SeqScan != 3 || d.Ins != 5 || d.IdxScan != 0 || d.IdxTupFetch != 0 {
+		t.Errorf("index dropped: ok %v, %+v; want the seq scans and inserts, no index use", ok, d)
+	}
+	cur.ints[4] = 1
+	if _, ok := cur.DiffSince(prev); ok {
+		t.Error("inserts went down (pg_stat_reset): want a reset")
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	s := "SELECT 'héllo'"
 	for n := 0; n <= len(s); n++ {

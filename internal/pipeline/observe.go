@@ -72,9 +72,16 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	started := time.Now().UTC()
 	id := started.Format("20060102-150405") + "-observe"
 	dir := cmp.Or(o.Out, filepath.Join(runrec.DefaultRoot, id))
-	if err := prepareDir(dir); err != nil {
+	discard, err := prepareDir(dir)
+	if err != nil {
 		return nil, err
 	}
+	recorded := false
+	defer func() {
+		if !recorded {
+			discard()
+		}
+	}()
 	version, err := checkConnect(ctx, o.DSN)
 	if err != nil {
 		return nil, err
@@ -121,6 +128,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
 		return nil, err
 	}
+	recorded = true
 	if o.Progress != nil {
 		if len(meta.QueueTables) > 0 {
 			fmt.Fprintf(o.Progress, "observing %s; queue tables: %s\n", meta.Target, strings.Join(meta.QueueTables, ", "))

@@ -1,9 +1,13 @@
 package pipeline
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -32,5 +36,30 @@ func TestRecordCommand(t *testing.T) {
 	plain := recordCommand([]string{"pgbench", "-t", "10"}, "/tmp", nil, "postgres://u@h/db")
 	if plain.PasswordMasked || !slices.Equal(plain.Args, []string{"pgbench", "-t", "10"}) {
 		t.Errorf("a command without passwords changed: %+v", plain)
+	}
+}
+
+// TestNoEmptyRunDir: an observation that cannot reach its database records
+// nothing, and leaves none of the directories it made behind (a test once
+// left cmd/pgqtune/pgqtune-runs/… in the source tree); a directory that
+// was there before stays.
+func TestNoEmptyRunDir(t *testing.T) {
+	root := t.TempDir()
+	kept := filepath.Join(root, "kept")
+	if err := os.Mkdir(kept, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{filepath.Join(root, "a", "b", "run"), kept} {
+		_, err := Observe(context.Background(), ObserveOptions{DSN: "postgres://u@127.0.0.1:1/x?connect_timeout=2", Duration: time.Second, Out: out})
+		if err == nil {
+			t.Fatalf("observe of an unreachable server to %s succeeded", out)
+		}
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "kept" {
+		t.Errorf("left behind in %s: %v; want only the directory that was there before", root, entries)
 	}
 }

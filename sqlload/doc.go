@@ -35,5 +35,5 @@
 //
 // Queue designs are Adapters (adapter.go), registered by name; the built-in
 // skiplocked adapter is in skiplocked.go, and every adapter passes the
-// shared suite in sqlload/adaptertest.
+// shared suite in internal/adaptertest.
 package sqlload

@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgqtune/pgqtune/analyze"
-	"github.com/pgqtune/pgqtune/analyze/faults"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
+	"github.com/pgqtune/pgqtune/internal/pipeline/faults"
 	"github.com/pgqtune/pgqtune/internal/reallibs"
 	"github.com/pgqtune/pgqtune/recommendations"
 	"github.com/pgqtune/pgqtune/runrec"

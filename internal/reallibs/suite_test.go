@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -323,12 +324,18 @@ func checkNoRewrite(t *testing.T, recs []runrec.Recommendation, ixs []reallibs.I
 }
 
 // measureRestore drains backlogs with the library saturated, without the
-// index and with fix applied, twice each, interleaved, and wants the
-// pooled jobs/s with it at least 1.5x the pooled jobs/s without it.
+// index and with fix applied, three times each, interleaved, and wants the
+// median of the repetitions' with/without ratios at least 1.5. Each
+// repetition's two drains run back to back, so their ratio cancels what
+// the host was doing; the median outvotes one stalled drain (under make
+// test-stress one with-index drain took 21 s for 532 jobs, 10x its twin,
+// and sank a pooled ratio to 1.1x).
 func measureRestore(t *testing.T, c libCase, dsn string, pool *pgxpool.Pool, ixs []reallibs.Index, fix []string) {
 	ctx := context.Background()
-	var jobs, secs [2]float64 // [without, with]
-	for rep := 0; rep < 2; rep++ {
+	const reps = 3
+	var ratios []float64
+	for rep := 0; rep < reps; rep++ {
+		var rate [2]float64 // [without, with]
 		for with := 0; with < 2; with++ {
 			var before map[string]reallibs.Index
 			if with == 1 {
@@ -346,9 +353,8 @@ func measureRestore(t *testing.T, c libCase, dsn string, pool *pgxpool.Pool, ixs
 				t.Fatalf("%s drained %d of %d jobs before the deadline", c.lib, r.Completed, o.Jobs)
 			}
 			d := float64(r.DoneAt-r.StartedAt) / 1000
-			jobs[with] += float64(r.Completed)
-			secs[with] += d
-			t.Logf("rep %d, index %v: %d jobs in %.2f s = %.0f jobs/s", rep, with == 1, r.Completed, d, float64(r.Completed)/d)
+			rate[with] = float64(r.Completed) / d
+			t.Logf("rep %d, index %v: %d jobs in %.2f s = %.0f jobs/s", rep, with == 1, r.Completed, d, rate[with])
 			if with == 1 {
 				// Undo the fix, whatever it named its indexes.
 				var made []reallibs.Index
@@ -365,11 +371,13 @@ func measureRestore(t *testing.T, c libCase, dsn string, pool *pgxpool.Pool, ixs
 				}
 			}
 		}
+		ratios = append(ratios, rate[1]/rate[0])
 	}
-	wout, with := jobs[0]/secs[0], jobs[1]/secs[1]
-	t.Logf("%s saturated: %.0f jobs/s without the claim index, %.0f with it: %.1fx", c.lib, wout, with, with/wout)
-	if with < 1.5*wout {
-		t.Errorf("with the index %.0f jobs/s, without %.0f: %.2fx, want >= 1.5x", with, wout, with/wout)
+	slices.Sort(ratios)
+	med := ratios[len(ratios)/2]
+	t.Logf("%s saturated: with/without the claim index per repetition %.1f: median %.1fx", c.lib, ratios, med)
+	if med < 1.5 {
+		t.Errorf("with the index / without, per repetition: %.2f; median %.2fx, want >= 1.5x", ratios, med)
 	}
 }
 

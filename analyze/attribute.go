@@ -148,10 +148,11 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 	if top.Score >= sc.opts.MinCauseScore && !top.PresenceOnly {
 		f.Cause = top.Cause
 		// The runner-up competes with the cause named, unless it yields
-		// to it (a horizon held by the CPU hogs themselves).
+		// to a cause with an effect (a horizon held by the CPU hogs
+		// themselves, the pages its dead tuples fill).
 		second := 0.0
 		for _, v := range vs[1:] {
-			if v.YieldsTo != top.Cause {
+			if ranks[v.Cause] != 1 && v.YieldsTo != top.Cause {
 				second = max(second, v.Score)
 			}
 		}

@@ -28,10 +28,10 @@ func (sc *scene) xminHolderScore(w *window) float64 {
 // cpu_saturation when the CPU shows its effect too: measured on the
 // skiplocked adapter at 1,000 jobs/s, the same CPU-bound queries held in
 // the queue's database made the claim read 38 -> 5,347 buffers and cut
-// throughput, but an idle transaction making the claim read as much left
-// the throughput whole, and the queries alone in another database slowed
-// every statement; the hogs are the cause, the horizon they hold
-// contributes.
+// throughput 65%, but on a quiet host an idle transaction making the
+// claim read as much left the throughput whole, and the queries alone in
+// another database cut it too (38% on a loaded host); the hogs are the
+// cause, the horizon they hold contributes.
 func scoreXmin(sc *scene, w *window) verdict {
 	hold := sc.xminHolderScore(w)
 	ds := sc.deadTuples(w.I0, w.I1+1)

@@ -79,3 +79,46 @@ func TestBurndown(t *testing.T) {
 		}
 	})
 }
+
+// TestObservedDrain: pgqtune watched an application's workers work off a
+// backlog it had enqueued before the observation began: nothing enqueued
+// all run, the depth large. Those seconds are work, not the tail of a
+// drain: a stall in them is a drop.
+func TestObservedDrain(t *testing.T) {
+	s := newSynth(36, 5)
+	r := s.run
+	r.Meta.Mode = "observe"
+	r.Meta.Phases = nil
+	depth := 40000.0
+	for i := range r.Workload {
+		tk := s.tick(i)
+		tk.Phase, tk.Warmup, tk.TargetRate, tk.LatencyMs = "", false, 0, nil
+		rate := 1500.0
+		if i >= 14 && i < 20 {
+			rate = 100
+		}
+		tk.Enqueued, tk.Completed = 0, int64(rate*(1+0.02*math.Sin(float64(i))))
+		depth -= float64(tk.Completed)
+		tk.Dequeued, tk.Depth = tk.Completed, int64(depth)
+		scaleStatements(s.smp(i), float64(tk.Completed)/synthBaseRate)
+	}
+	res, err := analyze.Analyze(r, analyze.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(res.Baseline-1500) > 100 {
+		t.Fatalf("baseline %.0f jobs/s; want about the 1500 jobs/s the workers drained at", res.Baseline)
+	}
+	var drop *runrec.Finding
+	for i := range res.Findings {
+		if res.Findings[i].Kind == runrec.FindingDrop {
+			drop = &res.Findings[i]
+		}
+	}
+	if drop == nil {
+		t.Fatalf("no drop found for a 6 s stall of an observed drain: %+v", res.Findings)
+	}
+	if s := drop.Start.Sub(synthT0); s < 13*time.Second || s > 15*time.Second {
+		t.Fatalf("drop at +%v; want from about +14s", s)
+	}
+}

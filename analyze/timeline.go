@@ -39,6 +39,9 @@ type timeline struct {
 	// Derived is set when the ticks were rebuilt from the samples' queue
 	// health because the run had no workload ticks.
 	Derived bool
+	// Observed is set for a run pgqtune watched rather than drove: its
+	// producers are the application's, and may have stopped long before.
+	Observed bool
 	// Truncated is set when the ticks spanned more than maxSlots.
 	Truncated bool
 	// MarksPartial is set when the ticks say which of them cover part of a
@@ -65,7 +68,7 @@ func (tl *timeline) slotTime(i int) time.Time {
 // the step is the median spacing rounded to whole seconds (at least 1).
 func buildTimeline(run *runrec.Run, opts Options) *timeline {
 	ticks := run.Workload
-	tl := &timeline{StepS: 1}
+	tl := &timeline{StepS: 1, Observed: run.Meta.Mode == "observe"}
 	if len(ticks) == 0 {
 		ticks = ticksFromSamples(run.Samples)
 		tl.Derived = len(ticks) > 0
@@ -191,15 +194,38 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 	// burndown has no producers once its backlog is in: its work-off is
 	// the measured part, and the loading before it (consumers paused) is
 	// not.
+	tail := len(tl.Slots)
 	for i := len(tl.Slots) - 1; i >= 0; i-- {
 		s := &tl.Slots[i]
 		if !s.Present {
 			continue
 		}
-		if s.Enqueued > 0 || s.Burndown {
+		if s.Enqueued > 0 || s.Burndown || (tl.Derived || tl.Observed) && s.Depth > 0 && s.Depth >= s.Completed*tl.StepS {
+			// An observed queue draining a backlog has no producer, but
+			// its workers had a second's work waiting: that is work, not
+			// the tail of a drain (an application that enqueued a million
+			// jobs and watches its workers work them off).
 			break
 		}
-		s.Measured = false
+		tail = i
+	}
+	if first, last, ok := observedDrain(tl, tail); ok {
+		// An observed load test that enqueued its backlog and then worked
+		// it off, enqueueing nothing more, whose depth is not sampled (a
+		// pg-boss queue without its fetch index: counting its waiting jobs
+		// would scan the table), is nearly all producers' tail by the rule
+		// above: its work-off is what it measures, as a burndown's is.
+		// Left out: the loading before its first completion, and its first
+		// and last completing seconds (partial).
+		for i := range tl.Slots {
+			if i <= first || i >= last {
+				tl.Slots[i].Measured = false
+			}
+		}
+	} else {
+		for i := tail; i < len(tl.Slots); i++ {
+			tl.Slots[i].Measured = false
+		}
 	}
 	working := false
 	for i := range tl.Slots {
@@ -226,6 +252,33 @@ func markMeasured(tl *timeline, anyWarm bool, opts Options) {
 	if n := len(tl.Slots); n > 0 && !tl.MarksPartial {
 		tl.Slots[n-1].Measured = false
 	}
+}
+
+// observedDrain reports whether an observed run's producers' tail (slots
+// from tail on enqueue nothing) holds most of its completions, and returns
+// its first and last slots with completions.
+func observedDrain(tl *timeline, tail int) (first, last int, ok bool) {
+	if !tl.Observed {
+		return 0, 0, false
+	}
+	var total, inTail float64
+	first, last = -1, -1
+	for i := range tl.Slots {
+		s := &tl.Slots[i]
+		if !s.Present || s.Completed <= 0 {
+			continue
+		}
+		total += s.Completed
+		if i >= tail {
+			inTail += s.Completed
+		}
+		if first < 0 {
+			first = i
+		}
+		last = i
+	}
+	// At least one whole second between the partial first and last.
+	return first, last, total > 0 && 2*inTail >= total && last-first >= 2
 }
 
 // ticksFromSamples rebuilds workload ticks from the sampler's queue health,

@@ -131,12 +131,14 @@ type Comparison struct {
 	Before        float64   `json:"before"` // mean without
 	After         float64   `json:"after"`  // mean with
 	ChangePct     float64   `json:"change_pct"`
-	// P is Welch's one-sided p-value for a change in the better direction
-	// (-1 with fewer than 2 reps per arm: no test): the recommendation
-	// predicts the direction, so the test asks only whether it moved that
-	// way.
+	// P is the one-sided p-value for a change in the better direction (-1
+	// with fewer than 2 reps per arm: no test): the recommendation predicts
+	// the direction, so the test asks only whether it moved that way.
 	P           float64 `json:"p"`
 	Significant bool    `json:"significant"`
+	// Test names the test behind P: "paired t on log ratios" when every
+	// repetition gave both arms a positive value, else "Welch".
+	Test string `json:"test,omitempty"`
 }
 
 // RerunResult is the outcome of a rerun validation.
@@ -156,8 +158,9 @@ const alpha = 0.05
 
 // Rerun runs the scenario Reps times per arm, interleaved in ABBA order
 // (without, with, with, without, ...) so drift in the machine's speed hits
-// both arms alike, and compares throughput, p99 and dead-tuple growth with
-// Welch's t-test over the repetitions.
+// both arms alike, and compares throughput, p99 and dead-tuple growth over
+// the repetitions: a paired t-test on each repetition's with/without
+// ratio, or Welch's t-test where a value is missing or zero.
 func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 	reps := o.Reps
 	if reps <= 0 {
@@ -180,7 +183,12 @@ func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 			m.Arm, m.Rep = arm, i+1
 			res.Measurements = append(res.Measurements, *m)
 			if o.Progress != nil {
-				fmt.Fprintf(o.Progress, "  %-7s #%d: %s jobs/s, p99 %s ms%s\n", arm, i+1, fmtNum(m.JobsPerS), fmtNum(m.P99Ms), deadLine(m))
+				// An observed repetition measures no latency: no "p99 0 ms".
+				p99 := ""
+				if m.P99Ms > 0 {
+					p99 = ", p99 " + fmtNum(m.P99Ms) + " ms"
+				}
+				fmt.Fprintf(o.Progress, "  %-7s #%d: %s jobs/s%s%s\n", arm, i+1, fmtNum(m.JobsPerS), p99, deadLine(m))
 			}
 		}
 	}
@@ -198,6 +206,11 @@ func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 	}
 	sort.Strings(names)
 	for _, t := range names {
+		if !anyDead(res.Measurements, t) {
+			// A table that never holds a row (pg-boss's partitioned
+			// parent) has nothing to compare.
+			continue
+		}
 		res.Dead = append(res.Dead, compare("dead tuples "+t, "dead_tuples/min", true, res.Measurements, func(m Measurement) (float64, bool) {
 			v, ok := m.DeadPerMin[t]
 			return v, ok
@@ -206,9 +219,23 @@ func Rerun(ctx context.Context, o RerunOptions) (*RerunResult, error) {
 	return res, nil
 }
 
+// anyDead reports whether any repetition saw dead tuples grow (or shrink)
+// on table.
+func anyDead(ms []Measurement, table string) bool {
+	for _, m := range ms {
+		if m.DeadPerMin[table] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func deadLine(m *Measurement) string {
 	var parts []string
 	for t, v := range m.DeadPerMin {
+		if v == 0 {
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s dead %s/min", t, fmtNum(v)))
 	}
 	sort.Strings(parts)
@@ -236,11 +263,18 @@ func compare(metric, unit string, lowerIsBetter bool, ms []Measurement, get func
 	if c.Before != 0 {
 		c.ChangePct = (c.After - c.Before) / math.Abs(c.Before) * 100
 	}
-	c.P = welch(c.Without, c.With)
-	if !math.IsNaN(c.P) {
-		better := c.After > c.Before
+	p, up, paired := pairedLogT(c.Without, c.With)
+	c.P = p
+	c.Test = "paired t on log ratios"
+	if !paired {
+		c.P, up, c.Test = welch(c.Without, c.With), c.After > c.Before, "Welch"
+	}
+	if math.IsNaN(c.P) {
+		c.Test = ""
+	} else {
+		better := up
 		if lowerIsBetter {
-			better = c.After < c.Before
+			better = !up
 		}
 		if better {
 			c.P /= 2
@@ -274,11 +308,19 @@ func (c Comparison) String() string {
 	case c.P < 0:
 		sig = "one repetition per arm: no significance test"
 	case c.Significant:
-		sig = fmt.Sprintf("significant improvement, one-sided Welch p=%.3g < %.2g", c.P, alpha)
+		sig = fmt.Sprintf("significant improvement, one-sided %s p=%.3g < %.2g", c.testName(), c.P, alpha)
 	default:
-		sig = fmt.Sprintf("no significant improvement, one-sided Welch p=%.3g", c.P)
+		sig = fmt.Sprintf("no significant improvement, one-sided %s p=%.3g", c.testName(), c.P)
 	}
 	return fmt.Sprintf("%s %s -> %s %s (%+.1f%%; %s)", c.Metric, fmtNum(c.Before), fmtNum(c.After), c.Unit, c.ChangePct, sig)
+}
+
+// testName is Test, or Welch for comparisons recorded before it was.
+func (c Comparison) testName() string {
+	if c.Test == "" {
+		return "Welch"
+	}
+	return c.Test
 }
 
 // OpenLoop reports whether a run's load was open loop (a target rate, not

@@ -80,6 +80,12 @@ type Command struct {
 	// EnvNames are the names of the environment variables it was given,
 	// sorted; never their values.
 	EnvNames []string `json:"env_names,omitempty"`
+	// DSNEnv names the variables among EnvNames whose value was a
+	// connection string for the observed database (same host, port and
+	// database; the value itself is not kept): validate gives the re-run
+	// command its own --dsn in them, so a load script that reads its DSN
+	// from the environment loads the database validate changes.
+	DSNEnv []string `json:"dsn_env,omitempty"`
 	// PasswordMasked says that Args had passwords masked: validate puts the
 	// password of its own --dsn back in their place.
 	PasswordMasked bool `json:"password_masked,omitempty"`

@@ -127,7 +127,28 @@ func (e *env) isWorkload(app, query string) bool {
 			return true
 		}
 	}
+	for _, s := range e.queueSchemas {
+		if qualifies(q, s) {
+			return true
+		}
+	}
 	return false
+}
+
+// qualifies reports whether s names something in schema ("schema." after
+// a non-identifier character): graphile-worker's producers call
+// graphile_worker.add_job, pgmq's pgmq.send, naming no table.
+func qualifies(s, schema string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], schema+".")
+		if j < 0 {
+			return false
+		}
+		if start := i + j; start == 0 || !identChar(s[start-1]) && s[start-1] != '.' {
+			return true
+		}
+		i += j + 1
+	}
 }
 
 // containsWord reports whether name occurs in s as a whole identifier (so

@@ -49,8 +49,13 @@ type env struct {
 	queues     []queueTable
 	queueRels  map[string]bool // every queue table and partition, schema.table
 	queueNames []string        // bare table names, for matching query text
-	queueOIDs  []uint32        // queue tables and their partitions
-	sampled    []uint32        // tables sampled this tick (set by the tables collector)
+	// queueSchemas are the schemas of library queues kept apart from the
+	// application's (graphile_worker, pgmq, pgboss): a query that calls a
+	// function there (graphile_worker.add_job, pgmq.send) works the queue
+	// without naming its table.
+	queueSchemas []string
+	queueOIDs    []uint32 // queue tables and their partitions
+	sampled      []uint32 // tables sampled this tick (set by the tables collector)
 	// claims maps the queryids of the statements decided to be claims (see
 	// roles.go) to their lowercased text, so that the rows they return count
 	// as dequeued jobs of the queue they name.

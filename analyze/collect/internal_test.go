@@ -26,6 +26,76 @@ func TestContainsWord(t *testing.T) {
 	}
 }
 
+// TestWorkloadBySchema: in observe mode a session calling a library
+// queue's functions (graphile-worker's producers, pgmq's senders) is the
+// workload, though its query names no queue table; a look-alike schema or
+// an application table of the same name is not.
+func TestWorkloadBySchema(t *testing.T) {
+	e := &env{cfg: Config{ReadOnly: true}}
+	e.setQueues([]queueTable{{Name: "graphile_worker._private_jobs", System: SystemGraphileWorker},
+		{Name: "public.jobs", System: SystemTable}})
+	for _, tc := range []struct {
+		query string
+		want  bool
+	}{
+		{"select * from graphile_worker.add_job($1, $2)", true},
+		{"SELECT graphile_worker.complete_jobs(array[$1]::bigint[])", true},
+		{"select * from my_graphile_worker.add_job($1)", false},
+		{"select * from app.graphile_worker.x", false},
+		{"select count(*) from generate_series(1, 1e9)", false},
+		{"update jobs set state = 'done'", true},
+		{"select * from public.report($1)", false},
+	} {
+		if got := e.isWorkload("node", tc.query); got != tc.want {
+			t.Errorf("isWorkload(%q) = %v, want %v", tc.query, got, tc.want)
+		}
+	}
+}
+
+// TestIndexDroppedIsNoReset: dropping an index takes its counts out of
+// the table's index sums. That tick keeps the table's own deltas (the seq
+// scans a missing index brings) instead of reading as a statistics reset;
+// a table counter going down still is one.
+func TestIndexDroppedIsNoReset(t *testing.T) {
+	var prev, cur tableSnap
+	prev.ints[0], prev.ints[2], prev.ints[3], prev.ints[4] = 10, 500, 900, 40
+	cur.ints[0], cur.ints[2], cur.ints[3], cur.ints[4] = 13, 20, 30, 45
+	d, ok := cur.DiffSince(prev)
+	if !ok || d.SeqScan != 3 || d.Ins != 5 || d.IdxScan != 0 || d.IdxTupFetch != 0 {
+		t.Errorf("index dropped: ok %v, %+v; want the seq scans and inserts, no index use", ok, d)
+	}
+	cur.ints[4] = 1
+	if _, ok := cur.DiffSince(prev); ok {
+		t.Error("inserts went down (pg_stat_reset): want a reset")
+	}
+}
+
+// TestBridgeDepthGap: a queue whose depth count timed out for three ticks
+// behind a table lock. The jobs enqueued meanwhile are in the depth read
+// after the gap; the dequeues computed across it add up to what really
+// left the queue, not to that plus the gap's inserts.
+func TestBridgeDepthGap(t *testing.T) {
+	type tick struct{ ins, depth int64 }
+	// 100 waiting; 30 + 40 + 50 enqueued during the gap, 60 taken; then
+	// 20 enqueued and 80 taken.
+	ticks := []tick{{0, 100}, {30, -1}, {40, -1}, {50, 160}, {20, 100}}
+	prev, owed, carry, total := int64(-1), int64(0), int64(0), int64(0)
+	for i, tk := range ticks {
+		if tk.depth >= 0 && prev >= 0 {
+			var deq int64
+			deq, carry = settle(tk.ins+owed-(tk.depth-prev), carry)
+			total += deq
+		}
+		prev, owed = bridge(prev, tk.depth, owed, tk.ins)
+		if i == 2 && (prev != 100 || owed != 70) {
+			t.Fatalf("during the gap: reference %d, owed %d; want 100, 70", prev, owed)
+		}
+	}
+	if total != 140 || carry != 0 {
+		t.Errorf("dequeued %d (carry %d) across the gap; want 140", total, carry)
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	s := "SELECT 'héllo'"
 	for n := 0; n <= len(s); n++ {

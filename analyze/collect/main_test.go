@@ -47,6 +47,8 @@ func setup(t *testing.T, cfg collect.Config, prep func(p *pgxpool.Pool)) *bundle
 	pool := pgtest.Pool(t, dsn)
 	if prep != nil {
 		prep(pool)
+		// The scene's rows are not the workload's.
+		pgtest.FlushStats(t, pool)
 	}
 	if cfg.DSN == "" {
 		cfg.DSN = dsn

@@ -332,12 +332,15 @@ func (e *env) setQueues(qs []queueTable) {
 	e.queues = qs
 	e.queueRels = map[string]bool{}
 	e.queueOIDs = nil
-	e.queueNames = nil
+	e.queueNames, e.queueSchemas = nil, nil
 	for _, q := range qs {
 		e.queueRels[q.Name] = true
 		e.queueOIDs = append(e.queueOIDs, q.oid)
-		_, bare, _ := strings.Cut(q.Name, ".")
+		schema, bare, _ := strings.Cut(q.Name, ".")
 		e.queueNames = append(e.queueNames, strings.ToLower(bare))
+		if q.System != SystemTable && q.System != SystemSkipLocked && schema != "public" && !slices.Contains(e.queueSchemas, strings.ToLower(schema)) {
+			e.queueSchemas = append(e.queueSchemas, strings.ToLower(schema))
+		}
 		for i, m := range q.Members {
 			e.queueRels[m] = true
 			if q.memberOIDs[i] != q.oid {

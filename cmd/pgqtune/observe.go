@@ -24,9 +24,11 @@ and write the same report as 'run'.
 
 observe only ever runs SELECTs: its sessions are read-only. It stops when
 --duration ends, on Ctrl-C, or when COMMAND (given after --) exits; COMMAND is run
-as the workload. Queue tables are auto-detected unless named with --queue-table.
-The role needs pg_monitor (or superuser) to see everything; what it cannot see
-becomes a note in the report.`,
+as the workload, with --dsn in PGQTUNE_DSN unless that is already set, and
+'pgqtune validate RUN_DIR --dsn DSN --apply-to-target' can run it again to
+prove a recommendation (make it stop by itself, on a job count). Queue tables
+are auto-detected unless named with --queue-table. The role needs pg_monitor (or
+superuser) to see everything; what it cannot see becomes a note in the report.`,
 		Example: `  pgqtune observe --dsn postgres://monitor@db/app --duration 10m
   pgqtune observe --dsn "$DSN" --queue-table pgboss.job --duration 5m
   pgqtune observe --dsn "$DSN" -- ./load-test.sh --jobs 100000`,

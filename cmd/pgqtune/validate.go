@@ -21,7 +21,9 @@ func newValidateCmd() *cobra.Command {
 		Long: `Re-run a recorded run's scenario on a scratch cluster, alternately without and
 with the chosen recommendations applied (interleaved repetitions: without, with,
 with, without, ...), and report the measured change in throughput, p99 latency and
-dead-tuple growth with Welch's t-test over the repetitions. The result is written
+dead-tuple growth over the repetitions (a one-sided paired t-test on each
+repetition's with/without ratio; Welch's t-test where a value is zero or
+missing). The result is written
 into the run's report.json as each recommendation's validation {method "rerun"}.
 
 Each repetition starts like the recorded run: the queue tables get the recorded
@@ -35,8 +37,9 @@ automatically. DDL never touches --dsn unless --apply-to-target is given.
 An observed run (pgqtune observe -- COMMAND ARGS...) is validated on the
 database it watched: --dsn DSN --apply-to-target re-runs the recorded command
 there (same arguments, working directory and environment variable names; the
-values come from validate's environment), alternately without and with the
-recommendations. Each "with" repetition applies them and undoes them with
+values come from validate's environment, and each variable that held the
+observed database's DSN, PGQTUNE_DSN included, gets --dsn when it is unset),
+alternately without and with the recommendations. Each "with" repetition applies them and undoes them with
 their rollbacks when the command ends; throughput is measured from the
 database side as observe measures it. A recommendation without a rollback
 that undoes it, or an observation without a recorded command, is refused.`,

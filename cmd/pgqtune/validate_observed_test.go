@@ -86,7 +86,7 @@ func observeCommand(t *testing.T, ctx context.Context, dsn string, env []string)
 }
 
 // assertNoSecret fails when a file under dir holds one of the secrets.
-func assertNoSecret(t *testing.T, dir string) {
+func assertNoSecret(t testing.TB, dir string) {
 	t.Helper()
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -110,3 +110,21 @@ func sanitize(s string) string {
 	}
 	return b.String()
 }
+
+// FlushStats makes every idle session of pool flush its pending table and
+// statement counters now. A backend flushes them at most once a second,
+// and an idle one up to 10 s later: rows a test inserted to set a scene
+// would otherwise land in a sampler's tick taken after it started, as
+// though the workload had written them. pg_stat_force_next_flush makes the
+// flush happen before the session reports ready for the next query.
+func FlushStats(t testing.TB, pool *pgxpool.Pool) {
+	t.Helper()
+	ctx := context.Background()
+	for _, c := range pool.AcquireAllIdle(ctx) {
+		_, err := c.Exec(ctx, "SELECT pg_stat_force_next_flush()")
+		c.Release()
+		if err != nil {
+			t.Fatalf("pgtest: flush statistics: %v", err)
+		}
+	}
+}

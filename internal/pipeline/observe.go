@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
@@ -71,9 +73,16 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	started := time.Now().UTC()
 	id := started.Format("20060102-150405") + "-observe"
 	dir := cmp.Or(o.Out, filepath.Join("pgqtune-runs", id))
-	if err := prepareDir(dir); err != nil {
+	discard, err := prepareDir(dir)
+	if err != nil {
 		return nil, err
 	}
+	recorded := false
+	defer func() {
+		if !recorded {
+			discard()
+		}
+	}()
 	version, err := checkConnect(ctx, o.DSN)
 	if err != nil {
 		return nil, err
@@ -109,6 +118,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		if o.CommandEnv == nil {
 			o.CommandEnv = os.Environ()
 		}
+		o.CommandEnv = withDSNEnv(o.CommandEnv, o.DSN)
 		if o.CommandDir == "" {
 			if o.CommandDir, err = os.Getwd(); err != nil {
 				return nil, fmt.Errorf("observe: working directory: %w", err)
@@ -120,6 +130,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
 		return nil, err
 	}
+	recorded = true
 	if o.Progress != nil {
 		if len(meta.QueueTables) > 0 {
 			fmt.Fprintf(o.Progress, "observing %s; queue tables: %s\n", meta.Target, strings.Join(meta.QueueTables, ", "))
@@ -261,12 +272,54 @@ func recordCommand(args []string, dir string, env []string, dsn string) *runrec.
 	}
 	seen := map[string]bool{}
 	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
+		name, value, _ := strings.Cut(kv, "=")
 		if name != "" && !seen[name] {
 			seen[name] = true
 			c.EnvNames = append(c.EnvNames, name)
+			if sameDatabase(value, dsn) {
+				c.DSNEnv = append(c.DSNEnv, name)
+			}
 		}
 	}
 	slices.Sort(c.EnvNames)
+	slices.Sort(c.DSNEnv)
 	return c
+}
+
+// DSNEnvVar is the environment variable a workload command run by observe
+// (and re-run by validate) finds the observed database's DSN in, unless
+// its environment already sets it: pgqtune's own variable, so a load
+// script written for pgqtune needs no DSN on its command line, where ps
+// would show a password.
+const DSNEnvVar = "PGQTUNE_DSN"
+
+// withDSNEnv returns env with DSNEnvVar set to dsn when env has it unset
+// or empty.
+func withDSNEnv(env []string, dsn string) []string {
+	if dsn == "" {
+		return env
+	}
+	for _, kv := range env {
+		if name, value, _ := strings.Cut(kv, "="); name == DSNEnvVar && value != "" {
+			return env
+		}
+	}
+	out := slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, DSNEnvVar+"=") })
+	return append(out, DSNEnvVar+"="+dsn)
+}
+
+// sameDatabase reports whether value is a connection string (a
+// postgres:// URL or keyword/value pairs naming a host or database) for
+// the database dsn names: same host, port and database, whatever the user.
+func sameDatabase(value, dsn string) bool {
+	v := strings.TrimSpace(value)
+	url := strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://")
+	kv := strings.Contains(v, "host=") || strings.Contains(v, "dbname=")
+	if !url && !kv {
+		return false
+	}
+	if _, err := pgx.ParseConfig(v); err != nil {
+		return false
+	}
+	return hostOf(Describe(v)) == hostOf(Describe(dsn))
 }

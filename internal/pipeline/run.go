@@ -131,9 +131,16 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 	started := time.Now().UTC()
 	id := started.Format("20060102-150405") + "-" + sanitizeID(sc.Name)
 	dir := cmp.Or(o.Out, filepath.Join("pgqtune-runs", id))
-	if err := prepareDir(dir); err != nil {
+	discard, err := prepareDir(dir)
+	if err != nil {
 		return nil, err
 	}
+	recorded := false
+	defer func() {
+		if !recorded {
+			discard()
+		}
+	}()
 
 	// Detach cleanup from ctx: after Ctrl-C we still stop the server and
 	// write the report.
@@ -207,6 +214,7 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
 		return nil, err
 	}
+	recorded = true
 
 	// A run directory that stops taking writes (disk full) ends the load:
 	// a run nobody can read back is not worth the load on the target.
@@ -381,24 +389,41 @@ func dropSchema(ctx context.Context, dsn, schema string) {
 }
 
 // prepareDir creates the run directory and proves it is writable before
-// anything touches the database.
-func prepareDir(dir string) error {
+// anything touches the database. The returned discard removes the
+// directories it created while they are still empty: a run that fails
+// before recording anything (a mistyped DSN) leaves no empty run behind.
+func prepareDir(dir string) (discard func(), err error) {
+	var made []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		made = append(made, d)
+	}
+	discard = func() {
+		for _, d := range made {
+			if os.Remove(d) != nil {
+				return
+			}
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return badInputf("cannot create run directory %s: %v", dir, errors.Unwrap(err))
+		return discard, badInputf("cannot create run directory %s: %v", dir, errors.Unwrap(err))
 	}
 	probe := filepath.Join(dir, ".pgqtune-write-test")
 	if err := os.WriteFile(probe, []byte("ok"), 0o644); err != nil {
-		return badInputf("run directory %s is not writable: %v", dir, errors.Unwrap(err))
+		discard()
+		return discard, badInputf("run directory %s is not writable: %v", dir, errors.Unwrap(err))
 	}
 	os.Remove(probe)
 	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 		for _, e := range entries {
 			if e.Name() == runrec.MetaFile {
-				return badInputf("run directory %s already holds a run; choose an empty --out", dir)
+				return discard, badInputf("run directory %s already holds a run; choose an empty --out", dir)
 			}
 		}
 	}
-	return nil
+	return discard, nil
 }
 
 func sanitizeID(s string) string {

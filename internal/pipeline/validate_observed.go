@@ -26,6 +26,12 @@ type observedValidator struct {
 	o   ValidateOptions
 	run *runrec.Run
 	cmd *runrec.Command
+	// env is the re-run command's environment: validate's own, with --dsn
+	// in each variable that held the observed database's DSN and is unset
+	// here.
+	env []string
+	// filled names those variables.
+	filled []string
 }
 
 func newObservedValidator(o ValidateOptions, run *runrec.Run) (*observedValidator, error) {
@@ -51,7 +57,37 @@ func newObservedValidator(o ValidateOptions, run *runrec.Run) (*observedValidato
 	}
 	cp := *c
 	cp.Args = args
-	return &observedValidator{o: o, run: run, cmd: &cp}, nil
+	env, filled, err := commandEnv(os.Environ(), c.DSNEnv, o.DSN)
+	if err != nil {
+		return nil, err
+	}
+	return &observedValidator{o: o, run: run, cmd: &cp, env: env, filled: filled}, nil
+}
+
+// commandEnv is the environment the recorded command is re-run with: env,
+// with dsn put in each of dsnEnv (the variables that held the observed
+// database's DSN when it was observed; only their names were recorded)
+// that env leaves unset or empty. One that env sets to another database is
+// refused: the command would load a database other than the one validate
+// changes and measures.
+func commandEnv(env, dsnEnv []string, dsn string) (out, filled []string, err error) {
+	out = slices.Clone(env)
+	for _, name := range dsnEnv {
+		i := slices.IndexFunc(out, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
+		if i >= 0 && out[i] != name+"=" {
+			if value := strings.TrimPrefix(out[i], name+"="); !sameDatabase(value, dsn) {
+				return nil, nil, badInputf("%s held the observed database's DSN when the command was observed, but validate's environment sets it to %s while --dsn names %s: the re-run command would load another database than the one validate changes; unset %s (validate then gives the command --dsn in it) or point it at %s",
+					name, hostOf(Describe(value)), hostOf(Describe(dsn)), name, hostOf(Describe(dsn)))
+			}
+			continue
+		}
+		if i >= 0 {
+			out = slices.Delete(out, i, i+1)
+		}
+		out = append(out, name+"="+dsn)
+		filled = append(filled, name)
+	}
+	return out, filled, nil
 }
 
 // hostOf drops the user from Describe's "user@host:port/db".
@@ -117,7 +153,13 @@ func (v *observedValidator) check(ctx context.Context, recs []runrec.Recommendat
 }
 
 func (v *observedValidator) where() string {
-	return fmt.Sprintf("on the observed database %s, re-running %q", Describe(v.o.DSN), v.run.Meta.Command.Args[0])
+	// The recorded arguments (passwords masked), shortened: the note
+	// lands in report.md.
+	cmd := strings.Join(v.run.Meta.Command.Args, " ")
+	if r := []rune(cmd); len(r) > 100 {
+		cmd = string(r[:99]) + "…"
+	}
+	return fmt.Sprintf("on the observed database %s, re-running `%s`", Describe(v.o.DSN), cmd)
 }
 
 func (v *observedValidator) prepare(ctx context.Context, vdir string, recs []runrec.Recommendation, res *ValidateResult) (recommendations.RunOnce, func(), error) {
@@ -130,9 +172,12 @@ func (v *observedValidator) prepare(ctx context.Context, vdir string, recs []run
 		}
 		undo = append(undo, rb)
 	}
+	if len(v.filled) > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("the workload command read the observed database's DSN from %s: validate gave it --dsn there", strings.Join(v.filled, ", ")))
+	}
 	var missing []string
 	for _, name := range v.cmd.EnvNames {
-		if _, ok := os.LookupEnv(name); !ok {
+		if _, ok := os.LookupEnv(name); !ok && !slices.Contains(v.filled, name) {
 			missing = append(missing, name)
 		}
 	}
@@ -176,6 +221,7 @@ func (v *observedValidator) prepare(ctx context.Context, vdir string, recs []run
 			QueueTables: meta.QueueTables,
 			Command:     v.cmd.Args,
 			CommandDir:  v.cmd.Dir,
+			CommandEnv:  v.env,
 			Interval:    interval,
 			Stdout:      output,
 			Stderr:      output,

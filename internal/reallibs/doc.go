@@ -31,7 +31,11 @@
 //
 //	PGQTUNE_DSN=postgres://... node ~/.cache/pgqtune/pgboss-10.4.2/load.js --rate 100 --jobs 2000
 //
-// The DSN comes from PGQTUNE_DSN (or --dsn DSN, which ps shows). Flags:
+// The DSN comes from PGQTUNE_DSN (or --dsn DSN, which ps shows); `pgqtune
+// observe --dsn DSN -- node load.js ...` sets PGQTUNE_DSN itself, and
+// validate gives a re-run its own --dsn there. With --backlog N --jobs N
+// each invocation brings and drains its own backlog, so validate can run
+// it again and again (cmd/pgqtune's TestValidateObservedPgBoss). Flags:
 //
 //	--queue NAME       queue, created with createQueue when missing (pgqtune)
 //	--workers N        work() registrations, each its own fetch loop (4)

@@ -3,7 +3,9 @@ package reallibs
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -71,11 +73,22 @@ func ClaimIndexes(ctx context.Context, pool *pgxpool.Pool, lib Library) ([]Index
 	return out, nil
 }
 
-// DropIndexes drops ixs.
+// DropIndexes drops ixs CONCURRENTLY, so that the fault is the missing
+// index alone: a plain DROP INDEX queues for ACCESS EXCLUSIVE behind
+// autovacuum and stops every claim behind it, a lock fault of its own.
+// An index on a partitioned table cannot be dropped concurrently; it is
+// dropped plainly.
 func DropIndexes(ctx context.Context, pool *pgxpool.Pool, ixs []Index) error {
 	for _, ix := range ixs {
-		if _, err := pool.Exec(ctx, "DROP INDEX "+pgx.Identifier{ix.Schema, ix.Name}.Sanitize()); err != nil {
-			return fmt.Errorf("reallibs: drop index %s: %w", ix.Name, err)
+		name := pgx.Identifier{ix.Schema, ix.Name}.Sanitize()
+		if _, err := pool.Exec(ctx, "DROP INDEX CONCURRENTLY "+name); err != nil {
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr.Code != "0A000" { // feature_not_supported
+				return fmt.Errorf("reallibs: drop index %s: %w", ix.Name, err)
+			}
+			if _, err := pool.Exec(ctx, "DROP INDEX "+name); err != nil {
+				return fmt.Errorf("reallibs: drop index %s: %w", ix.Name, err)
+			}
 		}
 	}
 	return nil

@@ -72,9 +72,15 @@ var cases = []libCase{
 	{
 		lib:    reallibs.River,
 		steady: reallibs.Options{Workers: 10, Rate: 100},
-		// River fetches every 5 ms (the harness's FetchCooldown): without
-		// its fetch index each fetch reads the 300,000 completed jobs.
-		miss:     reallibs.Options{Workers: 10, Rate: 100},
+		// River fetches every 5 ms (the harness's FetchCooldown), up to
+		// its free workers at a time: at an open-loop 100 jobs/s a quiet
+		// 2-core host kept up even when each fetch read the 300,000
+		// completed jobs (10 fetches/s of ~40 ms). Draining a backlog
+		// instead makes the fetch the bound on any machine: with its index
+		// River drains it at hundreds to thousands of jobs/s, without it
+		// at the rate the seq scans allow. The backlog outlasts the run at
+		// either speed; the deadline ends it.
+		miss:     reallibs.Options{Workers: 10, Backlog: 40000},
 		retained: 300000, drainWith: 1000, drainWout: 100,
 		saturated: reallibs.Options{Workers: 10},
 	},
@@ -186,9 +192,16 @@ func testMissingIndex(t *testing.T, c libCase) {
 	o := c.miss
 	o.Scheduled, o.Retained, o.Failed = c.scheduled, c.retained, c.failed
 	// Without the index the workers fall behind and the deadline ends the
-	// run: 17 s of the drop.
-	o.Jobs = int(o.Rate * 22)
-	o.Deadline = 25 * time.Second
+	// run: 18 s of the drop after 12 s with the index. The drop covers
+	// more than half the run; the baseline is then the first third's
+	// rate, which needs 30 measured seconds.
+	const dropAfter = 12 * time.Second
+	o.Deadline = 30 * time.Second
+	o.Jobs = int(o.Rate * 27)
+	if o.Rate == 0 {
+		// A saturated drain: the backlog is never all done.
+		o.Jobs = o.Backlog
+	}
 	w := prepare(t, c.lib, dsn, o)
 	pool := pgtest.Pool(t, dsn)
 	ixs, err := reallibs.ClaimIndexes(ctx, pool, c.lib)
@@ -214,14 +227,14 @@ func testMissingIndex(t *testing.T, c libCase) {
 			t.Skipf("pgmq's read does not use %s here (plan: %s): dropping it cannot slow the claim, so there is no missing index to name", ixs[0].Name, plan)
 		}
 	}
-	watch, err := reallibs.Observe(ctx, dsn, runDir(t), w, &reallibs.Fault{After: 8 * time.Second, For: time.Hour,
+	watch, err := reallibs.Observe(ctx, dsn, runDir(t), w, &reallibs.Fault{After: dropAfter, For: time.Hour,
 		Start: func(ctx context.Context) (func(), error) { return func() {}, reallibs.DropIndexes(ctx, pool, ixs) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := watch.Outcome
-	t.Logf("%s: completed %d jobs in %.1f s with the index dropped after 8 s",
-		watch.Result.Library, watch.Result.Completed, watch.Result.Ended().Sub(watch.Result.Started()).Seconds())
+	t.Logf("%s: completed %d jobs in %.1f s with the index dropped after %s",
+		watch.Result.Library, watch.Result.Completed, watch.Result.Ended().Sub(watch.Result.Started()).Seconds(), dropAfter)
 	win := faults.Window{Start: watch.FaultStart.UTC(), End: watch.Result.Ended().UTC()}
 	if f, ok := contributingOver(out.Report, win, analyze.CauseMissingIndex); ok && !hasCauseOver(out.Report, win, analyze.CauseMissingIndex) {
 		// On a saturated 2-core host the Node producers' own statements can

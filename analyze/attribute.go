@@ -9,22 +9,22 @@ import (
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
-// Cause codes of DESIGN.md.
+// Cause codes: aliases of runrec's, which owns their spelling (runrec/causes.go).
 const (
-	CauseLock         = "lock_contention"
-	CauseRowLock      = "row_lock_contention"
-	CauseXmin         = "xmin_horizon"
-	CauseVacuumLag    = "vacuum_lag"
-	CauseBloat        = "bloat"
-	CauseMissingIndex = "missing_index"
-	CauseCheckpoint   = "checkpoint_pressure"
-	CauseWALWrite     = "wal_write"
-	CauseCPU          = "cpu_saturation"
-	CauseIO           = "io_saturation"
-	CauseConnections  = "connection_saturation"
-	CauseClientBound  = "client_bound"
-	CauseUnavailable  = "server_unavailable"
-	CauseUnknown      = "unknown"
+	CauseLock         = runrec.CauseLock
+	CauseRowLock      = runrec.CauseRowLock
+	CauseXmin         = runrec.CauseXmin
+	CauseVacuumLag    = runrec.CauseVacuumLag
+	CauseBloat        = runrec.CauseBloat
+	CauseMissingIndex = runrec.CauseMissingIndex
+	CauseCheckpoint   = runrec.CauseCheckpoint
+	CauseWALWrite     = runrec.CauseWALWrite
+	CauseCPU          = runrec.CauseCPU
+	CauseIO           = runrec.CauseIO
+	CauseConnections  = runrec.CauseConnections
+	CauseClientBound  = runrec.CauseClientBound
+	CauseUnavailable  = runrec.CauseUnavailable
+	CauseUnknown      = runrec.CauseUnknown
 )
 
 // verdict is one cause's case for a window.

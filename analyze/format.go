@@ -5,25 +5,15 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/pgqtune/pgqtune/units"
 )
 
 // clock formats t as a UTC wall-clock time.
 func clock(t time.Time) string { return t.UTC().Format("15:04:05") }
 
 // dur formats seconds for a sentence: "850 ms", "21 s", "4.5 min".
-func dur(s float64) string {
-	switch {
-	case s < 0:
-		return "unknown"
-	case s < 1:
-		return fmt.Sprintf("%.0f ms", s*1000)
-	case s < 120:
-		return fmt.Sprintf("%.0f s", s)
-	case s < 7200:
-		return fmt.Sprintf("%.1f min", s/60)
-	}
-	return fmt.Sprintf("%.1f h", s/3600)
-}
+func dur(s float64) string { return units.Seconds(s, units.DurSentence) }
 
 // num formats a quantity with sensible precision and thousands separators.
 func num(x float64) string {
@@ -52,18 +42,8 @@ func num(x float64) string {
 	return b.String()
 }
 
-// bytesStr formats a byte count.
-func bytesStr(b float64) string {
-	switch {
-	case b >= 1<<30:
-		return fmt.Sprintf("%.1f GB", b/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MB", b/(1<<20))
-	case b >= 1<<10:
-		return fmt.Sprintf("%.0f kB", b/(1<<10))
-	}
-	return fmt.Sprintf("%.0f B", b)
-}
+// bytesStr formats a byte count for a sentence: "75.0 MB", "753 kB".
+func bytesStr(b float64) string { return units.Bytes(b, units.BytesSentence) }
 
 // clip shortens a query for a sentence, collapsing whitespace.
 func clip(q string, n int) string {

@@ -100,6 +100,20 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 		iv = 1
 	}
 	f.intervalSecs = iv
+	f.addStatus(s)
+	f.addLocks(s)
+	f.addActivity(s)
+	f.addHolders(s)
+	f.addTables(s, q, iv)
+	f.addStatements(s, q, iv)
+	f.addServer(s, iv)
+	f.Reset = f.Reset || f.Resets >= 3
+	return f
+}
+
+// addStatus reads the collectors' status: resets, errors, and the server
+// being unavailable, reconnected or restarted.
+func (f *frame) addStatus(s *runrec.Sample) {
 	for name, st := range s.Status {
 		switch {
 		case st == "reset":
@@ -120,6 +134,10 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 			}
 		}
 	}
+}
+
+// addLocks counts lock waiters on rows and on relations.
+func (f *frame) addLocks(s *runrec.Sample) {
 	if l := s.Locks; l != nil {
 		f.HasLocks = true
 		if len(l.Waits) > 0 {
@@ -147,6 +165,11 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 			}
 		}
 	}
+}
+
+// addActivity reads pg_stat_activity: sessions, waiters by kind, foreign
+// sessions on CPU and the oldest xmin.
+func (f *frame) addActivity(s *runrec.Sample) {
 	if a := s.Activity; a != nil {
 		f.HasActivity = true
 		f.Active = float64(a.Active)
@@ -178,6 +201,11 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 			f.XminXact = float64(a.OldestXmin.XminAge)
 		}
 	}
+}
+
+// addHolders raises the xmin age to that of the oldest holder of the queue
+// tables' horizon.
+func (f *frame) addHolders(s *runrec.Sample) {
 	for _, h := range s.XminHolders {
 		if !holdsQueueTables(h) {
 			continue
@@ -189,6 +217,11 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 			f.XminXact = float64(h.XminAge)
 		}
 	}
+}
+
+// addTables sums the queue tables' statistics, per second (iv is the
+// sample's interval).
+func (f *frame) addTables(s *runrec.Sample, q *queueInfo, iv float64) {
 	if len(s.Tables) > 0 {
 		f.HasTables = true
 		for i := range s.Tables {
@@ -212,6 +245,11 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 			f.Vacuuming = true
 		}
 	}
+}
+
+// addStatements reads the enqueue, complete and claim statements' times,
+// and the claim's calls and buffers.
+func (f *frame) addStatements(s *runrec.Sample, q *queueInfo, iv float64) {
 	f.EnqMeanMs = meanMs(s.Statements, q.EnqueueID)
 	f.CompMeanMs = meanMs(s.Statements, q.CompleteID)
 	if len(q.ClaimID) > 0 && s.Statements != nil {
@@ -232,6 +270,11 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 			f.ClaimBlks = blks / calls
 		}
 	}
+}
+
+// addServer reads the server-wide rates: checkpoints, WAL, the database's
+// reads, temp files and commits, and the host.
+func (f *frame) addServer(s *runrec.Sample, iv float64) {
 	if c := s.Checkpointer; c != nil {
 		f.HasCkpt = true
 		f.CkptReq = float64(c.Requested) / iv
@@ -260,8 +303,6 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 		f.Load1 = h.Load1
 		f.CPUs = float64(h.CPUs)
 	}
-	f.Reset = f.Reset || f.Resets >= 3
-	return f
 }
 
 // meanMs is the mean execution time per call of the statements in ids

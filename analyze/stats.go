@@ -5,7 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	pq "github.com/pgqtune/pgqtune/internal/quantile"
+	pq "github.com/pgqtune/pgqtune/analyze/quantile"
 )
 
 // median returns the median of xs (0 for none). xs is not modified.

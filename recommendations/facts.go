@@ -132,99 +132,130 @@ func newFacts(in *Input) *facts {
 		s := &in.Run.Samples[i]
 		f.DurationS += s.IntervalS
 		t0 += s.IntervalS
-		for _, d := range s.Statements {
-			sf := stmts[d.QueryID]
-			if sf == nil {
-				sf = &stmtFacts{Statement: Statement{QueryID: d.QueryID}}
-				stmts[d.QueryID] = sf
-			}
-			if d.Text != "" {
-				// Texts come with an entry's first appearance only.
-				sf.Text = d.Text
-			}
-			sf.Calls += d.Calls
-			sf.TotalExecMs += d.TotalExecMs
-			sf.Rows += d.Rows
-			sf.BlksHit += d.SharedBlksHit
-			sf.BlksRead += d.SharedBlksRead
-			sf.TempBlksWritten += d.TempBlksWritten
-			sf.WALBytes += d.WALBytes
-		}
-		for _, ts := range s.Tables {
-			tf := f.Tables[ts.Relation]
-			if tf == nil {
-				tf = &tableFacts{Name: ts.Relation, IndexScans: map[string]int64{}, IndexSize: map[string]int64{},
-					DeadFirst: ts.DeadTup, LiveFirst: ts.LiveTup, HeapFirst: ts.HeapBytes, IndexFirst: ts.IndexBytes}
-				f.Tables[ts.Relation] = tf
-			}
-			tf.Queue = tf.Queue || ts.Queue || queue[ts.Relation]
-			tf.Ins += ts.Ins
-			tf.Upd += ts.Upd
-			tf.HotUpd += ts.HotUpd
-			tf.Del += ts.Del
-			tf.SeqScan += ts.SeqScan
-			tf.SeqTupRead += ts.SeqTupRead
-			tf.IdxScan += ts.IdxScan
-			tf.Autovacuums += ts.Autovacuum
-			tf.Vacuums += ts.Vacuum
-			tf.DeadLast, tf.LiveLast, tf.HeapLast, tf.IndexLast = ts.DeadTup, ts.LiveTup, ts.HeapBytes, ts.IndexBytes
-			tf.DeadMax = max(tf.DeadMax, ts.DeadTup)
-			tf.deadSeries = append(tf.deadSeries, point{t0, float64(ts.DeadTup)})
-			tf.samplesSeen++
-		}
-		for _, ix := range s.Indexes {
-			if tf := f.Tables[ix.Relation]; tf != nil {
-				tf.IndexScans[ix.Index] += ix.IdxScan
-				tf.IndexSize[ix.Index] = ix.SizeBytes
-			}
-		}
-		if s.WAL != nil {
-			b := s.WAL.Bytes
-			if !s.WAL.HasStatWAL {
-				b = s.WAL.LSNBytes
-			}
-			f.WALBytes += b
-			f.walSeries = append(f.walSeries, point{s.IntervalS, float64(b)})
-			f.WALFPI += s.WAL.FPI
-			f.WALRecords += s.WAL.Records
-		}
-		if s.Checkpointer != nil {
-			f.CheckpointsTimed += s.Checkpointer.Timed
-			f.CheckpointsReqd += s.Checkpointer.Requested
-		}
-		if s.Database != nil {
-			f.TempBytes += s.Database.TempBytes
-			f.TempFiles += s.Database.TempFiles
-			f.Commits += s.Database.XactCommit
-		}
-		if s.Activity != nil {
-			for k, v := range s.Activity.ByWait {
-				f.WaitMax[k] = max(f.WaitMax[k], v)
-			}
-		}
-		if s.Locks != nil {
-			f.MaxLockWaiters = max(f.MaxLockWaiters, s.Locks.Waiting)
-			n := 0
-			for _, w := range s.Locks.Waits {
-				if w.Workload && (w.LockType == "transactionid" || w.LockType == "tuple") {
-					n++
-				}
-			}
-			f.MaxRowWaiters = max(f.MaxRowWaiters, n)
-		}
-		for _, h := range s.XminHolders {
-			key := h.Kind + "|" + h.Name
-			if h.PID != 0 {
-				key = h.Kind + "|" + itoa(int64(h.PID))
-			}
-			if old, ok := holders[key]; !ok || h.AgeS > old.AgeS || h.XminAge > old.XminAge {
-				holders[key] = h
-			}
-		}
+		addStatements(stmts, s)
+		f.addTables(s, queue, t0)
+		f.addServer(s)
+		addHolders(holders, s)
 	}
 	for _, tf := range f.Tables {
 		tf.DeadSlopePerMin = slope(tf.deadSeries) * 60
 	}
+	f.finishStatements(stmts)
+	f.finishHolders(holders)
+	return f
+}
+
+// addStatements adds one sample's pg_stat_statements deltas to stmts.
+func addStatements(stmts map[int64]*stmtFacts, s *runrec.Sample) {
+	for _, d := range s.Statements {
+		sf := stmts[d.QueryID]
+		if sf == nil {
+			sf = &stmtFacts{Statement: Statement{QueryID: d.QueryID}}
+			stmts[d.QueryID] = sf
+		}
+		if d.Text != "" {
+			// Texts come with an entry's first appearance only.
+			sf.Text = d.Text
+		}
+		sf.Calls += d.Calls
+		sf.TotalExecMs += d.TotalExecMs
+		sf.Rows += d.Rows
+		sf.BlksHit += d.SharedBlksHit
+		sf.BlksRead += d.SharedBlksRead
+		sf.TempBlksWritten += d.TempBlksWritten
+		sf.WALBytes += d.WALBytes
+	}
+}
+
+// addTables adds one sample's table and index statistics; t0 is the
+// sample's time in seconds from the start, for the dead-tuple series.
+func (f *facts) addTables(s *runrec.Sample, queue map[string]bool, t0 float64) {
+	for _, ts := range s.Tables {
+		tf := f.Tables[ts.Relation]
+		if tf == nil {
+			tf = &tableFacts{Name: ts.Relation, IndexScans: map[string]int64{}, IndexSize: map[string]int64{},
+				DeadFirst: ts.DeadTup, LiveFirst: ts.LiveTup, HeapFirst: ts.HeapBytes, IndexFirst: ts.IndexBytes}
+			f.Tables[ts.Relation] = tf
+		}
+		tf.Queue = tf.Queue || ts.Queue || queue[ts.Relation]
+		tf.Ins += ts.Ins
+		tf.Upd += ts.Upd
+		tf.HotUpd += ts.HotUpd
+		tf.Del += ts.Del
+		tf.SeqScan += ts.SeqScan
+		tf.SeqTupRead += ts.SeqTupRead
+		tf.IdxScan += ts.IdxScan
+		tf.Autovacuums += ts.Autovacuum
+		tf.Vacuums += ts.Vacuum
+		tf.DeadLast, tf.LiveLast, tf.HeapLast, tf.IndexLast = ts.DeadTup, ts.LiveTup, ts.HeapBytes, ts.IndexBytes
+		tf.DeadMax = max(tf.DeadMax, ts.DeadTup)
+		tf.deadSeries = append(tf.deadSeries, point{t0, float64(ts.DeadTup)})
+		tf.samplesSeen++
+	}
+	for _, ix := range s.Indexes {
+		if tf := f.Tables[ix.Relation]; tf != nil {
+			tf.IndexScans[ix.Index] += ix.IdxScan
+			tf.IndexSize[ix.Index] = ix.SizeBytes
+		}
+	}
+}
+
+// addServer adds one sample's server-wide figures: WAL, checkpoints, temp
+// files, commits, waits and lock waiters.
+func (f *facts) addServer(s *runrec.Sample) {
+	if s.WAL != nil {
+		b := s.WAL.Bytes
+		if !s.WAL.HasStatWAL {
+			b = s.WAL.LSNBytes
+		}
+		f.WALBytes += b
+		f.walSeries = append(f.walSeries, point{s.IntervalS, float64(b)})
+		f.WALFPI += s.WAL.FPI
+		f.WALRecords += s.WAL.Records
+	}
+	if s.Checkpointer != nil {
+		f.CheckpointsTimed += s.Checkpointer.Timed
+		f.CheckpointsReqd += s.Checkpointer.Requested
+	}
+	if s.Database != nil {
+		f.TempBytes += s.Database.TempBytes
+		f.TempFiles += s.Database.TempFiles
+		f.Commits += s.Database.XactCommit
+	}
+	if s.Activity != nil {
+		for k, v := range s.Activity.ByWait {
+			f.WaitMax[k] = max(f.WaitMax[k], v)
+		}
+	}
+	if s.Locks != nil {
+		f.MaxLockWaiters = max(f.MaxLockWaiters, s.Locks.Waiting)
+		n := 0
+		for _, w := range s.Locks.Waits {
+			if w.Workload && (w.LockType == "transactionid" || w.LockType == "tuple") {
+				n++
+			}
+		}
+		f.MaxRowWaiters = max(f.MaxRowWaiters, n)
+	}
+}
+
+// addHolders keeps, per xmin holder, its oldest sighting.
+func addHolders(holders map[string]runrec.XminHolder, s *runrec.Sample) {
+	for _, h := range s.XminHolders {
+		key := h.Kind + "|" + h.Name
+		if h.PID != 0 {
+			key = h.Kind + "|" + itoa(int64(h.PID))
+		}
+		if old, ok := holders[key]; !ok || h.AgeS > old.AgeS || h.XminAge > old.XminAge {
+			holders[key] = h
+		}
+	}
+}
+
+// finishStatements parses the statements, orders them by total time, and
+// picks the claim: the recorded claim role's busiest statement with a
+// locking SELECT.
+func (f *facts) finishStatements(stmts map[int64]*stmtFacts) {
 	for _, sf := range stmts {
 		if sf.Text != "" {
 			sf.Statement = ParseStatement(sf.QueryID, sf.Text)
@@ -239,7 +270,7 @@ func newFacts(in *Input) *facts {
 		return a.QueryID < b.QueryID
 	})
 	f.Roles = map[int64]runrec.StatementRole{}
-	for _, r := range in.Run.Roles() {
+	for _, r := range f.in.Run.Roles() {
 		f.Roles[r.QueryID] = r
 	}
 	for _, sf := range f.Statements {
@@ -257,6 +288,10 @@ func newFacts(in *Input) *facts {
 			f.Claim = sf
 		}
 	}
+}
+
+// finishHolders lists the xmin holders, the oldest horizon first.
+func (f *facts) finishHolders(holders map[string]runrec.XminHolder) {
 	for _, h := range holders {
 		f.XminHolders = append(f.XminHolders, h)
 	}
@@ -267,7 +302,6 @@ func newFacts(in *Input) *facts {
 		}
 		return a.Kind+a.Name < b.Kind+b.Name
 	})
-	return f
 }
 
 // withRole returns the statements the run records with role (enqueue,

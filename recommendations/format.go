@@ -5,22 +5,15 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/pgqtune/pgqtune/units"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// fmtBytes renders a size the way Postgres settings are written.
-func fmtBytes(b float64) string {
-	switch {
-	case b >= 1<<30:
-		return trimFloat(b/(1<<30)) + " GB"
-	case b >= 1<<20:
-		return trimFloat(b/(1<<20)) + " MB"
-	case b >= 1<<10:
-		return trimFloat(b/(1<<10)) + " kB"
-	}
-	return trimFloat(b) + " B"
-}
+// fmtBytes renders a size the way Postgres settings are written: "20 MB",
+// "16.1 kB".
+func fmtBytes(b float64) string { return units.Bytes(b, units.BytesSetting) }
 
 // fmtNum renders a count or rate with at most one decimal.
 func fmtNum(v float64) string {

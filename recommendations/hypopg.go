@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgqtune/pgqtune/internal/connstr"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -48,14 +49,14 @@ func ValidateWithHypopg(ctx context.Context, dsn string, in *Input, recs []runre
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return recs, []string{"index check skipped: " + err.Error()}
+		return recs, []string{"index check skipped: " + connstr.Redact(oneLineErr(err), dsn)}
 	}
 	cfg.RuntimeParams["application_name"] = "pgqtune-hypopg"
 	cfg.RuntimeParams["statement_timeout"] = "30000"
 	cfg.RuntimeParams["lock_timeout"] = "2000"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return recs, []string{"index check skipped: connect: " + redactErr(err)}
+		return recs, []string{"index check skipped: connect: " + connstr.Redact(oneLineErr(err), dsn)}
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 
@@ -418,12 +419,3 @@ func neutralValue(typ string) string {
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 func oneLineErr(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
-
-// redactErr drops anything after "password" from a connection error.
-func redactErr(err error) string {
-	s := oneLineErr(err)
-	if i := strings.Index(strings.ToLower(s), "password="); i >= 0 {
-		s = s[:i] + "password=***"
-	}
-	return s
-}

@@ -31,7 +31,7 @@ func skipLockedRule(f *facts, out *output) {
 	if c == nil || c.Claim.SkipLocked || c.Claim.NoWait || f.claimLibrary() != nil {
 		return // a library's claim is its own to write
 	}
-	fids := f.findingIDs("row_lock_contention", "lock_contention")
+	fids := f.findingIDs(runrec.CauseRowLock, runrec.CauseLock)
 	waits := rowLockWaits(f)
 	if len(fids) == 0 && waits == 0 {
 		return
@@ -52,7 +52,7 @@ func skipLockedRule(f *facts, out *output) {
 }
 
 func workersRule(f *facts, out *output) {
-	fids := f.findingIDs("row_lock_contention")
+	fids := f.findingIDs(runrec.CauseRowLock)
 	consumers := workloadInt(f, "consumers")
 	waiters := min(f.MaxRowWaiters, consumers)
 	if len(fids) == 0 || waiters < 4 || consumers <= 0 || waiters*2 < consumers {
@@ -87,7 +87,7 @@ func workersRule(f *facts, out *output) {
 // the queue.
 func lockTimeoutRule(f *facts, out *output) {
 	for _, fd := range f.in.Findings {
-		if fd.Cause != "lock_contention" {
+		if fd.Cause != runrec.CauseLock {
 			continue
 		}
 		detail := ""
@@ -127,7 +127,7 @@ func batchRule(f *facts, out *output) {
 	if c == nil || c.RowsPerCall() >= 2 || c.RowsPerCall() < 0.5 {
 		return
 	}
-	fids := f.findingIDs("wal_write", "cpu_saturation")
+	fids := f.findingIDs(runrec.CauseWALWrite, runrec.CauseCPU)
 	if len(fids) == 0 {
 		return
 	}
@@ -173,7 +173,7 @@ func pollingRule(f *facts, out *output) {
 			return // already woken by NOTIFY
 		}
 	}
-	fids := f.findingIDs("cpu_saturation")
+	fids := f.findingIDs(runrec.CauseCPU)
 	if lib := f.claimLibrary(); lib != nil {
 		if lib.Has(libraries.FeatureListenNotify) {
 			return // the library already wakes its workers with NOTIFY

@@ -15,7 +15,7 @@ import (
 // tables need it. Dead tuples held by an xmin horizon are left to the config
 // rule: no autovacuum setting can remove them.
 func autovacuumRule(f *facts, out *output) {
-	xminIDs := f.findingIDs("xmin_horizon")
+	xminIDs := f.findingIDs(runrec.CauseXmin)
 	var needy []string
 	var names []string
 	for name := range f.Tables {
@@ -31,12 +31,12 @@ func autovacuumRule(f *facts, out *output) {
 		if !tf.Queue && t == nil {
 			continue
 		}
-		lag := f.findingsOn(name, "vacuum_lag")
+		lag := f.findingsOn(name, runrec.CauseVacuumLag)
 		// A bloat finding is vacuum's business only when dead tuples are a
 		// real share of the table; finished rows kept on purpose are the
 		// partitioning rule's.
 		if float64(tf.DeadMax) > 0.2*float64(max(tf.LiveLast, 1)) {
-			lag = append(lag, f.findingsOn(name, "bloat")...)
+			lag = append(lag, f.findingsOn(name, runrec.CauseBloat)...)
 		}
 		disabled := t != nil && isOff(t.Reloption("autovacuum_enabled"))
 		createdPerMin := f.PerSec(tf.Upd+tf.Del) * 60
@@ -78,7 +78,7 @@ func serverAutovacuumOff(f *facts, out *output, needy []string) {
 		SQL:    "ALTER SYSTEM SET autovacuum = on;\nSELECT pg_reload_conf();",
 		Rationale: fmt.Sprintf("autovacuum is off for the whole server, so nothing vacuums %s but manual VACUUM (and the anti-wraparound vacuum when it is already urgent); the per-table settings above only take effect with it on.",
 			strings.Join(needy, ", ")),
-		FindingIDs:     orEmpty(f.findingIDs("vacuum_lag", "bloat")),
+		FindingIDs:     orEmpty(f.findingIDs(runrec.CauseVacuumLag, runrec.CauseBloat)),
 		ExpectedImpact: "Autovacuum removes dead tuples and refreshes statistics on every table again.",
 		Risk:           "Autovacuum I/O on tables that have not been vacuumed for long can be heavy at first; if it was turned off for a batch window, schedule VACUUM instead of leaving it off.",
 		Rollback:       f.systemRollback("autovacuum") + "\nSELECT pg_reload_conf();",

@@ -32,7 +32,7 @@ func (f *facts) dbName() string {
 }
 
 func checkpointConfig(f *facts, out *output) {
-	fids := f.findingIDs("checkpoint_pressure")
+	fids := f.findingIDs(runrec.CauseCheckpoint)
 	if len(fids) == 0 && f.CheckpointsReqd == 0 {
 		return
 	}
@@ -168,7 +168,7 @@ func fpiShare(f *facts) float64 {
 }
 
 func commitConfig(f *facts, out *output) {
-	fids := f.findingIDs("wal_write")
+	fids := f.findingIDs(runrec.CauseWALWrite)
 	if len(fids) == 0 {
 		return
 	}
@@ -219,7 +219,7 @@ func commitConfig(f *facts, out *output) {
 }
 
 func xminConfig(f *facts, out *output) {
-	fids := f.findingIDs("xmin_horizon")
+	fids := f.findingIDs(runrec.CauseXmin)
 	if len(fids) == 0 {
 		return
 	}
@@ -228,148 +228,182 @@ func xminConfig(f *facts, out *output) {
 	for _, h := range f.XminHolders {
 		switch h.Kind {
 		case runrec.XminBackendIdleInXact:
-			if done[h.Kind] {
-				continue
-			}
-			done[h.Kind] = true
-			if h.PID != 0 {
-				// The live offender is ended now; the setting below is what
-				// keeps the next one from doing the same.
-				out.add(runrec.Recommendation{
-					Kind:   runrec.RecConfig,
-					Target: fmt.Sprintf("session pid %d: immediate action", h.PID),
-					SQL: fmt.Sprintf("-- ends pid %d only while it is still idle in transaction (a pid can be reused by a new session):\n"+
-						"SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid = %d AND state LIKE 'idle in transaction%%' AND state_change < now() - interval '60 seconds';", h.PID, h.PID),
-					Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) is idle in transaction and holds the xmin horizon back %s transactions. Ending it lets vacuum proceed at once.",
-						strings.Join(fids, ", "), h.PID, orUnknown(h.Name), itoa(h.XminAge)),
-					FindingIDs:     fids,
-					ExpectedImpact: "The horizon advances immediately and the next vacuum removes the dead tuples it was holding.",
-					Risk:           "The session's open transaction is rolled back and its client disconnected.",
-					Rollback:       "-- None: the session is gone; its client reconnects.",
-				})
-			}
-			idle, measured := h.IdleS, "sat idle in transaction (now - state_change)"
-			if idle <= 0 {
-				idle, measured = h.AgeS, "had its transaction open (its idle time was not recorded)"
-			}
-			gap := workloadIdleGap(f)
-			sec, ok := idleTimeoutSeconds(idle, gap)
-			if !ok {
-				out.note("finding(s) %s: pid %d %s for %s s, but the workload's own sessions sat idle in transaction up to %s s: no idle_in_transaction_session_timeout ends the one without the others; fix the client that holds its transaction open",
-					strings.Join(fids, ", "), h.PID, measured, fmtNum(idle), fmtNum(gap))
-				continue
-			}
-			timeout := fmtTimeout(sec)
-			gapWhy := "the workload's own sessions were never seen idle inside a transaction"
-			if gap > 0 {
-				gapWhy = fmt.Sprintf("the workload's own sessions sat idle inside a transaction for at most %s s in the run, and the timeout stays at least twice that", fmtNum(gap))
-			}
-			out.add(runrec.Recommendation{
-				Kind:   runrec.RecConfig,
-				Target: "database " + f.dbName() + ": idle_in_transaction_session_timeout",
-				SQL:    fmt.Sprintf("ALTER DATABASE %s SET idle_in_transaction_session_timeout = '%s';", db, timeout),
-				Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) %s for %s s holding the xmin horizon back %s transactions, so vacuum could not remove the queue's dead tuples. "+
-					"A timeout of %s (never below 60 s) would have ended that session; %s.",
-					strings.Join(fids, ", "), h.PID, orUnknown(h.Name), measured, fmtNum(idle), itoa(h.XminAge), timeout, gapWhy),
-				FindingIDs:     fids,
-				ExpectedImpact: "No session can hold the horizon idle for longer than the timeout; dead tuples become removable and the queue stops degrading.",
-				Risk:           "A client that legitimately pauses inside a transaction for longer (interactive sessions, slow batch code) is disconnected and its transaction rolled back. New sessions pick the setting up; existing ones keep theirs.",
-				Rollback:       fmt.Sprintf("ALTER DATABASE %s RESET idle_in_transaction_session_timeout;", db),
-			})
-			transactionTimeout(f, out, fids, h)
+			xminIdleInXact(f, out, fids, db, h, done)
 		case runrec.XminBackendActive, runrec.XminBackendIdle:
-			if done[runrec.XminBackendActive] || h.AgeS < 60 {
-				continue
-			}
-			done[runrec.XminBackendActive] = true
-			sec, _ := idleTimeoutSeconds(h.AgeS, 0)
-			timeout := fmtTimeout(sec)
-			out.add(runrec.Recommendation{
-				Kind:   runrec.RecConfig,
-				Target: "database " + f.dbName() + ": statement_timeout",
-				SQL:    fmt.Sprintf("ALTER DATABASE %s SET statement_timeout = '%s';", db, timeout),
-				Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) ran one snapshot for %s s (query: %s), holding the xmin horizon back %s transactions. "+
-					"Long reports belong on a replica, or under their own role with a longer timeout (ALTER ROLE ... SET statement_timeout).",
-					strings.Join(fids, ", "), h.PID, orUnknown(h.Name), fmtNum(h.AgeS), orUnknown(truncate(h.Query, 120)), itoa(h.XminAge)),
-				FindingIDs:     fids,
-				ExpectedImpact: "Runaway statements end before they hold back vacuum for long.",
-				Risk:           "Legitimate long statements in this database (migrations, index builds, reports) fail unless their sessions SET a longer statement_timeout (SET statement_timeout = 0 before CREATE INDEX CONCURRENTLY).",
-				Rollback:       fmt.Sprintf("ALTER DATABASE %s RESET statement_timeout;", db),
-			})
-			transactionTimeout(f, out, fids, h)
+			xminLongSnapshot(f, out, fids, db, h, done)
 		case runrec.XminStandby:
-			key := "standby:" + h.Name + itoa(int64(h.PID))
-			if done[key] || h.XminAge < slotMinXminAge {
-				continue
-			}
-			done[key] = true
-			standby := orUnknown(h.Name)
-			out.add(runrec.Recommendation{
-				Kind:   runrec.RecConfig,
-				Target: "standby " + standby + ": hot_standby_feedback",
-				SQL: fmt.Sprintf("-- on the standby %s (%s), not on this server; first move its long queries elsewhere or accept that they may be cancelled:\n"+
-					"ALTER SYSTEM SET hot_standby_feedback = off;\nSELECT pg_reload_conf();", standby, orUnknown(h.Query)),
-				Rationale: fmt.Sprintf("Finding(s) %s: standby %s (walsender pid %d) reports through hot_standby_feedback an xmin %s transactions old (pg_stat_replication.backend_xmin): a long query on the standby holds back vacuum of the queue tables on this primary.",
-					strings.Join(fids, ", "), standby, h.PID, itoa(h.XminAge)),
-				FindingIDs:     fids,
-				ExpectedImpact: "The primary's horizon no longer waits for the standby's queries; vacuum removes the queue's dead tuples again.",
-				Risk: "Queries on the standby that conflict with cleanup replayed from the primary are cancelled after max_standby_streaming_delay (default 30 s). " +
-					"Keep feedback on and instead bound the standby's queries (statement_timeout on the standby) if those queries must not fail.",
-				Rollback: "-- on the standby:\nALTER SYSTEM RESET hot_standby_feedback;\nSELECT pg_reload_conf();",
-			})
+			xminStandby(f, out, fids, db, h, done)
 		case runrec.XminSlot:
-			// A logical slot's catalog_xmin holds back only catalog rows,
-			// never a queue table's, so only xmin counts; and a slot just
-			// lagging by a few transactions is normal replication.
-			key := "slot:" + h.Name
-			if done[key] || h.Name == "" || h.XminAge < slotMinXminAge {
-				continue
-			}
-			done[key] = true
-			sql := fmt.Sprintf("-- only once its consumer (a replica, a CDC pipeline) is known to be gone; an active slot is left alone:\n"+
-				"SELECT pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = %s AND NOT active;", quoteLiteral(h.Name))
-			rollback := fmt.Sprintf("-- A dropped slot cannot be restored: recreate it (pg_create_logical_replication_slot / pg_create_physical_replication_slot(%s)) and re-seed its consumer.", quoteLiteral(h.Name))
-			// max_slot_wal_keep_size exists from PG13.
-			if v := f.serverVersionNum(); v == 0 || v >= 130000 {
-				sql += "\nALTER SYSTEM SET max_slot_wal_keep_size = '10GB';\nSELECT pg_reload_conf();"
-				rollback += "\n" + f.systemRollback("max_slot_wal_keep_size") + "\nSELECT pg_reload_conf();"
-			}
-			out.add(runrec.Recommendation{
-				Kind:   runrec.RecConfig,
-				Target: "replication slot " + h.Name,
-				SQL:    sql,
-				Rationale: fmt.Sprintf("Finding(s) %s: replication slot %s holds the xmin horizon back %s transactions, so vacuum cannot remove dead tuples anywhere in the cluster. "+
-					"A slot whose consumer is gone holds it forever; max_slot_wal_keep_size bounds what any slot can retain from now on.",
-					strings.Join(fids, ", "), h.Name, itoa(h.XminAge)),
-				FindingIDs:     fids,
-				ExpectedImpact: "Vacuum can remove dead tuples again; pg_wal stops growing for the slot.",
-				Risk:           "The slot's consumer (a replica, a CDC pipeline) loses its position and must be re-seeded; max_slot_wal_keep_size invalidates slots that fall further behind.",
-				Rollback:       rollback,
-			})
+			xminSlot(f, out, fids, db, h, done)
 		case runrec.XminPrepared:
-			key := "prepared:" + h.Name
-			if done[key] || h.Name == "" {
-				continue
-			}
-			done[key] = true
-			out.add(runrec.Recommendation{
-				Kind:   runrec.RecConfig,
-				Target: "prepared transaction " + h.Name,
-				SQL: fmt.Sprintf("-- in the database it was prepared in, once its coordinator is known to have given it up (COMMIT PREPARED %s instead if it meant to commit):\nROLLBACK PREPARED %s;",
-					quoteLiteral(h.Name), quoteLiteral(h.Name)),
-				Rationale: fmt.Sprintf("Finding(s) %s: prepared transaction %s has been open %s s and holds the xmin horizon back %s transactions; it survives restarts until its coordinator finishes it. "+
-					"SELECT gid, prepared, owner, database FROM pg_prepared_xacts lists it; run the statement in its database (database and owner: %s).",
-					strings.Join(fids, ", "), quoteLiteral(h.Name), fmtNum(h.AgeS), itoa(h.XminAge), orUnknown(h.Query)),
-				FindingIDs:     fids,
-				ExpectedImpact: "The horizon advances and vacuum removes the dead tuples it was holding.",
-				Risk:           "If the coordinator still intends to commit it, its work is lost: ask the transaction manager first (COMMIT PREPARED instead if it should commit).",
-				Rollback:       "-- None: a rolled-back prepared transaction cannot be restored.",
-			})
+			xminPrepared(f, out, fids, db, h, done)
 		}
 	}
 	if len(done) == 0 {
 		out.note("xmin_horizon finding(s) %s, but the samples name no holder to act on", strings.Join(fids, ", "))
 	}
+}
+
+// xminIdleInXact advises on a session idle in transaction: end it now, and
+// set idle_in_transaction_session_timeout (and transaction_timeout) so that
+// the next one cannot hold the horizon.
+// done records what was already advised.
+func xminIdleInXact(f *facts, out *output, fids []string, db string, h runrec.XminHolder, done map[string]bool) {
+	if done[h.Kind] {
+		return
+	}
+	done[h.Kind] = true
+	if h.PID != 0 {
+		// The live offender is ended now; the setting below is what
+		// keeps the next one from doing the same.
+		out.add(runrec.Recommendation{
+			Kind:   runrec.RecConfig,
+			Target: fmt.Sprintf("session pid %d: immediate action", h.PID),
+			SQL: fmt.Sprintf("-- ends pid %d only while it is still idle in transaction (a pid can be reused by a new session):\n"+
+				"SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid = %d AND state LIKE 'idle in transaction%%' AND state_change < now() - interval '60 seconds';", h.PID, h.PID),
+			Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) is idle in transaction and holds the xmin horizon back %s transactions. Ending it lets vacuum proceed at once.",
+				strings.Join(fids, ", "), h.PID, orUnknown(h.Name), itoa(h.XminAge)),
+			FindingIDs:     fids,
+			ExpectedImpact: "The horizon advances immediately and the next vacuum removes the dead tuples it was holding.",
+			Risk:           "The session's open transaction is rolled back and its client disconnected.",
+			Rollback:       "-- None: the session is gone; its client reconnects.",
+		})
+	}
+	idle, measured := h.IdleS, "sat idle in transaction (now - state_change)"
+	if idle <= 0 {
+		idle, measured = h.AgeS, "had its transaction open (its idle time was not recorded)"
+	}
+	gap := workloadIdleGap(f)
+	sec, ok := idleTimeoutSeconds(idle, gap)
+	if !ok {
+		out.note("finding(s) %s: pid %d %s for %s s, but the workload's own sessions sat idle in transaction up to %s s: no idle_in_transaction_session_timeout ends the one without the others; fix the client that holds its transaction open",
+			strings.Join(fids, ", "), h.PID, measured, fmtNum(idle), fmtNum(gap))
+		return
+	}
+	timeout := fmtTimeout(sec)
+	gapWhy := "the workload's own sessions were never seen idle inside a transaction"
+	if gap > 0 {
+		gapWhy = fmt.Sprintf("the workload's own sessions sat idle inside a transaction for at most %s s in the run, and the timeout stays at least twice that", fmtNum(gap))
+	}
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecConfig,
+		Target: "database " + f.dbName() + ": idle_in_transaction_session_timeout",
+		SQL:    fmt.Sprintf("ALTER DATABASE %s SET idle_in_transaction_session_timeout = '%s';", db, timeout),
+		Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) %s for %s s holding the xmin horizon back %s transactions, so vacuum could not remove the queue's dead tuples. "+
+			"A timeout of %s (never below 60 s) would have ended that session; %s.",
+			strings.Join(fids, ", "), h.PID, orUnknown(h.Name), measured, fmtNum(idle), itoa(h.XminAge), timeout, gapWhy),
+		FindingIDs:     fids,
+		ExpectedImpact: "No session can hold the horizon idle for longer than the timeout; dead tuples become removable and the queue stops degrading.",
+		Risk:           "A client that legitimately pauses inside a transaction for longer (interactive sessions, slow batch code) is disconnected and its transaction rolled back. New sessions pick the setting up; existing ones keep theirs.",
+		Rollback:       fmt.Sprintf("ALTER DATABASE %s RESET idle_in_transaction_session_timeout;", db),
+	})
+	transactionTimeout(f, out, fids, h)
+}
+
+// xminLongSnapshot advises statement_timeout for a session whose one
+// snapshot ran for a minute or more.
+// done records what was already advised.
+func xminLongSnapshot(f *facts, out *output, fids []string, db string, h runrec.XminHolder, done map[string]bool) {
+	if done[runrec.XminBackendActive] || h.AgeS < 60 {
+		return
+	}
+	done[runrec.XminBackendActive] = true
+	sec, _ := idleTimeoutSeconds(h.AgeS, 0)
+	timeout := fmtTimeout(sec)
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecConfig,
+		Target: "database " + f.dbName() + ": statement_timeout",
+		SQL:    fmt.Sprintf("ALTER DATABASE %s SET statement_timeout = '%s';", db, timeout),
+		Rationale: fmt.Sprintf("Finding(s) %s: pid %d (%s) ran one snapshot for %s s (query: %s), holding the xmin horizon back %s transactions. "+
+			"Long reports belong on a replica, or under their own role with a longer timeout (ALTER ROLE ... SET statement_timeout).",
+			strings.Join(fids, ", "), h.PID, orUnknown(h.Name), fmtNum(h.AgeS), orUnknown(truncate(h.Query, 120)), itoa(h.XminAge)),
+		FindingIDs:     fids,
+		ExpectedImpact: "Runaway statements end before they hold back vacuum for long.",
+		Risk:           "Legitimate long statements in this database (migrations, index builds, reports) fail unless their sessions SET a longer statement_timeout (SET statement_timeout = 0 before CREATE INDEX CONCURRENTLY).",
+		Rollback:       fmt.Sprintf("ALTER DATABASE %s RESET statement_timeout;", db),
+	})
+	transactionTimeout(f, out, fids, h)
+}
+
+// xminStandby advises on a standby whose hot_standby_feedback holds the
+// horizon.
+// done records what was already advised.
+func xminStandby(f *facts, out *output, fids []string, db string, h runrec.XminHolder, done map[string]bool) {
+	key := "standby:" + h.Name + itoa(int64(h.PID))
+	if done[key] || h.XminAge < slotMinXminAge {
+		return
+	}
+	done[key] = true
+	standby := orUnknown(h.Name)
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecConfig,
+		Target: "standby " + standby + ": hot_standby_feedback",
+		SQL: fmt.Sprintf("-- on the standby %s (%s), not on this server; first move its long queries elsewhere or accept that they may be cancelled:\n"+
+			"ALTER SYSTEM SET hot_standby_feedback = off;\nSELECT pg_reload_conf();", standby, orUnknown(h.Query)),
+		Rationale: fmt.Sprintf("Finding(s) %s: standby %s (walsender pid %d) reports through hot_standby_feedback an xmin %s transactions old (pg_stat_replication.backend_xmin): a long query on the standby holds back vacuum of the queue tables on this primary.",
+			strings.Join(fids, ", "), standby, h.PID, itoa(h.XminAge)),
+		FindingIDs:     fids,
+		ExpectedImpact: "The primary's horizon no longer waits for the standby's queries; vacuum removes the queue's dead tuples again.",
+		Risk: "Queries on the standby that conflict with cleanup replayed from the primary are cancelled after max_standby_streaming_delay (default 30 s). " +
+			"Keep feedback on and instead bound the standby's queries (statement_timeout on the standby) if those queries must not fail.",
+		Rollback: "-- on the standby:\nALTER SYSTEM RESET hot_standby_feedback;\nSELECT pg_reload_conf();",
+	})
+}
+
+// xminSlot advises on a replication slot whose xmin holds the horizon.
+// done records what was already advised.
+func xminSlot(f *facts, out *output, fids []string, db string, h runrec.XminHolder, done map[string]bool) {
+	// A logical slot's catalog_xmin holds back only catalog rows,
+	// never a queue table's, so only xmin counts; and a slot just
+	// lagging by a few transactions is normal replication.
+	key := "slot:" + h.Name
+	if done[key] || h.Name == "" || h.XminAge < slotMinXminAge {
+		return
+	}
+	done[key] = true
+	sql := fmt.Sprintf("-- only once its consumer (a replica, a CDC pipeline) is known to be gone; an active slot is left alone:\n"+
+		"SELECT pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = %s AND NOT active;", quoteLiteral(h.Name))
+	rollback := fmt.Sprintf("-- A dropped slot cannot be restored: recreate it (pg_create_logical_replication_slot / pg_create_physical_replication_slot(%s)) and re-seed its consumer.", quoteLiteral(h.Name))
+	// max_slot_wal_keep_size exists from PG13.
+	if v := f.serverVersionNum(); v == 0 || v >= 130000 {
+		sql += "\nALTER SYSTEM SET max_slot_wal_keep_size = '10GB';\nSELECT pg_reload_conf();"
+		rollback += "\n" + f.systemRollback("max_slot_wal_keep_size") + "\nSELECT pg_reload_conf();"
+	}
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecConfig,
+		Target: "replication slot " + h.Name,
+		SQL:    sql,
+		Rationale: fmt.Sprintf("Finding(s) %s: replication slot %s holds the xmin horizon back %s transactions, so vacuum cannot remove dead tuples anywhere in the cluster. "+
+			"A slot whose consumer is gone holds it forever; max_slot_wal_keep_size bounds what any slot can retain from now on.",
+			strings.Join(fids, ", "), h.Name, itoa(h.XminAge)),
+		FindingIDs:     fids,
+		ExpectedImpact: "Vacuum can remove dead tuples again; pg_wal stops growing for the slot.",
+		Risk:           "The slot's consumer (a replica, a CDC pipeline) loses its position and must be re-seeded; max_slot_wal_keep_size invalidates slots that fall further behind.",
+		Rollback:       rollback,
+	})
+}
+
+// xminPrepared advises on a forgotten prepared transaction.
+// done records what was already advised.
+func xminPrepared(f *facts, out *output, fids []string, db string, h runrec.XminHolder, done map[string]bool) {
+	key := "prepared:" + h.Name
+	if done[key] || h.Name == "" {
+		return
+	}
+	done[key] = true
+	out.add(runrec.Recommendation{
+		Kind:   runrec.RecConfig,
+		Target: "prepared transaction " + h.Name,
+		SQL: fmt.Sprintf("-- in the database it was prepared in, once its coordinator is known to have given it up (COMMIT PREPARED %s instead if it meant to commit):\nROLLBACK PREPARED %s;",
+			quoteLiteral(h.Name), quoteLiteral(h.Name)),
+		Rationale: fmt.Sprintf("Finding(s) %s: prepared transaction %s has been open %s s and holds the xmin horizon back %s transactions; it survives restarts until its coordinator finishes it. "+
+			"SELECT gid, prepared, owner, database FROM pg_prepared_xacts lists it; run the statement in its database (database and owner: %s).",
+			strings.Join(fids, ", "), quoteLiteral(h.Name), fmtNum(h.AgeS), itoa(h.XminAge), orUnknown(h.Query)),
+		FindingIDs:     fids,
+		ExpectedImpact: "The horizon advances and vacuum removes the dead tuples it was holding.",
+		Risk:           "If the coordinator still intends to commit it, its work is lost: ask the transaction manager first (COMMIT PREPARED instead if it should commit).",
+		Rollback:       "-- None: a rolled-back prepared transaction cannot be restored.",
+	})
 }
 
 // systemRollback undoes an ALTER SYSTEM SET of name: back to the value the
@@ -499,7 +533,7 @@ func workMemConfig(f *facts, out *output) {
 			worst = s
 		}
 	}
-	fids := f.findingIDs("io_saturation")
+	fids := f.findingIDs(runrec.CauseIO)
 	if worst == nil || (len(fids) == 0 && f.TempBytes < 64<<20) {
 		return
 	}

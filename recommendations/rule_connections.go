@@ -14,7 +14,7 @@ import (
 // (with what transaction pooling breaks), and raise max_connections only
 // as a restart-only change of its own.
 func connectionsRule(f *facts, out *output) {
-	fids := f.findingIDs("connection_saturation")
+	fids := f.findingIDs(runrec.CauseConnections)
 	if len(fids) == 0 || f.in.Run == nil {
 		return
 	}

@@ -49,7 +49,7 @@ func fillfactorRule(f *facts, out *output) {
 		}
 		share := float64(eligible) / float64(eligible+blocked)
 		if share < 0.3 {
-			if len(f.findingsOn(tf.Name, "bloat", "vacuum_lag")) == 0 {
+			if len(f.findingsOn(tf.Name, runrec.CauseBloat, runrec.CauseVacuumLag)) == 0 {
 				continue // by design of the queue, and nothing suffers from it here
 			}
 			out.note("%s: %s of updates are HOT, but %s of the updated rows come from statements that set indexed columns (%s): they can never be HOT, so fillfactor would not raise the HOT ratio (that is the HOT trade-off of indexing them)",
@@ -66,7 +66,7 @@ func fillfactorRule(f *facts, out *output) {
 		rowsPerPage := math.Floor(8168 * n / 100 / float64(max(t.RowWidth, 32)))
 		why := []string{fmt.Sprintf("%s took %s updates/s during the run, only %s of them HOT (%s updates per inserted row).",
 			tf.Name, fmtNum(f.PerSec(tf.Upd)), fmtPct(hot), fmtNum(perRow))}
-		if ff := f.findingsOn(tf.Name, "bloat", "vacuum_lag"); len(ff) > 0 {
+		if ff := f.findingsOn(tf.Name, runrec.CauseBloat, runrec.CauseVacuumLag); len(ff) > 0 {
 			why = append(why, fmt.Sprintf("Finding(s) %s show the table growing or vacuum lagging.", strings.Join(ids(ff), ", ")))
 		}
 		why = append(why, fmt.Sprintf("A non-HOT update writes a new entry into every index; a HOT one needs free space on the same heap page. %s "+
@@ -82,7 +82,7 @@ func fillfactorRule(f *facts, out *output) {
 			Target:     tf.Name,
 			SQL:        withLockTimeout(fmt.Sprintf("ALTER TABLE %s SET (fillfactor = %.0f);", quoteQualified(tf.Name), n)),
 			Rationale:  strings.Join(why, " "),
-			FindingIDs: ids(f.findingsOn(tf.Name, "bloat", "vacuum_lag")),
+			FindingIDs: ids(f.findingsOn(tf.Name, runrec.CauseBloat, runrec.CauseVacuumLag)),
 			ExpectedImpact: fmt.Sprintf("HOT ratio rises from %s towards %s of updates; fewer index writes, less WAL and less index bloat. Applies to pages written from now on: existing pages take it as the queue turns over and rows are rewritten (or at once with pg_repack; "+vacuumFullWarning+").",
 				fmtPct(hot), fmtPct(share)),
 			Risk: fmt.Sprintf("The table takes about %s more space for the same rows and sequential scans read that much more; ALTER TABLE ... SET takes a brief SHARE UPDATE EXCLUSIVE lock.",

@@ -22,7 +22,7 @@ func hotQueueRule(f *facts, out *output) {
 	if f.in.Catalog == nil || f.serverVersionNum() != 0 && f.serverVersionNum() < 120000 {
 		return // vacuum_truncate exists from PG12
 	}
-	if len(f.findingIDs("xmin_horizon")) > 0 {
+	if len(f.findingIDs(runrec.CauseXmin)) > 0 {
 		return // no vacuum setting helps while the horizon is held
 	}
 	for _, tf := range f.queueTables() {
@@ -51,7 +51,7 @@ func hotQueueRule(f *facts, out *output) {
 		if len(opts) == 0 {
 			continue
 		}
-		fids := ids(f.findingsOn(tf.Name, "vacuum_lag", "bloat", "lock_contention"))
+		fids := ids(f.findingsOn(tf.Name, runrec.CauseVacuumLag, runrec.CauseBloat, runrec.CauseLock))
 		lead := fmt.Sprintf("%s took %s updates and deletes per second and was vacuumed %s time(s) during the %s s run.",
 			tf.Name, fmtNum(churn), itoa(tf.Autovacuums+tf.Vacuums), fmtNum(f.DurationS))
 		out.add(runrec.Recommendation{

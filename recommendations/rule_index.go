@@ -39,68 +39,24 @@ func claimIndexRule(f *facts, out *output) {
 		return
 	}
 	table, t, tf := f.resolveTable(c.Claim.Relation)
-	if out.libraryClaimFixed[table] {
-		out.note("claim on %s: the library's own claim index is recommended for recreation above; no other index is designed for it", table)
+	lib, ok := claimIndexWanted(f, out, c, table)
+	if !ok {
 		return
-	}
-	lib, libTable := f.foreignLibrary(table)
-	if lib != nil && libTable != nil && !libTable.Jobs {
-		// A locking SELECT on a library's bookkeeping table (graphile-
-		// worker's job-queue lock) is not where its jobs are claimed.
-		out.note("the locking statement %d reads %s, %s's bookkeeping table, not its jobs: no index is designed for it", c.QueryID, table, lib.Name)
-		return
-	}
-	if lib != nil && out.libraryClaimFixed[lib.Name] {
-		out.note("claim on %s: %s's own claim index is recommended for recreation above; no other index is designed for it", table, lib.Name)
-		return
-	}
-	if lib != nil {
-		if served := libraryClaimIndexes(f, lib, table); served != "" {
-			out.note("claim on %s is served by %s's own index %s; pgqtune adds no index to a library table whose claim index is in place", table, lib.Name, served)
-			return
-		}
 	}
 	ci := designClaimIndex(c.Claim, table, t)
 	if len(ci.Columns) == 0 && ci.Predicate == "" {
 		out.note("claim statement %d has no column filter or order an index could serve", c.QueryID)
 		return
 	}
-	findings := f.findingsOn(table, "missing_index")
-	bloat := f.findingsOn(table, "bloat")
+	findings := f.findingsOn(table, runrec.CauseMissingIndex)
+	bloat := f.findingsOn(table, runrec.CauseBloat)
 
 	// A partitioned parent holds no rows: the partitions' indexes serve
 	// the claim, and CONCURRENTLY is refused on the parent itself.
 	parts := f.partitionsOf(table)
-	var partialCover *Index
-	if t != nil {
-		holders := []*TableInfo{t}
-		if t.Kind == "partitioned" && len(parts) > 0 {
-			holders = parts
-		}
-		served := 0
-		for _, h := range holders {
-			full := false
-			for i, ix := range h.Indexes {
-				switch covers(ix, ci) {
-				case coversFull:
-					full = true
-				case coversFilter:
-					partialCover = &h.Indexes[i]
-				}
-				if full {
-					if served == 0 && len(holders) == 1 && len(findings) > 0 {
-						out.note("claim on %s is already served by %s (filter and order); the missing_index finding(s) %s point elsewhere: check for a bloated or invalid index", table, ix.Name, strings.Join(ids(findings), ", "))
-					}
-					break
-				}
-			}
-			if full {
-				served++
-			}
-		}
-		if served == len(holders) {
-			return
-		}
+	partialCover, served := claimServed(out, table, t, parts, ci, findings)
+	if served {
+		return
 	}
 
 	// Evidence the claim scans more than it returns.
@@ -145,18 +101,7 @@ func claimIndexRule(f *facts, out *output) {
 	} else {
 		why = append(why, fmt.Sprintf("A claim returned %s rows on average and touched %s buffers.", fmtNum(rowsPerClaim), fmtNum(blksPerClaim)))
 	}
-	switch {
-	case partialCover != nil:
-		why = append(why, fmt.Sprintf("Existing index %s matches the filter but not the claim order (%s), so every claim sorts all matching rows before LIMIT.", partialCover.Name, orderString(ci.Order)))
-	case t != nil:
-		why = append(why, fmt.Sprintf("No valid btree index on %s has the equality columns (%s) followed by the claim order (%s).", table, strings.Join(ci.Eq, ", "), orderString(ci.Order)))
-	}
-	why = append(why, "The index puts the equality columns first and the ORDER BY columns next, so the scan starts at the first runnable job in claim order and stops after LIMIT unlocked rows.")
-	if ci.Predicate != "" {
-		why = append(why, fmt.Sprintf("It is partial on %s, exactly as the claim filters, so it holds only waiting jobs and stays small however many finished rows the table keeps.", ci.Predicate))
-	} else if ci.StateCol != "" {
-		out.note("could not tell from the claim on %s which values of %s it reads (a parameter or a list of parameters): the index is recommended without a partial predicate", table, ci.StateCol)
-	}
+	why = append(why, claimIndexDesign(out, table, t, ci, partialCover)...)
 	if partWhy != "" {
 		why = append(why, partWhy)
 	}
@@ -195,6 +140,91 @@ func claimIndexRule(f *facts, out *output) {
 		out.plannedIndexed[table] = append(out.plannedIndexed[table], cols...)
 	}
 	out.add(rec)
+}
+
+// claimIndexWanted says whether pgqtune designs an index for the claim on
+// table, noting why not when it does not: a library's claim index is
+// already recommended or in place, or the locking statement reads a
+// library's bookkeeping table. It returns the foreign library owning
+// table, if any.
+func claimIndexWanted(f *facts, out *output, c *stmtFacts, table string) (*libraries.Profile, bool) {
+	if out.libraryClaimFixed[table] {
+		out.note("claim on %s: the library's own claim index is recommended for recreation above; no other index is designed for it", table)
+		return nil, false
+	}
+	lib, libTable := f.foreignLibrary(table)
+	if lib != nil && libTable != nil && !libTable.Jobs {
+		// A locking SELECT on a library's bookkeeping table (graphile-
+		// worker's job-queue lock) is not where its jobs are claimed.
+		out.note("the locking statement %d reads %s, %s's bookkeeping table, not its jobs: no index is designed for it", c.QueryID, table, lib.Name)
+		return nil, false
+	}
+	if lib != nil && out.libraryClaimFixed[lib.Name] {
+		out.note("claim on %s: %s's own claim index is recommended for recreation above; no other index is designed for it", table, lib.Name)
+		return nil, false
+	}
+	if lib != nil {
+		if served := libraryClaimIndexes(f, lib, table); served != "" {
+			out.note("claim on %s is served by %s's own index %s; pgqtune adds no index to a library table whose claim index is in place", table, lib.Name, served)
+			return nil, false
+		}
+	}
+	return lib, true
+}
+
+// claimServed says whether every table holding the claim's rows (t, or its
+// partitions) already has an index covering ci's filter and order, and
+// returns an index that covers the filter only, if one does.
+func claimServed(out *output, table string, t *TableInfo, parts []*TableInfo, ci claimIndex, findings []runrec.Finding) (partialCover *Index, served bool) {
+	if t == nil {
+		return nil, false
+	}
+	holders := []*TableInfo{t}
+	if t.Kind == "partitioned" && len(parts) > 0 {
+		holders = parts
+	}
+	n := 0
+	for _, h := range holders {
+		full := false
+		for i, ix := range h.Indexes {
+			switch covers(ix, ci) {
+			case coversFull:
+				full = true
+			case coversFilter:
+				partialCover = &h.Indexes[i]
+			}
+			if full {
+				if n == 0 && len(holders) == 1 && len(findings) > 0 {
+					out.note("claim on %s is already served by %s (filter and order); the missing_index finding(s) %s point elsewhere: check for a bloated or invalid index", table, ix.Name, strings.Join(ids(findings), ", "))
+				}
+				break
+			}
+		}
+		if full {
+			n++
+		}
+	}
+	return partialCover, n == len(holders)
+}
+
+// claimIndexDesign explains the index's shape: what existing indexes lack,
+// the column order, and the partial predicate (noting when the claim's
+// state values could not be read).
+func claimIndexDesign(out *output, table string, t *TableInfo, ci claimIndex, partialCover *Index) []string {
+	var why []string
+	switch {
+	case partialCover != nil:
+		why = append(why, fmt.Sprintf("Existing index %s matches the filter but not the claim order (%s), so every claim sorts all matching rows before LIMIT.", partialCover.Name, orderString(ci.Order)))
+	case t != nil:
+		why = append(why, fmt.Sprintf("No valid btree index on %s has the equality columns (%s) followed by the claim order (%s).", table, strings.Join(ci.Eq, ", "), orderString(ci.Order)))
+	}
+	why = append(why, "The index puts the equality columns first and the ORDER BY columns next, so the scan starts at the first runnable job in claim order and stops after LIMIT unlocked rows.")
+	if ci.Predicate != "" {
+		why = append(why, fmt.Sprintf("It is partial on %s, exactly as the claim filters, so it holds only waiting jobs and stays small however many finished rows the table keeps.", ci.Predicate))
+	} else if ci.StateCol != "" {
+		out.note("could not tell from the claim on %s which values of %s it reads (a parameter or a list of parameters): the index is recommended without a partial predicate", table, ci.StateCol)
+	}
+	return why
 }
 
 // libraryClaimIndexes names the library's claim indexes in place on table

@@ -40,9 +40,9 @@ func libraryIndexRule(f *facts, out *output) {
 		if (t.Kind == "partition" || t.Parent != "") != (pt.Parent != "") {
 			continue
 		}
-		findings := f.findingsOn(t.Name, "missing_index")
+		findings := f.findingsOn(t.Name, runrec.CauseMissingIndex)
 		if t.Parent != "" {
-			findings = append(findings, f.findingsOn(t.Parent, "missing_index")...)
+			findings = append(findings, f.findingsOn(t.Parent, runrec.CauseMissingIndex)...)
 		}
 		for _, ix := range p.IndexesOn(t.Name) {
 			if len(ix.Columns) == 0 {

@@ -68,7 +68,7 @@ func libraryRetentionRule(f *facts, out *output) {
 		if p == nil || lt == nil || !lt.Jobs || done[p.Name] {
 			continue
 		}
-		fs := f.findingsOn(tf.Name, "bloat", "vacuum_lag")
+		fs := f.findingsOn(tf.Name, runrec.CauseBloat, runrec.CauseVacuumLag)
 		if len(fs) == 0 {
 			continue
 		}

@@ -22,7 +22,7 @@ func queryRule(f *facts, out *output) {
 		}
 		return
 	}
-	fids := f.findingIDs("missing_index", "row_lock_contention", "lock_contention", "cpu_saturation")
+	fids := f.findingIDs(runrec.CauseMissingIndex, runrec.CauseRowLock, runrec.CauseLock, runrec.CauseCPU)
 	if c.Claim.Limit == "" {
 		out.add(runrec.Recommendation{
 			Kind:   runrec.RecQuery,

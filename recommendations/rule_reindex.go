@@ -17,7 +17,7 @@ func reindexRule(f *facts, out *output, dropped map[string]bool) {
 	}
 	for _, t := range f.in.Catalog.Tables {
 		tf := f.table(t.Name)
-		bloat := f.findingsOn(t.Name, "bloat")
+		bloat := f.findingsOn(t.Name, runrec.CauseBloat)
 		for _, ix := range t.Indexes {
 			if dropped[ix.Name] {
 				continue

@@ -51,7 +51,7 @@ func retentionRule(f *facts, out *output) {
 		}
 		finished := fmt.Sprintf("%s IN (%s)", quoteIdent(col), strings.Join(done, ", "))
 		unfinished := fmt.Sprintf("%s NOT IN (%s)", quoteIdent(col), strings.Join(done, ", "))
-		fids := ids(f.findingsOn(t.Name, "bloat", "vacuum_lag"))
+		fids := ids(f.findingsOn(t.Name, runrec.CauseBloat, runrec.CauseVacuumLag))
 		if t.Kind == "partitioned" {
 			key := partitionKeyColumn(t)
 			if key == "" {

@@ -15,7 +15,7 @@ func unloggedRule(f *facts, out *output) {
 	// WAL-bound means commits waiting on WAL flush, or checkpoints forced
 	// by WAL volume (the config rule then resized them); requested
 	// checkpoints with little WAL are not the queue's doing.
-	fids := f.findingIDs("wal_write")
+	fids := f.findingIDs(runrec.CauseWALWrite)
 	for _, r := range out.recs {
 		if r.Target == "server: checkpoints" {
 			fids = append(fids, r.FindingIDs...)

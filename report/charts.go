@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gonum.org/v1/plot/vg"
+
+	"github.com/pgqtune/pgqtune/runrec"
 )
 
 // Series colours: a colour-blind-safe palette, one meaning per colour.
@@ -33,19 +35,19 @@ func rgb(r, g, b uint8) color.Color { return color.NRGBA{R: r, G: g, B: b, A: 0x
 // causeColor gives every cause code its own hue so a reader learns them.
 func causeColor(cause string) (fill, ink color.Color) {
 	hues := map[string][3]uint8{
-		"lock_contention":       {0xd6, 0x27, 0x28},
-		"row_lock_contention":   {0xe3, 0x77, 0xc2},
-		"xmin_horizon":          {0x94, 0x67, 0xbd},
-		"vacuum_lag":            {0x8c, 0x56, 0x4b},
-		"bloat":                 {0xbc, 0xbd, 0x22},
-		"missing_index":         {0xff, 0x7f, 0x0e},
-		"checkpoint_pressure":   {0x17, 0xbe, 0xcf},
-		"wal_write":             {0x1f, 0x77, 0xb4},
-		"cpu_saturation":        {0xff, 0x98, 0x96},
-		"io_saturation":         {0x2c, 0xa0, 0x2c},
-		"connection_saturation": {0xc5, 0xb0, 0xd5},
-		"client_bound":          {0x7f, 0x7f, 0x7f},
-		"server_unavailable":    {0x00, 0x00, 0x00},
+		runrec.CauseLock:         {0xd6, 0x27, 0x28},
+		runrec.CauseRowLock:      {0xe3, 0x77, 0xc2},
+		runrec.CauseXmin:         {0x94, 0x67, 0xbd},
+		runrec.CauseVacuumLag:    {0x8c, 0x56, 0x4b},
+		runrec.CauseBloat:        {0xbc, 0xbd, 0x22},
+		runrec.CauseMissingIndex: {0xff, 0x7f, 0x0e},
+		runrec.CauseCheckpoint:   {0x17, 0xbe, 0xcf},
+		runrec.CauseWALWrite:     {0x1f, 0x77, 0xb4},
+		runrec.CauseCPU:          {0xff, 0x98, 0x96},
+		runrec.CauseIO:           {0x2c, 0xa0, 0x2c},
+		runrec.CauseConnections:  {0xc5, 0xb0, 0xd5},
+		runrec.CauseClientBound:  {0x7f, 0x7f, 0x7f},
+		runrec.CauseUnavailable:  {0x00, 0x00, 0x00},
 	}
 	h, ok := hues[cause]
 	if !ok {

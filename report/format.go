@@ -6,24 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pgqtune/pgqtune/units"
 )
 
 // fmtNum prints a number the way a report reader wants it: integers without
 // decimals, small values with enough precision to be meaningful.
-func fmtNum(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "n/a"
-	case f == math.Trunc(f) && math.Abs(f) < 1e15:
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	case math.Abs(f) >= 100:
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	case math.Abs(f) >= 10:
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	default:
-		return strconv.FormatFloat(f, 'f', 2, 64)
-	}
-}
+func fmtNum(f float64) string { return units.Num(f) }
 
 // fmtMs prints a latency in milliseconds.
 func fmtMs(f float64) string { return fmtNum(f) + " ms" }
@@ -55,29 +44,11 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// fmtDur prints a duration in seconds, minutes or hours.
-func fmtDur(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-}
+// fmtDur prints a duration in seconds, minutes or hours: "45s", "1m20s".
+func fmtDur(d time.Duration) string { return units.Duration(d, units.DurCompact) }
 
-// fmtBytes prints a byte count (or rate) in binary units.
-func fmtBytes(f float64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	i := 0
-	for math.Abs(f) >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	return fmtNum(f) + " " + units[i]
-}
+// fmtBytes prints a byte count (or rate) in binary units: "843 kB".
+func fmtBytes(f float64) string { return units.Bytes(f, units.BytesTable) }
 
 // oneLineText collapses whitespace so a query fits in a table cell.
 func oneLineText(s string, max int) string {

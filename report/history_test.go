@@ -12,8 +12,12 @@ import (
 
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/results"
 	"github.com/pgqtune/pgqtune/runrec"
 )
+
+// The results package's tests live here because they share the report
+// package's synthetic runs (fixture_test.go).
 
 // historyRoot makes a results root with three complete runs on different
 // days, one interrupted before its report, and a directory that is no run.
@@ -31,7 +35,7 @@ func historyRoot(t *testing.T) (string, []*runrec.Report) {
 			t.Fatal(err)
 		}
 		writeRunDir(t, dir, run)
-		if err := report.Write(dir, rep, run); err != nil {
+		if err := results.Write(dir, rep, run); err != nil {
 			t.Fatal(err)
 		}
 		reps = append(reps, rep)
@@ -52,7 +56,7 @@ func historyRoot(t *testing.T) (string, []*runrec.Report) {
 func TestHistory(t *testing.T) {
 	t.Run("lists runs newest first, with interrupted ones marked", func(t *testing.T) {
 		root, _ := historyRoot(t)
-		h, err := report.History(root)
+		h, err := results.History(root)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +72,7 @@ func TestHistory(t *testing.T) {
 			t.Fatalf("entries %+v", h)
 		}
 		var b bytes.Buffer
-		if err := report.WriteHistory(&b, h); err != nil {
+		if err := results.WriteHistory(&b, h); err != nil {
 			t.Fatal(err)
 		}
 		out := b.String()
@@ -95,8 +99,26 @@ func TestHistory(t *testing.T) {
 			t.Error("fault's report.html lacks the comparison")
 		}
 	})
+	t.Run("rendering alone compares with no other run", func(t *testing.T) {
+		root, _ := historyRoot(t)
+		dir := filepath.Join(root, "synthetic-fault")
+		rep, err := report.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var md bytes.Buffer
+		if err := report.Markdown(&md, rep, nil); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(md.String(), "Compared with the previous run") {
+			t.Error("report.Markdown without Options.Previous shows a previous run")
+		}
+		if results.Previous(dir, rep, nil) == nil {
+			t.Error("results.Previous found no previous run beside synthetic-fault")
+		}
+	})
 	t.Run("a missing root is empty", func(t *testing.T) {
-		h, err := report.History(filepath.Join(t.TempDir(), "nope"))
+		h, err := results.History(filepath.Join(t.TempDir(), "nope"))
 		if err != nil || len(h) != 0 {
 			t.Fatalf("%v %v", h, err)
 		}
@@ -108,12 +130,12 @@ func TestStore(t *testing.T) {
 	dsn := pgtest.NewDB(t)
 	_, reps := historyRoot(t)
 	for _, rep := range reps {
-		if err := report.Store(ctx, dsn, rep); err != nil {
+		if err := results.Store(ctx, dsn, rep); err != nil {
 			t.Fatal(err)
 		}
 	}
 	t.Run("history reads the store newest first", func(t *testing.T) {
-		h, err := report.StoredHistory(ctx, dsn, 10)
+		h, err := results.StoredHistory(ctx, dsn, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,10 +150,10 @@ func TestStore(t *testing.T) {
 	t.Run("storing a run again replaces it", func(t *testing.T) {
 		again := *reps[1]
 		again.Findings = nil
-		if err := report.Store(ctx, dsn, &again); err != nil {
+		if err := results.Store(ctx, dsn, &again); err != nil {
 			t.Fatal(err)
 		}
-		h, err := report.StoredHistory(ctx, dsn, 10)
+		h, err := results.StoredHistory(ctx, dsn, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,13 +186,13 @@ func TestStore(t *testing.T) {
 		}
 	})
 	t.Run("limit", func(t *testing.T) {
-		h, err := report.StoredHistory(ctx, dsn, 1)
+		h, err := results.StoredHistory(ctx, dsn, 1)
 		if err != nil || len(h) != 1 {
 			t.Fatalf("%v %v", h, err)
 		}
 	})
 	t.Run("a bad DSN is an error, not a panic", func(t *testing.T) {
-		if err := report.Store(ctx, "postgres://127.0.0.1:1/x?connect_timeout=2", reps[0]); err == nil {
+		if err := results.Store(ctx, "postgres://127.0.0.1:1/x?connect_timeout=2", reps[0]); err == nil {
 			t.Fatal("stored into nothing")
 		}
 	})

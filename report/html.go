@@ -24,7 +24,12 @@ func renderHTML(w io.Writer, v *view) error {
 // HTML renders rep (with the recorded run, which may be nil) as the
 // self-contained report.html.
 func HTML(w io.Writer, rep *runrec.Report, run *runrec.Run) error {
-	return renderHTML(w, buildView(Normalize(rep), run, runDir(run)))
+	return HTMLWith(w, rep, run, Options{})
+}
+
+// HTMLWith is HTML with options.
+func HTMLWith(w io.Writer, rep *runrec.Report, run *runrec.Run, opts Options) error {
+	return renderHTML(w, buildView(Normalize(rep), run, opts))
 }
 
 // causeCSS is the badge colour of a cause, as a CSS colour.

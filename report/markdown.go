@@ -46,7 +46,12 @@ func renderMarkdown(w io.Writer, v *view) error {
 // Markdown renders rep (with the recorded run, which may be nil) as
 // report.md.
 func Markdown(w io.Writer, rep *runrec.Report, run *runrec.Run) error {
-	return renderMarkdown(w, buildView(Normalize(rep), run, runDir(run)))
+	return MarkdownWith(w, rep, run, Options{})
+}
+
+// MarkdownWith is Markdown with options.
+func MarkdownWith(w io.Writer, rep *runrec.Report, run *runrec.Run, opts Options) error {
+	return renderMarkdown(w, buildView(Normalize(rep), run, opts))
 }
 
 // pctChange is the change from before to after in percent of before.
@@ -55,12 +60,4 @@ func pctChange(before, after float64) float64 {
 		return math.NaN()
 	}
 	return (after - before) / before * 100
-}
-
-// runDir is where run was loaded from ("" when unknown).
-func runDir(run *runrec.Run) string {
-	if run == nil {
-		return ""
-	}
-	return run.Dir
 }

@@ -26,7 +26,7 @@ func secondsRun(n int) *runrec.Run {
 func TestTimelineOneColumnPerSecond(t *testing.T) {
 	run := secondsRun(35)
 	rep := &runrec.Report{Run: runrec.RunInfo{StartedAt: run.Meta.StartedAt}}
-	v := buildView(rep, run, "")
+	v := buildView(rep, run, Options{})
 	g := v.grid()
 	// 35 workload seconds and samples up to 35.001 s: 36 seconds seen, one
 	// column each.

@@ -8,7 +8,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/pgqtune/pgqtune/internal/quantile"
+	"github.com/pgqtune/pgqtune/analyze/quantile"
 )
 
 // Alternative hypotheses of a one- or two-sided test.

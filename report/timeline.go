@@ -49,45 +49,10 @@ type checkpointEvent struct {
 // else from the report's own throughput series.
 func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
 	tl := &timeline{DeadTup: map[string][]float64{}, Autovacuums: map[string][]time.Time{}, ByWait: map[string][]float64{}}
-	// activity[i] says whether tick i saw pg_stat_activity at all: a wait
-	// type first seen later had zero sessions then, not an unknown number.
-	var activity []bool
 	if run != nil && len(run.Workload) > 0 {
-		for _, w := range run.Workload {
-			if w.Partial() {
-				continue // not a whole second: it would draw a false drop
-			}
-			tl.T = append(tl.T, w.T.UTC())
-			tl.Completed = append(tl.Completed, float64(w.Completed))
-			tl.Enqueued = append(tl.Enqueued, float64(w.Enqueued))
-			tl.Depth = append(tl.Depth, knownOrNaN(float64(w.Depth), w.Depth >= 0))
-			tl.Warmup = append(tl.Warmup, w.Warmup)
-			tl.Target = append(tl.Target, knownOrNaN(w.TargetRate, w.TargetRate > 0))
-			if l := w.LatencyMs; l != nil {
-				tl.P50, tl.P95, tl.P99 = append(tl.P50, l.P50), append(tl.P95, l.P95), append(tl.P99, l.P99)
-			} else {
-				tl.P50, tl.P95, tl.P99 = append(tl.P50, math.NaN()), append(tl.P95, math.NaN()), append(tl.P99, math.NaN())
-			}
-		}
+		tl.addWorkload(run.Workload)
 	} else {
-		for _, p := range rep.Throughput.Series {
-			tl.T = append(tl.T, p.T.UTC())
-			tl.Completed = append(tl.Completed, float64(p.Completed))
-			tl.Enqueued = append(tl.Enqueued, float64(p.Enqueued))
-			tl.Warmup = append(tl.Warmup, false)
-			tl.Target = append(tl.Target, math.NaN())
-			if p.Depth != nil && *p.Depth >= 0 {
-				tl.Depth = append(tl.Depth, float64(*p.Depth))
-			} else {
-				tl.Depth = append(tl.Depth, math.NaN())
-			}
-			tl.P50, tl.P95 = append(tl.P50, math.NaN()), append(tl.P95, math.NaN())
-			if p.P99Ms != nil {
-				tl.P99 = append(tl.P99, *p.P99Ms)
-			} else {
-				tl.P99 = append(tl.P99, math.NaN())
-			}
-		}
+		tl.addSeries(rep.Throughput.Series)
 	}
 	if run == nil {
 		return tl
@@ -99,6 +64,9 @@ func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
 	for _, q := range run.Meta.QueueTables {
 		queue[q] = true
 	}
+	// activity[i] says whether tick i saw pg_stat_activity at all: a wait
+	// type first seen later had zero sessions then, not an unknown number.
+	var activity []bool
 	for i := range run.Samples {
 		s := &run.Samples[i]
 		n := len(tl.ST)
@@ -116,49 +84,110 @@ func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
 			tl.WALBytesPS[n] = float64(b) / s.IntervalS
 		}
 		activity = append(activity, s.Activity != nil)
-		if a := s.Activity; a != nil {
-			byType := map[string]float64{}
-			for k, cnt := range a.ByWait {
-				typ, _, _ := strings.Cut(k, ":")
-				byType[typ] += float64(cnt)
-			}
-			for typ := range byType {
-				if _, ok := tl.ByWait[typ]; !ok {
-					before := make([]float64, n)
-					for i := range before {
-						before[i] = knownOrNaN(0, activity[i])
-					}
-					tl.ByWait[typ] = before
-					tl.WaitTypes = append(tl.WaitTypes, typ)
-				}
-			}
-			for _, typ := range tl.WaitTypes {
-				// A type absent this tick had no session: zero, not unknown.
-				tl.ByWait[typ] = append(padNaN(tl.ByWait[typ], n), byType[typ])
-			}
-		}
+		tl.addWaits(s, n, activity)
 		if c := s.Checkpointer; c != nil && c.Timed+c.Requested > 0 {
 			tl.Checkpoints = append(tl.Checkpoints, checkpointEvent{T: s.T.UTC(), Requested: c.Requested > 0})
 		}
-		for _, ts := range s.Tables {
-			if !ts.Queue && !queue[ts.Relation] {
-				continue
-			}
-			dt, ok := tl.DeadTup[ts.Relation]
-			if !ok {
-				// A table first seen late gets gaps for the ticks before.
-				dt = nanSlice(n)
-				tl.Tables = append(tl.Tables, ts.Relation)
-			}
-			for len(dt) < n {
-				dt = append(dt, math.NaN())
-			}
-			tl.DeadTup[ts.Relation] = append(dt, float64(ts.DeadTup))
-			if ts.Autovacuum > 0 {
-				tl.Autovacuums[ts.Relation] = append(tl.Autovacuums[ts.Relation], s.T.UTC())
-			}
+		tl.addTables(s, n, queue)
+	}
+	tl.finish()
+	return tl
+}
+
+// addWorkload takes the workload seconds of the recorded run.
+func (tl *timeline) addWorkload(ticks []runrec.WorkloadTick) {
+	for _, w := range ticks {
+		if w.Partial() {
+			continue // not a whole second: it would draw a false drop
+		}
+		tl.T = append(tl.T, w.T.UTC())
+		tl.Completed = append(tl.Completed, float64(w.Completed))
+		tl.Enqueued = append(tl.Enqueued, float64(w.Enqueued))
+		tl.Depth = append(tl.Depth, knownOrNaN(float64(w.Depth), w.Depth >= 0))
+		tl.Warmup = append(tl.Warmup, w.Warmup)
+		tl.Target = append(tl.Target, knownOrNaN(w.TargetRate, w.TargetRate > 0))
+		if l := w.LatencyMs; l != nil {
+			tl.P50, tl.P95, tl.P99 = append(tl.P50, l.P50), append(tl.P95, l.P95), append(tl.P99, l.P99)
+		} else {
+			tl.P50, tl.P95, tl.P99 = append(tl.P50, math.NaN()), append(tl.P95, math.NaN()), append(tl.P99, math.NaN())
 		}
 	}
+}
+
+// addSeries takes the report's own throughput series, when no run was
+// recorded beside it.
+func (tl *timeline) addSeries(series []runrec.SeriesPoint) {
+	for _, p := range series {
+		tl.T = append(tl.T, p.T.UTC())
+		tl.Completed = append(tl.Completed, float64(p.Completed))
+		tl.Enqueued = append(tl.Enqueued, float64(p.Enqueued))
+		tl.Warmup = append(tl.Warmup, false)
+		tl.Target = append(tl.Target, math.NaN())
+		if p.Depth != nil && *p.Depth >= 0 {
+			tl.Depth = append(tl.Depth, float64(*p.Depth))
+		} else {
+			tl.Depth = append(tl.Depth, math.NaN())
+		}
+		tl.P50, tl.P95 = append(tl.P50, math.NaN()), append(tl.P95, math.NaN())
+		if p.P99Ms != nil {
+			tl.P99 = append(tl.P99, *p.P99Ms)
+		} else {
+			tl.P99 = append(tl.P99, math.NaN())
+		}
+	}
+}
+
+// addWaits adds tick n's active sessions per wait type; activity says which
+// ticks saw pg_stat_activity.
+func (tl *timeline) addWaits(s *runrec.Sample, n int, activity []bool) {
+	if a := s.Activity; a != nil {
+		byType := map[string]float64{}
+		for k, cnt := range a.ByWait {
+			typ, _, _ := strings.Cut(k, ":")
+			byType[typ] += float64(cnt)
+		}
+		for typ := range byType {
+			if _, ok := tl.ByWait[typ]; !ok {
+				before := make([]float64, n)
+				for i := range before {
+					before[i] = knownOrNaN(0, activity[i])
+				}
+				tl.ByWait[typ] = before
+				tl.WaitTypes = append(tl.WaitTypes, typ)
+			}
+		}
+		for _, typ := range tl.WaitTypes {
+			// A type absent this tick had no session: zero, not unknown.
+			tl.ByWait[typ] = append(padNaN(tl.ByWait[typ], n), byType[typ])
+		}
+	}
+}
+
+// addTables adds tick n's dead tuples and autovacuums of the queue tables.
+func (tl *timeline) addTables(s *runrec.Sample, n int, queue map[string]bool) {
+	for _, ts := range s.Tables {
+		if !ts.Queue && !queue[ts.Relation] {
+			continue
+		}
+		dt, ok := tl.DeadTup[ts.Relation]
+		if !ok {
+			// A table first seen late gets gaps for the ticks before.
+			dt = nanSlice(n)
+			tl.Tables = append(tl.Tables, ts.Relation)
+		}
+		for len(dt) < n {
+			dt = append(dt, math.NaN())
+		}
+		tl.DeadTup[ts.Relation] = append(dt, float64(ts.DeadTup))
+		if ts.Autovacuum > 0 {
+			tl.Autovacuums[ts.Relation] = append(tl.Autovacuums[ts.Relation], s.T.UTC())
+		}
+	}
+}
+
+// finish pads every series to the last tick and orders tables and wait
+// types.
+func (tl *timeline) finish() {
 	for _, name := range tl.Tables {
 		for len(tl.DeadTup[name]) < len(tl.ST) {
 			tl.DeadTup[name] = append(tl.DeadTup[name], math.NaN())
@@ -172,7 +201,6 @@ func buildTimeline(rep *runrec.Report, run *runrec.Run) *timeline {
 		// CPU first: the sessions doing work, then the kinds of waiting.
 		return cmp.Or(boolOrder(a == "CPU", b == "CPU"), strings.Compare(a, b))
 	})
-	return tl
 }
 
 // padNaN extends s with unknown values to length n.

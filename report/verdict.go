@@ -84,7 +84,7 @@ func (v *view) Trends() []string {
 		return slices.ContainsFunc(v.Rep.Findings, func(f runrec.Finding) bool { return slices.Contains(causes, f.Cause) })
 	}
 	tl := v.TL
-	if !covered("vacuum_lag", "xmin_horizon", "bloat") {
+	if !covered(runrec.CauseVacuumLag, runrec.CauseXmin, runrec.CauseBloat) {
 		for _, name := range tl.Tables {
 			if lo, hi, ok := climbing(tl.DeadTup[name], 1000); ok {
 				out = append(out, fmt.Sprintf("Dead tuples on %s climbed through the run (from about %s to %s) without slowing the queue: autovacuum is not keeping up. Not a finding in this run; a longer run may turn it into one (vacuum_lag or xmin_horizon).", name, fmtNum(lo), fmtNum(hi)))

@@ -66,10 +66,10 @@ func (o opView) CountUnit() string {
 // reader and is still in the samples.
 const maxStatements = 10
 
-// buildView prepares rep for rendering; dir is the run directory ("" when
-// unknown), used to find the previous run beside it.
-func buildView(rep *runrec.Report, run *runrec.Run, dir string) *view {
-	v := &view{Rep: rep, Run: run, TL: buildTimeline(rep, run), Previous: previousRun(dir, rep, run)}
+// buildView prepares rep for rendering, with the comparison with an earlier
+// run when opts gives one.
+func buildView(rep *runrec.Report, run *runrec.Run, opts Options) *view {
+	v := &view{Rep: rep, Run: run, TL: buildTimeline(rep, run), Previous: opts.Previous}
 	v.Start = rep.Run.StartedAt
 	if v.Start.IsZero() && len(v.TL.T) > 0 {
 		v.Start = v.TL.T[0]

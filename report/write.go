@@ -15,8 +15,23 @@ import (
 // written atomically. report.json is validated against the embedded schema
 // before anything is written, so an invalid report leaves the directory as
 // it was. run supplies the recorded series for the charts; it may be nil, in
-// which case the charts use the report's own throughput series only.
+// which case the charts use the report's own throughput series only. The
+// report compares the run with no other: WriteWith takes that comparison.
 func Write(dir string, rep *runrec.Report, run *runrec.Run) error {
+	return WriteWith(dir, rep, run, Options{})
+}
+
+// Options are what a rendering shows beside the report itself.
+type Options struct {
+	// Previous is the comparison with an earlier run of the same scenario
+	// (the "compared with the previous run" section); nil leaves the
+	// section out. Rendering never looks for that run itself:
+	// results.Previous finds it under a results root.
+	Previous *Comparison
+}
+
+// WriteWith is Write with options.
+func WriteWith(dir string, rep *runrec.Report, run *runrec.Run, opts Options) error {
 	if rep == nil {
 		return errors.New("report: write: nil report")
 	}
@@ -26,7 +41,7 @@ func Write(dir string, rep *runrec.Report, run *runrec.Run) error {
 		return err
 	}
 	var md, html bytes.Buffer
-	v := buildView(norm, run, dir)
+	v := buildView(norm, run, opts)
 	if err := renderMarkdown(&md, v); err != nil {
 		return fmt.Errorf("report: render %s: %w", runrec.ReportMD, err)
 	}

@@ -12,6 +12,11 @@ import (
 	"sync"
 )
 
+// DefaultRoot is the results root, the directory holding run directories,
+// when no --out or --root is given: run and observe write under it, history
+// lists it, compare looks up bare run ids in it.
+const DefaultRoot = "pgqtune-runs"
+
 // File names inside a run directory.
 const (
 	MetaFile     = "run.json"

@@ -16,6 +16,10 @@
 //	report.json      the schema_version 1 contract (Report)
 //	report.md, report.html
 //
+// It also owns the names every other package shares: the file names above,
+// DefaultRoot (the results root, pgqtune-runs), and the cause codes and
+// finding kinds (causes.go, report.go), which report/report.schema.json pins.
+//
 // The .jsonl files are appended a line at a time and synced, so a crash or a
 // kill loses at most the line in flight; readers skip a torn last line.
 package runrec

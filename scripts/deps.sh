@@ -33,7 +33,7 @@ go mod download
 
 # pg-boss 10.4.2 (the pgboss adapter's tests, the real-library suite) and
 # graphile-worker 0.16.6 (the real-library suite): the same cached installs
-# the Go code makes itself (internal/nodepkg), so a failed install here only
+# the Go code makes itself (sqlload/nodepkg), so a failed install here only
 # means the tests install (or skip) later.
 npm_pin() { # NAME MARKER DIR...: npm ci the pinned package set of DIR into the cache
 	local name=$1 marker=$2 src=$3

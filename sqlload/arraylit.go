@@ -33,6 +33,15 @@ func putLiteralBuf(l *literalBuf) {
 // (queues text[], priorities smallint[], run_at timestamptz[] with NULL for
 // "now", documents jsonb[]) as literals, sharing one string allocation.
 func (l *literalBuf) enqueueArrays(jobs []NewJob) (queues, prios, runAt, docs string) {
+	a := l.enqueueArrayBytes(jobs)
+	s := string(l.b)
+	n0, n1, n2 := len(a[0]), len(a[0])+len(a[1]), len(a[0])+len(a[1])+len(a[2])
+	return s[:n0], s[n0:n1], s[n1:n2], s[n2:]
+}
+
+// enqueueArrayBytes is enqueueArrays without the string copy: the four
+// literals are consecutive slices of the buffer, valid until its next use.
+func (l *literalBuf) enqueueArrayBytes(jobs []NewJob) [4][]byte {
 	b := l.b[:0]
 	var ends [4]int
 	b = append(b, '{')
@@ -79,12 +88,12 @@ func (l *literalBuf) enqueueArrays(jobs []NewJob) (queues, prios, runAt, docs st
 	b = append(b, '}')
 	ends[3] = len(b)
 	l.b = b
-	s := string(b)
-	return s[:ends[0]], s[ends[0]:ends[1]], s[ends[1]:ends[2]], s[ends[2]:ends[3]]
+	return [4][]byte{b[:ends[0]], b[ends[0]:ends[1]], b[ends[1]:ends[2]], b[ends[2]:ends[3]]}
 }
 
-// idsLiteral returns the jobs' IDs as a bigint[] literal.
-func (l *literalBuf) idsLiteral(jobs []*Job) string {
+// idsLiteralBytes returns the jobs' IDs as a bigint[] literal in the
+// buffer, valid until its next use.
+func (l *literalBuf) idsLiteralBytes(jobs []*Job) []byte {
 	b := append(l.b[:0], '{')
 	for i, j := range jobs {
 		if i > 0 {
@@ -94,7 +103,7 @@ func (l *literalBuf) idsLiteral(jobs []*Job) string {
 	}
 	b = append(b, '}')
 	l.b = b
-	return string(b)
+	return b
 }
 
 // timestampLayout is a timestamptz input Postgres reads exactly, to the

@@ -20,10 +20,20 @@
 // literals in a pooled buffer), locks its integrity ledger and histograms
 // once per batch, and while a run lasts caps GOMAXPROCS at the scenario's
 // client_procs (procs.go), because an I/O-bound Go client given every core
-// spends more CPU in the scheduler than on its work. BenchmarkDriverMax and
+// spends more CPU in the scheduler than on its work. The skiplocked
+// adapter sends its hot statements through pgconn with their parameters
+// already encoded and reads the claim's columns raw (rawexec.go), skipping
+// pgx's per-call encode and scan planning. BenchmarkDriverMax and
 // `make bench` measure client CPU per completed job against pgbench's.
+//
+// What is left of the gap to pgbench is mostly the Go runtime, not the
+// driver's own work: per round trip the driver makes the same system calls
+// as pgbench (one write, two reads, one poll), but each time its only P
+// goes idle and wakes again, the runtime's sysmon thread is woken from deep
+// sleep by the first system call and sleeps again in 20 µs steps: about
+// half the process's context switches (measured with perf sched_switch).
 //
 // Queue designs are Adapters (adapter.go), registered by name; the built-in
 // skiplocked adapter is in skiplocked.go, and every adapter passes the
-// shared suite in sqlload/adaptertest.
+// shared suite in internal/adaptertest.
 package sqlload

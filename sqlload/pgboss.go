@@ -17,7 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/pgqtune/pgqtune/internal/nodepkg"
+	"github.com/pgqtune/pgqtune/sqlload/nodepkg"
 )
 
 // The pgboss adapter drives an existing pg-boss v10 schema (schema version

@@ -7,9 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/sqlload"
-	"github.com/pgqtune/pgqtune/sqlload/adaptertest"
 )
 
 func TestPgBoss(t *testing.T) {

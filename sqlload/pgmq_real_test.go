@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/sqlload"
-	"github.com/pgqtune/pgqtune/sqlload/adaptertest"
 )
 
 // TestPgmqRealExtension runs the shared adapter suite against pgmq 1.5.2

@@ -10,8 +10,8 @@ import (
 
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 
+	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/sqlload"
-	"github.com/pgqtune/pgqtune/sqlload/adaptertest"
 )
 
 func TestPgmq(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/sqlload"
-	"github.com/pgqtune/pgqtune/sqlload/adaptertest"
 )
 
 func TestRiver(t *testing.T) {

@@ -3,9 +3,11 @@ package sqlload
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgqtune/pgqtune/migrations"
@@ -49,6 +51,10 @@ type skipLocked struct {
 	expire     time.Duration
 
 	claim, enqueue, complete, fail, stats, pending, lookup, expireSQL string
+
+	// The hot statements, sent through pgconn (rawexec.go).
+	claimStmt, enqueueStmt, completeStmt preparedSQL
+	maxAttText                           []byte
 }
 
 func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
@@ -92,6 +98,8 @@ func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 	a.pending = loadSQL("skiplocked_pending", c.Schema)
 	a.lookup = loadSQL("skiplocked_lookup", c.Schema)
 	a.expireSQL = loadSQL("skiplocked_expire", c.Schema)
+	a.claimStmt, a.enqueueStmt, a.completeStmt = newPreparedSQL(a.claim), newPreparedSQL(a.enqueue), newPreparedSQL(a.complete)
+	a.maxAttText = strconv.AppendInt(nil, int64(a.maxAtt), 10)
 	return a, nil
 }
 
@@ -165,11 +173,21 @@ func (a *skipLocked) Enqueue(ctx context.Context, p *EnqueueParams) error {
 func (a *skipLocked) enqueueMultiRow(ctx context.Context, jobs []NewJob) error {
 	lit := getLiteralBuf()
 	defer putLiteralBuf(lit)
-	queues, prios, runAt, docs := lit.enqueueArrays(jobs)
 	if a.channel == "" {
-		_, err := a.pool.Exec(ctx, a.enqueue, queues, prios, runAt, docs, a.maxAtt)
+		c, err := a.pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Release()
+		if err := a.enqueueStmt.prepareOn(ctx, c.Conn()); err != nil {
+			return err
+		}
+		arrays := lit.enqueueArrayBytes(jobs)
+		params := [5][]byte{arrays[0], arrays[1], arrays[2], arrays[3], a.maxAttText}
+		_, err = c.Conn().PgConn().ExecPrepared(ctx, a.enqueueStmt.name, params[:], nil, nil).Close()
 		return err
 	}
+	queues, prios, runAt, docs := lit.enqueueArrays(jobs)
 	b := &pgx.Batch{}
 	b.Queue(a.enqueue, queues, prios, runAt, docs, a.maxAtt)
 	a.queueNotify(b, jobs)
@@ -236,69 +254,91 @@ func (a *skipLocked) queueNotify(b *pgx.Batch, jobs []NewJob) {
 }
 
 func (a *skipLocked) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
-	rows, err := a.pool.Query(ctx, a.claim, p.Queue, p.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
-	}
-	jobs, err := scanClaimed(rows, p.Queue, p.Limit)
+	jobs, err := a.completeAndClaim(ctx, nil, p)
 	if err != nil {
 		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
 	}
 	return jobs, nil
 }
 
-// CompleteAndClaim sends the completion and the next claim as one pipelined
-// batch: pgx ends a batch with a single Sync, so Postgres runs both in one
-// implicit transaction with one commit.
+// CompleteAndClaim sends the completion and the next claim as one batch
+// ended by a single Sync, so Postgres runs both in one implicit transaction
+// with one commit.
 func (a *skipLocked) CompleteAndClaim(ctx context.Context, c *CompleteParams, d *DequeueParams) ([]*Job, error) {
-	lit := getLiteralBuf()
-	defer putLiteralBuf(lit)
-	var jobs []*Job
-	b := &pgx.Batch{}
-	b.Queue(a.complete, lit.idsLiteral(c.Jobs))
-	b.Queue(a.claim, d.Queue, d.Limit).Query(func(rows pgx.Rows) error {
-		var err error
-		jobs, err = scanClaimed(rows, d.Queue, d.Limit)
-		return err
-	})
-	if err := a.pool.SendBatch(ctx, b).Close(); err != nil {
+	jobs, err := a.completeAndClaim(ctx, c.Jobs, d)
+	if err != nil {
 		return nil, fmt.Errorf("skiplocked: complete %d jobs (%s) and claim from %s: %w", len(c.Jobs), a.completion, d.Queue, err)
 	}
 	return jobs, nil
 }
 
-// scanClaimed reads the claim statement's RETURNING rows (at most limit):
-// the jobs share one allocation.
-func scanClaimed(rows pgx.Rows, queue string, limit int) ([]*Job, error) {
-	defer rows.Close()
-	jobs := make([]Job, 0, max(limit, 0))
-	out := make([]*Job, 0, max(limit, 0))
-	for rows.Next() {
-		jobs = append(jobs, Job{Queue: queue})
-		j := &jobs[len(jobs)-1]
-		var t int64
-		if err := rows.Scan(&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt, &j.Redelivered); err != nil {
-			return nil, err
-		}
-		j.IntendedAt = time.UnixMicro(t)
-		out = append(out, j)
-	}
-	if err := rows.Err(); err != nil {
+// completeAndClaim completes done (none: a plain claim) and claims up to
+// d.Limit jobs in one round trip and one transaction.
+func (a *skipLocked) completeAndClaim(ctx context.Context, done []*Job, d *DequeueParams) ([]*Job, error) {
+	conn, err := a.pool.Acquire(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	defer conn.Release()
+	if len(done) > 0 {
+		if err := a.completeStmt.prepareOn(ctx, conn.Conn()); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.claimStmt.prepareOn(ctx, conn.Conn()); err != nil {
+		return nil, err
+	}
+	lit := getLiteralBuf()
+	defer putLiteralBuf(lit)
+	var limit [20]byte
+	var b pgconn.Batch
+	if len(done) > 0 {
+		b.ExecPrepared(a.completeStmt.name, [][]byte{lit.idsLiteralBytes(done)}, nil, nil)
+	}
+	b.ExecPrepared(a.claimStmt.name, [][]byte{[]byte(d.Queue), strconv.AppendInt(limit[:0], int64(d.Limit), 10)}, nil, binaryResults)
+	mrr := conn.Conn().PgConn().ExecBatch(ctx, &b)
+	var jobs []*Job
+	var readErr error
+	for i := 0; mrr.NextResult(); i++ {
+		rr := mrr.ResultReader()
+		if i == 0 && len(done) > 0 {
+			_, _ = rr.Close() // the completion (its error, if any, ends the batch)
+			continue
+		}
+		jobs, readErr = readClaimed(rr, d.Queue, d.Limit)
+	}
+	if err := mrr.Close(); err != nil {
+		return nil, err
+	}
+	if readErr != nil {
+		return nil, readErr
+	}
+	return jobs, nil
 }
 
 func (a *skipLocked) Complete(ctx context.Context, p *CompleteParams) error {
 	if len(p.Jobs) == 0 {
 		return nil
 	}
-	lit := getLiteralBuf()
-	defer putLiteralBuf(lit)
-	if _, err := a.pool.Exec(ctx, a.complete, lit.idsLiteral(p.Jobs)); err != nil {
+	if err := a.completeOnly(ctx, p.Jobs); err != nil {
 		return fmt.Errorf("skiplocked: complete %d jobs (%s): %w", len(p.Jobs), a.completion, err)
 	}
 	return nil
+}
+
+func (a *skipLocked) completeOnly(ctx context.Context, jobs []*Job) error {
+	conn, err := a.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if err := a.completeStmt.prepareOn(ctx, conn.Conn()); err != nil {
+		return err
+	}
+	lit := getLiteralBuf()
+	defer putLiteralBuf(lit)
+	_, err = conn.Conn().PgConn().ExecPrepared(ctx, a.completeStmt.name, [][]byte{lit.idsLiteralBytes(jobs)}, nil, nil).Close()
+	return err
 }
 
 func (a *skipLocked) Fail(ctx context.Context, p *FailParams) error {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/sqlload"
-	"github.com/pgqtune/pgqtune/sqlload/adaptertest"
 )
 
 func TestSkipLocked(t *testing.T) {

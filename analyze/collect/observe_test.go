@@ -100,11 +100,12 @@ func TestObserveExternalWorkload(t *testing.T) {
 			prod, cons := filepath.Join(dir, "produce.sql"), filepath.Join(dir, "consume.sql")
 			writeFile(t, prod, tc.produce)
 			writeFile(t, cons, tc.consume)
-			// A fixed count of jobs at a capped rate, worked off until none
+			// A fixed count of jobs at a capped rate (1600 at 200/s: 8 s at the
+			// least), worked off until none
 			// is left: the same work however slow the machine is.
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
-			producer := pgbench(ctx, t, b.dsn, "-f", prod, "-c", "2", "-R", "300", "-t", "800")
+			producer := pgbench(ctx, t, b.dsn, "-f", prod, "-c", "2", "-R", "200", "-t", "800")
 			consumer := pgbench(ctx, t, b.dsn, "-f", cons, "-c", "4", "-T", "80")
 			var pout, cout bytes.Buffer
 			producer.Stdout, producer.Stderr = &pout, &pout

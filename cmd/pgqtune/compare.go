@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/runrec"
 )
 
 func init() { register(newCompareCmd) }
@@ -116,7 +117,7 @@ func resolveRunDir(arg string) string {
 	if _, err := os.Stat(arg); err == nil {
 		return arg
 	}
-	if alt := filepath.Join(report.DefaultRoot, arg); alt != arg {
+	if alt := filepath.Join(runrec.DefaultRoot, arg); alt != arg {
 		if _, err := os.Stat(alt); err == nil {
 			return alt
 		}

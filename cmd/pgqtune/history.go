@@ -8,8 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pgqtune/pgqtune/internal/pipeline"
+	"github.com/pgqtune/pgqtune/internal/connstr"
 	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/results"
+	"github.com/pgqtune/pgqtune/runrec"
 )
 
 func init() { register(newHistoryCmd) }
@@ -50,7 +52,7 @@ PGQTUNE_RESULTS_DSN.`,
 					return usageErrorf("--root %s is not a directory", root)
 				}
 			}
-			entries, err := report.History(root)
+			entries, err := results.History(root)
 			if err != nil {
 				return err
 			}
@@ -65,15 +67,15 @@ PGQTUNE_RESULTS_DSN.`,
 						if err != nil {
 							return err
 						}
-						if err := report.Store(cmd.Context(), store, rep); err != nil {
-							return err
+						if err := results.Store(cmd.Context(), store, rep); err != nil {
+							return connstr.RedactErr(err, store)
 						}
 						n++
 					}
 					fmt.Fprintf(cmd.ErrOrStderr(), "stored %d runs from %s\n", n, root)
 				}
-				if entries, err = report.StoredHistory(cmd.Context(), store, limit); err != nil {
-					return err
+				if entries, err = results.StoredHistory(cmd.Context(), store, limit); err != nil {
+					return connstr.RedactErr(err, store)
 				}
 			} else if len(entries) > limit {
 				entries = entries[:limit]
@@ -83,7 +85,7 @@ PGQTUNE_RESULTS_DSN.`,
 				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
 				if entries == nil {
-					entries = []report.HistoryEntry{}
+					entries = []results.HistoryEntry{}
 				}
 				return enc.Encode(entries)
 			}
@@ -94,16 +96,16 @@ PGQTUNE_RESULTS_DSN.`,
 					where = "under " + abs
 				}
 				if store != "" {
-					where = "in the results store " + pipeline.Describe(store)
+					where = "in the results store " + connstr.Describe(store)
 				}
 				fmt.Fprintf(w, "no runs %s (pick another directory with --root DIR, or a shared store with --store DSN)\n", where)
 				return nil
 			}
-			return report.WriteHistory(w, entries)
+			return results.WriteHistory(w, entries)
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&root, "root", report.DefaultRoot, "results root: the directory holding run directories")
+	f.StringVar(&root, "root", runrec.DefaultRoot, "results root: the directory holding run directories")
 	f.StringVar(&store, "store", "", "results database DSN (default $PGQTUNE_RESULTS_DSN)")
 	f.BoolVar(&push, "push", false, "with --store: store the runs under --root first")
 	f.IntVar(&limit, "limit", 50, "list at most this many runs")

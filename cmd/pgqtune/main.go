@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pgqtune/pgqtune/internal/connstr"
 )
 
 // Exit codes.
@@ -106,6 +108,9 @@ func run(args []string) int {
 	if errors.As(err, &le) {
 		msg = le.Error() // a list of reasons keeps its lines
 	}
+	// Each command redacts what it knows; this is the last net for any DSN
+	// the command line or the environment gave.
+	msg = connstr.Redact(msg, dsnsOf(args)...)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.code != exitOK {
@@ -121,6 +126,31 @@ func run(args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "pgqtune:", msg)
 	return exitFailure
+}
+
+// dsnsOf returns the connection strings a command line may carry (the
+// values of --dsn and --store, and any argument of a workload command after
+// "--" that holds one) and those of the environment, for connstr.Redact.
+func dsnsOf(args []string) []string {
+	out := []string{os.Getenv("PGQTUNE_DSN"), os.Getenv("PGQTUNE_RESULTS_DSN")}
+	for i, a := range args {
+		if a == "--" {
+			for _, c := range args[i+1:] {
+				if strings.Contains(c, "://") || strings.Contains(c, "password=") {
+					out = append(out, c)
+				}
+			}
+			break
+		}
+		for _, flag := range []string{"--dsn", "--store"} {
+			if v, ok := strings.CutPrefix(a, flag+"="); ok {
+				out = append(out, v)
+			} else if a == flag && i+1 < len(args) {
+				out = append(out, args[i+1])
+			}
+		}
+	}
+	return out
 }
 
 func isCobraUsage(err error) bool {

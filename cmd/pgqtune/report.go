@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/results"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -45,6 +46,12 @@ Nothing is re-analysed: use 'pgqtune analyze RUN_DIR' for that.`,
 					return usageError(err)
 				}
 			}
+			// The previous run of the same scenario beside the run
+			// directory, as the run's own report shows it.
+			var opts report.Options
+			if run != nil {
+				opts.Previous = results.Previous(run.Dir, rep, run)
+			}
 			w := cmd.OutOrStdout()
 			switch format {
 			case "json":
@@ -55,7 +62,7 @@ Nothing is re-analysed: use 'pgqtune analyze RUN_DIR' for that.`,
 				_, err = w.Write(b)
 				return err
 			case "md":
-				return report.Markdown(w, rep, run)
+				return report.MarkdownWith(w, rep, run, opts)
 			}
 			path := out
 			if path == "" {
@@ -67,7 +74,7 @@ Nothing is re-analysed: use 'pgqtune analyze RUN_DIR' for that.`,
 				return usageErrorf("cannot write %s: %s", path, osReason(err))
 			}
 			defer os.Remove(f.Name())
-			if err := report.HTML(f, rep, run); err != nil {
+			if err := report.HTMLWith(f, rep, run, opts); err != nil {
 				f.Close()
 				return err
 			}

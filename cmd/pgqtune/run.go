@@ -145,6 +145,9 @@ func finish(cmd *cobra.Command, out *pipeline.Outcome, err error, exportOnly boo
 	if out != nil && out.Report != nil {
 		report.Summary(cmd.OutOrStdout(), out.Report, out.Dir)
 	}
+	if out != nil && out.CleanupErr != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "pgqtune: warning: pgqtune's schema was left on the database: %v\n", out.CleanupErr)
+	}
 	if err != nil {
 		if errors.Is(err, pipeline.ErrBadInput) {
 			return usageError(err)

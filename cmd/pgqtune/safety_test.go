@@ -374,3 +374,68 @@ func appendLine(t *testing.T, path, line string) {
 		t.Fatal(err)
 	}
 }
+
+// TestHistoryCommandRedactsStoreErrors gives `history --store` results
+// stores it cannot use, with a password in the DSN (URL and key=value forms)
+// or in PGPASSWORD, and checks that the password never reaches stdout or
+// stderr while the command still fails. The last case reuses the password
+// as the database name, which the connection error echoes: only redaction
+// keeps it out.
+func TestHistoryCommandRedactsStoreErrors(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const secret = "Hist0ry-s3cret-PW"
+	u, err := url.Parse(pgtest.NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noDB := *u
+	noDB.Path = "/" + secret
+	cases := []struct {
+		name string
+		env  []string
+		dsn  string
+	}{
+		{"URL DSN, nothing listening", nil, "postgres://u:" + secret + "@127.0.0.1:1/x?connect_timeout=5"},
+		{"key=value DSN, bad sslmode", nil, "host=127.0.0.1 port=1 user=u password=" + secret + " sslmode=bogus"},
+		{"PGPASSWORD, no such database", []string{"PGPASSWORD=" + secret}, noDB.String()},
+	}
+	for _, c := range cases {
+		for _, args := range [][]string{
+			{"history", "--root", t.TempDir(), "--store", c.dsn},
+			{"history", "--root", baseRunRoot(t), "--store", c.dsn, "--push"},
+		} {
+			r := pgqtune(t, ctx, c.env, args...)
+			if r.code == 0 {
+				t.Errorf("%s %v: exit 0, want a failure", c.name, args[3:])
+			}
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Errorf("%s %v: the password is in the output:\n%s%s", c.name, args[3:], r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "store") {
+				t.Errorf("%s %v: the error does not say what failed: %q", c.name, args[3:], r.stderr)
+			}
+		}
+	}
+}
+
+// baseRunRoot returns a results root holding a copy of baseRun's report, for
+// `history --push`.
+func baseRunRoot(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, "base")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{runrec.ReportJSON, runrec.MetaFile} {
+		b, err := os.ReadFile(filepath.Join(baseRun, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgqtune/pgqtune/sqlload"
+	"github.com/pgqtune/pgqtune/units"
 )
 
 func init() { register(newScenariosCmd) }
@@ -54,10 +55,4 @@ starting point for your own file (run it with --scenario FILE.yaml).`,
 }
 
 // shortDuration prints 2m0s as 2m, leaving 30s and 1m3s alone.
-func shortDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	if d >= time.Minute && d%time.Minute == 0 {
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
-	return d.String()
-}
+func shortDuration(d time.Duration) string { return units.Duration(d, units.DurFlag) }

@@ -86,12 +86,8 @@ func printValidation(w io.Writer, res *pipeline.ValidateResult, dir string) {
 	for _, rec := range res.Recs {
 		fmt.Fprintf(w, "  %s %s %s\n", rec.ID, rec.Kind, rec.Target)
 	}
-	fmt.Fprintf(w, "  %s\n", r.Throughput.String())
-	if r.P99.Measured() {
-		fmt.Fprintf(w, "  %s\n", r.P99.String())
-	}
-	for _, d := range r.Dead {
-		fmt.Fprintf(w, "  %s\n", d.String())
+	for _, l := range r.Lines(res.Recs) {
+		fmt.Fprintf(w, "  %s\n", l)
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)

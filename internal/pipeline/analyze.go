@@ -13,7 +13,7 @@ import (
 	"github.com/pgqtune/pgqtune/analyze"
 	"github.com/pgqtune/pgqtune/internal/version"
 	"github.com/pgqtune/pgqtune/recommendations"
-	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/results"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -230,7 +230,7 @@ func dedupe(xs []string) []string {
 }
 
 func writeReport(dir string, rep *runrec.Report, run *runrec.Run) error {
-	if err := report.Write(dir, rep, run); err != nil {
+	if err := results.Write(dir, rep, run); err != nil {
 		return fmt.Errorf("write report in %s: %w", dir, err)
 	}
 	return nil
@@ -274,7 +274,7 @@ func storeReport(ctx context.Context, dsn string, rep *runrec.Report) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := report.Store(ctx, dsn, rep); err != nil {
+	if err := results.Store(ctx, dsn, rep); err != nil {
 		return fmt.Errorf("store the report in %s (the run directory is complete): %s", Describe(dsn), redact(err.Error(), dsn))
 	}
 	return nil

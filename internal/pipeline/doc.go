@@ -12,7 +12,18 @@
 //     watched, each recommendation undone by its rollback between
 //     repetitions.
 //
-// It owns no SQL and no analysis of its own: those live in sqlload,
-// analyze/collect, analyze, recommendations and report. The CLI only parses
-// flags and calls this package.
+// It owns no analysis and no queue or sampling SQL: the workload, pgqtune's
+// queue schemas and its schema claim (sqlload/schema.go) are sqlload's, the
+// sampler's queries analyze/collect's, the analysis analyze's, the rules
+// recommendations', the run-directory contract and report.json types
+// runrec's, rendering report's, and history, the results store and the
+// previous-run lookup results'. What SQL it does run is session plumbing: a
+// connection check (target.go), dropping a validation's scratch database
+// (validate_scenario.go) and checking that an index is not there yet before
+// an observed validation applies it (validate_observed.go).
+//
+// The CLI (cmd/pgqtune) parses flags, maps errors to exit codes and calls
+// this package for run, observe, analyze and validate; the commands that only
+// read run directories (report, compare, history) call report and results
+// directly.
 package pipeline

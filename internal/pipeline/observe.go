@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/internal/connstr"
 	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
 )
@@ -72,7 +73,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	}
 	started := time.Now().UTC()
 	id := started.Format("20060102-150405") + "-observe"
-	dir := cmp.Or(o.Out, filepath.Join("pgqtune-runs", id))
+	dir := cmp.Or(o.Out, filepath.Join(runrec.DefaultRoot, id))
 	discard, err := prepareDir(dir)
 	if err != nil {
 		return nil, err
@@ -257,18 +258,12 @@ func readOnlyDSN(dsn string) string {
 // names, never the values, of its environment.
 func recordCommand(args []string, dir string, env []string, dsn string) *runrec.Command {
 	c := &runrec.Command{Dir: dir, Args: make([]string, len(args))}
-	secrets := passwords(dsn)
-	for _, a := range args {
-		secrets = append(secrets, passwords(a)...)
-	}
+	dsns := append([]string{dsn}, args...)
 	for i, a := range args {
-		for _, p := range secrets {
-			if p != "" && strings.Contains(a, p) {
-				a = strings.ReplaceAll(a, p, runrec.PasswordMask)
-				c.PasswordMasked = true
-			}
+		c.Args[i] = connstr.Redact(a, dsns...)
+		if c.Args[i] != a {
+			c.PasswordMasked = true
 		}
-		c.Args[i] = a
 	}
 	seen := map[string]bool{}
 	for _, kv := range env {

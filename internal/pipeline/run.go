@@ -28,10 +28,6 @@ import (
 // sampler tells workload from everything else by it.
 const WorkloadApp = "pgqtune-workload"
 
-// schemaMarker is the comment pgqtune puts on a schema it created, so that it
-// never drops or reuses a schema someone else owns.
-const schemaMarker = "created by pgqtune; safe to drop"
-
 // RunOptions configure Run. Zero values take the defaults noted.
 type RunOptions struct {
 	// DSN of the target database; "" starts a throwaway local cluster.
@@ -84,12 +80,16 @@ type Outcome struct {
 	Run    *runrec.Run
 	// Interrupted is set when the run ended early (signal or lost server).
 	Interrupted string
+	// CleanupErr is why pgqtune's schema on --dsn could not be dropped
+	// after the run; the run and its report are complete, the schema is
+	// left behind.
+	CleanupErr error
 }
 
 // Run drives a scenario against the target, records everything, and writes
 // the report. A cancelled ctx (Ctrl-C) stops the load and still writes a
 // report of what was seen; Outcome.Interrupted says so.
-func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
+func Run(ctx context.Context, o RunOptions) (outcome *Outcome, err error) {
 	if o.SchemaExplicit && strings.TrimSpace(o.Schema) == "" {
 		return nil, badInputf("--schema must not be empty")
 	}
@@ -130,7 +130,7 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 
 	started := time.Now().UTC()
 	id := started.Format("20060102-150405") + "-" + sanitizeID(sc.Name)
-	dir := cmp.Or(o.Out, filepath.Join("pgqtune-runs", id))
+	dir := cmp.Or(o.Out, filepath.Join(runrec.DefaultRoot, id))
 	discard, err := prepareDir(dir)
 	if err != nil {
 		return nil, err
@@ -168,7 +168,11 @@ func Run(ctx context.Context, o RunOptions) (*Outcome, error) {
 		return nil, err
 	}
 	if t.Server == nil && createdSchema && !o.Keep {
-		defer dropSchema(bg, t.DSN, t.Schema)
+		defer func() {
+			if derr := dropSchema(bg, t.DSN, t.Schema); derr != nil && outcome != nil {
+				outcome.CleanupErr = derr
+			}
+		}()
 	}
 	if err := sqlload.Setup(ctx, t.DSN, t.Schema, sc); err != nil {
 		return nil, fmt.Errorf("set up the %s queue in schema %s: %w", sc.Adapter, t.Schema, err)
@@ -331,61 +335,35 @@ func queueTables(sc *sqlload.Scenario, schema string) []string {
 	return out
 }
 
-// claimSchema makes sure schema is pgqtune's to use: it creates it (marked),
-// reuses one it created before (emptied), or refuses one it did not create
-// unless the user named it explicitly. It reports whether pgqtune owns it.
+// claimSchema connects to dsn and makes sure schema is pgqtune's to use
+// (sqlload.ClaimSchema). It reports whether pgqtune owns it.
 func claimSchema(ctx context.Context, dsn, schema string, explicit bool) (bool, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return false, fmt.Errorf("connect to %s: %s", Describe(dsn), rootCause(err, dsn))
 	}
 	defer conn.Close(context.Background())
-	var exists bool
-	var comment *string
-	err = conn.QueryRow(ctx, `SELECT true, obj_description(oid, 'pg_namespace') FROM pg_catalog.pg_namespace WHERE nspname = $1`, schema).Scan(&exists, &comment)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return false, fmt.Errorf("look up schema %s: %w", schema, err)
-	}
-	ident := pgx.Identifier{schema}.Sanitize()
-	switch {
-	case !exists:
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-			return false, fmt.Errorf("create schema %s: %w", schema, err)
-		}
-	case comment != nil && *comment == schemaMarker:
-		// Ours from an earlier run: start clean.
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+ident+" CASCADE"); err != nil {
-			return false, fmt.Errorf("drop pgqtune's old schema %s: %w", schema, err)
-		}
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-			return false, fmt.Errorf("create schema %s: %w", schema, err)
-		}
-	case explicit:
-		return false, nil
-	default:
+	owned, err := sqlload.ClaimSchema(ctx, conn, schema, explicit)
+	if errors.Is(err, sqlload.ErrSchemaNotOurs) {
 		return false, badInputf("schema %q already exists and was not created by pgqtune; refusing to touch it (name it with --schema to use it anyway, or pick another)", schema)
 	}
-	if _, err := conn.Exec(ctx, "COMMENT ON SCHEMA "+ident+" IS '"+schemaMarker+"'"); err != nil {
-		return false, fmt.Errorf("mark schema %s: %w", schema, err)
-	}
-	return true, nil
+	return owned, err
 }
 
-func dropSchema(ctx context.Context, dsn, schema string) {
+// dropSchema drops pgqtune's own schema after a run on --dsn
+// (sqlload.DropSchema), within 30 s.
+func dropSchema(ctx context.Context, dsn, schema string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		return
+		return fmt.Errorf("connect to %s: %s", Describe(dsn), rootCause(err, dsn))
 	}
 	defer conn.Close(context.Background())
-	var comment *string
-	if err := conn.QueryRow(ctx, `SELECT obj_description(oid, 'pg_namespace') FROM pg_catalog.pg_namespace WHERE nspname = $1`, schema).Scan(&comment); err != nil {
-		return
+	if err := sqlload.DropSchema(ctx, conn, schema); err != nil {
+		return fmt.Errorf("%s", redact(err.Error(), dsn))
 	}
-	if comment != nil && *comment == schemaMarker {
-		_, _ = conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-	}
+	return nil
 }
 
 // prepareDir creates the run directory and proves it is writable before

@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/pgqtune/pgqtune/internal/connstr"
 	"github.com/pgqtune/pgqtune/internal/pgserver"
 )
 
@@ -42,19 +40,9 @@ type Target struct {
 	Server *pgserver.Server
 }
 
-// Describe returns "user@host:port/db" for a DSN, never its password; it
-// returns "(invalid DSN)" when the DSN does not parse.
-func Describe(dsn string) string {
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return "(invalid DSN)"
-	}
-	host := cfg.Host
-	if strings.HasPrefix(host, "/") {
-		host = "socket " + host
-	}
-	return fmt.Sprintf("%s@%s/%s", cfg.User, net.JoinHostPort(host, strconv.Itoa(int(cfg.Port))), cfg.Database)
-}
+// Describe returns "user@host:port/db" for a DSN, never its password (see
+// connstr.Describe).
+func Describe(dsn string) string { return connstr.Describe(dsn) }
 
 // checkConnect connects once within 10 s and returns a one-line error that
 // names host and port and never the password.
@@ -125,39 +113,7 @@ func rootCause(err error, dsn string) string {
 	return redact(msg, dsn)
 }
 
-func redactErr(err error, dsn string) string { return redact(err.Error(), dsn) }
+func redactErr(err error, dsn string) string { return connstr.Redact(err.Error(), dsn) }
 
 // redact removes the DSN's password (and PGPASSWORD) from s.
-func redact(s, dsn string) string {
-	for _, p := range passwords(dsn) {
-		if p != "" {
-			s = strings.ReplaceAll(s, p, "*****")
-		}
-	}
-	return s
-}
-
-func passwords(dsn string) []string {
-	var out []string
-	if cfg, err := pgx.ParseConfig(dsn); err == nil && cfg.Password != "" {
-		out = append(out, cfg.Password)
-	}
-	if p := os.Getenv("PGPASSWORD"); p != "" {
-		out = append(out, p)
-	}
-	// A DSN that does not parse may still hold a password.
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		rest := dsn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if c := strings.Index(rest[:at], ":"); c >= 0 {
-				out = append(out, rest[c+1:at])
-			}
-		}
-	}
-	for _, f := range strings.Fields(dsn) {
-		if v, ok := strings.CutPrefix(f, "password="); ok {
-			out = append(out, strings.Trim(v, "'"))
-		}
-	}
-	return out
-}
+func redact(s, dsn string) string { return connstr.Redact(s, dsn) }

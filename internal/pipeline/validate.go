@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgqtune/pgqtune/recommendations"
 	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/results"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -156,7 +157,7 @@ func Validate(ctx context.Context, o ValidateOptions) (*ValidateResult, error) {
 	if err := runrec.WriteJSON(filepath.Join(vdir, runrec.ValidationFile), rr); err != nil {
 		return nil, err
 	}
-	if err := report.Write(o.Dir, rep, run); err != nil {
+	if err := results.Write(o.Dir, rep, run); err != nil {
 		return nil, fmt.Errorf("validate: rewrite the report: %w", err)
 	}
 	return res, nil

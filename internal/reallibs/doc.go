@@ -9,7 +9,7 @@
 //   - graphile-worker 0.16.6 (Node): js/graphile-worker/load.js, run with a
 //     task list, makeWorkerUtils().addJob, graphile_worker.add_jobs for
 //     backlogs; its package.json and package-lock.json pin it, cached the
-//     same way (internal/nodepkg);
+//     same way (sqlload/nodepkg);
 //   - River v0.51.2 through its Go library: rivermigrate, InsertManyFast,
 //     a Client counting EventKindJobCompleted;
 //   - pgmq as the real extension: pgmq.create, send / send_batch, read,

@@ -20,8 +20,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgqtune/pgqtune/internal/nodepkg"
 	"github.com/pgqtune/pgqtune/sqlload"
+	"github.com/pgqtune/pgqtune/sqlload/nodepkg"
 )
 
 //go:embed js/pgboss/load.js

@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgqtune/pgqtune/analyze"
-	"github.com/pgqtune/pgqtune/analyze/faults"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
+	"github.com/pgqtune/pgqtune/internal/pipeline/faults"
 	"github.com/pgqtune/pgqtune/internal/reallibs"
 	"github.com/pgqtune/pgqtune/recommendations"
 	"github.com/pgqtune/pgqtune/runrec"
@@ -99,7 +99,10 @@ func prepare(t testing.TB, lib reallibs.Library, dsn string, o reallibs.Options)
 	if lib == reallibs.Pgmq {
 		pgtest.RequirePgmq(t)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// graphile-worker's 600,000 permanently failed jobs took over 3 min to
+	// write under make test-stress; a generous bound still ends a stuck
+	// preparation.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	w, err := reallibs.Prepare(ctx, lib, dsn, o)
 	if reallibs.Unavailable(err) {

@@ -12,6 +12,10 @@
 // Each settings variant runs the whole suite in a fresh database. Adapters
 // that implement sqlload.Worker (their library runs its own workers) get
 // the Worker half of the suite instead of the Dequeue/Complete/Fail half.
+//
+// It lives under internal/, beside the pgtest clusters it uses (as River
+// keeps riverdrivertest), so that sqlload's non-test code imports nothing
+// under internal/ (internal/layout checks that).
 package adaptertest
 
 import (

@@ -8,10 +8,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgqtune/pgqtune/analyze"
-	"github.com/pgqtune/pgqtune/analyze/faults"
 	"github.com/pgqtune/pgqtune/internal/pgserver"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/internal/pipeline"
+	"github.com/pgqtune/pgqtune/internal/pipeline/faults"
 )
 
 // The cluster vacuums eagerly (naptime 1 s) and allows prepared transactions so that, without a fault,

@@ -3,7 +3,7 @@ package quantile_test
 import (
 	"testing"
 
-	"github.com/pgqtune/pgqtune/internal/quantile"
+	"github.com/pgqtune/pgqtune/analyze/quantile"
 )
 
 func TestOf(t *testing.T) {

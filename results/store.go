@@ -1,4 +1,4 @@
-package report
+package results
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgqtune/pgqtune/migrations"
+	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -32,8 +33,8 @@ var (
 // created or migrated first). Storing a run id again replaces it, so
 // re-running `history --push` is harmless.
 func Store(ctx context.Context, dsn string, rep *runrec.Report) error {
-	r := Normalize(rep)
-	doc, err := MarshalJSON(r)
+	r := report.Normalize(rep)
+	doc, err := report.MarshalJSON(r)
 	if err != nil {
 		return err
 	}

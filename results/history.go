@@ -1,4 +1,4 @@
-package report
+package results
 
 import (
 	"cmp"
@@ -12,11 +12,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
+	"github.com/pgqtune/pgqtune/units"
 )
-
-// DefaultRoot is where runs are kept when no --root or --out is given.
-const DefaultRoot = "pgqtune-runs"
 
 // HistoryEntry is one run in `pgqtune history`.
 type HistoryEntry struct {
@@ -72,7 +71,7 @@ func History(root string) ([]HistoryEntry, error) {
 			continue
 		}
 		dir := filepath.Join(root, de.Name())
-		rep, err := Load(dir)
+		rep, err := report.Load(dir)
 		if err == nil {
 			out = append(out, EntryOf(rep, dir))
 			continue
@@ -112,7 +111,7 @@ func WriteHistory(w io.Writer, entries []HistoryEntry) error {
 		if len(e.Causes) > 0 {
 			findings += " (" + strings.Join(e.Causes, ", ") + ")"
 		}
-		mean, base, p99, recs := fmtNum(e.Mean), fmtNum(e.Baseline), fmtNum(e.P99Ms), fmt.Sprint(e.Recommendations)
+		mean, base, p99, recs := units.Num(e.Mean), units.Num(e.Baseline), units.Num(e.P99Ms), fmt.Sprint(e.Recommendations)
 		if e.Status != "" {
 			mean, base, p99, findings, recs = "-", "-", "-", e.Status, "-"
 		}

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/pgqtune/pgqtune/analyze"
-	"github.com/pgqtune/pgqtune/analyze/faults"
 	"github.com/pgqtune/pgqtune/internal/pipeline"
+	"github.com/pgqtune/pgqtune/internal/pipeline/faults"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 

@@ -1,0 +1,14 @@
+// Package layout holds no code: its test checks the module's import rules,
+// so that the walk from `pgqtune run` to report.json never steps back.
+//
+//   - analyze/... and sqlload/... (the pure analysis and the workload
+//     driver) import nothing under internal/: test harnesses that drive the
+//     pipeline or start clusters live under internal/ beside what they
+//     drive (internal/pipeline/faults, internal/adaptertest);
+//   - only cmd/ and internal/ import internal/pipeline: the session is the
+//     top of the graph, below the CLI;
+//   - units imports no other pgqtune package, so every layer can use it.
+//
+// The rules apply to non-test files; a package's tests may use
+// internal/pgtest and internal/pgserver to start a cluster.
+package layout

@@ -1,0 +1,108 @@
+package layout_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/pgqtune/pgqtune/"
+
+// rule is one import rule: a non-test file in a package whose directory
+// matches from must not import a package for which to is true.
+type rule struct {
+	why  string
+	from func(dir string) bool
+	to   func(path string) bool
+}
+
+func under(prefixes ...string) func(string) bool {
+	return func(p string) bool {
+		for _, x := range prefixes {
+			if p == x || strings.HasPrefix(p, x+"/") {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+var rules = []rule{
+	{"analyze and sqlload import nothing under internal/", under("analyze", "sqlload"),
+		func(p string) bool {
+			return under("internal")(strings.TrimPrefix(p, module)) && strings.HasPrefix(p, module)
+		}},
+	{"only cmd/ and internal/ import internal/pipeline", func(d string) bool { return !under("cmd", "internal")(d) },
+		func(p string) bool { return under(module + "internal/pipeline")(p) }},
+	{"units imports no pgqtune package", under("units"),
+		func(p string) bool { return strings.HasPrefix(p, module) }},
+}
+
+func TestImportRules(t *testing.T) {
+	root := moduleRoot(t)
+	checked := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if n := d.Name(); path != root && (strings.HasPrefix(n, ".") || n == "testdata" || n == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		dir := filepath.ToSlash(filepath.Dir(rel))
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		checked++
+		for _, im := range f.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			for _, r := range rules {
+				if r.from(dir) && r.to(p) {
+					t.Errorf("%s imports %s: %s", rel, p, r.why)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 100 {
+		t.Fatalf("only %d files checked: the walk missed the module", checked)
+	}
+}
+
+// moduleRoot is the directory holding go.mod, upwards from the test's
+// working directory.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		dir = up
+	}
+}

@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgqtune/pgqtune/analyze"
-	"github.com/pgqtune/pgqtune/analyze/faults"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
+	"github.com/pgqtune/pgqtune/internal/pipeline/faults"
 	"github.com/pgqtune/pgqtune/internal/reallibs"
 	"github.com/pgqtune/pgqtune/runrec"
 )

@@ -146,7 +146,11 @@ func TestCPUHogHoldingXmin(t *testing.T) {
 // TestCPUHogOtherDatabase: the same hogs in another database of the
 // cluster, as a reporting job often runs. Since Postgres 14 a snapshot
 // there does not hold back the removal of the queue's dead tuples, so the
-// hogs are not xmin holders of the queue at all.
+// hogs are not xmin holders of the queue at all: no finding names
+// xmin_horizon, as its cause or contributing. Whether the hogs cut this
+// queue's throughput depends on how busy the host already is (38% on a
+// loaded host, nothing but a 3 s latency blip on a quieter one), so the
+// CPU finding is logged, not required: TestCPUHogHoldingXmin requires it.
 func TestCPUHogOtherDatabase(t *testing.T) {
 	other := pgtest.NewDB(t)
 	out, w := hotRun(t, &faults.Fault{After: after, For: holdSpan,
@@ -154,13 +158,34 @@ func TestCPUHogOtherDatabase(t *testing.T) {
 			tg.DSN = other
 			return hogs(12, holdSpan+5*time.Second)(ctx, tg)
 		}})
-	f := faults.RequireCause(t, out, w, analyze.CauseCPU)
+	// The sampler saw the hogs running (on PG15 here) and listed none of
+	// them as a holder of this database's horizon.
+	running := 0
+	for _, s := range out.Run.Samples {
+		if s.T.Before(w.Start) || s.T.After(w.End) {
+			continue
+		}
+		for _, h := range s.XminHolders {
+			if strings.Contains(h.Query, "generate_series") {
+				t.Errorf("%s: a hog in another database listed as an xmin holder: %+v", s.T.Format("15:04:05"), h)
+			}
+		}
+		if a := s.Activity; a != nil {
+			if a.OldestXmin != nil && strings.Contains(a.OldestXmin.Query, "generate_series") {
+				t.Errorf("%s: a hog in another database is the oldest xmin: %+v", s.T.Format("15:04:05"), a.OldestXmin)
+			}
+			running += a.ByWait["CPU"]
+		}
+	}
+	if running == 0 {
+		t.Errorf("no backend seen on CPU during the hogs: the fault did not run")
+	}
 	for _, g := range overlapping(out, w) {
 		if g.Cause == analyze.CauseXmin || contributes(g, analyze.CauseXmin) {
 			t.Errorf("%s names xmin_horizon for snapshots in another database:\n%s", g.ID, faults.Describe(out.Report))
 		}
+		t.Logf("%s %s %s: %s", g.ID, g.Kind, g.Cause, g.Summary)
 	}
-	t.Logf("%s: %s", f.Cause, f.Summary)
 }
 
 // TestIdleXminHurts: an idle-in-transaction session at a rate where the

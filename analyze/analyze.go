@@ -80,7 +80,12 @@ func Analyze(run *runrec.Run, opts Options) (*Result, error) {
 	}
 	for _, w := range sc.checkpointWindows() {
 		f := sc.finding(w, sc.attribute(w))
-		if f.Cause != CauseUnknown && !explained(res.Findings, f) {
+		// A storm is reported as such even where a drop it contributed to
+		// (named wal_write, say) is a finding already, or one it caused
+		// covers part of it: only this one states its WAL and writes and
+		// leads to max_wal_size. A finding of its cause over nearly all
+		// of it tells it already.
+		if f.Cause != CauseUnknown && !explainedStorm(res.Findings, f) {
 			late = append(late, f)
 		}
 	}
@@ -165,16 +170,31 @@ func core(w *window) *window {
 // checkpoint storm all run long that also caused one short drop is still
 // a storm, and its whole-run finding says what it costs.
 func explained(events []runrec.Finding, f runrec.Finding) bool {
+	return explainedBy(events, f, 0.5, true)
+}
+
+// explainedStorm is explained for a checkpoint storm: only a finding of
+// the same cause covering at least 80% of its span explains it.
+func explainedStorm(events []runrec.Finding, f runrec.Finding) bool {
+	return explainedBy(events, f, 0.8, false)
+}
+
+// explainedBy is explained with the share of f's span an event must cover,
+// and whether a contributing mention counts.
+func explainedBy(events []runrec.Finding, f runrec.Finding, cover float64, contributing bool) bool {
 	for _, e := range events {
 		if !(e.Start.Before(f.End) && f.Start.Before(e.End)) {
 			continue
 		}
 		lo, hi := maxTime(e.Start, f.Start), minTime(e.End, f.End)
-		if span := f.End.Sub(f.Start); span > 0 && 2*hi.Sub(lo) < span {
+		if span := f.End.Sub(f.Start); span > 0 && hi.Sub(lo).Seconds() < cover*span.Seconds() {
 			continue
 		}
 		if e.Cause == f.Cause {
 			return true
+		}
+		if !contributing {
+			continue
 		}
 		for _, c := range e.Contributing {
 			// Told already, as strongly as the finding would tell it.

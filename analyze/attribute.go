@@ -39,6 +39,11 @@ type verdict struct {
 	// was not measured in the window (a holder whose dead tuples did not
 	// yet slow the claim): it may contribute, never be the finding's cause.
 	PresenceOnly bool
+	// YieldsTo names a cause this one yields to when that cause showed
+	// its effect and cleared the bar too: a horizon held by the very
+	// sessions that saturate the CPU is one consequence of them, and the
+	// CPU they take is what the DBA must look at first.
+	YieldsTo string
 }
 
 // scorer scores one cause for one window.
@@ -118,12 +123,23 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 	}
 	// A cause shown only by its presence yields to any that showed an
 	// effect and cleared the bar.
+	// One that yields to another cause with an effect comes after it.
 	vs = slices.Clone(vs)
-	sort.SliceStable(vs, func(a, b int) bool {
-		ea := !vs[a].PresenceOnly && vs[a].Score >= sc.opts.MinCauseScore
-		eb := !vs[b].PresenceOnly && vs[b].Score >= sc.opts.MinCauseScore
-		return ea && !eb
-	})
+	effective := func(v verdict) bool { return !v.PresenceOnly && v.Score >= sc.opts.MinCauseScore }
+	rank := func(v verdict) int {
+		switch {
+		case !effective(v):
+			return 2
+		case v.YieldsTo != "" && slices.ContainsFunc(vs, func(u verdict) bool { return u.Cause == v.YieldsTo && effective(u) }):
+			return 1
+		}
+		return 0
+	}
+	ranks := make(map[string]int, len(vs))
+	for _, v := range vs {
+		ranks[v.Cause] = rank(v)
+	}
+	sort.SliceStable(vs, func(a, b int) bool { return ranks[vs[a].Cause] < ranks[vs[b].Cause] })
 	var top verdict
 	if len(vs) > 0 {
 		top = vs[0]
@@ -131,9 +147,14 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 	rest := vs
 	if top.Score >= sc.opts.MinCauseScore && !top.PresenceOnly {
 		f.Cause = top.Cause
+		// The runner-up competes with the cause named, unless it yields
+		// to a cause with an effect (a horizon held by the CPU hogs
+		// themselves, the pages its dead tuples fill).
 		second := 0.0
-		if len(vs) > 1 {
-			second = vs[1].Score
+		for _, v := range vs[1:] {
+			if ranks[v.Cause] != 1 && v.YieldsTo != top.Cause {
+				second = max(second, v.Score)
+			}
 		}
 		f.Confidence = round(clamp01(top.Score*(1-0.5*second/top.Score)), 2)
 		f.Evidence = append(f.Evidence, top.Evidence...)

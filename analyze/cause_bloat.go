@@ -54,6 +54,12 @@ func scoreBloat(sc *scene, w *window) verdict {
 		return verdict{}
 	}
 	v := verdict{Score: score}
+	if sc.xminHolderScore(w) > 0 {
+		// Pages that grew while a horizon was held hold the dead tuples
+		// it keeps: when xmin_horizon shows that effect, it is the
+		// cause, and this is its trace.
+		v.YieldsTo = CauseXmin
+	}
 	if ok && baseBlk > 0 {
 		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_statements.claim_blocks_per_call", Value: round(winBlk, 1), Baseline: ptr(round(baseBlk, 1)),
 			Detail: fmt.Sprintf("the claim statement touched %s shared blocks per call (baseline %s)", num(winBlk), num(baseBlk))})

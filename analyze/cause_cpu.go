@@ -13,8 +13,10 @@ func init() { register(CauseCPU, scoreCPU) }
 // no wait event) or more runnable backends than cores; the effect is every
 // statement slower alike (enqueue and complete as well as the claim: CPU
 // starves them all, where dead tuples or a missing index slow only the
-// claim) and the host's CPUs busy where they can be read. It scores on
-// the effect.
+// claim) and the host's CPUs busy where they can be read; or the claim
+// taking longer for each buffer it reads, which is time spent waiting for
+// a core (where reading more, as over dead tuples, costs time in
+// proportion). It scores on the effect.
 func scoreCPU(sc *scene, w *window) verdict {
 	fr := sc.windowFrames(w)
 	host := func(f *frame) bool { return f.HasHost }
@@ -53,7 +55,12 @@ func scoreCPU(sc *scene, w *window) verdict {
 		sHost = ramp(winBusy, 80, 95) * ramp(winBusy-baseBusy, 5, 25)
 	}
 	alike := sc.statementsAlike(fr)
-	effect := noisyOr(0.7*alike.Score(), 0.45*max(sHost, sRunq))
+	perBuf, perBufOK := sc.claimTimePerBuffer(fr)
+	sPerBuf := 0.0
+	if perBufOK {
+		sPerBuf = ramp(perBuf, 1.5, 3)
+	}
+	effect := noisyOr(0.7*alike.Score(), 0.45*max(sHost, sRunq), 0.6*sPerBuf)
 	score := presence * (0.25 + 0.75*effect)
 	if presence == 0 && sHost > 0 {
 		// Busy host, no backend to show for it: something outside the
@@ -77,6 +84,10 @@ func scoreCPU(sc *scene, w *window) verdict {
 	if ev, ok := alike.evidence(); ok {
 		v.Evidence = append(v.Evidence, ev)
 	}
+	if sPerBuf > 0 {
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_statements.claim_ms_per_buffer", Value: round(perBuf, 2), Baseline: ptr(1.0),
+			Detail: fmt.Sprintf("each claim took %.1fx as long per shared buffer it read as at baseline", perBuf)})
+	}
 	top := sc.foreignBackends(w)
 	for i, b := range top {
 		if i == 3 {
@@ -97,6 +108,8 @@ func scoreCPU(sc *scene, w *window) verdict {
 	}
 	if p := alike.phrase(); p != "" {
 		v.Summary += "; " + p
+	} else if sPerBuf > 0 {
+		v.Summary += fmt.Sprintf("; each claim took %.1fx as long per buffer it read", perBuf)
 	}
 	return v
 }
@@ -139,4 +152,23 @@ func (sc *scene) foreignBackends(w *window) []foreignBackend {
 		return out[a].PID < out[b].PID
 	})
 	return out
+}
+
+// claimTimePerBuffer is how many times longer the claim took per shared
+// buffer it read in frames fr than at baseline (window means over
+// baseline medians); ok is false without buffers. A claim that reads more
+// (dead tuples, a missing index) takes longer in proportion, about the
+// same time per buffer or less; one that waits for a core takes longer
+// for the same reads.
+func (sc *scene) claimTimePerBuffer(fr []frame) (float64, bool) {
+	has := func(f *frame) bool { return f.HasClaim && f.ClaimBlks > 0 }
+	ms := func(f *frame) float64 { return f.ClaimMeanMs }
+	blks := func(f *frame) float64 { return f.ClaimBlks }
+	baseMs, baseBlks := sc.baseMedian("role_ms:claim_with_blks", has, ms), sc.baseMedian("claim_blks_nonzero", has, blks)
+	winMs, ok1 := winMean(fr, has, ms)
+	winBlks, ok2 := winMean(fr, has, blks)
+	if !ok1 || !ok2 || baseMs <= 0 || baseBlks <= 0 || winBlks <= 0 {
+		return 0, false
+	}
+	return (winMs / winBlks) / (baseMs / baseBlks), true
 }

@@ -60,6 +60,29 @@ func TestPresenceVersusEffect(t *testing.T) {
 		checkGolden(t, "cpu_hog_holding_xmin", res)
 	})
 
+	t.Run("CPU hogs whose held horizon makes the claim dearer are still cpu_saturation, xmin_horizon contributing with its effect", func(t *testing.T) {
+		// The skiplocked fault run this stands for: 12 CPU-bound queries
+		// in the queue's database made every claim read 38 -> 5,347
+		// buffers while every statement slowed and the CPUs were
+		// saturated; an idle transaction making the claim read as much
+		// cost no throughput.
+		s := newSynth(60, 20)
+		s.cpuHog(20, 32)
+		s.holdXminWith(20, 32, func(age float64) runrec.XminHolder {
+			return runrec.XminHolder{Kind: runrec.XminBackendActive, PID: 7001, Name: "hog", State: "active", Query: hog, XminAge: int64(age * 300), AgeS: age}
+		})
+		res := analyzeRun(t, s.run)
+		f := requireCause(t, res, analyze.CauseCPU, 20, 32)
+		c := contributor(t, f, analyze.CauseXmin)
+		if !strings.Contains(c.Summary, "each claim read") || !strings.Contains(c.Summary, "busy on CPU") {
+			t.Errorf("contributing xmin should state the claim's extra reads and that its holder was on CPU: %q", c.Summary)
+		}
+		if f.Confidence < 0.5 {
+			t.Errorf("confidence %v: a horizon the hogs hold themselves is no rival to the CPU", f.Confidence)
+		}
+		checkGolden(t, "cpu_hog_xmin_effect", res)
+	})
+
 	t.Run("an idle transaction and a CPU hog at once are both named", func(t *testing.T) {
 		s := newSynth(60, 20)
 		s.holdXmin(20, 34)

@@ -40,9 +40,19 @@
 // claim's buffers per call rising with them (weighted correlation over
 // the hold, claimcost.go), beyond what the enqueue and complete slowed;
 // cpu_saturation needs non-workload backends on CPU and every statement
-// slower alike (alike.go), with the host's CPU busy where it is read.
+// slower alike (alike.go), or the claim taking longer per buffer it reads,
+// with the host's CPU busy where it is read.
 // A holder present without that effect is named as contributing, "not
 // yet enough to slow the claim".
+//
+// When two causes both show their effect and one is a consequence of the
+// other, the consequence yields (verdict.YieldsTo) and is listed as
+// contributing, not as a rival in the confidence: a horizon held by a
+// query that is itself busy on CPU yields to cpu_saturation (the same
+// CPU-bound queries in the queue's database made the skiplocked claim
+// read 38 -> 5,347 buffers and cut throughput, where on a quiet host an
+// idle transaction making it read as much did not), and queue tables that
+// grew while a horizon was held yield to xmin_horizon.
 //
 // Slow faults (autovacuum off or starved, a checkpoint storm) are
 // whole-run findings that quantify their growth (slowfaults.go):

@@ -36,3 +36,29 @@ func holderAgeS(s *runrec.Sample, h runrec.XminHolder) float64 {
 	}
 	return h.AgeS
 }
+
+// holderOnCPU reports whether xmin holder h is a session that ran on CPU
+// (active with no wait event) in most of the window's samples that list
+// it. Such a holder is a CPU hog too; an idle-in-transaction session, a
+// prepared transaction or a slot burns no CPU at all.
+func (sc *scene) holderOnCPU(w *window, h *runrec.XminHolder) bool {
+	if h == nil || h.PID == 0 {
+		return false
+	}
+	seen, onCPU := 0, 0
+	for _, s := range sc.windowSamples(w) {
+		if s.Activity == nil {
+			continue
+		}
+		for _, b := range s.Activity.NonWorkload {
+			if b.PID != h.PID {
+				continue
+			}
+			seen++
+			if b.State == "active" && b.WaitEventType == "" {
+				onCPU++
+			}
+		}
+	}
+	return seen > 0 && 2*onCPU > seen
+}

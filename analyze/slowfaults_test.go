@@ -1,6 +1,7 @@
 package analyze_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -75,5 +76,30 @@ func TestSlowFaults(t *testing.T) {
 		}
 		evidenceOf(t, f, "checkpoints.requested_vs_timed")
 		checkGolden(t, "checkpoint_storm", res)
+	})
+
+	// TestCheckpointStorm's case on a loaded host: the storm runs all run
+	// long, so the baseline requests as many checkpoints as the storm, and
+	// commits waiting on WAL make a drop named wal_write in the middle,
+	// with the checkpoints contributing. The storm is still a whole_run
+	// finding of its own.
+	t.Run("a storm all run long is whole_run even beside a wal_write drop it contributed to", func(t *testing.T) {
+		s := newSynth(60, 20)
+		s.run.Meta.Settings["max_wal_size"] = "32MB"
+		s.checkpointsOnly(0, 60)
+		s.walWaits(15, 45)
+		res := analyzeRun(t, s.run)
+		requireCause(t, res, analyze.CauseWALWrite, 15, 45)
+		var storm *runrec.Finding
+		for i := range res.Findings {
+			if f := &res.Findings[i]; f.Cause == analyze.CauseCheckpoint && f.Kind == runrec.FindingWholeRun {
+				storm = f
+			}
+		}
+		if storm == nil {
+			b, _ := json.MarshalIndent(res.Findings, "", "  ")
+			t.Fatalf("no whole_run checkpoint_pressure finding:\n%s", b)
+		}
+		evidenceOf(t, *storm, "checkpoints.requested_vs_timed")
 	})
 }

@@ -93,7 +93,9 @@ func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 			bb := b
 			a.OldestXact = &bb
 		}
-		if b.XminAge > 0 && (a.OldestXmin == nil || b.XminAge > a.OldestXmin.XminAge) {
+		// A snapshot in another database holds back this one's tables
+		// only up to Postgres 13 (see xmin_holders.sql).
+		if b.XminAge > 0 && (all[i].sameDB || !e.perDatabaseHorizon()) && (a.OldestXmin == nil || b.XminAge > a.OldestXmin.XminAge) {
 			bb := b
 			a.OldestXmin = &bb
 		}

@@ -20,7 +20,7 @@ func (*xminCollector) name() string { return "xmin" }
 func (*xminCollector) forget()      {}
 
 func (c *xminCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
-	rows, err := e.conn.Query(ctx, xminHoldersSQL)
+	rows, err := e.conn.Query(ctx, xminHoldersSQL, e.perDatabaseHorizon())
 	if err != nil {
 		return fmt.Errorf("read xmin holders: %w", err)
 	}
@@ -37,3 +37,8 @@ func (c *xminCollector) collect(ctx context.Context, e *env, smp *runrec.Sample)
 	smp.XminHolders = out
 	return nil
 }
+
+// perDatabaseHorizon reports whether the server keeps one cleanup horizon
+// per database for ordinary tables (Postgres 14 and later): a snapshot in
+// another database then holds back nothing of this one's.
+func (e *env) perDatabaseHorizon() bool { return e.version() >= 140000 }

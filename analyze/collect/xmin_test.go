@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -62,5 +63,50 @@ func TestXminHolders(t *testing.T) {
 	}
 	if got.Activity.IdleInXact < 1 {
 		t.Errorf("idle in transaction = %d", got.Activity.IdleInXact)
+	}
+}
+
+// TestXminHoldersOtherDatabase: from Postgres 14 on, a snapshot held in
+// another database of the cluster does not hold back this database's
+// cleanup, and is not listed; a transaction there that has an xid still
+// caps every snapshot taken here, and is. Up to 13 both are listed.
+func TestXminHoldersOtherDatabase(t *testing.T) {
+	b := setup(t, collect.Config{}, nil)
+	other := pgtest.NewDB(t)
+	reader := conn(t, other, "other-db-report")
+	exec(t, reader, `BEGIN ISOLATION LEVEL REPEATABLE READ`)
+	exec(t, reader, `SELECT 1`)
+	writer := conn(t, other, "other-db-writer")
+	exec(t, writer, `BEGIN`)
+	exec(t, writer, `SELECT txid_current()`)
+	local := conn(t, b.dsn, "local-session")
+	exec(t, local, `BEGIN ISOLATION LEVEL REPEATABLE READ`)
+	exec(t, local, `SELECT 1`)
+	for i := 0; i < 5; i++ {
+		exec(t, b.pool, `SELECT txid_current()`)
+	}
+	var version int
+	if err := b.pool.QueryRow(context.Background(), `SELECT current_setting('server_version_num')::int`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+
+	r := record(t, b.s)
+	listed := func(s runrec.Sample, p int) bool {
+		for _, h := range s.XminHolders {
+			if h.PID == p {
+				return true
+			}
+		}
+		return false
+	}
+	got := r.waitFor(t, "the local session and the other database's writer as holders", func(s runrec.Sample) bool {
+		return listed(s, pid(t, local)) && listed(s, pid(t, writer))
+	})
+	perDB := version >= 140000
+	if listed(got, pid(t, reader)) == perDB {
+		t.Errorf("server %d: the other database's read-only snapshot listed = %v, want %v: %+v", version, !perDB, !perDB, got.XminHolders)
+	}
+	if perDB && got.Activity != nil && got.Activity.OldestXmin != nil && got.Activity.OldestXmin.PID == pid(t, reader) {
+		t.Errorf("activity's oldest xmin is the other database's reader: %+v", got.Activity.OldestXmin)
 	}
 }

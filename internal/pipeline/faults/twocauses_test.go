@@ -125,26 +125,15 @@ func hotRun(t *testing.T, f *faults.Fault) (*pipeline.Outcome, faults.Window) {
 	return faults.Run(t, pgtest.NewDB(t), faults.Scenario(t, hotRate, hotMain), f)
 }
 
-// TestCPUHogHoldingXmin: long CPU-bound queries take the cores the queue
-// needs and, being long, hold a snapshot that the sampler sees as the
-// cluster's oldest xmin. The CPU is what costs the throughput:
-// cpu_saturation is named, and xmin_horizon is at most contributing,
-// never the finding's cause.
-//
-// The hogs run in another database of the same cluster, as a reporting
-// job often does: since Postgres 14 a snapshot there does not hold back
-// the removal of the queue's dead tuples, so the horizon is present and
-// has no effect. Measured on this adapter, the same hogs in the queue's
-// own database do make every claim read many times the buffers (26 -> 1,437
-// at 400 jobs/s over 20 s): then both causes act, which is
-// TestXminAndCPUHog's case.
+// TestCPUHogHoldingXmin: long CPU-bound queries in the queue's own
+// database take the cores the queue needs and, being long, hold a
+// snapshot that keeps the queue's dead tuples: the claim reads more (26 ->
+// 1,437 buffers per call measured at 400 jobs/s over 20 s), but the
+// enqueue and the complete, which read no dead tuples, slow as much, and
+// the hogs are on CPU. The CPU is what costs the throughput:
+// cpu_saturation is named, and xmin_horizon is at most contributing.
 func TestCPUHogHoldingXmin(t *testing.T) {
-	other := pgtest.NewDB(t)
-	out, w := faults.Run(t, pgtest.NewDB(t), faults.Scenario(t, hotRate, hotMain), &faults.Fault{After: after, For: holdSpan,
-		Start: func(ctx context.Context, tg pipeline.Target) (func(), error) {
-			tg.DSN = other
-			return hogs(12, holdSpan+5*time.Second)(ctx, tg)
-		}})
+	out, w := hotRun(t, &faults.Fault{After: after, For: holdSpan, Start: hogs(12, holdSpan+5*time.Second)})
 	f := faults.RequireCause(t, out, w, analyze.CauseCPU)
 	for _, g := range overlapping(out, w) {
 		if g.Cause == analyze.CauseXmin && g.Kind != runrec.FindingWholeRun {
@@ -152,6 +141,51 @@ func TestCPUHogHoldingXmin(t *testing.T) {
 		}
 	}
 	t.Logf("contributing: %+v", f.Contributing)
+}
+
+// TestCPUHogOtherDatabase: the same hogs in another database of the
+// cluster, as a reporting job often runs. Since Postgres 14 a snapshot
+// there does not hold back the removal of the queue's dead tuples, so the
+// hogs are not xmin holders of the queue at all: no finding names
+// xmin_horizon, as its cause or contributing. Whether the hogs cut this
+// queue's throughput depends on how busy the host already is (38% on a
+// loaded host, nothing but a 3 s latency blip on a quieter one), so the
+// CPU finding is logged, not required: TestCPUHogHoldingXmin requires it.
+func TestCPUHogOtherDatabase(t *testing.T) {
+	other := pgtest.NewDB(t)
+	out, w := hotRun(t, &faults.Fault{After: after, For: holdSpan,
+		Start: func(ctx context.Context, tg pipeline.Target) (func(), error) {
+			tg.DSN = other
+			return hogs(12, holdSpan+5*time.Second)(ctx, tg)
+		}})
+	// The sampler saw the hogs running (on PG15 here) and listed none of
+	// them as a holder of this database's horizon.
+	running := 0
+	for _, s := range out.Run.Samples {
+		if s.T.Before(w.Start) || s.T.After(w.End) {
+			continue
+		}
+		for _, h := range s.XminHolders {
+			if strings.Contains(h.Query, "generate_series") {
+				t.Errorf("%s: a hog in another database listed as an xmin holder: %+v", s.T.Format("15:04:05"), h)
+			}
+		}
+		if a := s.Activity; a != nil {
+			if a.OldestXmin != nil && strings.Contains(a.OldestXmin.Query, "generate_series") {
+				t.Errorf("%s: a hog in another database is the oldest xmin: %+v", s.T.Format("15:04:05"), a.OldestXmin)
+			}
+			running += a.ByWait["CPU"]
+		}
+	}
+	if running == 0 {
+		t.Errorf("no backend seen on CPU during the hogs: the fault did not run")
+	}
+	for _, g := range overlapping(out, w) {
+		if g.Cause == analyze.CauseXmin || contributes(g, analyze.CauseXmin) {
+			t.Errorf("%s names xmin_horizon for snapshots in another database:\n%s", g.ID, faults.Describe(out.Report))
+		}
+		t.Logf("%s %s %s: %s", g.ID, g.Kind, g.Cause, g.Summary)
+	}
 }
 
 // TestIdleXminHurts: an idle-in-transaction session at a rate where the

@@ -52,6 +52,26 @@ func TestSlowFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("autovacuum off stays a whole_run finding beside a drop it caused late in the run", func(t *testing.T) {
+		s := newSynth(70, 20)
+		s.vacuumOff(20)
+		s.stall(42, 70, 0.4)
+		res := analyzeRun(t, s.run)
+		var whole, drop bool
+		for _, f := range res.Findings {
+			if f.Cause == analyze.CauseVacuumLag {
+				whole = whole || f.Kind == runrec.FindingWholeRun
+				drop = drop || f.Kind == runrec.FindingDrop
+			}
+		}
+		if !whole {
+			for _, f := range res.Findings {
+				t.Logf("%s %s %s-%s: %s", f.Kind, f.Cause, f.Start.Format("15:04:05"), f.End.Format("15:04:05"), f.Summary)
+			}
+			t.Fatalf("no whole_run vacuum_lag finding beside the drop (drop found: %v)", drop)
+		}
+	})
+
 	t.Run("max_wal_size too small for the WAL rate is a checkpoint storm", func(t *testing.T) {
 		s := newSynth(60, 20)
 		s.run.Meta.Settings["max_wal_size"] = "32MB"

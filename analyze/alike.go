@@ -92,16 +92,28 @@ func (a slowdownAlike) ordered() []string {
 }
 
 // phrase reads like "every statement ran slower alike (claim 2.1x, enqueue
-// 2.4x, complete 2.2x)", or "" when they did not.
+// 2.4x, complete 2.2x)", "every statement ran slower (claim 4.8x, complete
+// 1.3x)" when one slowed more than twice as much as another, or "" when
+// they did not all slow.
 func (a slowdownAlike) phrase() string {
 	if a.Score() == 0 || len(a.Factors) < 2 {
 		return ""
 	}
 	var parts []string
-	for _, r := range a.ordered() {
-		parts = append(parts, fmt.Sprintf("%s %.1fx", r, a.Factors[r]))
+	lo, hi := 0.0, 0.0
+	for i, r := range a.ordered() {
+		f := a.Factors[r]
+		parts = append(parts, fmt.Sprintf("%s %.1fx", r, f))
+		if i == 0 {
+			lo, hi = f, f
+		}
+		lo, hi = min(lo, f), max(hi, f)
 	}
-	return "every statement ran slower alike (" + strings.Join(parts, ", ") + ")"
+	how := "every statement ran slower alike ("
+	if hi > 2*lo {
+		how = "every statement ran slower ("
+	}
+	return how + strings.Join(parts, ", ") + ")"
 }
 
 func (a slowdownAlike) evidence() (runrec.Evidence, bool) {

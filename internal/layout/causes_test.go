@@ -1,4 +1,4 @@
-package runrec_test
+package layout_test
 
 import (
 	"encoding/json"
@@ -151,25 +151,5 @@ func TestSchemaPinsCauses(t *testing.T) {
 	}
 	if got, want := doc.Properties.Findings.Items.Properties.Kind.Enum, runrec.FindingKinds(); !slices.Equal(got, want) {
 		t.Errorf("schema findings[].kind enum = %v, want runrec.FindingKinds() %v", got, want)
-	}
-}
-
-// moduleRoot is the directory holding go.mod, found upwards from the test's
-// working directory (the package directory).
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = up
 	}
 }

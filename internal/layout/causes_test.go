@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,17 +29,8 @@ func TestCauseCodesSpelledOnce(t *testing.T) {
 	root := moduleRoot(t)
 	own := filepath.Join(root, "runrec", "causes.go")
 	var bad []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if n := d.Name(); path != root && (strings.HasPrefix(n, ".") || n == "testdata" || n == "node_modules") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || path == own {
+	err := walkSources(root, func(path string) error {
+		if path == own {
 			return nil
 		}
 		fset := token.NewFileSet()

@@ -79,9 +79,7 @@ func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 			a.ByWait[w]++
 			if !b.Workload && all[i].sameDB {
 				a.ActiveNonWorkload++
-				if len(a.NonWorkload) < maxNonWorkload {
-					a.NonWorkload = append(a.NonWorkload, b)
-				}
+				a.NonWorkload = append(a.NonWorkload, b)
 			}
 		case "idle in transaction", "idle in transaction (aborted)":
 			a.IdleInXact++
@@ -100,13 +98,34 @@ func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 			a.OldestXmin = &bb
 		}
 	}
-	sort.Slice(a.NonWorkload, func(i, j int) bool { return a.NonWorkload[i].QueryAgeS > a.NonWorkload[j].QueryAgeS })
+	a.NonWorkload = capNonWorkload(a.NonWorkload, a.OldestXmin)
 	smp.Activity = a
 	if hidden && !e.monitor {
 		// The data is partial, not missing: a note, not a status.
 		e.note("activity: other roles' queries and waits are hidden (<insufficient privilege>); GRANT pg_monitor TO " + e.role)
 	}
 	return nil
+}
+
+// capNonWorkload keeps the maxNonWorkload longest-running of bs, longest
+// first, and always the backend holding the oldest xmin when it is one of
+// them: analysis asks whether that holder was busy on CPU, and with more
+// hogs than the cap, an arbitrary cut (the order pg_stat_activity returns)
+// left it out and the horizon it held was taken for a cause of its own.
+func capNonWorkload(bs []runrec.Backend, oldestXmin *runrec.Backend) []runrec.Backend {
+	sort.SliceStable(bs, func(i, j int) bool { return bs[i].QueryAgeS > bs[j].QueryAgeS })
+	if len(bs) <= maxNonWorkload {
+		return bs
+	}
+	if oldestXmin != nil {
+		for i := maxNonWorkload; i < len(bs); i++ {
+			if bs[i].PID == oldestXmin.PID {
+				bs[maxNonWorkload-1] = bs[i]
+				break
+			}
+		}
+	}
+	return bs[:maxNonWorkload:maxNonWorkload]
 }
 
 // isWorkload tells whether a session belongs to the measured workload: its

@@ -1,10 +1,13 @@
 package collect
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pgqtune/pgqtune/runrec"
 )
 
 func TestContainsWord(t *testing.T) {
@@ -150,6 +153,35 @@ func TestSlowQueryEvery(t *testing.T) {
 	}{{100 * time.Microsecond, 1}, {999 * time.Microsecond, 1}, {8 * time.Millisecond, 8}, {time.Second, 30}} {
 		if got := slowQueryEvery(tc.d); got != tc.want {
 			t.Errorf("slowQueryEvery(%v) = %d, want %d", tc.d, got, tc.want)
+		}
+	}
+}
+
+// TestCapNonWorkloadKeepsXminHolder: with more non-workload backends than
+// the cap, the list keeps the longest-running ones and the oldest xmin
+// holder, whatever order pg_stat_activity returned them in.
+func TestCapNonWorkloadKeepsXminHolder(t *testing.T) {
+	var bs []runrec.Backend
+	for i := 0; i < maxNonWorkload+2; i++ {
+		// Query ages rise with the pid.
+		bs = append(bs, runrec.Backend{PID: 100 + i, State: "active", QueryAgeS: float64(10 + i)})
+	}
+	// The holder comes last, with the shortest query of all.
+	holder := runrec.Backend{PID: 99, State: "active", QueryAgeS: 1}
+	bs = append(bs, holder)
+	got := capNonWorkload(bs, &holder)
+	if len(got) != maxNonWorkload {
+		t.Fatalf("kept %d, want %d", len(got), maxNonWorkload)
+	}
+	if got[0].PID != 100+maxNonWorkload+1 {
+		t.Errorf("first kept pid %d, want the longest-running %d", got[0].PID, 100+maxNonWorkload+1)
+	}
+	if !slices.ContainsFunc(got, func(b runrec.Backend) bool { return b.PID == holder.PID }) {
+		t.Errorf("the xmin holder pid %d was cut from %+v", holder.PID, got)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].QueryAgeS > got[i-1].QueryAgeS {
+			t.Errorf("not longest first at %d: %+v", i, got)
 		}
 	}
 }

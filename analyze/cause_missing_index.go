@@ -26,6 +26,7 @@ func scoreMissingIndex(sc *scene, w *window) verdict {
 	perOp := func(x, calls float64) float64 { return x / max(calls, 1) }
 	winCalls, _ := winMean(fr, func(f *frame) bool { return f.HasClaim }, func(f *frame) float64 { return f.ClaimCalls })
 	baseCalls := sc.baseMean("claim_calls", func(f *frame) bool { return f.HasClaim }, func(f *frame) float64 { return f.ClaimCalls })
+	claimMeasured := winCalls > 0
 	if winCalls == 0 {
 		winCalls = max(w.WinRate, 1)
 		baseCalls = max(sc.base.Rate, 1)
@@ -36,6 +37,14 @@ func scoreMissingIndex(sc *scene, w *window) verdict {
 	rowsPerScan := winRows / max(winSeq, 1)
 	s1 := ramp(seqPer, 0.1, 0.6) * ramp(rowsPerScan, 100, 1000)
 	s2 := ramp(ratio(perOp(winRows, winCalls), perOp(baseRows, baseCalls), 20), 3, 10) * ramp(winRows, 100, 1000)
+	if claimMeasured {
+		// A claim that lost its index scans the table on every call.
+		// Scans far rarer than claims are someone else's (a maintenance
+		// query, a report): River's periodic services read river_job
+		// 0.32 times a second against dozens of claims a second, and
+		// their rows alone made this the cause of a CPU hog's drop.
+		s2 *= ramp(perOp(winSeq, winCalls), 0.05, 0.25)
+	}
 	gone := sc.vanishedIndexes(w)
 	s3 := 0.0
 	if len(gone) > 0 {

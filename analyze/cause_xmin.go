@@ -15,6 +15,11 @@ func init() { register(CauseXmin, scoreXmin) }
 func (sc *scene) xminHolderScore(w *window) float64 {
 	fr := sc.windowFrames(w)
 	win := winMax(fr, nil, func(f *frame) float64 { return f.XminAgeS })
+	// A hold still going when the window closed is the same hold: it
+	// counts for as long as it lasted, not for how far it had got when
+	// the claim recovered (on a loaded host the claim slowed early in a
+	// 12 s hold and recovered at its 7th second).
+	win = max(win, winMax(sc.windowFrames(sc.holdOn(w)), nil, func(f *frame) float64 { return f.XminAgeS }))
 	// The median, not a high quantile: the seconds of a hold that outlast
 	// the drop it caused land in the baseline.
 	base := sc.baseQuantile("xmin_age_s", 0.5, nil, func(f *frame) float64 { return f.XminAgeS })
@@ -75,9 +80,19 @@ func scoreXmin(sc *scene, w *window) verdict {
 	}
 	excess, hasOthers := sc.statementsAlike(sc.windowFrames(w)).ClaimExcess()
 	if hasOthers && effect > 0 {
-		// The claim read more, but if the enqueue and the complete
-		// slowed as much, the time went elsewhere.
-		effect *= ramp(excess, 1.2, 2)
+		// The claim took longer, but if the enqueue and the complete
+		// slowed as much, the time went elsewhere. Buffers are another
+		// matter: a busy CPU slows every statement but makes none read
+		// more, so a claim reading ten times the buffers as the dead
+		// tuples grow is this cause however the others fared (under
+		// make test-stress, 13 -> 1,178 buffers per call while the
+		// complete slowed as much as the claim). A hog that holds the
+		// horizon itself is told apart by YieldsTo below.
+		alike := ramp(excess, 1.2, 2)
+		if cost.Signal == "buffers" {
+			alike = max(alike, ramp(cost.Ratio, 3, 10))
+		}
+		effect *= alike
 	}
 	if cost.Signal == "" && growing {
 		// No claim statement to measure: the dead tuples are all there
@@ -88,7 +103,7 @@ func scoreXmin(sc *scene, w *window) verdict {
 		dead, effect = 0, 0
 	}
 	v := verdict{Score: hold * (0.35 + 0.1*dead + 0.55*effect)}
-	h := sc.oldestHolder(w)
+	h := sc.oldestHolder(sc.holdOn(w))
 	if h != nil {
 		v.Summary = holderDetail(h)
 		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "xmin_holder.age_s", Value: round(h.AgeS, 1), Detail: holderDetail(h)})
@@ -136,6 +151,28 @@ func (v verdict) onCPUNote() verdict {
 		v.Summary += "; the holding query was itself busy on CPU"
 	}
 	return v
+}
+
+// holdOn is w stretched forward over the seconds its xmin hold went on
+// after it (up to two minutes): the frames where the horizon's age kept
+// growing from where the window left it.
+func (sc *scene) holdOn(w *window) *window {
+	hw := *w
+	fr := sc.windowFrames(w)
+	n := len(fr)
+	if n == 0 || fr[n-1].XminAgeS <= 0 {
+		return &hw
+	}
+	last := fr[n-1].XminAgeS
+	for _, f := range sc.frameRange(fr[n-1].Slot+1, fr[n-1].Slot+int(120/sc.tl.StepS)) {
+		if f.XminAgeS < last {
+			break
+		}
+		last = f.XminAgeS
+		// windowFrames runs one slot past I1.
+		hw.I1 = f.Slot - 1
+	}
+	return &hw
 }
 
 // holdWindow is w stretched back to when its xmin holder started holding

@@ -20,7 +20,7 @@ Validation results already in report.json are kept.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, err := pipeline.Analyze(cmd.Context(), args[0])
-			return finish(cmd, out, err, false)
+			return finish(cmd, out, err)
 		},
 	}
 }

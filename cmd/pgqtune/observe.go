@@ -67,7 +67,7 @@ superuser) to see everything; what it cannot see becomes a note in the report.`,
 				o.Progress = cmd.ErrOrStderr()
 			}
 			out, err := pipeline.Observe(cmd.Context(), o)
-			return finish(cmd, out, err, false)
+			return finish(cmd, out, err)
 		},
 	}
 	f := c.Flags()

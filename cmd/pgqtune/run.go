@@ -21,6 +21,7 @@ func newRunCmd() *cobra.Command {
 	var o pipeline.RunOptions
 	var quiet bool
 	var failIf []string
+	var exportDir string
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Drive a queue workload, sample Postgres, find drops and their causes, write the report",
@@ -67,8 +68,15 @@ Flags override the scenario's values; the run records what it actually used.`,
 			if !quiet {
 				o.Progress = cmd.ErrOrStderr()
 			}
+			if exportDir != "" {
+				if err := pipeline.ExportPgbench(o, exportDir); err != nil {
+					return finish(cmd, nil, err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "pgbench scripts written to %s\n", exportDir)
+				return nil
+			}
 			out, err := pipeline.Run(cmd.Context(), o)
-			if err := finish(cmd, out, err, o.ExportPgbench != ""); err != nil {
+			if err := finish(cmd, out, err); err != nil {
 				return err
 			}
 			if out == nil || out.Report == nil {
@@ -91,7 +99,7 @@ Flags override the scenario's values; the run records what it actually used.`,
 	f.DurationVar(&o.Interval, "interval", time.Second, "sampling interval")
 	f.StringVar(&o.Store, "store", "", "also keep the report in this database's pgqtune_results schema (shared history)")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while running (e.g. :9187)")
-	f.StringVar(&o.ExportPgbench, "export-pgbench", "", "write the scenario's SQL as pgbench scripts to DIR and exit")
+	f.StringVar(&exportDir, "export-pgbench", "", "write the scenario's SQL as pgbench scripts to DIR and exit")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress lines")
 	progressFlag(f, &o.ProgressEvery)
 	f.StringArrayVar(&failIf, "fail-if", nil, "exit 1 when the finished run meets this condition, e.g. 'p99>500ms' or 'jobs_per_s<800' (repeatable; metrics: "+report.ThresholdMetrics+")")
@@ -137,11 +145,7 @@ func checkThresholds(cmd *cobra.Command, ts []report.Threshold, rep *runrec.Repo
 // finish prints the summary and maps the outcome to an exit code: 2 for bad
 // input, 130/143 after a signal (the partial report is written), 1 for other
 // failures.
-func finish(cmd *cobra.Command, out *pipeline.Outcome, err error, exportOnly bool) error {
-	if exportOnly && err == nil {
-		fmt.Fprintf(cmd.OutOrStdout(), "pgbench scripts written to %s\n", out.Dir)
-		return nil
-	}
+func finish(cmd *cobra.Command, out *pipeline.Outcome, err error) error {
 	if out != nil && out.Report != nil {
 		report.Summary(cmd.OutOrStdout(), out.Report, out.Dir)
 	}

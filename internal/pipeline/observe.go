@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -59,103 +58,133 @@ type ObserveOptions struct {
 // read-only, measures throughput from the database side, then analyzes and
 // reports like Run.
 func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
-	o.Interval = cmp.Or(o.Interval, time.Second)
-	if o.Duration < 0 {
-		return nil, badInputf("--duration must be positive, got %s", o.Duration)
-	}
-	if err := checkAddr(o.MetricsAddr); err != nil {
+	if err := o.check(); err != nil {
 		return nil, err
 	}
-	for _, q := range o.QueueTables {
-		if strings.Count(q, ".") != 1 || strings.HasPrefix(q, ".") || strings.HasSuffix(q, ".") {
-			return nil, badInputf("--queue-table %q: want SCHEMA.TABLE", q)
-		}
-	}
-	started := time.Now().UTC()
-	id := started.Format("20060102-150405") + "-observe"
-	dir := cmp.Or(o.Out, filepath.Join(runrec.DefaultRoot, id))
-	discard, err := prepareDir(dir)
+	s, err := newSession(ctx, "observe", "observe", o.Out, o.Interval)
 	if err != nil {
 		return nil, err
 	}
-	recorded := false
-	defer func() {
-		if !recorded {
-			discard()
-		}
-	}()
+	defer s.discardUnrecorded()
 	version, err := checkConnect(ctx, o.DSN)
 	if err != nil {
 		return nil, err
 	}
-	bg := context.WithoutCancel(ctx)
 
-	sampler, err := collect.New(ctx, collect.Config{
+	s.meta.Scenario, s.meta.Target = "observe", Describe(o.DSN)
+	if err := s.startSampler(ctx, collect.Config{
 		DSN:         o.DSN,
 		Interval:    o.Interval,
 		QueueTables: o.QueueTables,
 		ReadOnly:    true,
 		HostStats:   isLocal(o.DSN),
-	})
-	if err != nil {
+	}, version); err != nil {
 		return nil, badInputf("start sampler on %s: %s", Describe(o.DSN), redact(err.Error(), o.DSN))
 	}
-	defer sampler.Close()
-	info := sampler.Server()
-	meta := runrec.Meta{
-		ID:               id,
-		Mode:             "observe",
-		Scenario:         "observe",
-		StartedAt:        started,
-		ServerVersion:    cmp.Or(info.Version, version),
-		ServerVersionNum: info.VersionNum,
-		Settings:         info.Settings,
-		Target:           Describe(o.DSN),
-		QueueTables:      sampler.QueueTables(),
-		Libraries:        sampler.Libraries(),
-		SamplerIntervalS: o.Interval.Seconds(),
-	}
+	defer s.sampler.Close()
 	if len(o.Command) > 0 {
-		if o.CommandEnv == nil {
-			o.CommandEnv = os.Environ()
+		if err := o.prepareCommand(); err != nil {
+			return nil, err
 		}
-		o.CommandEnv = withDSNEnv(o.CommandEnv, o.DSN)
-		if o.CommandDir == "" {
-			if o.CommandDir, err = os.Getwd(); err != nil {
-				return nil, fmt.Errorf("observe: working directory: %w", err)
-			}
-		}
-		meta.Command = recordCommand(o.Command, o.CommandDir, o.CommandEnv, o.DSN)
-		meta.Workload = map[string]any{"command": strings.Join(meta.Command.Args, " ")}
+		s.meta.Command = recordCommand(o.Command, o.CommandDir, o.CommandEnv, o.DSN)
+		s.meta.Workload = map[string]any{"command": strings.Join(s.meta.Command.Args, " ")}
 	}
-	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
+	if err := s.saveMeta(); err != nil {
 		return nil, err
 	}
-	recorded = true
-	if o.Progress != nil {
-		if len(meta.QueueTables) > 0 {
-			fmt.Fprintf(o.Progress, "observing %s; queue tables: %s\n", meta.Target, strings.Join(meta.QueueTables, ", "))
-		} else {
-			fmt.Fprintf(o.Progress, "observing %s; no queue tables found yet: still looking for known queue tables and SKIP LOCKED claims (or name them with --queue-table)\n", meta.Target)
-		}
+	announce(o.Progress, s.meta)
+	if err := s.openRecorder(o.MetricsAddr); err != nil {
+		return nil, err
 	}
+	defer s.rec.close()
 
-	rec, err := newRecorder(dir, o.MetricsAddr)
+	serr, cmdErr, err := watch(ctx, s, o)
 	if err != nil {
 		return nil, err
 	}
-	defer rec.close()
 
+	out, err := s.stopped(ctx, "observation stopped")
+	if err != nil {
+		return out, err
+	}
+	// The sampler keeps looking for queues while it runs.
+	s.meta.QueueTables = s.sampler.QueueTables()
+	if errors.Is(serr, context.DeadlineExceeded) {
+		serr = nil // --duration ended it
+	}
+	s.closeMeta(out, serr, o.DSN)
+	if cmdErr != nil {
+		s.meta.Notes = append(s.meta.Notes, fmt.Sprintf("workload command exited with an error: %v", cmdErr))
+	}
+	// No hypopg in observe mode: it would need CREATE EXTENSION, a write.
+	if err := s.conclude(out, readOnlyDSN(o.DSN), "", o.Store); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// check refuses options Observe cannot use, before anything starts, and
+// fills the defaults.
+func (o *ObserveOptions) check() error {
+	o.Interval = cmp.Or(o.Interval, time.Second)
+	if o.Duration < 0 {
+		return badInputf("--duration must be positive, got %s", o.Duration)
+	}
+	if err := checkAddr(o.MetricsAddr); err != nil {
+		return err
+	}
+	for _, q := range o.QueueTables {
+		if strings.Count(q, ".") != 1 || strings.HasPrefix(q, ".") || strings.HasSuffix(q, ".") {
+			return badInputf("--queue-table %q: want SCHEMA.TABLE", q)
+		}
+	}
+	return nil
+}
+
+// prepareCommand fills the workload command's environment (with the
+// observed DSN in DSNEnvVar) and working directory, as it will run and as
+// run.json records them.
+func (o *ObserveOptions) prepareCommand() error {
+	if o.CommandEnv == nil {
+		o.CommandEnv = os.Environ()
+	}
+	o.CommandEnv = withDSNEnv(o.CommandEnv, o.DSN)
+	if o.CommandDir == "" {
+		dir, err := os.Getwd()
+		if err != nil {
+			return fmt.Errorf("observe: working directory: %w", err)
+		}
+		o.CommandDir = dir
+	}
+	return nil
+}
+
+// announce says what is being observed, or that no queue is known yet.
+func announce(progress io.Writer, meta runrec.Meta) {
+	if progress == nil {
+		return
+	}
+	if len(meta.QueueTables) > 0 {
+		fmt.Fprintf(progress, "observing %s; queue tables: %s\n", meta.Target, strings.Join(meta.QueueTables, ", "))
+	} else {
+		fmt.Fprintf(progress, "observing %s; no queue tables found yet: still looking for known queue tables and SKIP LOCKED claims (or name them with --queue-table)\n", meta.Target)
+	}
+}
+
+// watch samples until ctx ends, --duration passes, the workload command
+// exits (after one more tick) or the run directory refuses a write. It
+// returns why the sampler stopped and how the command exited; err is a
+// command that could not start.
+func watch(ctx context.Context, s *session, o ObserveOptions) (samplerErr, cmdErr error, err error) {
 	octx, stop := context.WithCancel(ctx)
 	defer stop()
-	rec.onFail = func(error) { stop() }
+	s.rec.onFail = func(error) { stop() }
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
 		octx, cancel = context.WithTimeout(octx, o.Duration)
 		defer cancel()
 	}
 
-	var cmdErr error
 	var cmdDone chan struct{}
 	if len(o.Command) > 0 {
 		cmd := exec.CommandContext(octx, o.Command[0], o.Command[1:]...)
@@ -164,7 +193,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		cmd.Env = o.CommandEnv
 		cmd.Dir = o.CommandDir
 		if err := cmd.Start(); err != nil {
-			return nil, badInputf("start workload command %q: %v", o.Command[0], err)
+			return nil, nil, badInputf("start workload command %q: %v", o.Command[0], err)
 		}
 		cmdDone = make(chan struct{})
 		go func() {
@@ -176,68 +205,41 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 		}()
 	}
 
+	samplerErr = s.sampler.Run(octx, observedSink(s, o))
+	if cmdDone != nil {
+		stop()
+		<-cmdDone
+	}
+	return samplerErr, cmdErr, nil
+}
+
+// observedSink records each sample and the workload tick derived from it
+// and the one before (observe has no driver to count jobs), and prints
+// run's progress line over the ticks since the last one.
+func observedSink(s *session, o ObserveOptions) func(runrec.Sample) error {
 	var prev *runrec.Sample
 	var mu sync.Mutex
 	every := cmp.Or(o.ProgressEvery, 5)
 	var recent []runrec.WorkloadTick
-	sink := func(s runrec.Sample) error {
+	return func(smp runrec.Sample) error {
 		mu.Lock()
 		defer mu.Unlock()
-		if err := rec.sample(s); err != nil {
+		if err := s.rec.sample(smp); err != nil {
 			return err
 		}
-		t := collect.ObservedTick(prev, &s)
-		rec.tick(t)
-		cp := s
+		t := collect.ObservedTick(prev, &smp)
+		s.rec.tick(t)
+		cp := smp
 		prev = &cp
 		if o.Progress != nil {
-			// The same line as run's, over the ticks since the last one.
 			recent = append(recent, t)
 			if len(recent) >= every {
-				sqlload.FormatProgress(o.Progress, time.Since(started), recent)
+				sqlload.FormatProgress(o.Progress, time.Since(s.started), recent)
 				recent = recent[:0]
 			}
 		}
 		return nil
 	}
-	serr := sampler.Run(octx, sink)
-	if cmdDone != nil {
-		stop()
-		<-cmdDone
-	}
-
-	out := &Outcome{Dir: dir}
-	if werr := rec.failed(); werr != nil {
-		return out, fmt.Errorf("cannot write the run directory, observation stopped: %w", werr)
-	}
-	if ctx.Err() != nil {
-		out.Interrupted = "interrupted: " + context.Cause(ctx).Error()
-	}
-	meta.EndedAt = time.Now().UTC()
-	meta.Interrupted = out.Interrupted
-	// The sampler keeps looking for queues while it runs.
-	meta.QueueTables = sampler.QueueTables()
-	// Statements may first appear late: the sampler's last decision holds
-	// every one it saw.
-	meta.Libraries, meta.StatementRoles = sampler.Libraries(), sampler.StatementRoles()
-	meta.Notes = append(meta.Notes, sampler.Notes()...)
-	if serr != nil && !errors.Is(serr, context.Canceled) && !errors.Is(serr, context.DeadlineExceeded) {
-		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(serr.Error(), o.DSN))
-	}
-	if cmdErr != nil {
-		meta.Notes = append(meta.Notes, fmt.Sprintf("workload command exited with an error: %v", cmdErr))
-	}
-	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
-		return out, err
-	}
-	// No hypopg in observe mode: it would need CREATE EXTENSION, a write.
-	rep, run, err := conclude(bg, dir, readOnlyDSN(o.DSN), "", o.Store, meta.QueueTables)
-	if err != nil {
-		return out, err
-	}
-	rec.findings(len(rep.Findings))
-	out.Report, out.Run = rep, run
-	return out, nil
 }
 
 // readOnlyDSN makes every session opened with the DSN read-only.

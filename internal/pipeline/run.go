@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"math"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/internal/pgserver"
-	"github.com/pgqtune/pgqtune/report/live"
 	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
 )
@@ -59,9 +57,6 @@ type RunOptions struct {
 	// Store, when set, is a DSN where the finished report is also kept (the
 	// pgqtune_results schema) so a team can share history.
 	Store string
-	// ExportPgbench writes the scenario's SQL as pgbench scripts there and
-	// returns without running.
-	ExportPgbench string
 	// BeforeWorkload runs after setup and before the load (validate applies
 	// DDL here).
 	BeforeWorkload func(ctx context.Context, t Target) error
@@ -90,6 +85,91 @@ type Outcome struct {
 // the report. A cancelled ctx (Ctrl-C) stops the load and still writes a
 // report of what was seen; Outcome.Interrupted says so.
 func Run(ctx context.Context, o RunOptions) (outcome *Outcome, err error) {
+	sc, err := o.scenario()
+	if err != nil {
+		return nil, err
+	}
+	s, err := newSession(ctx, "run", sanitizeID(sc.Name), o.Out, o.Interval)
+	if err != nil {
+		return nil, err
+	}
+	defer s.discardUnrecorded()
+
+	t, err := openRunTarget(ctx, o, sc)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := t.close(s.bg); cerr != nil && outcome != nil {
+			outcome.CleanupErr = cerr
+		}
+	}()
+
+	s.meta.Scenario, s.meta.ScenarioYAML = sc.Name, sc.YAML()
+	s.meta.Target, s.meta.Schema = Describe(t.DSN), t.Schema
+	if t.Server != nil {
+		s.meta.Target = "throwaway local cluster (" + s.meta.Target + ")"
+	}
+	if err := s.startSampler(ctx, collect.Config{
+		DSN:          t.DSN,
+		Interval:     o.Interval,
+		QueueTables:  queueTables(sc, t.Schema),
+		WorkloadApps: []string{WorkloadApp},
+		HostStats:    t.Server != nil || isLocal(t.DSN),
+	}, t.version); err != nil {
+		return nil, fmt.Errorf("start sampler: %w", err)
+	}
+	defer s.sampler.Close()
+	if err := s.saveMeta(); err != nil {
+		return nil, err
+	}
+	if err := s.openRecorder(o.MetricsAddr); err != nil {
+		return nil, err
+	}
+	defer s.rec.close()
+
+	res, runErr, samplerErr := driveWorkload(ctx, s, o, sc, t.Target)
+
+	out, err := s.stopped(ctx, "the workload was stopped")
+	if err != nil {
+		return out, err
+	}
+	if runErr != nil && res == nil {
+		out.Interrupted = cmp.Or(out.Interrupted, "workload failed: "+redact(runErr.Error(), t.DSN))
+	}
+	s.closeMeta(out, samplerErr, t.DSN)
+	recordResult(&s.meta, res, runErr, t.DSN)
+	if err := s.conclude(out, t.DSN, t.DSN, o.Store); err != nil {
+		return out, err
+	}
+	if runErr != nil && res == nil {
+		return out, fmt.Errorf("workload: %s", redact(runErr.Error(), t.DSN))
+	}
+	return out, nil
+}
+
+// ExportPgbench writes the scenario o names, with o's overrides, as
+// pgbench scripts into dir, for the same SQL driven by pgbench; nothing
+// runs and no database is reached. Errors wrapping ErrBadInput are the
+// caller's to fix.
+func ExportPgbench(o RunOptions, dir string) error {
+	sc, err := o.scenario()
+	if err != nil {
+		return err
+	}
+	if err := sqlload.ExportPgbench(sc, o.Schema, dir); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return badInputf("--export-pgbench %s: %v", dir, pe)
+		}
+		return fmt.Errorf("export pgbench scripts: %w", err)
+	}
+	return nil
+}
+
+// scenario checks o, fills its defaults, and loads the scenario with the
+// command line's overrides applied, before anything starts.
+func (o *RunOptions) scenario() (*sqlload.Scenario, error) {
 	if o.SchemaExplicit && strings.TrimSpace(o.Schema) == "" {
 		return nil, badInputf("--schema must not be empty")
 	}
@@ -108,7 +188,6 @@ func Run(ctx context.Context, o RunOptions) (outcome *Outcome, err error) {
 	if err := checkAddr(o.MetricsAddr); err != nil {
 		return nil, err
 	}
-
 	sc, err := sqlload.LoadScenario(o.Scenario)
 	if err != nil {
 		return nil, badInput(err)
@@ -117,139 +196,106 @@ func Run(ctx context.Context, o RunOptions) (outcome *Outcome, err error) {
 		Producers: o.Producers, Consumers: o.Consumers}); err != nil {
 		return nil, badInput(err)
 	}
-	if o.ExportPgbench != "" {
-		if err := sqlload.ExportPgbench(sc, o.Schema, o.ExportPgbench); err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				return nil, badInputf("--export-pgbench %s: %v", o.ExportPgbench, pe)
-			}
-			return nil, fmt.Errorf("export pgbench scripts: %w", err)
-		}
-		return &Outcome{Dir: o.ExportPgbench}, nil
-	}
+	return sc, nil
+}
 
-	started := time.Now().UTC()
-	id := started.Format("20060102-150405") + "-" + sanitizeID(sc.Name)
-	dir := cmp.Or(o.Out, filepath.Join(runrec.DefaultRoot, id))
-	discard, err := prepareDir(dir)
-	if err != nil {
+// runTarget is the database a run drives, ready for the load: a throwaway
+// cluster or --dsn, with pgqtune's schema claimed and the queue set up.
+type runTarget struct {
+	Target
+	// version is the connection check's server version.
+	version string
+	// dropSchema: pgqtune created its schema on --dsn and drops it at the
+	// end (unless --keep).
+	dropSchema bool
+}
+
+// openRunTarget starts the throwaway cluster (no DSN) or reaches o.DSN,
+// claims pgqtune's schema, sets up the scenario's queue and runs
+// o.BeforeWorkload. On an error, what it started is undone.
+func openRunTarget(ctx context.Context, o RunOptions, sc *sqlload.Scenario) (*runTarget, error) {
+	t := &runTarget{Target: Target{DSN: o.DSN, Schema: o.Schema}}
+	if err := t.open(ctx, o, sc); err != nil {
+		_ = t.close(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	recorded := false
-	defer func() {
-		if !recorded {
-			discard()
-		}
-	}()
+	return t, nil
+}
 
-	// Detach cleanup from ctx: after Ctrl-C we still stop the server and
-	// write the report.
-	bg := context.WithoutCancel(ctx)
-
-	t := Target{DSN: o.DSN, Schema: o.Schema}
+func (t *runTarget) open(ctx context.Context, o RunOptions, sc *sqlload.Scenario) error {
 	if t.DSN == "" {
 		if o.Progress != nil {
 			fmt.Fprintln(o.Progress, "starting a throwaway Postgres cluster...")
 		}
 		srv, err := pgserver.Start(ctx, pgserver.Options{Fsync: true, Settings: o.ServerSettings})
 		if err != nil {
-			return nil, fmt.Errorf("start throwaway cluster: %w", err)
+			return fmt.Errorf("start throwaway cluster: %w", err)
 		}
-		defer srv.Stop()
 		t.Server = srv
 		t.DSN = srv.DSN("")
 	}
 	version, err := checkConnect(ctx, t.DSN)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	createdSchema, err := claimSchema(ctx, t.DSN, t.Schema, o.SchemaExplicit)
+	t.version = version
+	created, err := claimSchema(ctx, t.DSN, t.Schema, o.SchemaExplicit)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if t.Server == nil && createdSchema && !o.Keep {
-		defer func() {
-			if derr := dropSchema(bg, t.DSN, t.Schema); derr != nil && outcome != nil {
-				outcome.CleanupErr = derr
-			}
-		}()
-	}
+	t.dropSchema = t.Server == nil && created && !o.Keep
 	if err := sqlload.Setup(ctx, t.DSN, t.Schema, sc); err != nil {
-		return nil, fmt.Errorf("set up the %s queue in schema %s: %w", sc.Adapter, t.Schema, err)
+		return fmt.Errorf("set up the %s queue in schema %s: %w", sc.Adapter, t.Schema, err)
 	}
 	if o.BeforeWorkload != nil {
-		if err := o.BeforeWorkload(ctx, t); err != nil {
-			return nil, fmt.Errorf("before workload: %w", err)
+		if err := o.BeforeWorkload(ctx, t.Target); err != nil {
+			return fmt.Errorf("before workload: %w", err)
 		}
 	}
+	return nil
+}
 
-	meta := runrec.Meta{
-		ID:               id,
-		Mode:             "run",
-		Scenario:         sc.Name,
-		ScenarioYAML:     sc.YAML(),
-		StartedAt:        started,
-		ServerVersion:    version,
-		Target:           Describe(t.DSN),
-		Schema:           t.Schema,
-		SamplerIntervalS: o.Interval.Seconds(),
+// close drops pgqtune's schema when it created it on --dsn, and stops the
+// throwaway cluster. Its error is why the schema could not be dropped.
+func (t *runTarget) close(ctx context.Context) error {
+	var err error
+	if t.dropSchema {
+		err = dropSchema(ctx, t.DSN, t.Schema)
 	}
 	if t.Server != nil {
-		meta.Target = "throwaway local cluster (" + meta.Target + ")"
+		t.Server.Stop()
 	}
+	return err
+}
 
-	sampler, err := collect.New(ctx, collect.Config{
-		DSN:          t.DSN,
-		Interval:     o.Interval,
-		QueueTables:  queueTables(sc, t.Schema),
-		WorkloadApps: []string{WorkloadApp},
-		HostStats:    t.Server != nil || isLocal(t.DSN),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("start sampler: %w", err)
-	}
-	defer sampler.Close()
-	info := sampler.Server()
-	meta.ServerVersion = cmp.Or(info.Version, version)
-	meta.ServerVersionNum = info.VersionNum
-	meta.Settings = info.Settings
-	meta.QueueTables = sampler.QueueTables()
-	meta.Libraries = sampler.Libraries()
-	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
-		return nil, err
-	}
-	recorded = true
-
-	// A run directory that stops taking writes (disk full) ends the load:
-	// a run nobody can read back is not worth the load on the target.
+// driveWorkload runs the scenario's load while the sampler records, then
+// lets the sampler take one more tick. A run directory that stops taking
+// writes (disk full) ends the load: a run nobody can read back is not
+// worth the load on the target.
+func driveWorkload(ctx context.Context, s *session, o RunOptions, sc *sqlload.Scenario, t Target) (res *sqlload.Result, runErr, samplerErr error) {
 	lctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
-	rec, err := newRecorder(dir, o.MetricsAddr)
-	if err != nil {
-		return nil, err
-	}
-	rec.onFail = abort
-	defer rec.close()
+	s.rec.onFail = abort
 
-	// The sampler runs until the workload is done, then takes one more tick.
-	sctx, stopSampler := context.WithCancel(bg)
+	// The sampler runs until the workload is done (on bg: a Ctrl-C still
+	// gets its last tick).
+	sctx, stopSampler := context.WithCancel(s.bg)
 	var swg sync.WaitGroup
 	swg.Add(1)
-	var samplerErr error
 	go func() {
 		defer swg.Done()
-		samplerErr = sampler.Run(sctx, rec.sample)
+		samplerErr = s.sampler.Run(sctx, s.rec.sample)
 	}()
 
 	wctx, stopHooks := context.WithCancel(lctx)
 	if o.OnStart != nil {
 		go o.OnStart(wctx, t)
 	}
-	res, runErr := sqlload.Run(lctx, &sqlload.RunParams{
+	res, runErr = sqlload.Run(lctx, &sqlload.RunParams{
 		DSN:           t.DSN,
 		Schema:        t.Schema,
 		Scenario:      sc,
-		OnTick:        rec.tick,
+		OnTick:        s.rec.tick,
 		Progress:      o.Progress,
 		ProgressEvery: o.ProgressEvery,
 		AppName:       WorkloadApp,
@@ -258,28 +304,13 @@ func Run(ctx context.Context, o RunOptions) (outcome *Outcome, err error) {
 	time.Sleep(min(o.Interval, 2*time.Second))
 	stopSampler()
 	swg.Wait()
+	return res, runErr, samplerErr
+}
 
-	out := &Outcome{Dir: dir}
-	if werr := rec.failed(); werr != nil {
-		// Nothing more is written: the directory already refused a write.
-		return out, fmt.Errorf("cannot write the run directory, the workload was stopped: %w", werr)
-	}
-	if ctx.Err() != nil {
-		out.Interrupted = "interrupted: " + context.Cause(ctx).Error()
-	}
-	if runErr != nil && res == nil {
-		out.Interrupted = cmp.Or(out.Interrupted, "workload failed: "+redact(runErr.Error(), t.DSN))
-	}
-
-	meta.EndedAt = time.Now().UTC()
-	meta.Interrupted = out.Interrupted
-	// Statements may first appear late: the sampler's last decision holds
-	// every one it saw.
-	meta.Libraries, meta.StatementRoles = sampler.Libraries(), sampler.StatementRoles()
-	meta.Notes = append(meta.Notes, sampler.Notes()...)
-	if samplerErr != nil && !errors.Is(samplerErr, context.Canceled) {
-		meta.Notes = append(meta.Notes, "sampler stopped early: "+redact(samplerErr.Error(), t.DSN))
-	}
+// recordResult puts what the driver measured into run.json's metadata:
+// integrity, latency, operations, phases, the workload it ran and its
+// notes, and the error it ended with (passwords in dsn masked).
+func recordResult(meta *runrec.Meta, res *sqlload.Result, runErr error, dsn string) {
 	if res != nil {
 		integ := res.Integrity
 		meta.Integrity = &integ
@@ -296,22 +327,8 @@ func Run(ctx context.Context, o RunOptions) (outcome *Outcome, err error) {
 		meta.Notes = append(meta.Notes, res.Notes...)
 	}
 	if runErr != nil && res != nil {
-		meta.Notes = append(meta.Notes, "workload error: "+redact(runErr.Error(), t.DSN))
+		meta.Notes = append(meta.Notes, "workload error: "+redact(runErr.Error(), dsn))
 	}
-	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), &meta); err != nil {
-		return out, err
-	}
-
-	rep, run, err := conclude(bg, dir, t.DSN, t.DSN, o.Store, meta.QueueTables)
-	if err != nil {
-		return out, err
-	}
-	rec.findings(len(rep.Findings))
-	out.Report, out.Run = rep, run
-	if runErr != nil && res == nil {
-		return out, fmt.Errorf("workload: %s", redact(runErr.Error(), t.DSN))
-	}
-	return out, nil
 }
 
 // queueTables names the scenario adapter's tables so the sampler watches
@@ -366,44 +383,6 @@ func dropSchema(ctx context.Context, dsn, schema string) error {
 	return nil
 }
 
-// prepareDir creates the run directory and proves it is writable before
-// anything touches the database. The returned discard removes the
-// directories it created while they are still empty: a run that fails
-// before recording anything (a mistyped DSN) leaves no empty run behind.
-func prepareDir(dir string) (discard func(), err error) {
-	var made []string
-	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
-			break
-		}
-		made = append(made, d)
-	}
-	discard = func() {
-		for _, d := range made {
-			if os.Remove(d) != nil {
-				return
-			}
-		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return discard, badInputf("cannot create run directory %s: %v", dir, errors.Unwrap(err))
-	}
-	probe := filepath.Join(dir, ".pgqtune-write-test")
-	if err := os.WriteFile(probe, []byte("ok"), 0o644); err != nil {
-		discard()
-		return discard, badInputf("run directory %s is not writable: %v", dir, errors.Unwrap(err))
-	}
-	os.Remove(probe)
-	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
-		for _, e := range entries {
-			if e.Name() == runrec.MetaFile {
-				return discard, badInputf("run directory %s already holds a run; choose an empty --out", dir)
-			}
-		}
-	}
-	return discard, nil
-}
-
 func sanitizeID(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(filepath.Base(s)) {
@@ -424,95 +403,6 @@ func isLocal(dsn string) bool {
 	}
 	h := cfg.Host
 	return strings.HasPrefix(h, "/") || h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1"
-}
-
-// recorder appends ticks and samples to the run directory and feeds live
-// metrics. The first write error is kept; the run goes on (and the report
-// says what was lost) rather than dying mid-load.
-type recorder struct {
-	mu       sync.Mutex
-	workload *runrec.Appender
-	samples  *runrec.Appender
-	live     *live.Server
-	err      error
-	// onFail, when set, is called once with the first write error.
-	onFail func(error)
-}
-
-func newRecorder(dir, metricsAddr string) (*recorder, error) {
-	w, err := runrec.NewAppender(filepath.Join(dir, runrec.WorkloadFile), true)
-	if err != nil {
-		return nil, err
-	}
-	s, err := runrec.NewAppender(filepath.Join(dir, runrec.SamplesFile), true)
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
-	r := &recorder{workload: w, samples: s}
-	if metricsAddr != "" {
-		srv, err := live.Start(metricsAddr)
-		if err != nil {
-			w.Close()
-			s.Close()
-			return nil, badInputf("--metrics-addr %s: %v", metricsAddr, err)
-		}
-		r.live = srv
-	}
-	return r, nil
-}
-
-func (r *recorder) tick(t runrec.WorkloadTick) {
-	if err := r.workload.Append(t); err != nil {
-		r.fail(err)
-	}
-	if r.live != nil {
-		r.live.Tick(t)
-	}
-}
-
-func (r *recorder) sample(s runrec.Sample) error {
-	if err := r.samples.Append(s); err != nil {
-		r.fail(err)
-		return err
-	}
-	if r.live != nil {
-		r.live.Sample(s)
-	}
-	return nil
-}
-
-func (r *recorder) findings(n int) {
-	if r.live != nil {
-		r.live.SetFindings(n)
-	}
-}
-
-func (r *recorder) fail(err error) {
-	r.mu.Lock()
-	first := r.err == nil
-	if first {
-		r.err = err
-	}
-	r.mu.Unlock()
-	if first && r.onFail != nil {
-		r.onFail(err)
-	}
-}
-
-// failed returns the first write error, if any.
-func (r *recorder) failed() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.err
-}
-
-func (r *recorder) close() {
-	r.workload.Close()
-	r.samples.Close()
-	if r.live != nil {
-		r.live.Close()
-	}
 }
 
 // checkAddr refuses a --metrics-addr that cannot be listened on before

@@ -24,7 +24,7 @@ import (
 // its output: report.json files and the rules' golden files.
 var goldenReports = []string{
 	"../report/testdata/golden/report.json",
-	"../report/testdata/runs/*/report.json",
+	"../compare/testdata/runs/*/report.json",
 	"testdata/golden/*.json",
 	"../analyze/testdata/*.json",
 	"../internal/faultinject/testdata/*/report.json",

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/pgqtune/pgqtune/internal/synthrun"
 	"github.com/pgqtune/pgqtune/report"
 )
 
@@ -27,9 +28,9 @@ func TestHTMLInBrowser(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skipf("%s is not installed (make deps installs Debian's chromium): %v", chromium, err)
 	}
-	rep, run := fixture()
+	rep, run := synthrun.Golden()
 	dir := t.TempDir()
-	writeRunDir(t, dir, run)
+	synthrun.WriteRunDir(t, dir, run)
 	if err := report.Write(dir, rep, run); err != nil {
 		t.Fatal(err)
 	}

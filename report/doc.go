@@ -3,13 +3,12 @@
 // written), report.md for a terminal, pull request or ticket, and a
 // self-contained report.html whose charts are SVG drawn with gonum/plot.
 //
-// It also compares two runs for a CI regression gate (Compare): deltas of
-// throughput, latency and per-query time, and a Mann-Whitney U test on the
-// per-second completed series so that noise is not called a regression. A
-// rendered report shows a comparison with an earlier run only when given one
-// (Options.Previous); it never scans sibling run directories. The history of
-// runs, the shared results store and the previous-run lookup are package
-// results.
+// It also renders a comparison of two runs (WriteComparison), which package
+// compare computes; a rendered report shows a comparison with an earlier run
+// only when given one (Options.Previous) and never scans sibling run
+// directories. LoadRunDir reads a run directory (report.json validated, and
+// the recorded run when present) for compare. The history of runs, the
+// shared results store and the previous-run lookup are package results.
 //
 // Rendering never needs a database: everything comes from the runrec.Report
 // the pipeline built and the runrec.Run recorded beside it.

@@ -1,7 +1,6 @@
 package report_test
 
 import (
-	"fmt"
 	"os"
 	"time"
 
@@ -33,13 +32,4 @@ func ExampleSummary() {
 	//   recommendations 1 (R1 application)
 	//   report      pgqtune-runs/20260314-092600-baseline/report.html
 	//               pgqtune-runs/20260314-092600-baseline/report.md, pgqtune-runs/20260314-092600-baseline/report.json
-}
-
-func ExampleMannWhitneyU() {
-	base := []float64{812, 798, 805, 820, 801, 809, 795, 816}
-	next := []float64{640, 655, 610, 802, 630, 648, 622, 641} // one second still fast
-	r := report.MannWhitneyU(base, next, report.Less)
-	fmt.Printf("U=%.0f p=%.4f\n", r.U, r.P)
-	// Output:
-	// U=61 p=0.0014
 }

@@ -1,9 +1,6 @@
 package report
 
 import (
-	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,15 +15,10 @@ func fmtNum(f float64) string { return units.Num(f) }
 func fmtMs(f float64) string { return fmtNum(f) + " ms" }
 
 // fmtPct prints a percentage with one decimal.
-func fmtPct(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" }
+func fmtPct(f float64) string { return units.Pct(f) }
 
 // fmtSignedPct prints a change in percent with its sign.
-func fmtSignedPct(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%+.1f%%", f)
-}
+func fmtSignedPct(f float64) string { return units.SignedPct(f) }
 
 // fmtClock prints a time of day in UTC.
 func fmtClock(t time.Time) string {

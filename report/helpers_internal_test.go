@@ -1,7 +1,6 @@
 package report
 
 import (
-	"github.com/pgqtune/pgqtune/runrec"
 	"strings"
 	"testing"
 )
@@ -30,42 +29,5 @@ func TestNiceTicks(t *testing.T) {
 		if got := labels(tc.lo, tc.hi); got != tc.want {
 			t.Errorf("%v..%v: %q, want %q", tc.lo, tc.hi, got, tc.want)
 		}
-	}
-}
-
-func TestStripSQLComments(t *testing.T) {
-	for _, tc := range []struct{ in, text, tag string }{
-		{"/* pgqtune skiplocked claim */ -- Claims jobs\n-- more\nSELECT 1", "SELECT 1", "pgqtune skiplocked claim"},
-		{"SELECT '--not a comment', \"a/*b\" FROM t -- tail", "SELECT '--not a comment', \"a/*b\" FROM t", ""},
-		{"SELECT /* outer /* inner */ still */ 2", "SELECT 2", "outer /* inner */ still"},
-		{"SELECT 'it''s' /* x */", "SELECT 'it''s'", "x"},
-		{"SELECT 1 /* unterminated", "SELECT 1", "unterminated"},
-	} {
-		text, tag := stripSQLComments(tc.in)
-		if text != tc.text || tag != tc.tag {
-			t.Errorf("%q: got (%q, %q), want (%q, %q)", tc.in, text, tag, tc.text, tc.tag)
-		}
-	}
-}
-
-func TestCountSlow(t *testing.T) {
-	ticks := []latencyTick{
-		{jobs: 1000, p: runrec.Percentiles{P50: 5, P95: 8, P99: 9, Max: 12}},        // none above 100
-		{jobs: 1000, p: runrec.Percentiles{P50: 5, P95: 8, P99: 150, Max: 300}},     // >= 1%
-		{jobs: 1000, p: runrec.Percentiles{P50: 200, P95: 800, P99: 900, Max: 990}}, // >= 50%
-		{jobs: 10, p: runrec.Percentiles{P50: 5, P95: 8, P99: 9, Max: 101}},         // the slowest one
-	}
-	slow, jobs := countSlow(ticks, 100)
-	if jobs != 3010 || slow != 10+500+1 {
-		t.Fatalf("slow %d of %d", slow, jobs)
-	}
-	if _, p := twoProportionZ(0, 4000, 0, 6000); p != 1 {
-		t.Fatalf("no slow jobs anywhere: p=%v", p)
-	}
-	if z, p := twoProportionZ(40, 4000, 1170, 6000); z < 20 || p > 1e-6 {
-		t.Fatalf("1%% vs 19.5%%: z=%v p=%v", z, p)
-	}
-	if _, p := twoProportionZ(60, 6000, 40, 4000); p < 0.4 {
-		t.Fatalf("same share: p=%v", p)
 	}
 }

@@ -4,10 +4,10 @@ import (
 	"embed"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"text/template"
 
+	"github.com/pgqtune/pgqtune/compare"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -29,9 +29,9 @@ var funcs = map[string]any{
 	// where an inline code span would break at its first newline.
 	"multiline": func(s string) bool { return strings.Contains(s, "\n") },
 	"mdCell":    mdCell,
-	"pctChange": pctChange,
+	"pctChange": compare.PctChange,
 	"effectOf":  effect,
-	"float64":   func(n Num) float64 { return float64(n) },
+	"float64":   func(n compare.Num) float64 { return float64(n) },
 }
 
 var mdTemplate = template.Must(template.New("report.md.tmpl").Funcs(funcs).ParseFS(templates, "templates/report.md.tmpl"))
@@ -52,12 +52,4 @@ func Markdown(w io.Writer, rep *runrec.Report, run *runrec.Run) error {
 // MarkdownWith is Markdown with options.
 func MarkdownWith(w io.Writer, rep *runrec.Report, run *runrec.Run, opts Options) error {
 	return renderMarkdown(w, buildView(Normalize(rep), run, opts))
-}
-
-// pctChange is the change from before to after in percent of before.
-func pctChange(before, after float64) float64 {
-	if before == 0 {
-		return math.NaN()
-	}
-	return (after - before) / before * 100
 }

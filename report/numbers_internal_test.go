@@ -5,26 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgqtune/pgqtune/internal/synthrun"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
-// secondsRun is a run of n whole seconds at 200 jobs/s, with sampler ticks
-// 1.001 s after each second starts (the sampler's own clock), and a last
-// partial second of 20 jobs in 0.09 s.
-func secondsRun(n int) *runrec.Run {
-	t0 := time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
-	run := &runrec.Run{Meta: runrec.Meta{ID: "r", StartedAt: t0}}
-	for i := range n {
-		t := t0.Add(time.Duration(i) * time.Second)
-		run.Workload = append(run.Workload, runrec.WorkloadTick{T: t, Enqueued: 200, Completed: 200, Depth: 5})
-		run.Samples = append(run.Samples, runrec.Sample{T: t.Add(1001 * time.Millisecond), IntervalS: 1})
-	}
-	run.Workload = append(run.Workload, runrec.WorkloadTick{T: t0.Add(time.Duration(n) * time.Second), Enqueued: 20, Completed: 20, Depth: 0, CoveredS: 0.09})
-	return run
-}
-
 func TestTimelineOneColumnPerSecond(t *testing.T) {
-	run := secondsRun(35)
+	run := synthrun.Seconds(35)
 	rep := &runrec.Report{Run: runrec.RunInfo{StartedAt: run.Meta.StartedAt}}
 	v := buildView(rep, run, Options{})
 	g := v.grid()
@@ -51,14 +37,6 @@ func TestTimelineOneColumnPerSecond(t *testing.T) {
 	t.Fatal("no completed/s row")
 }
 
-func TestCompletedSeriesLeavesPartialSecondsOut(t *testing.T) {
-	d := &RunData{Run: secondsRun(10), Report: &runrec.Report{}}
-	s := d.CompletedSeries()
-	if len(s) != 10 || mean(s) != 200 {
-		t.Fatalf("series %v: want 10 seconds of 200 (the 0.09 s sliver is not a second)", s)
-	}
-}
-
 func TestLatencyCountUnits(t *testing.T) {
 	for name, want := range map[string]string{"enqueue": "calls", "dequeue": "calls", "complete": "calls", "queue_wait": "jobs", "end_to_end": "jobs"} {
 		if got := (opView{Name: name}).CountUnit(); got != want {
@@ -68,7 +46,7 @@ func TestLatencyCountUnits(t *testing.T) {
 }
 
 func TestChartPointsHaveHoverValues(t *testing.T) {
-	run := secondsRun(35)
+	run := synthrun.Seconds(35)
 	rep := &runrec.Report{SchemaVersion: 1, Run: runrec.RunInfo{ID: "r", StartedAt: run.Meta.StartedAt}, Throughput: runrec.Throughput{Unit: "jobs/s", Baseline: 200}}
 	var b strings.Builder
 	if err := HTML(&b, rep, run); err != nil {

@@ -1,9 +1,11 @@
 package report_test
 
 import (
-	"github.com/pgqtune/pgqtune/report"
 	"os"
 	"testing"
+
+	"github.com/pgqtune/pgqtune/internal/synthrun"
+	"github.com/pgqtune/pgqtune/report"
 )
 
 // TestRenderSample writes the fixture's report to $PGQTUNE_REPORT_OUT when
@@ -13,11 +15,11 @@ func TestRenderSample(t *testing.T) {
 	if out == "" {
 		t.Skip("set PGQTUNE_REPORT_OUT=DIR to write the fixture's report there")
 	}
-	rep, run := fixture()
+	rep, run := synthrun.Golden()
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeRunDir(t, out, run)
+	synthrun.WriteRunDir(t, out, run)
 	if err := report.Write(out, rep, run); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgqtune/pgqtune/internal/synthrun"
 	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -42,9 +43,9 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestWrite(t *testing.T) {
-	rep, run := fixture()
+	rep, run := synthrun.Golden()
 	dir := t.TempDir()
-	writeRunDir(t, dir, run)
+	synthrun.WriteRunDir(t, dir, run)
 	if err := report.Write(dir, rep, run); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestWrite(t *testing.T) {
 }
 
 func TestValidateJSON(t *testing.T) {
-	rep, _ := fixture()
+	rep, _ := synthrun.Golden()
 	good, err := report.MarshalJSON(rep)
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +199,7 @@ func TestValidateJSON(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
-	rep, _ := fixture()
+	rep, _ := synthrun.Golden()
 	var b bytes.Buffer
 	report.Summary(&b, rep, "/runs/x")
 	out := b.String()
@@ -219,7 +220,7 @@ func TestSummary(t *testing.T) {
 
 func TestWriteEdgeCases(t *testing.T) {
 	t.Run("report only: charts come from the report's own series", func(t *testing.T) {
-		rep, _ := fixture()
+		rep, _ := synthrun.Golden()
 		d := t.TempDir()
 		if err := report.Write(d, rep, nil); err != nil {
 			t.Fatal(err)
@@ -253,7 +254,7 @@ func TestWriteEdgeCases(t *testing.T) {
 		}
 	})
 	t.Run("report text is escaped in HTML", func(t *testing.T) {
-		rep, run := fixture()
+		rep, run := synthrun.Golden()
 		rep.Findings[0].Summary = `<script>alert("x")</script>`
 		rep.Recommendations[0].SQL = `SELECT '</code><img src=x>'`
 		d := t.TempDir()

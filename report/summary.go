@@ -38,7 +38,7 @@ func Summary(w io.Writer, rep *runrec.Report, dir string) {
 		fmt.Fprintf(&b, ", %s max sustainable", fmtNum(*ms))
 	}
 	b.WriteByte('\n')
-	if l := r.Throughput.LatencyMs; latencyMeasured(l) {
+	if l := r.Throughput.LatencyMs; l.Measured() {
 		fmt.Fprintf(&b, "  latency     p50 %s  p95 %s  p99 %s  max %s\n", fmtMs(l.P50), fmtMs(l.P95), fmtMs(l.P99), fmtMs(l.Max))
 	} else {
 		b.WriteString("  latency     not measured\n")
@@ -92,10 +92,4 @@ func effect(f runrec.Finding) string {
 		return "-" + fmtPct(f.ThroughputDropPct)
 	}
 	return f.Kind
-}
-
-// latencyMeasured tells a latency of zero (observe mode, nothing
-// completed) from a real one.
-func latencyMeasured(l runrec.Percentiles) bool {
-	return l.Count > 0 || l.P50 > 0 || l.P99 > 0 || l.Max > 0
 }

@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/pgqtune/pgqtune/analyze/quantile"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -143,5 +144,5 @@ func climbing(vals []float64, floor float64) (lo, hi float64, ok bool) {
 func medianOf(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	return quantileSorted(s, 0.5)
+	return quantile.Sorted(s, 0.5)
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgqtune/pgqtune/internal/synthrun"
 	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -32,7 +33,7 @@ func before(t *testing.T, what, s, a, b string) {
 
 func TestReportLeadsWithItsVerdict(t *testing.T) {
 	t.Run("a finding comes first, above the charts", func(t *testing.T) {
-		rep, run := fixture()
+		rep, run := synthrun.Golden()
 		h, m := render(t, rep, run)
 		before(t, "html", h, `<nav class="toc"`, `id="finding-F1"`)
 		before(t, "html", h, `id="finding-F1"`, `id="summary"`)
@@ -50,7 +51,7 @@ func TestReportLeadsWithItsVerdict(t *testing.T) {
 		}
 	})
 	t.Run("no drop says what was checked, first", func(t *testing.T) {
-		rep, run := synth{ID: "quiet", Seed: 3, Seconds: 60, Rate: 500, Noise: 0.02, P99Ms: 5}.build()
+		rep, run := synthrun.Synth{ID: "quiet", Seed: 3, Seconds: 60, Rate: 500, Noise: 0.02, P99Ms: 5}.Build()
 		h, m := render(t, rep, run)
 		want := "No drop found: checked completed jobs/s in each of 60 seconds against the baseline rate of 500 jobs/s, p99 latency per second, queue depth and the oldest waiting job"
 		if !strings.Contains(h, want) || !strings.Contains(m, strings.Replace(want, "No drop found:", "**No drop found:**", 1)) {
@@ -63,7 +64,7 @@ func TestReportLeadsWithItsVerdict(t *testing.T) {
 		}
 	})
 	t.Run("a visible trend that is not a finding is commented", func(t *testing.T) {
-		rep, run := synth{ID: "deadtup", Seed: 3, Seconds: 60, Rate: 500, Noise: 0.02, P99Ms: 5}.build()
+		rep, run := synthrun.Synth{ID: "deadtup", Seed: 3, Seconds: 60, Rate: 500, Noise: 0.02, P99Ms: 5}.Build()
 		for i := range run.Samples {
 			for k := range run.Samples[i].Tables {
 				run.Samples[i].Tables[k].DeadTup = int64(1000 + 500*i)
@@ -76,7 +77,7 @@ func TestReportLeadsWithItsVerdict(t *testing.T) {
 			}
 		}
 		// The sawtooth of a healthy autovacuum is not a trend.
-		rep, run = fixture()
+		rep, run = synthrun.Golden()
 		h, _ = render(t, rep, run)
 		if strings.Contains(h, "climbed through the run") {
 			t.Error("the golden run's sawtooth dead tuples read as a trend")

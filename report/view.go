@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pgqtune/pgqtune/compare"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -22,7 +23,7 @@ type view struct {
 	Duration   time.Duration
 	Findings   []findingView
 	Recs       []recView
-	Statements []StatementStat
+	Statements []runrec.StatementStat
 	Settings   []kv
 	Workload   []kv
 	Operations []opView
@@ -30,7 +31,7 @@ type view struct {
 	Charts []chart
 	// Previous compares this run with the one before it in the same
 	// results root (nil when there is none).
-	Previous *Comparison
+	Previous *compare.Comparison
 }
 
 type kv struct{ Key, Value string }
@@ -92,7 +93,7 @@ func buildView(rep *runrec.Report, run *runrec.Run, opts Options) *view {
 		fv.Length = f.End.Sub(f.Start).Round(time.Second)
 		v.Findings = append(v.Findings, fv)
 	}
-	v.Statements = topStatements(StatementStats(run))
+	v.Statements = topStatements(runrec.StatementStats(run))
 	for _, k := range slices.Sorted(maps.Keys(rep.Run.Settings)) {
 		v.Settings = append(v.Settings, kv{k, rep.Run.Settings[k]})
 	}
@@ -107,26 +108,22 @@ func buildView(rep *runrec.Report, run *runrec.Run, opts Options) *view {
 }
 
 // topStatements keeps the statements that matter to a reader: at most
-// maxStatements, each with at least minStatementShare of the total time
+// maxStatements, each with at least runrec.MinStatementShare of the total time
 // (setup and catalog queries of a few microseconds are noise).
-func topStatements(all []StatementStat) []StatementStat {
+func topStatements(all []runrec.StatementStat) []runrec.StatementStat {
 	var total float64
 	for _, s := range all {
 		total += s.TotalExecMs
 	}
-	var out []StatementStat
+	var out []runrec.StatementStat
 	for _, s := range all {
-		if len(out) == maxStatements || (total > 0 && s.TotalExecMs < total*minStatementShare) {
+		if len(out) == maxStatements || (total > 0 && s.TotalExecMs < total*runrec.MinStatementShare) {
 			break
 		}
 		out = append(out, s)
 	}
 	return out
 }
-
-// minStatementShare is the smallest share of total execution time a
-// statement needs to be listed.
-const minStatementShare = 0.005
 
 // opOrder puts a job's operations in the order a job goes through them.
 func opOrder(a, b string) int {
@@ -298,10 +295,10 @@ func (v *view) ScenarioYAML() string {
 }
 
 // LatencyMeasured is false when the run has no latency figures.
-func (v *view) LatencyMeasured() bool { return latencyMeasured(v.Rep.Throughput.LatencyMs) }
+func (v *view) LatencyMeasured() bool { return v.Rep.Throughput.LatencyMs.Measured() }
 
 // PrevDelta is a figure of the comparison with the previous run.
-func (v *view) PrevDelta(name string) *Delta {
+func (v *view) PrevDelta(name string) *compare.Delta {
 	if v.Previous == nil {
 		return nil
 	}
@@ -312,7 +309,7 @@ func (v *view) PrevDelta(name string) *Delta {
 }
 
 // PrevWorse says whether a delta went the wrong way by more than 5%.
-func (v *view) PrevWorse(d *Delta) bool {
+func (v *view) PrevWorse(d *compare.Delta) bool {
 	if d == nil {
 		return false
 	}
@@ -325,8 +322,8 @@ func (v *view) PrevWorse(d *Delta) bool {
 
 // PrevRows are the figures the "compared with the previous run" section
 // shows.
-func (v *view) PrevRows() []Delta {
-	var out []Delta
+func (v *view) PrevRows() []compare.Delta {
+	var out []compare.Delta
 	for _, name := range []string{"mean completed", "baseline", "p50", "p99"} {
 		if d := v.PrevDelta(name); d != nil {
 			out = append(out, *d)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/pgqtune/pgqtune/compare"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -27,7 +28,7 @@ type Options struct {
 	// (the "compared with the previous run" section); nil leaves the
 	// section out. Rendering never looks for that run itself:
 	// results.Previous finds it under a results root.
-	Previous *Comparison
+	Previous *compare.Comparison
 }
 
 // WriteWith is Write with options.

@@ -3,6 +3,7 @@ package results
 import (
 	"path/filepath"
 
+	"github.com/pgqtune/pgqtune/compare"
 	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -13,7 +14,7 @@ import (
 // report.Options.Previous renders. Only report.json and workload.jsonl files
 // are read (never the samples), so this stays cheap beside long soaks. It
 // returns nil when there is none.
-func Previous(dir string, rep *runrec.Report, run *runrec.Run) *report.Comparison {
+func Previous(dir string, rep *runrec.Report, run *runrec.Run) *compare.Comparison {
 	if dir == "" || rep == nil || rep.Run.StartedAt.IsZero() {
 		return nil
 	}
@@ -38,12 +39,12 @@ func Previous(dir string, rep *runrec.Report, run *runrec.Run) *report.Compariso
 		if err != nil {
 			continue
 		}
-		base := &report.RunData{Dir: e.Dir, Report: prev, Run: workloadOnly(e.Dir)}
-		next := &report.RunData{Dir: dir, Report: rep}
+		base := &compare.RunData{Dir: e.Dir, Report: prev, Run: workloadOnly(e.Dir)}
+		next := &compare.RunData{Dir: dir, Report: rep}
 		if run != nil {
 			next.Run = &runrec.Run{Workload: run.Workload}
 		}
-		c, err := report.Compare(base, next, report.CompareOptions{AllowIncomparable: true})
+		c, err := compare.Compare(base, next, compare.Options{AllowIncomparable: true})
 		if err != nil {
 			return nil
 		}

@@ -5,7 +5,7 @@
 // WorkloadTick per second, the sampler (analyze/collect) appends one Sample
 // per tick, analyze turns both into Findings, recommendations turns findings
 // into Recommendations, and report renders a Report. Keeping them here, with
-// no logic beyond reading and writing, means nothing imports in a circle and
+// little logic beyond reading and writing, means nothing imports in a circle and
 // analysis can be re-run on a saved directory without a database.
 //
 // A run directory holds:
@@ -15,6 +15,11 @@
 //	samples.jsonl    one Sample per sampler tick (append-only)
 //	report.json      the schema_version 1 contract (Report)
 //	report.md, report.html
+//
+// Beside the types sit the few derivations every reader needs the same way:
+// statement roles (roles_derive.go) and statement totals over a run
+// (StatementStats, statements.go), which the report's per-query table and
+// compare's per-query deltas both read.
 //
 // It also owns the names every other package shares: the file names above,
 // DefaultRoot (the results root, pgqtune-runs), and the cause codes and

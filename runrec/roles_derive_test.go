@@ -11,7 +11,7 @@ import (
 // statement roles gets them derived once, when loaded, by the sampler's own
 // decision; a recorded decision is kept as it is.
 func TestLoadDerivesRoles(t *testing.T) {
-	r, err := runrec.Load("../report/testdata/runs/base")
+	r, err := runrec.Load("../compare/testdata/runs/base")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,3 +60,9 @@ type Percentiles struct {
 	// Count is the number of observations.
 	Count int64 `json:"count,omitempty"`
 }
+
+// Measured tells a latency of zero (observe mode, nothing completed) from
+// a real one.
+func (p Percentiles) Measured() bool {
+	return p.Count > 0 || p.P50 > 0 || p.P99 > 0 || p.Max > 0
+}

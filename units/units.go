@@ -87,6 +87,19 @@ func Num(f float64) string {
 	}
 }
 
+// Pct formats a percentage with one decimal ("12.5%").
+func Pct(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" }
+
+// SignedPct formats a change in percent with its sign and one decimal
+// ("+12.5%", "-3.0%"); not finite is "n/a". report's tables and compare's
+// text print every change with it.
+func SignedPct(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%+.1f%%", f)
+}
+
 // DurStyle says how Duration and Seconds spell a duration.
 type DurStyle int
 

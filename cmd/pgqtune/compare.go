@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pgqtune/pgqtune/compare"
 	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -16,7 +17,7 @@ import (
 func init() { register(newCompareCmd) }
 
 func newCompareCmd() *cobra.Command {
-	var o report.CompareOptions
+	var o compare.Options
 	var format string
 	c := &cobra.Command{
 		Use:   "compare BASE_RUN_DIR NEW_RUN_DIR",
@@ -63,7 +64,7 @@ are not comparable.`,
 			if format != "text" && format != "json" {
 				return usageErrorf("--format must be text or json, got %q", format)
 			}
-			var runs [2]*report.RunData
+			var runs [2]*compare.RunData
 			for i, arg := range args {
 				dir := resolveRunDir(arg)
 				d, err := report.LoadRunDir(dir)
@@ -72,9 +73,9 @@ are not comparable.`,
 				}
 				runs[i] = d
 			}
-			cmp, err := report.Compare(runs[0], runs[1], o)
-			if errors.Is(err, report.ErrIncomparable) {
-				items := cmp.Incomparable
+			res, err := compare.Compare(runs[0], runs[1], o)
+			if errors.Is(err, compare.ErrIncomparable) {
+				items := res.Incomparable
 				if len(items) == 0 {
 					return usageError(err)
 				}
@@ -89,22 +90,22 @@ are not comparable.`,
 			}
 			w := cmd.OutOrStdout()
 			if format == "json" {
-				err = cmp.WriteJSON(w)
+				err = res.WriteJSON(w)
 			} else {
-				err = cmp.WriteText(w)
+				err = report.WriteComparison(w, res)
 			}
 			if err != nil {
 				return err
 			}
-			if cmp.Regression {
-				return &exitError{code: exitFailure, err: fmt.Errorf("%s", cmp.Verdict)}
+			if res.Regression {
+				return &exitError{code: exitFailure, err: fmt.Errorf("%s", res.Verdict)}
 			}
 			return nil
 		},
 	}
 	f := c.Flags()
-	f.Float64Var(&o.MaxRegressionPct, "max-regression", report.DefaultMaxRegressionPct, "tolerated drop of mean throughput, in percent")
-	f.Float64Var(&o.MaxLatencyRegressionPct, "max-latency-regression", report.DefaultMaxLatencyRegressionPct, "fail when per-second p99 latency rises significantly by more than PCT (0: off)")
+	f.Float64Var(&o.MaxRegressionPct, "max-regression", compare.DefaultMaxRegressionPct, "tolerated drop of mean throughput, in percent")
+	f.Float64Var(&o.MaxLatencyRegressionPct, "max-latency-regression", compare.DefaultMaxLatencyRegressionPct, "fail when per-second p99 latency rises significantly by more than PCT (0: off)")
 	f.Float64Var(&o.Alpha, "alpha", 0.05, "significance level of the tests")
 	f.BoolVar(&o.AllowIncomparable, "allow-incomparable", false, "compare runs whose workload or server differ (with a warning)")
 	f.StringVar(&format, "format", "text", "text or json")

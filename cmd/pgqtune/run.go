@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pgqtune/pgqtune/compare"
 	"github.com/pgqtune/pgqtune/internal/pipeline"
 	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
@@ -102,16 +103,16 @@ Flags override the scenario's values; the run records what it actually used.`,
 	f.StringVar(&exportDir, "export-pgbench", "", "write the scenario's SQL as pgbench scripts to DIR and exit")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress lines")
 	progressFlag(f, &o.ProgressEvery)
-	f.StringArrayVar(&failIf, "fail-if", nil, "exit 1 when the finished run meets this condition, e.g. 'p99>500ms' or 'jobs_per_s<800' (repeatable; metrics: "+report.ThresholdMetrics+")")
+	f.StringArrayVar(&failIf, "fail-if", nil, "exit 1 when the finished run meets this condition, e.g. 'p99>500ms' or 'jobs_per_s<800' (repeatable; metrics: "+compare.ThresholdMetrics+")")
 	return c
 }
 
 // parseThresholds reads every --fail-if before anything runs: a typo must
 // not cost a whole run.
-func parseThresholds(exprs []string) ([]report.Threshold, error) {
-	var out []report.Threshold
+func parseThresholds(exprs []string) ([]compare.Threshold, error) {
+	var out []compare.Threshold
 	for _, e := range exprs {
-		t, err := report.ParseThreshold(e)
+		t, err := compare.ParseThreshold(e)
 		if err != nil {
 			return nil, usageErrorf("--fail-if %v", err)
 		}
@@ -122,7 +123,7 @@ func parseThresholds(exprs []string) ([]report.Threshold, error) {
 
 // checkThresholds prints each --fail-if verdict and returns exit code 1
 // when any condition held, as a CI gate expects.
-func checkThresholds(cmd *cobra.Command, ts []report.Threshold, rep *runrec.Report) error {
+func checkThresholds(cmd *cobra.Command, ts []compare.Threshold, rep *runrec.Report) error {
 	var failed []string
 	for _, t := range ts {
 		hit, got, err := t.Check(rep)

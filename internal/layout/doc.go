@@ -7,7 +7,13 @@
 //     drive (internal/pipeline/faults, internal/adaptertest);
 //   - only cmd/ and internal/ import internal/pipeline: the session is the
 //     top of the graph, below the CLI;
-//   - units imports no other pgqtune package, so every layer can use it.
+//   - units imports no other pgqtune package, so every layer can use it;
+//   - compare (the comparison of two runs, its statistics and the --fail-if
+//     gate) imports neither report nor results nor internal/: report renders
+//     a comparison, results finds the previous run, compare only computes;
+//   - report imports neither results nor internal/: it only renders;
+//   - internal/synthrun (the synthetic runs of the report and compare
+//     tests) is imported by tests only.
 //
 // The rules apply to non-test files; a package's tests may use
 // internal/pgtest and internal/pgserver to start a cluster.

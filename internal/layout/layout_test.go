@@ -41,6 +41,14 @@ var rules = []rule{
 		func(p string) bool { return under(module + "internal/pipeline")(p) }},
 	{"units imports no pgqtune package", under("units"),
 		func(p string) bool { return strings.HasPrefix(p, module) }},
+	{"compare computes, it neither renders (report) nor looks runs up (results), and imports nothing under internal/",
+		under("compare"),
+		func(p string) bool { return under(module+"report", module+"results", module+"internal")(p) }},
+	{"report only renders: finding the previous run is results', and it imports nothing under internal/",
+		under("report"),
+		func(p string) bool { return under(module+"results", module+"internal")(p) }},
+	{"internal/synthrun is test support: only tests import it", func(d string) bool { return !under("internal/synthrun")(d) },
+		func(p string) bool { return under(module + "internal/synthrun")(p) }},
 }
 
 func TestImportRules(t *testing.T) {

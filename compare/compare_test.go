@@ -1,41 +1,28 @@
-package report_test
+package compare_test
 
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pgqtune/pgqtune/compare"
+	"github.com/pgqtune/pgqtune/internal/synthrun"
 	"github.com/pgqtune/pgqtune/report"
 )
 
-// syntheticRuns are the run directories under testdata/runs, generated with
-// -update: one minute each, 5% per-second noise.
-var syntheticRuns = map[string]synth{
-	// base and same are two runs of one scenario: same distribution.
-	"base": {ID: "synthetic-base", Seed: 11, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9},
-	"same": {ID: "synthetic-same", Seed: 12, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9},
-	// regressed has a 40% lower mean throughput and slower claims.
-	"regressed": {ID: "synthetic-regressed", Seed: 13, Seconds: 60, Rate: 480, Noise: 0.05, P99Ms: 15, QueryMs: 1.6},
-	// fault is base with an injected 30-second lock stall (-60%).
-	"fault": {ID: "synthetic-fault", Seed: 14, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9,
-		DropFrom: 20, DropTo: 50, DropPct: 60, WithFinding: true, WithR: true},
-	// stall is base with a 10-second stall that the open-loop backlog
-	// makes up for afterwards: the mean rate holds, latency does not.
-	"stall": {ID: "synthetic-stall", Seed: 16, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9, DropFrom: 20, DropTo: 30},
-	// otherbatch ran a different workload (batch size 50).
-	"otherbatch": {ID: "synthetic-otherbatch", Seed: 15, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9,
-		Workload: map[string]any{"adapter": "skiplocked", "batch_size": 50.0, "consumers": 8.0, "producers": 2.0, "completion": "delete"}},
-}
+// update regenerates testdata/runs from synthrun.Runs.
+var update = flag.Bool("update", false, "rewrite the synthetic run directories in testdata")
 
 // runDir returns testdata/runs/name, regenerating it with -update.
 func runDir(t *testing.T, name string) string {
 	t.Helper()
 	dir := filepath.Join("testdata", "runs", name)
 	if *update {
-		s, ok := syntheticRuns[name]
+		s, ok := synthrun.Runs[name]
 		if !ok {
 			t.Fatalf("no synthetic run %q", name)
 		}
@@ -45,8 +32,8 @@ func runDir(t *testing.T, name string) string {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		rep, run := s.build()
-		writeRunDir(t, dir, run)
+		rep, run := s.Build()
+		synthrun.WriteRunDir(t, dir, run)
 		if err := report.Write(dir, rep, run); err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +44,7 @@ func runDir(t *testing.T, name string) string {
 	return dir
 }
 
-func loadRun(t *testing.T, name string) *report.RunData {
+func loadRun(t *testing.T, name string) *compare.RunData {
 	t.Helper()
 	d, err := report.LoadRunDir(runDir(t, name))
 	if err != nil {
@@ -67,13 +54,13 @@ func loadRun(t *testing.T, name string) *report.RunData {
 }
 
 func TestCompare(t *testing.T) {
-	for name := range syntheticRuns {
+	for name := range synthrun.Runs {
 		runDir(t, name) // regenerate all with -update, whichever subtests run
 	}
-	text := func(t *testing.T, c *report.Comparison) string {
+	text := func(t *testing.T, c *compare.Comparison) string {
 		t.Helper()
 		var b bytes.Buffer
-		if err := c.WriteText(&b); err != nil {
+		if err := report.WriteComparison(&b, c); err != nil {
 			t.Fatal(err)
 		}
 		if err := c.WriteJSON(&bytes.Buffer{}); err != nil {
@@ -83,7 +70,7 @@ func TestCompare(t *testing.T) {
 	}
 
 	t.Run("two runs from the same distribution: no significant change", func(t *testing.T) {
-		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "same"), report.CompareOptions{MaxRegressionPct: 10})
+		c, err := compare.Compare(loadRun(t, "base"), loadRun(t, "same"), compare.Options{MaxRegressionPct: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +80,7 @@ func TestCompare(t *testing.T) {
 		}
 	})
 	t.Run("a 40% lower mean is a significant regression", func(t *testing.T) {
-		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "regressed"), report.CompareOptions{MaxRegressionPct: 10})
+		c, err := compare.Compare(loadRun(t, "base"), loadRun(t, "regressed"), compare.Options{MaxRegressionPct: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +100,7 @@ func TestCompare(t *testing.T) {
 		}
 	})
 	t.Run("a 40% drop within a 50% tolerance is not a regression", func(t *testing.T) {
-		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "regressed"), report.CompareOptions{MaxRegressionPct: 50, MaxLatencyRegressionPct: -1})
+		c, err := compare.Compare(loadRun(t, "base"), loadRun(t, "regressed"), compare.Options{MaxRegressionPct: 50, MaxLatencyRegressionPct: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +109,7 @@ func TestCompare(t *testing.T) {
 		}
 	})
 	t.Run("an injected fault is flagged and its finding listed", func(t *testing.T) {
-		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "fault"), report.CompareOptions{MaxRegressionPct: 10})
+		c, err := compare.Compare(loadRun(t, "base"), loadRun(t, "fault"), compare.Options{MaxRegressionPct: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +119,7 @@ func TestCompare(t *testing.T) {
 		}
 	})
 	t.Run("an improvement is not a regression", func(t *testing.T) {
-		c, err := report.Compare(loadRun(t, "regressed"), loadRun(t, "base"), report.CompareOptions{})
+		c, err := compare.Compare(loadRun(t, "regressed"), loadRun(t, "base"), compare.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,14 +128,14 @@ func TestCompare(t *testing.T) {
 		}
 	})
 	t.Run("a stall made up for afterwards is a latency regression by default", func(t *testing.T) {
-		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "stall"), report.CompareOptions{})
+		c, err := compare.Compare(loadRun(t, "base"), loadRun(t, "stall"), compare.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !c.Regression || !strings.Contains(c.Verdict, "p99 latency") || c.Tests[0].Regression {
 			t.Fatalf("verdict %q\n%s", c.Verdict, text(t, c))
 		}
-		c, err = report.Compare(loadRun(t, "base"), loadRun(t, "stall"), report.CompareOptions{MaxLatencyRegressionPct: -1})
+		c, err = compare.Compare(loadRun(t, "base"), loadRun(t, "stall"), compare.Options{MaxLatencyRegressionPct: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +144,7 @@ func TestCompare(t *testing.T) {
 		}
 	})
 	t.Run("latency gate", func(t *testing.T) {
-		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "regressed"), report.CompareOptions{MaxRegressionPct: 90, MaxLatencyRegressionPct: 20})
+		c, err := compare.Compare(loadRun(t, "base"), loadRun(t, "regressed"), compare.Options{MaxRegressionPct: 90, MaxLatencyRegressionPct: 20})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,11 +153,11 @@ func TestCompare(t *testing.T) {
 		}
 	})
 	t.Run("a different workload is refused unless allowed", func(t *testing.T) {
-		_, err := report.Compare(loadRun(t, "base"), loadRun(t, "otherbatch"), report.CompareOptions{})
-		if !errors.Is(err, report.ErrIncomparable) || !strings.Contains(err.Error(), "batch_size") {
+		_, err := compare.Compare(loadRun(t, "base"), loadRun(t, "otherbatch"), compare.Options{})
+		if !errors.Is(err, compare.ErrIncomparable) || !strings.Contains(err.Error(), "batch_size") {
 			t.Fatalf("err = %v", err)
 		}
-		c, err := report.Compare(loadRun(t, "base"), loadRun(t, "otherbatch"), report.CompareOptions{AllowIncomparable: true})
+		c, err := compare.Compare(loadRun(t, "base"), loadRun(t, "otherbatch"), compare.Options{AllowIncomparable: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,18 +168,18 @@ func TestCompare(t *testing.T) {
 	t.Run("a different server major version is refused", func(t *testing.T) {
 		b, n := loadRun(t, "base"), loadRun(t, "same")
 		n.Report.Run.ServerVersion = "16.4"
-		if _, err := report.Compare(b, n, report.CompareOptions{}); !errors.Is(err, report.ErrIncomparable) {
+		if _, err := compare.Compare(b, n, compare.Options{}); !errors.Is(err, compare.ErrIncomparable) {
 			t.Fatalf("err = %v", err)
 		}
 		n.Report.Run.ServerVersion = "15.9" // a minor update is the same server
-		if _, err := report.Compare(b, n, report.CompareOptions{}); err != nil {
+		if _, err := compare.Compare(b, n, compare.Options{}); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("report.json alone is enough", func(t *testing.T) {
 		b, n := loadRun(t, "base"), loadRun(t, "regressed")
 		b.Run, n.Run = nil, nil
-		c, err := report.Compare(b, n, report.CompareOptions{})
+		c, err := compare.Compare(b, n, compare.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,9 +193,9 @@ func TestCompareNoiseIsNotARegression(t *testing.T) {
 	// 100 pairs of runs from one distribution (5% per-second noise on
 	// throughput, 10% on p99): the gate must stay quiet on every one.
 	for i := range 100 {
-		b, _ := synth{ID: "b", Seed: uint64(1000 + 2*i), Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9}.build()
-		n, _ := synth{ID: "n", Seed: uint64(1001 + 2*i), Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9}.build()
-		c, err := report.Compare(&report.RunData{Report: b}, &report.RunData{Report: n}, report.CompareOptions{})
+		b, _ := synthrun.Synth{ID: "b", Seed: uint64(1000 + 2*i), Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9}.Build()
+		n, _ := synthrun.Synth{ID: "n", Seed: uint64(1001 + 2*i), Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9}.Build()
+		c, err := compare.Compare(&compare.RunData{Report: b}, &compare.RunData{Report: n}, compare.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,10 +206,10 @@ func TestCompareNoiseIsNotARegression(t *testing.T) {
 }
 
 func TestComparePhasesAndSparklines(t *testing.T) {
-	b, _ := fixture()
-	n, _ := fixture()
+	b, _ := synthrun.Golden()
+	n, _ := synthrun.Golden()
 	n.Phases[1].JobsPerS, n.Phases[1].DropPct = 700, 12.5
-	c, err := report.Compare(&report.RunData{Dir: "b", Report: b}, &report.RunData{Dir: "n", Report: n}, report.CompareOptions{})
+	c, err := compare.Compare(&compare.RunData{Dir: "b", Report: b}, &compare.RunData{Dir: "n", Report: n}, compare.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +217,7 @@ func TestComparePhasesAndSparklines(t *testing.T) {
 		t.Fatalf("phases %+v", c.Phases)
 	}
 	var out bytes.Buffer
-	if err := c.WriteText(&out); err != nil {
+	if err := report.WriteComparison(&out, c); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"phases (jobs/s, drop, recovery)", "lock_table", "12.5%", "completed/s per second (same scale", "\n  base  ", "\n  new   "} {

@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"cmp"
@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
+	"github.com/pgqtune/pgqtune/units"
 )
 
-// CompareOptions tune Compare.
-type CompareOptions struct {
+// Options tune Compare.
+type Options struct {
 	// MaxRegressionPct is the largest drop of mean throughput (in percent)
 	// that is tolerated; a significant drop beyond it is a regression.
 	// Zero means DefaultMaxRegressionPct.
@@ -120,7 +121,9 @@ type Comparison struct {
 	Regression   bool          `json:"regression"`
 	Verdict      string        `json:"verdict"`
 
-	baseSeries, newSeries []float64
+	// BaseSeries and NewSeries are the per-second completed series the
+	// throughput test compared (for sparklines; not in the JSON).
+	BaseSeries, NewSeries []float64 `json:"-"`
 }
 
 // phaseDeltas pairs the phases both runs have, in BASE's order.
@@ -158,7 +161,7 @@ const maxQueryRows = 10
 // Compare compares NEW with BASE. It refuses (ErrIncomparable) runs whose
 // workload, scenario, mode or server major version differ unless
 // o.AllowIncomparable is set.
-func Compare(base, next *RunData, o CompareOptions) (*Comparison, error) {
+func Compare(base, next *RunData, o Options) (*Comparison, error) {
 	o.MaxRegressionPct = cmp.Or(o.MaxRegressionPct, DefaultMaxRegressionPct)
 	o.MaxLatencyRegressionPct = cmp.Or(o.MaxLatencyRegressionPct, DefaultMaxLatencyRegressionPct)
 	o.Alpha = cmp.Or(o.Alpha, 0.05)
@@ -196,10 +199,10 @@ func Compare(base, next *RunData, o CompareOptions) (*Comparison, error) {
 		c.Latency99 = &lt
 		c.Regression = c.Regression || lt.Regression
 	}
-	c.Queries = queryDeltas(StatementStats(base.Run), StatementStats(next.Run))
+	c.Queries = queryDeltas(runrec.StatementStats(base.Run), runrec.StatementStats(next.Run))
 	c.BaseFindings, c.NewFindings = findingLines(base), findingLines(next)
 	c.Phases = phaseDeltas(b.Phases, n.Phases)
-	c.baseSeries, c.newSeries = bs, ns
+	c.BaseSeries, c.NewSeries = bs, ns
 	c.Verdict = verdict(c, tp, o)
 	return c, nil
 }
@@ -210,7 +213,7 @@ func Compare(base, next *RunData, o CompareOptions) (*Comparison, error) {
 func significance(name string, base, next []float64, tolPct, alpha float64, higherIsBetter bool) SignificanceTest {
 	st := SignificanceTest{Series: name, NBase: len(base), NNew: len(next), TolerancePct: tolPct}
 	st.Change = MannWhitneyU(base, next, TwoSided)
-	st.MeanChangePct = Num(pctChange(mean(base), mean(next)))
+	st.MeanChangePct = Num(PctChange(mean(base), mean(next)))
 	lo, hi := BootstrapMeanChange(base, next, 0.95, 2000)
 	st.CILowPct, st.CIHighPct = Num(lo), Num(hi)
 	st.Significant = st.Change.P < alpha || lo > 0 || hi < 0
@@ -222,19 +225,19 @@ func significance(name string, base, next []float64, tolPct, alpha float64, high
 	return st
 }
 
-func verdict(c *Comparison, tp SignificanceTest, o CompareOptions) string {
+func verdict(c *Comparison, tp SignificanceTest, o Options) string {
 	if c.Regression {
 		var parts []string
 		for _, t := range c.Tests {
 			if t.Regression {
 				parts = append(parts, fmt.Sprintf("%s %s (95%% CI %s..%s, Mann-Whitney p%s), beyond the %s%% tolerance",
-					t.Series, fmtSignedPct(float64(t.MeanChangePct)), fmtSignedPct(float64(t.CILowPct)), fmtSignedPct(float64(t.CIHighPct)), fmtP(t.Change.P), fmtNum(t.TolerancePct)))
+					t.Series, units.SignedPct(float64(t.MeanChangePct)), units.SignedPct(float64(t.CILowPct)), units.SignedPct(float64(t.CIHighPct)), FormatP(t.Change.P), units.Num(t.TolerancePct)))
 			}
 		}
 		if l := c.Latency99; l != nil && l.Regression {
 			parts = append(parts, fmt.Sprintf("p99 latency %s -> %s ms (%s); %s%% of jobs slower than %s ms against %s%% (p%s), beyond the %s%% tolerance",
-				fmtNum(l.BaseP99Ms), fmtNum(l.NewP99Ms), fmtSignedPct(float64(l.ChangePct)), fmtNum(l.NewSharePct()), fmtNum(l.ThresholdMs),
-				fmtNum(l.BaseSharePct()), fmtP(l.P), fmtNum(l.TolerancePct)))
+				units.Num(l.BaseP99Ms), units.Num(l.NewP99Ms), units.SignedPct(float64(l.ChangePct)), units.Num(l.NewSharePct()), units.Num(l.ThresholdMs),
+				units.Num(l.BaseSharePct()), FormatP(l.P), units.Num(l.TolerancePct)))
 		}
 		return "REGRESSION: " + strings.Join(parts, "; ")
 	}
@@ -242,16 +245,17 @@ func verdict(c *Comparison, tp SignificanceTest, o CompareOptions) string {
 	case tp.NBase < 2 || tp.NNew < 2:
 		return "no significant change (too few seconds recorded to test)"
 	case !tp.Significant:
-		return fmt.Sprintf("no significant change: mean completed/s %s (Mann-Whitney p%s)", fmtSignedPct(float64(tp.MeanChangePct)), fmtP(tp.Change.P))
+		return fmt.Sprintf("no significant change: mean completed/s %s (Mann-Whitney p%s)", units.SignedPct(float64(tp.MeanChangePct)), FormatP(tp.Change.P))
 	case tp.MeanChangePct > 0:
-		return fmt.Sprintf("no significant change for the worse: mean completed/s improved %s (Mann-Whitney p%s)", fmtSignedPct(float64(tp.MeanChangePct)), fmtP(tp.Change.P))
+		return fmt.Sprintf("no significant change for the worse: mean completed/s improved %s (Mann-Whitney p%s)", units.SignedPct(float64(tp.MeanChangePct)), FormatP(tp.Change.P))
 	default:
 		return fmt.Sprintf("no significant change beyond the %s%% tolerance: mean completed/s %s is detectable (p%s) but within it",
-			fmtNum(o.MaxRegressionPct), fmtSignedPct(float64(tp.MeanChangePct)), fmtP(tp.Change.P))
+			units.Num(o.MaxRegressionPct), units.SignedPct(float64(tp.MeanChangePct)), FormatP(tp.Change.P))
 	}
 }
 
-func fmtP(p float64) string {
+// FormatP spells a p-value after "p": "<0.001" or "=0.042".
+func FormatP(p float64) string {
 	if p < 0.001 {
 		return "<0.001"
 	}
@@ -331,10 +335,19 @@ func mergeKeys[V any](a, b map[string]V) map[string]struct{} {
 	return out
 }
 
+// PctChange is the change from before to after in percent of before (NaN
+// when before is 0).
+func PctChange(before, after float64) float64 {
+	if before == 0 {
+		return math.NaN()
+	}
+	return (after - before) / before * 100
+}
+
 func orDash(s string) string { return cmp.Or(s, "-") }
 
 func delta(name, unit string, base, next float64, higherIsBetter bool) Delta {
-	return Delta{Name: name, Unit: unit, Base: base, New: next, ChangePct: Num(pctChange(base, next)), HigherIsBetter: higherIsBetter}
+	return Delta{Name: name, Unit: unit, Base: base, New: next, ChangePct: Num(PctChange(base, next)), HigherIsBetter: higherIsBetter}
 }
 
 // seriesMean is the series' mean, or the report's figure when there is no
@@ -348,7 +361,7 @@ func seriesMean(s []float64, fallback float64) float64 {
 
 // queryDeltas pairs statements by normalized text, the biggest by total
 // time in either run first.
-func queryDeltas(base, next []StatementStat) []QueryDelta {
+func queryDeltas(base, next []runrec.StatementStat) []QueryDelta {
 	by := map[string]*QueryDelta{}
 	get := func(text string) *QueryDelta {
 		q := by[text]
@@ -373,12 +386,12 @@ func queryDeltas(base, next []StatementStat) []QueryDelta {
 	}
 	out := make([]QueryDelta, 0, len(by))
 	for _, q := range by {
-		if q.BaseTotalMs < baseSum*minStatementShare && q.NewTotalMs < newSum*minStatementShare {
+		if q.BaseTotalMs < baseSum*runrec.MinStatementShare && q.NewTotalMs < newSum*runrec.MinStatementShare {
 			continue // setup and catalog queries: noise
 		}
 		q.MeanChangePct = Num(math.NaN())
 		if q.BaseCalls > 0 && q.NewCalls > 0 {
-			q.MeanChangePct = Num(pctChange(q.BaseMeanMs, q.NewMeanMs))
+			q.MeanChangePct = Num(PctChange(q.BaseMeanMs, q.NewMeanMs))
 		}
 		out = append(out, *q)
 	}
@@ -391,10 +404,18 @@ func queryDeltas(base, next []StatementStat) []QueryDelta {
 	return out
 }
 
+// clock prints a time of day in UTC ("?" when unknown), as report does.
+func clock(t time.Time) string {
+	if t.IsZero() {
+		return "?"
+	}
+	return t.UTC().Format("15:04:05")
+}
+
 func findingLines(d *RunData) []string {
 	out := []string{}
 	for _, f := range d.Report.Findings {
-		out = append(out, fmt.Sprintf("%s %s %s-%s -%s", f.ID, f.Cause, fmtClock(f.Start), fmtClock(f.End), fmtPct(f.ThroughputDropPct)))
+		out = append(out, fmt.Sprintf("%s %s %s-%s -%s", f.ID, f.Cause, clock(f.Start), clock(f.End), units.Pct(f.ThroughputDropPct)))
 	}
 	return out
 }

@@ -1,11 +1,9 @@
-package report
+package runrec
 
 import (
 	"cmp"
 	"slices"
 	"strings"
-
-	"github.com/pgqtune/pgqtune/runrec"
 )
 
 // StatementStat is one normalized statement's totals over a run, summed from
@@ -31,6 +29,11 @@ func (s StatementStat) MeanMs() float64 {
 	return s.TotalExecMs / float64(s.Calls)
 }
 
+// MinStatementShare is the smallest share of a run's total execution time
+// a statement needs to be listed (in a report) or compared (by compare):
+// setup and catalog queries of a few microseconds are noise.
+const MinStatementShare = 0.005
+
 // samplerMarker tags pgqtune's own sampling queries, which are not the
 // workload and would only add noise to per-query tables.
 const samplerMarker = "/* pgqtune */"
@@ -38,7 +41,7 @@ const samplerMarker = "/* pgqtune */"
 // StatementStats sums the run's statement deltas by normalized text (the
 // same text from two users or databases is one row), the sampler's own
 // queries excluded, largest total time first.
-func StatementStats(run *runrec.Run) []StatementStat {
+func StatementStats(run *Run) []StatementStat {
 	if run == nil {
 		return nil
 	}

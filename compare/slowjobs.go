@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"math"
@@ -52,7 +52,7 @@ func share(k, n int64) float64 {
 func slowJobsTest(base, next *RunData, tolPct, alpha float64) SlowJobsTest {
 	t := SlowJobsTest{TolerancePct: tolPct, P: 1,
 		BaseP99Ms: base.Report.Throughput.LatencyMs.P99, NewP99Ms: next.Report.Throughput.LatencyMs.P99}
-	t.ChangePct = Num(pctChange(t.BaseP99Ms, t.NewP99Ms))
+	t.ChangePct = Num(PctChange(t.BaseP99Ms, t.NewP99Ms))
 	bt, nt := base.latencyTicks(), next.latencyTicks()
 	if len(bt) == 0 || len(nt) == 0 || t.BaseP99Ms <= 0 {
 		t.Note = "no per-second latency recorded in both runs"

@@ -1,4 +1,4 @@
-package report_test
+package results_test
 
 import (
 	"bytes"
@@ -11,13 +11,11 @@ import (
 	"time"
 
 	"github.com/pgqtune/pgqtune/internal/pgtest"
+	"github.com/pgqtune/pgqtune/internal/synthrun"
 	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/results"
 	"github.com/pgqtune/pgqtune/runrec"
 )
-
-// The results package's tests live here because they share the report
-// package's synthetic runs (fixture_test.go).
 
 // historyRoot makes a results root with three complete runs on different
 // days, one interrupted before its report, and a directory that is no run.
@@ -26,7 +24,7 @@ func historyRoot(t *testing.T) (string, []*runrec.Report) {
 	root := t.TempDir()
 	var reps []*runrec.Report
 	for i, name := range []string{"base", "fault", "regressed"} {
-		rep, run := syntheticRuns[name].build()
+		rep, run := synthrun.Runs[name].Build()
 		shift := time.Duration(i) * 24 * time.Hour
 		rep.Run.StartedAt, rep.Run.EndedAt = rep.Run.StartedAt.Add(shift), rep.Run.EndedAt.Add(shift)
 		run.Meta.StartedAt = rep.Run.StartedAt
@@ -34,19 +32,19 @@ func historyRoot(t *testing.T) (string, []*runrec.Report) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		writeRunDir(t, dir, run)
+		synthrun.WriteRunDir(t, dir, run)
 		if err := results.Write(dir, rep, run); err != nil {
 			t.Fatal(err)
 		}
 		reps = append(reps, rep)
 	}
-	_, run := syntheticRuns["same"].build()
+	_, run := synthrun.Runs["same"].Build()
 	run.Meta.StartedAt = run.Meta.StartedAt.Add(-time.Hour)
 	dir := filepath.Join(root, "interrupted")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeRunDir(t, dir, run)
+	synthrun.WriteRunDir(t, dir, run)
 	if err := os.MkdirAll(filepath.Join(root, "notes"), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
+	"github.com/pgqtune/pgqtune/units"
 )
 
 // Threshold is one pass/fail condition on a finished run, as written on the
@@ -55,7 +56,7 @@ var thresholdMetrics = map[string]struct {
 
 func latency(f func(runrec.Percentiles) float64) func(*runrec.Report) (float64, bool) {
 	return func(r *runrec.Report) (float64, bool) {
-		return f(r.Throughput.LatencyMs), latencyMeasured(r.Throughput.LatencyMs)
+		return f(r.Throughput.LatencyMs), r.Throughput.LatencyMs.Measured()
 	}
 }
 
@@ -142,5 +143,5 @@ func (t Threshold) Describe(got float64) string {
 	if u != "" {
 		sp = " " + u
 	}
-	return fmt.Sprintf("%s = %s%s (fail if %s %s%s)", t.Metric, fmtNum(got), sp, t.Op, fmtNum(t.Value), sp)
+	return fmt.Sprintf("%s = %s%s (fail if %s %s%s)", t.Metric, units.Num(got), sp, t.Op, units.Num(t.Value), sp)
 }

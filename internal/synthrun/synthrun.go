@@ -1,4 +1,9 @@
-package report_test
+// Package synthrun builds the synthetic runs the report and compare tests
+// share: a recorded run (run.json, workload and samples) and the report the
+// pipeline would build for it, from a seed, so golden files and the
+// testdata run directories are reproducible. It is test support: no
+// non-test code imports it.
+package synthrun
 
 import (
 	"math"
@@ -10,14 +15,34 @@ import (
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
-// fixtureStart is when every synthetic run starts: fixed, so golden files
+// Start is when every synthetic run starts: fixed, so golden files
 // do not change from one day to the next.
-var fixtureStart = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
+var Start = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
 
-// synth describes a synthetic run: Seconds of workload around Rate jobs/s
+// Runs are the synthetic runs compare's testdata/runs directories are
+// generated from (go test ./compare -update) and results' history tests
+// use: one minute each, 5% per-second noise.
+var Runs = map[string]Synth{
+	// base and same are two runs of one scenario: same distribution.
+	"base": {ID: "synthetic-base", Seed: 11, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9},
+	"same": {ID: "synthetic-same", Seed: 12, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9},
+	// regressed has a 40% lower mean throughput and slower claims.
+	"regressed": {ID: "synthetic-regressed", Seed: 13, Seconds: 60, Rate: 480, Noise: 0.05, P99Ms: 15, QueryMs: 1.6},
+	// fault is base with an injected 30-second lock stall (-60%).
+	"fault": {ID: "synthetic-fault", Seed: 14, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9,
+		DropFrom: 20, DropTo: 50, DropPct: 60, WithFinding: true, WithR: true},
+	// stall is base with a 10-second stall that the open-loop backlog
+	// makes up for afterwards: the mean rate holds, latency does not.
+	"stall": {ID: "synthetic-stall", Seed: 16, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9, DropFrom: 20, DropTo: 30},
+	// otherbatch ran a different workload (batch size 50).
+	"otherbatch": {ID: "synthetic-otherbatch", Seed: 15, Seconds: 60, Rate: 800, Noise: 0.05, P99Ms: 9,
+		Workload: map[string]any{"adapter": "skiplocked", "batch_size": 50.0, "consumers": 8.0, "producers": 2.0, "completion": "delete"}},
+}
+
+// Synth describes a synthetic run: Seconds of workload around Rate jobs/s
 // with Noise (relative standard deviation), optionally a lock-contention
 // drop of DropPct over [DropFrom, DropTo) seconds.
-type synth struct {
+type Synth struct {
 	ID                 string
 	Seed               uint64
 	Seconds            int
@@ -31,11 +56,11 @@ type synth struct {
 	WithFinding, WithR bool
 }
 
-// build makes the recorded run and the report the pipeline would build for
+// Build makes the recorded run and the report the pipeline would build for
 // it.
-func (s synth) build() (*runrec.Report, *runrec.Run) {
+func (s Synth) Build() (*runrec.Report, *runrec.Run) {
 	rng := rand.New(rand.NewPCG(s.Seed, 7))
-	start := fixtureStart
+	start := Start
 	if s.ServerVersion == "" {
 		s.ServerVersion = "15.8"
 	}
@@ -144,7 +169,7 @@ func (s synth) build() (*runrec.Report, *runrec.Run) {
 	if s.WithFinding {
 		base := 0.0
 		rep.Findings = []runrec.Finding{{
-			ID: "F1", Cause: "lock_contention", Kind: runrec.FindingDrop,
+			ID: "F1", Cause: runrec.CauseLock, Kind: runrec.FindingDrop,
 			Start: start.Add(time.Duration(s.DropFrom) * time.Second), End: start.Add(time.Duration(s.DropTo) * time.Second),
 			ThroughputDropPct: s.DropPct, Confidence: 0.9,
 			Summary: "An ACCESS EXCLUSIVE lock on pgqtune.job held by pid 4242 (LOCK TABLE pgqtune.job) stalled every consumer for 30 s.",
@@ -153,8 +178,8 @@ func (s synth) build() (*runrec.Report, *runrec.Run) {
 				{Signal: "pg_stat_activity.wait_event", Value: 7, Detail: "Lock:relation | 7 workload sessions"},
 			},
 			Objects: []string{"pgqtune.job"}, PIDs: []int{4242},
-			Alternatives: []runrec.CauseScore{{Cause: "row_lock_contention", Score: 0.2}},
-			Contributing: []runrec.Contributor{{Cause: "xmin_horizon", Score: 0.35,
+			Alternatives: []runrec.CauseScore{{Cause: runrec.CauseRowLock, Score: 0.2}},
+			Contributing: []runrec.Contributor{{Cause: runrec.CauseXmin, Score: 0.35,
 				Summary: "also: pid 5151 (idle in transaction, psql) held the xmin horizon for 20 s: 5,295 dead tuples on pgqtune.job, not yet enough to slow the claim."}},
 		}}
 		rep.Phases = []runrec.PhaseResult{
@@ -203,16 +228,16 @@ func textIf(ok bool, s string) string {
 
 func ptr[T any](v T) *T { return &v }
 
-// fixture is the golden run: two minutes at 800 jobs/s with a 30-second
+// Golden is the golden run: two minutes at 800 jobs/s with a 30-second
 // lock-contention drop, one finding and two recommendations.
-func fixture() (*runrec.Report, *runrec.Run) {
-	return synth{ID: "20260314-092600-golden", Seed: 1, Seconds: 120, Rate: 800, Noise: 0.03,
-		DropFrom: 50, DropTo: 80, DropPct: 60, P99Ms: 9, WithFinding: true, WithR: true}.build()
+func Golden() (*runrec.Report, *runrec.Run) {
+	return Synth{ID: "20260314-092600-golden", Seed: 1, Seconds: 120, Rate: 800, Noise: 0.03,
+		DropFrom: 50, DropTo: 80, DropPct: 60, P99Ms: 9, WithFinding: true, WithR: true}.Build()
 }
 
-// writeRunDir writes run.json, workload.jsonl and samples.jsonl of run into
+// WriteRunDir writes run.json, workload.jsonl and samples.jsonl of run into
 // dir (as the pipeline would), and sets run.Dir.
-func writeRunDir(t testing.TB, dir string, run *runrec.Run) {
+func WriteRunDir(t testing.TB, dir string, run *runrec.Run) {
 	t.Helper()
 	run.Dir = dir
 	if err := runrec.WriteJSON(filepath.Join(dir, runrec.MetaFile), run.Meta); err != nil {
@@ -240,4 +265,19 @@ func anySlice[T any](s []T) []any {
 		out[i] = s[i]
 	}
 	return out
+}
+
+// Seconds is a run of n whole seconds at 200 jobs/s, with sampler ticks
+// 1.001 s after each second starts (the sampler's own clock), and a last
+// partial second of 20 jobs in 0.09 s.
+func Seconds(n int) *runrec.Run {
+	t0 := time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
+	run := &runrec.Run{Meta: runrec.Meta{ID: "r", StartedAt: t0}}
+	for i := range n {
+		t := t0.Add(time.Duration(i) * time.Second)
+		run.Workload = append(run.Workload, runrec.WorkloadTick{T: t, Enqueued: 200, Completed: 200, Depth: 5})
+		run.Samples = append(run.Samples, runrec.Sample{T: t.Add(1001 * time.Millisecond), IntervalS: 1})
+	}
+	run.Workload = append(run.Workload, runrec.WorkloadTick{T: t0.Add(time.Duration(n) * time.Second), Enqueued: 20, Completed: 20, Depth: 0, CoveredS: 0.09})
+	return run
 }

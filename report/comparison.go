@@ -2,23 +2,24 @@ package report
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/pgqtune/pgqtune/compare"
 )
 
-// WriteText prints the comparison for a terminal or a CI log; the verdict
-// is the last line.
-func (c *Comparison) WriteText(w io.Writer) error {
+// WriteComparison prints a comparison (compare.Compare) for a terminal or a
+// CI log; the verdict is the last line.
+func WriteComparison(w io.Writer, c *compare.Comparison) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "base  %s  (%s)\nnew   %s  (%s)\n", c.BaseID, c.BaseDir, c.NewID, c.NewDir)
 	for _, why := range c.Incomparable {
 		fmt.Fprintf(&b, "warning: not comparable, compared anyway: %s\n", why)
 	}
-	section := func(title string, ds []Delta) {
+	section := func(title string, ds []compare.Delta) {
 		fmt.Fprintf(&b, "%-28s %10s %10s %9s\n", title, "base", "new", "change")
 		for _, d := range ds {
 			fmt.Fprintf(&b, "  %-26s %10s %10s %9s\n", d.Name+" ("+d.Unit+")", fmtNum(d.Base), fmtNum(d.New), fmtSignedPct(float64(d.ChangePct)))
@@ -27,16 +28,16 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	b.WriteString("\n")
 	section("throughput", c.Throughput)
 	section("latency", c.Latency)
-	if len(c.baseSeries) > 0 && len(c.newSeries) > 0 {
+	if len(c.BaseSeries) > 0 && len(c.NewSeries) > 0 {
 		// One scale for both, so a drop in NEW looks like one.
-		lo, hi := 0.0, math.Max(maxOf(c.baseSeries), maxOf(c.newSeries))
+		lo, hi := 0.0, math.Max(maxOf(c.BaseSeries), maxOf(c.NewSeries))
 		fmt.Fprintf(&b, "\ncompleted/s per second (same scale, 0 … %s)\n", fmtNum(hi))
-		fmt.Fprintf(&b, "  base  %s\n  new   %s\n", sparkScaled(buckets(c.baseSeries, sparkWidth), lo, hi), sparkScaled(buckets(c.newSeries, sparkWidth), lo, hi))
+		fmt.Fprintf(&b, "  base  %s\n  new   %s\n", sparkScaled(buckets(c.BaseSeries, sparkWidth), lo, hi), sparkScaled(buckets(c.NewSeries, sparkWidth), lo, hi))
 	}
 	for _, t := range c.Tests {
 		fmt.Fprintf(&b, "\n%s: %d vs %d seconds\n", t.Series, t.NBase, t.NNew)
 		fmt.Fprintf(&b, "  mean %s (bootstrap 95%% CI %s..%s)\n", fmtSignedPct(float64(t.MeanChangePct)), fmtSignedPct(float64(t.CILowPct)), fmtSignedPct(float64(t.CIHighPct)))
-		fmt.Fprintf(&b, "  Mann-Whitney U: p%s (z=%.2f); significant: %s; tolerance %s%%\n", fmtP(t.Change.P), t.Change.Z, yesNo(t.Significant), fmtNum(t.TolerancePct))
+		fmt.Fprintf(&b, "  Mann-Whitney U: p%s (z=%.2f); significant: %s; tolerance %s%%\n", compare.FormatP(t.Change.P), t.Change.Z, yesNo(t.Significant), fmtNum(t.TolerancePct))
 	}
 	if l := c.Latency99; l != nil {
 		b.WriteString("\njobs slower than BASE's p99 + tolerance (the latency gate)\n")
@@ -46,7 +47,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  threshold %s ms (p99 %s ms + %s%%): base %d of %d jobs (%s%%), new %d of %d (%s%%)\n",
 				fmtNum(l.ThresholdMs), fmtNum(l.BaseP99Ms), fmtNum(l.TolerancePct), l.BaseSlow, l.BaseJobs, fmtNum(l.BaseSharePct()),
 				l.NewSlow, l.NewJobs, fmtNum(l.NewSharePct()))
-			fmt.Fprintf(&b, "  two-proportion z=%.2f p%s; significant: %s; p99 %s\n", l.Z, fmtP(l.P), yesNo(l.Significant), fmtSignedPct(float64(l.ChangePct)))
+			fmt.Fprintf(&b, "  two-proportion z=%.2f p%s; significant: %s; p99 %s\n", l.Z, compare.FormatP(l.P), yesNo(l.Significant), fmtSignedPct(float64(l.ChangePct)))
 		}
 	}
 	if len(c.Queries) > 0 {
@@ -80,16 +81,6 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "\n%s\n", c.Verdict)
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// WriteJSON prints the comparison as one JSON document.
-func (c *Comparison) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(c); err != nil {
-		return fmt.Errorf("report: encode comparison: %w", err)
-	}
-	return nil
 }
 
 func msOrDash(ms float64, calls int64) string {

@@ -1,10 +1,10 @@
-package report_test
+package compare_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/pgqtune/pgqtune/report"
+	"github.com/pgqtune/pgqtune/compare"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -28,7 +28,7 @@ func TestThreshold(t *testing.T) {
 		{"findings>0", true, 1},
 		{"lost>0", false, 0},
 	} {
-		th, err := report.ParseThreshold(tc.expr)
+		th, err := compare.ParseThreshold(tc.expr)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.expr, err)
 		}
@@ -37,7 +37,7 @@ func TestThreshold(t *testing.T) {
 			t.Errorf("%s: failed=%v got=%v err=%v, want failed=%v got=%v", tc.expr, failed, got, err, tc.failed, tc.got)
 		}
 	}
-	th, _ := report.ParseThreshold("p99>500ms")
+	th, _ := compare.ParseThreshold("p99>500ms")
 	if d := th.Describe(612); d != "p99 = 612 ms (fail if > 500 ms)" {
 		t.Errorf("describe: %q", d)
 	}
@@ -48,12 +48,12 @@ func TestThreshold(t *testing.T) {
 		"jobs_per_s<abc": `"abc" is not a number`,
 		"p99>":           "no value",
 	} {
-		if _, err := report.ParseThreshold(expr); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := compare.ParseThreshold(expr); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: error %v, want one containing %q", expr, err, want)
 		}
 	}
 	// Latency not measured (observe mode): an error, never a pass.
-	th, _ = report.ParseThreshold("p99>500ms")
+	th, _ = compare.ParseThreshold("p99>500ms")
 	if _, _, err := th.Check(&runrec.Report{}); err == nil {
 		t.Error("a threshold on a figure the run does not have passed")
 	}

@@ -57,77 +57,123 @@ type blockerAgg struct {
 // lockVerdict gathers the waits and their blockers for evidence.
 func lockVerdict(sc *scene, w *window, row bool, score float64) verdict {
 	v := verdict{Score: score}
-	type waitKey struct{ rel, mode string }
-	waitTicks := map[waitKey]int{}
-	waitMax := map[waitKey]int{}
-	waitQuery := map[waitKey]string{}
-	blockers := map[int]*blockerAgg{}
-	maxWaiting := 0
+	lw := newLockWaits(row)
 	for _, s := range sc.windowSamples(w) {
-		if s.Locks == nil {
+		lw.add(s)
+	}
+	lw.waitEvidence(&v)
+	bl := lw.blockerEvidence(sc, &v)
+	what := "relation locks"
+	if row {
+		what = "row locks"
+	}
+	if len(bl) > 0 {
+		v.Summary = fmt.Sprintf("%s; up to %d sessions waited on %s", blockerDetail(&bl[0].LockBlocker, row), lw.maxWaiting, what)
+	} else {
+		v.Summary = fmt.Sprintf("up to %d sessions waited on %s (blocker not identified)", lw.maxWaiting, what)
+	}
+	if row {
+		v.Summary += " (hot rows locked without SKIP LOCKED)"
+	}
+	return v
+}
+
+// waitKey is one kind of lock wait: the relation and lock type:mode.
+type waitKey struct{ rel, mode string }
+
+// lockWaits sums a window's lock waits of one kind (row or relation locks)
+// and the sessions that blocked them, sample by sample.
+type lockWaits struct {
+	row        bool
+	waitTicks  map[waitKey]int    // samples with such a wait
+	waitMax    map[waitKey]int    // most sessions waiting at once
+	waitQuery  map[waitKey]string // a workload statement that waited
+	blockers   map[int]*blockerAgg
+	maxWaiting int
+}
+
+func newLockWaits(row bool) *lockWaits {
+	return &lockWaits{row: row, waitTicks: map[waitKey]int{}, waitMax: map[waitKey]int{},
+		waitQuery: map[waitKey]string{}, blockers: map[int]*blockerAgg{}}
+}
+
+// add counts one sample's waits of the kind, then its blockers of them.
+func (lw *lockWaits) add(s *runrec.Sample) {
+	if s.Locks == nil {
+		return
+	}
+	relevant := map[int]bool{}
+	perKey := map[waitKey]int{}
+	n := 0
+	for _, w := range s.Locks.Waits {
+		if isRowLock(w.LockType) != lw.row {
 			continue
 		}
-		relevant := map[int]bool{}
-		perKey := map[waitKey]int{}
-		n := 0
-		for _, lw := range s.Locks.Waits {
-			if isRowLock(lw.LockType) != row {
-				continue
-			}
-			n++
-			k := waitKey{lw.Relation, lw.LockType + ":" + lw.Mode}
-			perKey[k]++
-			if waitQuery[k] == "" && lw.Workload {
-				waitQuery[k] = lw.Query
-			}
-			for _, p := range lw.BlockedBy {
-				relevant[p] = true
-			}
+		n++
+		k := waitKey{w.Relation, w.LockType + ":" + w.Mode}
+		perKey[k]++
+		if lw.waitQuery[k] == "" && w.Workload {
+			lw.waitQuery[k] = w.Query
 		}
-		maxWaiting = max(maxWaiting, n)
-		for k, c := range perKey {
-			waitTicks[k]++
-			waitMax[k] = max(waitMax[k], c)
-		}
-		for _, b := range s.Locks.Blockers {
-			if len(relevant) > 0 && !relevant[b.PID] {
-				continue
-			}
-			if len(relevant) == 0 && n == 0 {
-				continue
-			}
-			a := blockers[b.PID]
-			if a == nil {
-				a = &blockerAgg{LockBlocker: b}
-				blockers[b.PID] = a
-			}
-			a.ticks++
-			a.blocked += b.Blocked
-			if b.HeldS > a.HeldS {
-				a.HeldS = b.HeldS
-			}
-			if b.XactAgeS > a.XactAgeS {
-				a.XactAgeS = b.XactAgeS
-			}
-			if a.ModeHeld == "" {
-				a.ModeHeld = b.ModeHeld
-			}
-			if a.Relation == "" {
-				a.Relation = b.Relation
-			}
-			if a.Query == "" {
-				a.Query = b.Query
-			}
-			a.State = b.State
+		for _, p := range w.BlockedBy {
+			relevant[p] = true
 		}
 	}
-	keys := make([]waitKey, 0, len(waitTicks))
-	for k := range waitTicks {
+	lw.maxWaiting = max(lw.maxWaiting, n)
+	for k, c := range perKey {
+		lw.waitTicks[k]++
+		lw.waitMax[k] = max(lw.waitMax[k], c)
+	}
+	for _, b := range s.Locks.Blockers {
+		if len(relevant) > 0 && !relevant[b.PID] {
+			continue
+		}
+		if len(relevant) == 0 && n == 0 {
+			continue
+		}
+		lw.addBlocker(b)
+	}
+}
+
+// addBlocker merges one sample's view of a blocking session into its
+// aggregate: the longest hold and transaction, the first mode, relation and
+// statement seen, the last state.
+func (lw *lockWaits) addBlocker(b runrec.LockBlocker) {
+	a := lw.blockers[b.PID]
+	if a == nil {
+		a = &blockerAgg{LockBlocker: b}
+		lw.blockers[b.PID] = a
+	}
+	a.ticks++
+	a.blocked += b.Blocked
+	if b.HeldS > a.HeldS {
+		a.HeldS = b.HeldS
+	}
+	if b.XactAgeS > a.XactAgeS {
+		a.XactAgeS = b.XactAgeS
+	}
+	if a.ModeHeld == "" {
+		a.ModeHeld = b.ModeHeld
+	}
+	if a.Relation == "" {
+		a.Relation = b.Relation
+	}
+	if a.Query == "" {
+		a.Query = b.Query
+	}
+	a.State = b.State
+}
+
+// waitEvidence adds the three most frequent kinds of wait to v, with the
+// relations they were on.
+func (lw *lockWaits) waitEvidence(v *verdict) {
+	keys := make([]waitKey, 0, len(lw.waitTicks))
+	for k := range lw.waitTicks {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(a, b int) bool {
-		if waitTicks[keys[a]] != waitTicks[keys[b]] {
-			return waitTicks[keys[a]] > waitTicks[keys[b]]
+		if lw.waitTicks[keys[a]] != lw.waitTicks[keys[b]] {
+			return lw.waitTicks[keys[a]] > lw.waitTicks[keys[b]]
 		}
 		return keys[a].rel+keys[a].mode < keys[b].rel+keys[b].mode
 	})
@@ -140,14 +186,19 @@ func lockVerdict(sc *scene, w *window, row bool, score float64) verdict {
 			on = " on " + k.rel
 			v.Objects = append(v.Objects, k.rel)
 		}
-		detail := fmt.Sprintf("up to %d sessions waited for %s%s, in %d samples", waitMax[k], k.mode, on, waitTicks[k])
-		if q := waitQuery[k]; q != "" {
+		detail := fmt.Sprintf("up to %d sessions waited for %s%s, in %d samples", lw.waitMax[k], k.mode, on, lw.waitTicks[k])
+		if q := lw.waitQuery[k]; q != "" {
 			detail += ": " + clip(q, 120)
 		}
-		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_locks.waiting", Value: float64(waitMax[k]), Detail: detail})
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_locks.waiting", Value: float64(lw.waitMax[k]), Detail: detail})
 	}
-	bl := make([]*blockerAgg, 0, len(blockers))
-	for _, b := range blockers {
+}
+
+// blockerEvidence adds the three blockers that blocked the most to v and
+// returns every blocker, most blocking first.
+func (lw *lockWaits) blockerEvidence(sc *scene, v *verdict) []*blockerAgg {
+	bl := make([]*blockerAgg, 0, len(lw.blockers))
+	for _, b := range lw.blockers {
 		bl = append(bl, b)
 	}
 	sort.Slice(bl, func(a, b int) bool {
@@ -160,7 +211,7 @@ func lockVerdict(sc *scene, w *window, row bool, score float64) verdict {
 		if i == 3 {
 			break
 		}
-		if row {
+		if lw.row {
 			// What a row-lock blocker holds at the relation level (a
 			// RowShareLock on an index, say) says nothing about the rows.
 			if sc.q.Tables[b.Relation] {
@@ -172,21 +223,9 @@ func lockVerdict(sc *scene, w *window, row bool, score float64) verdict {
 		if b.Relation != "" {
 			v.Objects = append(v.Objects, b.Relation)
 		}
-		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_locks.blocker", Value: float64(b.PID), Detail: blockerDetail(&b.LockBlocker, row)})
+		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_locks.blocker", Value: float64(b.PID), Detail: blockerDetail(&b.LockBlocker, lw.row)})
 	}
-	what := "relation locks"
-	if row {
-		what = "row locks"
-	}
-	if len(bl) > 0 {
-		v.Summary = fmt.Sprintf("%s; up to %d sessions waited on %s", blockerDetail(&bl[0].LockBlocker, row), maxWaiting, what)
-	} else {
-		v.Summary = fmt.Sprintf("up to %d sessions waited on %s (blocker not identified)", maxWaiting, what)
-	}
-	if row {
-		v.Summary += " (hot rows locked without SKIP LOCKED)"
-	}
-	return v
+	return bl
 }
 
 // blockerDetail reads like "AccessExclusiveLock on pgqtune.job held by pid

@@ -91,67 +91,15 @@ func (c *tablesCollector) forget()    { c.prev, c.prevTick = nil, nil }
 func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
 	e.sampled = e.sampled[:0]
 	c.tick++
-	full := c.prev == nil || c.every <= 1 || c.tick-c.lastFull >= c.every
-	var filter []uint32 // nil (SQL NULL) reads every table
-	if !full {
-		filter = append(append([]uint32{}, e.queueOIDs...), c.top...)
-	}
-	cur, err := readTables(ctx, e, filter)
-	if err != nil && full && !isConnLost(err) && ctx.Err() == nil {
-		// Too many tables to read in one statement_timeout: sample the
-		// queue tables alone and try a full read again much later.
-		e.note(fmt.Sprintf("tables: reading every table's statistics failed (%v): only the queue tables are sampled; the most active other tables are looked for every %d ticks", err, maxFullEvery))
-		full, c.every, c.lastFull = false, maxFullEvery, c.tick
-		cur, err = readTables(ctx, e, append([]uint32{}, e.queueOIDs...))
-	}
+	cur, full, err := c.read(ctx, e)
 	if err != nil {
 		return err
-	}
-	if full {
-		c.lastFull = c.tick
-		c.every = min(max(1, len(cur)/fullReadTables), maxFullEvery)
 	}
 	first := c.prev == nil
 	if first {
 		c.prev, c.prevTick = map[uint32]tableSnap{}, map[uint32]int{}
 	}
-	type row struct {
-		oid   uint32
-		t     runrec.TableStats
-		rate  float64 // activity per tick, for ranking
-		fresh bool    // the delta covers exactly the last tick
-	}
-	var queue, others []row
-	reset := false
-	for oid, now := range cur {
-		before, had := c.prev[oid]
-		// A table never read before was created since the last full read:
-		// all its counts are new (a zero snapshot is its baseline).
-		fresh := !had || c.prevTick[oid] == c.tick-1
-		ticks := 1
-		if had {
-			ticks = c.tick - c.prevTick[oid]
-		}
-		c.prev[oid], c.prevTick[oid] = now, c.tick
-		if first {
-			continue
-		}
-		d, ok := now.DiffSince(before)
-		if !ok {
-			reset = reset || fresh
-			continue
-		}
-		r := row{oid: oid, t: d, rate: float64(activity(d)) / float64(ticks), fresh: fresh}
-		switch {
-		case e.queueRels[d.Relation]:
-			if fresh {
-				r.t.Queue = true
-				queue = append(queue, r)
-			}
-		case r.rate > 0:
-			others = append(others, r)
-		}
-	}
+	queue, others, reset := c.deltas(e, cur, first)
 	if e.tablesFirst == nil {
 		e.tablesFirst = maps.Clone(cur)
 	}
@@ -170,6 +118,92 @@ func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 		return nil
 	}
 	sort.Slice(queue, func(i, j int) bool { return queue[i].t.Relation < queue[j].t.Relation })
+	all := append(queue, c.rankOthers(e, others, full)...)
+	if len(all) == 0 {
+		return nil
+	}
+	return recordTables(ctx, e, smp, all)
+}
+
+// read reads the tables' statistics: every table on a full read (the
+// first, then every c.every ticks), otherwise the queue tables and the
+// most active others. A full read that fails (too many tables for one
+// statement_timeout) falls back to the queue tables alone, and full reads
+// become rare. It reports whether this read was full.
+func (c *tablesCollector) read(ctx context.Context, e *env) (map[uint32]tableSnap, bool, error) {
+	full := c.prev == nil || c.every <= 1 || c.tick-c.lastFull >= c.every
+	var filter []uint32 // nil (SQL NULL) reads every table
+	if !full {
+		filter = append(append([]uint32{}, e.queueOIDs...), c.top...)
+	}
+	cur, err := readTables(ctx, e, filter)
+	if err != nil && full && !isConnLost(err) && ctx.Err() == nil {
+		// Too many tables to read in one statement_timeout: sample the
+		// queue tables alone and try a full read again much later.
+		e.note(fmt.Sprintf("tables: reading every table's statistics failed (%v): only the queue tables are sampled; the most active other tables are looked for every %d ticks", err, maxFullEvery))
+		full, c.every, c.lastFull = false, maxFullEvery, c.tick
+		cur, err = readTables(ctx, e, append([]uint32{}, e.queueOIDs...))
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if full {
+		c.lastFull = c.tick
+		c.every = min(max(1, len(cur)/fullReadTables), maxFullEvery)
+	}
+	return cur, full, nil
+}
+
+// tableRow is one table's change since it was last read.
+type tableRow struct {
+	oid   uint32
+	t     runrec.TableStats
+	rate  float64 // activity per tick, for ranking
+	fresh bool    // the delta covers exactly the last tick
+}
+
+// deltas diffs cur against the previous snapshots (and makes cur the new
+// ones): the queue tables' fresh changes, the other tables that changed,
+// and whether a counter went down on a table read last tick (a reset).
+// The first read only records snapshots.
+func (c *tablesCollector) deltas(e *env, cur map[uint32]tableSnap, first bool) (queue, others []tableRow, reset bool) {
+	for oid, now := range cur {
+		before, had := c.prev[oid]
+		// A table never read before was created since the last full read:
+		// all its counts are new (a zero snapshot is its baseline).
+		fresh := !had || c.prevTick[oid] == c.tick-1
+		ticks := 1
+		if had {
+			ticks = c.tick - c.prevTick[oid]
+		}
+		c.prev[oid], c.prevTick[oid] = now, c.tick
+		if first {
+			continue
+		}
+		d, ok := now.DiffSince(before)
+		if !ok {
+			reset = reset || fresh
+			continue
+		}
+		r := tableRow{oid: oid, t: d, rate: float64(activity(d)) / float64(ticks), fresh: fresh}
+		switch {
+		case e.queueRels[d.Relation]:
+			if fresh {
+				r.t.Queue = true
+				queue = append(queue, r)
+			}
+		case r.rate > 0:
+			others = append(others, r)
+		}
+	}
+	return queue, others, reset
+}
+
+// rankOthers orders the other tables by activity, remembers the most
+// active after a full read (the partial reads follow them), and keeps the
+// top ones whose delta covers exactly the last tick: only those are
+// recorded.
+func (c *tablesCollector) rankOthers(e *env, others []tableRow, full bool) []tableRow {
 	sort.Slice(others, func(i, j int) bool {
 		if others[i].rate != others[j].rate {
 			return others[i].rate > others[j].rate
@@ -182,17 +216,18 @@ func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 			c.top = append(c.top, others[i].oid)
 		}
 	}
-	// Only deltas over exactly the last tick are recorded.
 	kept := others[:0]
 	for _, r := range others {
 		if r.fresh && len(kept) < e.cfg.TopTables {
 			kept = append(kept, r)
 		}
 	}
-	all := append(queue, kept...)
-	if len(all) == 0 {
-		return nil
-	}
+	return kept
+}
+
+// recordTables reads the sizes of the tables in all and records them in
+// the sample, in that order.
+func recordTables(ctx context.Context, e *env, smp *runrec.Sample, all []tableRow) error {
 	oids := make([]uint32, len(all))
 	for i, r := range all {
 		oids[i] = r.oid

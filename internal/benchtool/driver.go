@@ -35,68 +35,62 @@ type driverResult struct {
 	Connections int                `json:"connections"`
 }
 
+// driverFlags are `benchtool driver`'s flags.
+type driverFlags struct {
+	dsn, schema, scenario, cpuProfile string
+	duration, samplerEvery            time.Duration
+	producers, consumers, pool, batch int
+	progress                          bool
+}
+
+func parseDriverFlags(args []string) (*driverFlags, error) {
+	f := &driverFlags{}
+	fs := flag.NewFlagSet("driver", flag.ContinueOnError)
+	fs.StringVar(&f.dsn, "dsn", "", "target database")
+	fs.StringVar(&f.schema, "schema", "pgqtune", "schema of the queue tables")
+	fs.StringVar(&f.scenario, "scenario", "scripts/bench/max.yaml", "scenario name or YAML file")
+	fs.DurationVar(&f.duration, "duration", 0, "override the scenario's duration")
+	fs.IntVar(&f.producers, "producers", 0, "override producers")
+	fs.IntVar(&f.consumers, "consumers", 0, "override consumers")
+	fs.DurationVar(&f.samplerEvery, "sampler", 0, "also run the sampler at this interval (0 = no sampler)")
+	fs.IntVar(&f.pool, "pool", 0, "override the connection pool size (connections)")
+	fs.IntVar(&f.batch, "batch", 0, "override enqueue and dequeue batch sizes")
+	fs.BoolVar(&f.progress, "progress", false, "print the driver's progress line to stderr")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 // driver runs pgqtune's workload driver (sqlload.Run, the code `pgqtune run`
 // uses) on a scenario file and prints its completed jobs/s over the
 // non-warm-up seconds. With --sampler it also runs the statistics sampler
 // (analyze/collect) at that interval, for the sampler-overhead comparison.
 func driver(args []string) error {
-	fs := flag.NewFlagSet("driver", flag.ContinueOnError)
-	dsn := fs.String("dsn", "", "target database")
-	schema := fs.String("schema", "pgqtune", "schema of the queue tables")
-	scenario := fs.String("scenario", "scripts/bench/max.yaml", "scenario name or YAML file")
-	duration := fs.Duration("duration", 0, "override the scenario's duration")
-	producers := fs.Int("producers", 0, "override producers")
-	consumers := fs.Int("consumers", 0, "override consumers")
-	samplerEvery := fs.Duration("sampler", 0, "also run the sampler at this interval (0 = no sampler)")
-	pool := fs.Int("pool", 0, "override the connection pool size (connections)")
-	batch := fs.Int("batch", 0, "override enqueue and dequeue batch sizes")
-	progress := fs.Bool("progress", false, "print the driver's progress line to stderr")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	if err := fs.Parse(args); err != nil {
+	f, err := parseDriverFlags(args)
+	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	sc, err := sqlload.LoadScenario(*scenario)
+	sc, err := benchScenario(f)
 	if err != nil {
 		return fmt.Errorf("driver: %w", err)
-	}
-	if err := sc.Apply(sqlload.Overrides{Duration: *duration, Producers: *producers, Consumers: *consumers}); err != nil {
-		return fmt.Errorf("driver: %w", err)
-	}
-	// Connections and batch sizes are what the comparison with pgbench
-	// pins; the CLI has no flags for them, so they are set here.
-	if *pool > 0 {
-		sc.PoolSize = *pool
-	}
-	if *batch > 0 {
-		sc.EnqueueBatch, sc.DequeueBatch = *batch, *batch
 	}
 	// No sqlload.Setup here: Run applies the adapter's migrations itself,
 	// and a second pass would be CPU counted against the driver per job.
 
-	var samples int
-	var wg sync.WaitGroup
-	sampCtx, stopSampler := context.WithCancel(ctx)
-	defer stopSampler()
-	if *samplerEvery > 0 {
-		s, err := collect.New(ctx, collect.Config{DSN: *dsn, Interval: *samplerEvery, WorkloadApps: []string{"pgqtune-workload"}, HostStats: true})
+	stopSampler := func() int { return 0 }
+	if f.samplerEvery > 0 {
+		s, err := collect.New(ctx, collect.Config{DSN: f.dsn, Interval: f.samplerEvery, WorkloadApps: []string{"pgqtune-workload"}, HostStats: true})
 		if err != nil {
 			return fmt.Errorf("driver: sampler: %w", err)
 		}
 		defer s.Close()
-		// The sampler's output is encoded as pipeline.Run would write it,
-		// so its cost is in the comparison, and then discarded.
-		enc := json.NewEncoder(devNull{})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = s.Run(sampCtx, func(smp runrec.Sample) error {
-				samples++
-				return enc.Encode(smp)
-			})
-		}()
+		stopSampler = runSampler(ctx, s)
+		defer stopSampler() // before Close, when the load never ran
 	}
 
 	var (
@@ -104,7 +98,7 @@ func driver(args []string) error {
 		completed int64
 		seconds   int
 	)
-	p := &sqlload.RunParams{DSN: *dsn, Schema: *schema, Scenario: sc,
+	p := &sqlload.RunParams{DSN: f.dsn, Schema: f.schema, Scenario: sc,
 		OnTick: func(t runrec.WorkloadTick) {
 			if t.Warmup {
 				return
@@ -114,28 +108,97 @@ func driver(args []string) error {
 			seconds++
 			mu.Unlock()
 		}}
-	if *progress {
+	if f.progress {
 		p.Progress = os.Stderr
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	if f.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(f.cpuProfile)
 		if err != nil {
 			return fmt.Errorf("driver: %w", err)
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("driver: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+		defer stopProfile()
 	}
 	res, err := sqlload.Run(ctx, p)
-	stopSampler()
-	wg.Wait()
+	samples := stopSampler()
 	if err != nil {
 		return fmt.Errorf("driver: %w", err)
 	}
-	// The rate is over the measured phases' own span: the last tick is a
-	// partial second, so a tick count would understate it.
+	out := summarize(sc, res, completed, seconds)
+	if f.samplerEvery > 0 {
+		out.SamplerS, out.Samples = f.samplerEvery.Seconds(), samples
+	}
+	b, _ := json.Marshal(out)
+	fmt.Println(string(b))
+	if out.Lost != 0 || out.Duplicated != 0 {
+		return fmt.Errorf("driver: integrity broken: %d lost, %d duplicated", out.Lost, out.Duplicated)
+	}
+	return nil
+}
+
+// benchScenario loads the scenario with the flags' overrides. Connections
+// and batch sizes are what the comparison with pgbench pins; the CLI has
+// no flags for them, so they are set here.
+func benchScenario(f *driverFlags) (*sqlload.Scenario, error) {
+	sc, err := sqlload.LoadScenario(f.scenario)
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.Apply(sqlload.Overrides{Duration: f.duration, Producers: f.producers, Consumers: f.consumers}); err != nil {
+		return nil, err
+	}
+	if f.pool > 0 {
+		sc.PoolSize = f.pool
+	}
+	if f.batch > 0 {
+		sc.EnqueueBatch, sc.DequeueBatch = f.batch, f.batch
+	}
+	return sc, nil
+}
+
+// runSampler runs the sampler until the returned stop is called; stop
+// waits for it and returns the number of samples taken. Each sample is
+// encoded as pipeline.Run would write it, so its cost is in the
+// comparison, and then discarded.
+func runSampler(ctx context.Context, s *collect.Sampler) (stop func() int) {
+	sampCtx, cancel := context.WithCancel(ctx)
+	enc := json.NewEncoder(devNull{})
+	var samples int
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = s.Run(sampCtx, func(smp runrec.Sample) error {
+			samples++
+			return enc.Encode(smp)
+		})
+	}()
+	return func() int {
+		cancel()
+		wg.Wait()
+		return samples
+	}
+}
+
+// startCPUProfile writes a CPU profile to path until the returned stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// summarize is the driver's result: completed jobs over the measured
+// phases' own span (the last tick is a partial second, so a tick count
+// would understate the rate), integrity, p99 and each operation's median.
+func summarize(sc *sqlload.Scenario, res *sqlload.Result, completed int64, seconds int) driverResult {
 	var span time.Duration
 	for _, ph := range res.Phases {
 		if !ph.Warmup {
@@ -161,15 +224,7 @@ func driver(args []string) error {
 			out.OpP50Ms[op] = p.P50
 		}
 	}
-	if *samplerEvery > 0 {
-		out.SamplerS, out.Samples = samplerEvery.Seconds(), samples
-	}
-	b, _ := json.Marshal(out)
-	fmt.Println(string(b))
-	if out.Lost != 0 || out.Duplicated != 0 {
-		return fmt.Errorf("driver: integrity broken: %d lost, %d duplicated", out.Lost, out.Duplicated)
-	}
-	return nil
+	return out
 }
 
 type devNull struct{}

@@ -59,88 +59,18 @@ type Synth struct {
 // Build makes the recorded run and the report the pipeline would build for
 // it.
 func (s Synth) Build() (*runrec.Report, *runrec.Run) {
+	s = s.withDefaults()
 	rng := rand.New(rand.NewPCG(s.Seed, 7))
-	start := Start
-	if s.ServerVersion == "" {
-		s.ServerVersion = "15.8"
-	}
-	if s.Workload == nil {
-		s.Workload = map[string]any{"adapter": "skiplocked", "batch_size": 10.0, "consumers": 8.0, "producers": 2.0, "completion": "delete"}
-	}
-	if s.QueryMs == 0 {
-		s.QueryMs = 0.8
-	}
-	run := &runrec.Run{Meta: runrec.Meta{
-		ID: s.ID, Mode: "run", Scenario: "baseline", StartedAt: start,
-		EndedAt: start.Add(time.Duration(s.Seconds) * time.Second), ServerVersion: s.ServerVersion,
-		ServerVersionNum: 150008, Settings: map[string]string{"max_wal_size": "1GB", "autovacuum_naptime": "60s", "shared_buffers": "128MB"},
-		Target: "127.0.0.1:5432/pgqtune", Schema: "pgqtune", QueueTables: []string{"pgqtune.job"},
-		Workload: s.Workload, SamplerIntervalS: 1,
-		ScenarioYAML: "name: baseline\nduration: 2m\nadapter: skiplocked\n",
-	}}
+	run := &runrec.Run{Meta: s.meta()}
 	var series []runrec.SeriesPoint
 	var sum float64
 	dead := int64(0)
-	claim := int64(-4242)
 	for i := range s.Seconds {
-		t := start.Add(time.Duration(i) * time.Second)
-		rate := s.Rate
-		inDrop := i >= s.DropFrom && i < s.DropTo
-		if inDrop {
-			rate *= 1 - s.DropPct/100
-		}
-		done := int64(math.Max(0, math.Round(rate*(1+s.Noise*rng.NormFloat64()))))
-		enq := int64(math.Round(s.Rate * (1 + s.Noise/2*rng.NormFloat64())))
-		depth := int64(20 + rng.IntN(10))
-		p99 := s.P99Ms * (1 + 0.1*rng.NormFloat64())
-		if inDrop {
-			depth += int64(i-s.DropFrom) * int64(s.Rate*s.DropPct/100)
-			p99 *= 6
-		}
-		lat := &runrec.Percentiles{P50: p99 / 5, P95: p99 / 2, P99: p99, Max: p99 * 1.5, Count: done}
-		run.Workload = append(run.Workload, runrec.WorkloadTick{T: t, Enqueued: enq, Dequeued: done, Completed: done,
-			Depth: depth, OldestPendingAgeS: float64(depth) / s.Rate, LatencyMs: lat})
-		d, p := depth, p99
-		series = append(series, runrec.SeriesPoint{T: t, Enqueued: enq, Completed: done, Depth: &d, P99Ms: &p})
-		sum += float64(done)
-
-		waiting := 0
-		if inDrop {
-			waiting = 6 + rng.IntN(3)
-		}
-		dead += done
-		autovac := int64(0)
-		if i%45 == 44 {
-			dead, autovac = dead/20, 1
-		}
-		ckpt := &runrec.CheckpointStats{}
-		if i == s.DropFrom+10 {
-			ckpt.Requested = 1
-		}
-		text := ""
-		if i == 0 {
-			text = "WITH next AS (SELECT id FROM pgqtune.job WHERE queue = $1 AND state = $2 ORDER BY priority, run_at LIMIT $3 FOR UPDATE SKIP LOCKED) UPDATE pgqtune.job j SET state = $4 FROM next WHERE j.id = next.id RETURNING j.id"
-		}
-		calls := done/10 + 1
-		qms := s.QueryMs * (1 + 0.05*rng.NormFloat64())
-		if inDrop {
-			qms *= 8
-		}
-		smp := runrec.Sample{T: t, IntervalS: 1,
-			Database:     &runrec.DatabaseStats{XactCommit: done * 2, NumBackends: 12},
-			Activity:     &runrec.Activity{Total: 12, Active: 8 + waiting, ByWait: map[string]int{"CPU": 4, "Lock:relation": waiting}},
-			Locks:        &runrec.Locks{Waiting: waiting},
-			WAL:          &runrec.WALStats{LSNBytes: done * 900, HasStatWAL: true, Bytes: done * 1000, Records: done * 4},
-			Checkpointer: ckpt,
-			Tables: []runrec.TableStats{{Relation: "pgqtune.job", Queue: true, LiveTup: depth, DeadTup: dead, Autovacuum: autovac,
-				Ins: enq, Upd: done, Del: done, IdxScan: calls}},
-			Statements: []runrec.StatementDelta{
-				{QueryID: claim, Text: text, Calls: calls, TotalExecMs: float64(calls) * qms, Rows: done},
-				{QueryID: 99, Text: textIf(i == 0, "INSERT INTO pgqtune.job (queue, payload) SELECT $1, $2 FROM generate_series($3, $4)"), Calls: enq / 10, TotalExecMs: float64(enq/10) * 0.3, Rows: enq},
-				{QueryID: 7, Text: textIf(i == 0, "/* pgqtune */ SELECT count(*) FROM pg_stat_activity"), Calls: 1, TotalExecMs: 0.2, Rows: 1},
-			},
-		}
+		tick, point, smp := s.second(rng, i, &dead)
+		run.Workload = append(run.Workload, tick)
+		series = append(series, point)
 		run.Samples = append(run.Samples, smp)
+		sum += float64(tick.Completed)
 	}
 	p := runrec.Percentiles{P50: s.P99Ms / 5, P95: s.P99Ms / 2, P99: s.P99Ms * 1.4, Max: s.P99Ms * 9, Count: int64(sum)}
 	if s.DropTo > s.DropFrom {
@@ -151,9 +81,116 @@ func (s Synth) Build() (*runrec.Report, *runrec.Run) {
 	run.Meta.LatencyMs = &p
 	run.Meta.Integrity = &runrec.Integrity{Enqueued: int64(sum) + 25, Completed: int64(sum), Pending: 25}
 
-	rep := &runrec.Report{
+	rep := s.report(run, series, sum, p)
+	if s.WithFinding {
+		rep.Findings = s.findings()
+		rep.Phases = s.phases()
+	}
+	if s.WithR {
+		rep.Recommendations = recommendations()
+	}
+	return rep, run
+}
+
+// withDefaults fills what s leaves out: Postgres 15.8, the skiplocked
+// baseline's workload, a 0.8 ms claim.
+func (s Synth) withDefaults() Synth {
+	if s.ServerVersion == "" {
+		s.ServerVersion = "15.8"
+	}
+	if s.Workload == nil {
+		s.Workload = map[string]any{"adapter": "skiplocked", "batch_size": 10.0, "consumers": 8.0, "producers": 2.0, "completion": "delete"}
+	}
+	if s.QueryMs == 0 {
+		s.QueryMs = 0.8
+	}
+	return s
+}
+
+// meta is the recorded run.json.
+func (s Synth) meta() runrec.Meta {
+	start := Start
+	return runrec.Meta{
+		ID: s.ID, Mode: "run", Scenario: "baseline", StartedAt: start,
+		EndedAt: start.Add(time.Duration(s.Seconds) * time.Second), ServerVersion: s.ServerVersion,
+		ServerVersionNum: 150008, Settings: map[string]string{"max_wal_size": "1GB", "autovacuum_naptime": "60s", "shared_buffers": "128MB"},
+		Target: "127.0.0.1:5432/pgqtune", Schema: "pgqtune", QueueTables: []string{"pgqtune.job"},
+		Workload: s.Workload, SamplerIntervalS: 1,
+		ScenarioYAML: "name: baseline\nduration: 2m\nadapter: skiplocked\n",
+	}
+}
+
+// second is second i of the run: its workload tick, its point of the
+// report's series and its sample. dead carries the queue table's dead
+// tuples from second to second (autovacuum clears most every 45 s).
+func (s Synth) second(rng *rand.Rand, i int, dead *int64) (runrec.WorkloadTick, runrec.SeriesPoint, runrec.Sample) {
+	const claim = int64(-4242)
+	start := Start
+	t := start.Add(time.Duration(i) * time.Second)
+	rate := s.Rate
+	inDrop := i >= s.DropFrom && i < s.DropTo
+	if inDrop {
+		rate *= 1 - s.DropPct/100
+	}
+	done := int64(math.Max(0, math.Round(rate*(1+s.Noise*rng.NormFloat64()))))
+	enq := int64(math.Round(s.Rate * (1 + s.Noise/2*rng.NormFloat64())))
+	depth := int64(20 + rng.IntN(10))
+	p99 := s.P99Ms * (1 + 0.1*rng.NormFloat64())
+	if inDrop {
+		depth += int64(i-s.DropFrom) * int64(s.Rate*s.DropPct/100)
+		p99 *= 6
+	}
+	lat := &runrec.Percentiles{P50: p99 / 5, P95: p99 / 2, P99: p99, Max: p99 * 1.5, Count: done}
+	tick := runrec.WorkloadTick{T: t, Enqueued: enq, Dequeued: done, Completed: done,
+		Depth: depth, OldestPendingAgeS: float64(depth) / s.Rate, LatencyMs: lat}
+	d, p := depth, p99
+	point := runrec.SeriesPoint{T: t, Enqueued: enq, Completed: done, Depth: &d, P99Ms: &p}
+
+	waiting := 0
+	if inDrop {
+		waiting = 6 + rng.IntN(3)
+	}
+	*dead += done
+	autovac := int64(0)
+	if i%45 == 44 {
+		*dead, autovac = *dead/20, 1
+	}
+	ckpt := &runrec.CheckpointStats{}
+	if i == s.DropFrom+10 {
+		ckpt.Requested = 1
+	}
+	text := ""
+	if i == 0 {
+		text = "WITH next AS (SELECT id FROM pgqtune.job WHERE queue = $1 AND state = $2 ORDER BY priority, run_at LIMIT $3 FOR UPDATE SKIP LOCKED) UPDATE pgqtune.job j SET state = $4 FROM next WHERE j.id = next.id RETURNING j.id"
+	}
+	calls := done/10 + 1
+	qms := s.QueryMs * (1 + 0.05*rng.NormFloat64())
+	if inDrop {
+		qms *= 8
+	}
+	smp := runrec.Sample{T: t, IntervalS: 1,
+		Database:     &runrec.DatabaseStats{XactCommit: done * 2, NumBackends: 12},
+		Activity:     &runrec.Activity{Total: 12, Active: 8 + waiting, ByWait: map[string]int{"CPU": 4, "Lock:relation": waiting}},
+		Locks:        &runrec.Locks{Waiting: waiting},
+		WAL:          &runrec.WALStats{LSNBytes: done * 900, HasStatWAL: true, Bytes: done * 1000, Records: done * 4},
+		Checkpointer: ckpt,
+		Tables: []runrec.TableStats{{Relation: "pgqtune.job", Queue: true, LiveTup: depth, DeadTup: *dead, Autovacuum: autovac,
+			Ins: enq, Upd: done, Del: done, IdxScan: calls}},
+		Statements: []runrec.StatementDelta{
+			{QueryID: claim, Text: text, Calls: calls, TotalExecMs: float64(calls) * qms, Rows: done},
+			{QueryID: 99, Text: textIf(i == 0, "INSERT INTO pgqtune.job (queue, payload) SELECT $1, $2 FROM generate_series($3, $4)"), Calls: enq / 10, TotalExecMs: float64(enq/10) * 0.3, Rows: enq},
+			{QueryID: 7, Text: textIf(i == 0, "/* pgqtune */ SELECT count(*) FROM pg_stat_activity"), Calls: 1, TotalExecMs: 0.2, Rows: 1},
+		},
+	}
+	return tick, point, smp
+}
+
+// report is the report the pipeline would build for run, without findings
+// or recommendations.
+func (s Synth) report(run *runrec.Run, series []runrec.SeriesPoint, sum float64, p runrec.Percentiles) *runrec.Report {
+	return &runrec.Report{
 		SchemaVersion: runrec.SchemaVersion,
-		Run: runrec.RunInfo{ID: s.ID, Mode: "run", Scenario: "baseline", StartedAt: start, EndedAt: run.Meta.EndedAt,
+		Run: runrec.RunInfo{ID: s.ID, Mode: "run", Scenario: "baseline", StartedAt: Start, EndedAt: run.Meta.EndedAt,
 			ServerVersion: s.ServerVersion, Settings: run.Meta.Settings, Workload: s.Workload,
 			QueueTables: run.Meta.QueueTables, Target: run.Meta.Target},
 		Throughput: runrec.Throughput{Unit: "jobs/s", Baseline: s.Rate, Series: series, LatencyMs: p,
@@ -166,57 +203,64 @@ func (s Synth) Build() (*runrec.Report, *runrec.Run) {
 		Integrity: run.Meta.Integrity,
 		Notes:     []string{"pg_stat_statements texts are normalized: parameters appear as $n"},
 	}
-	if s.WithFinding {
-		base := 0.0
-		rep.Findings = []runrec.Finding{{
-			ID: "F1", Cause: runrec.CauseLock, Kind: runrec.FindingDrop,
-			Start: start.Add(time.Duration(s.DropFrom) * time.Second), End: start.Add(time.Duration(s.DropTo) * time.Second),
-			ThroughputDropPct: s.DropPct, Confidence: 0.9,
-			Summary: "An ACCESS EXCLUSIVE lock on pgqtune.job held by pid 4242 (LOCK TABLE pgqtune.job) stalled every consumer for 30 s.",
-			Evidence: []runrec.Evidence{
-				{Signal: "pg_locks.waiting", Value: 7, Baseline: &base, Detail: "AccessExclusiveLock on pgqtune.job held by pid 4242: LOCK TABLE pgqtune.job IN ACCESS EXCLUSIVE MODE"},
-				{Signal: "pg_stat_activity.wait_event", Value: 7, Detail: "Lock:relation | 7 workload sessions"},
-			},
-			Objects: []string{"pgqtune.job"}, PIDs: []int{4242},
-			Alternatives: []runrec.CauseScore{{Cause: runrec.CauseRowLock, Score: 0.2}},
-			Contributing: []runrec.Contributor{{Cause: runrec.CauseXmin, Score: 0.35,
-				Summary: "also: pid 5151 (idle in transaction, psql) held the xmin horizon for 20 s: 5,295 dead tuples on pgqtune.job, not yet enough to slow the claim."}},
-		}}
-		rep.Phases = []runrec.PhaseResult{
-			{Name: "steady", Start: start, End: start.Add(time.Duration(s.DropFrom) * time.Second), JobsPerS: s.Rate},
-			{Name: "lock", Pressure: "lock_table", Start: start.Add(time.Duration(s.DropFrom) * time.Second),
-				End: start.Add(time.Duration(s.DropTo) * time.Second), JobsPerS: s.Rate * (1 - s.DropPct/100), DropPct: s.DropPct,
-				RecoveryS: ptr(4.0), P99Ms: s.P99Ms * 6},
-		}
+}
+
+// findings is the lock-contention finding the analysis writes for the drop.
+func (s Synth) findings() []runrec.Finding {
+	base := 0.0
+	return []runrec.Finding{{
+		ID: "F1", Cause: runrec.CauseLock, Kind: runrec.FindingDrop,
+		Start: Start.Add(time.Duration(s.DropFrom) * time.Second), End: Start.Add(time.Duration(s.DropTo) * time.Second),
+		ThroughputDropPct: s.DropPct, Confidence: 0.9,
+		Summary: "An ACCESS EXCLUSIVE lock on pgqtune.job held by pid 4242 (LOCK TABLE pgqtune.job) stalled every consumer for 30 s.",
+		Evidence: []runrec.Evidence{
+			{Signal: "pg_locks.waiting", Value: 7, Baseline: &base, Detail: "AccessExclusiveLock on pgqtune.job held by pid 4242: LOCK TABLE pgqtune.job IN ACCESS EXCLUSIVE MODE"},
+			{Signal: "pg_stat_activity.wait_event", Value: 7, Detail: "Lock:relation | 7 workload sessions"},
+		},
+		Objects: []string{"pgqtune.job"}, PIDs: []int{4242},
+		Alternatives: []runrec.CauseScore{{Cause: runrec.CauseRowLock, Score: 0.2}},
+		Contributing: []runrec.Contributor{{Cause: runrec.CauseXmin, Score: 0.35,
+			Summary: "also: pid 5151 (idle in transaction, psql) held the xmin horizon for 20 s: 5,295 dead tuples on pgqtune.job, not yet enough to slow the claim."}},
+	}}
+}
+
+// phases are the scenario's phases around the drop.
+func (s Synth) phases() []runrec.PhaseResult {
+	return []runrec.PhaseResult{
+		{Name: "steady", Start: Start, End: Start.Add(time.Duration(s.DropFrom) * time.Second), JobsPerS: s.Rate},
+		{Name: "lock", Pressure: "lock_table", Start: Start.Add(time.Duration(s.DropFrom) * time.Second),
+			End: Start.Add(time.Duration(s.DropTo) * time.Second), JobsPerS: s.Rate * (1 - s.DropPct/100), DropPct: s.DropPct,
+			RecoveryS: ptr(4.0), P99Ms: s.P99Ms * 6},
 	}
-	if s.WithR {
-		sig := true
-		// What the rules write for this finding: the application rule's
-		// lock_timeout advice for maintenance sessions (advice, not SQL for
-		// validate to run, so no validation), and a per-table autovacuum
-		// change validated by a re-run (hypopg validates indexes only).
-		rep.Recommendations = []runrec.Recommendation{{
-			ID: "R1", Kind: runrec.RecApplication, Target: "pgqtune.job",
-			SQL: "-- in migration / maintenance sessions touching pgqtune.job:\n" +
-				"SET lock_timeout = '2s';  -- give up instead of queueing the workers behind you; retry later\n" +
-				"-- and keep the transaction short: no user think-time or other work between the DDL and COMMIT",
-			Rationale:      "Maintenance that takes an ACCESS EXCLUSIVE lock on a queue table stops every consumer; bound how long it may wait and hold.",
-			FindingIDs:     []string{"F1"},
-			ExpectedImpact: "drops shorter than lock_timeout (2 s) instead of 30 s",
-			Risk:           "the maintenance statement fails and must be retried",
-			Rollback:       "RESET lock_timeout;",
-		}, {
-			ID: "R2", Kind: runrec.RecAutovacuum, Target: "pgqtune.job",
-			SQL:            "SET lock_timeout = '2s';  -- on a lock timeout error, retry later\nALTER TABLE pgqtune.job SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000);",
-			Rationale:      "Dead tuples reach tens of thousands between autovacuum runs; vacuum the queue table after a fixed number of changes.",
-			FindingIDs:     []string{},
-			ExpectedImpact: "dead tuples stay under ~5000",
-			Risk:           "more frequent vacuum I/O",
-			Rollback:       "SET lock_timeout = '2s';\nALTER TABLE pgqtune.job RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold);",
-			Validation:     &runrec.Validation{Method: "rerun", Before: 21000, After: 4800, Unit: "dead_tuples/min", Significant: &sig},
-		}}
-	}
-	return rep, run
+}
+
+// recommendations are what the rules write for the finding.
+func recommendations() []runrec.Recommendation {
+	sig := true
+	// What the rules write for this finding: the application rule's
+	// lock_timeout advice for maintenance sessions (advice, not SQL for
+	// validate to run, so no validation), and a per-table autovacuum
+	// change validated by a re-run (hypopg validates indexes only).
+	return []runrec.Recommendation{{
+		ID: "R1", Kind: runrec.RecApplication, Target: "pgqtune.job",
+		SQL: "-- in migration / maintenance sessions touching pgqtune.job:\n" +
+			"SET lock_timeout = '2s';  -- give up instead of queueing the workers behind you; retry later\n" +
+			"-- and keep the transaction short: no user think-time or other work between the DDL and COMMIT",
+		Rationale:      "Maintenance that takes an ACCESS EXCLUSIVE lock on a queue table stops every consumer; bound how long it may wait and hold.",
+		FindingIDs:     []string{"F1"},
+		ExpectedImpact: "drops shorter than lock_timeout (2 s) instead of 30 s",
+		Risk:           "the maintenance statement fails and must be retried",
+		Rollback:       "RESET lock_timeout;",
+	}, {
+		ID: "R2", Kind: runrec.RecAutovacuum, Target: "pgqtune.job",
+		SQL:            "SET lock_timeout = '2s';  -- on a lock timeout error, retry later\nALTER TABLE pgqtune.job SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000);",
+		Rationale:      "Dead tuples reach tens of thousands between autovacuum runs; vacuum the queue table after a fixed number of changes.",
+		FindingIDs:     []string{},
+		ExpectedImpact: "dead tuples stay under ~5000",
+		Risk:           "more frequent vacuum I/O",
+		Rollback:       "SET lock_timeout = '2s';\nALTER TABLE pgqtune.job RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold);",
+		Validation:     &runrec.Validation{Method: "rerun", Before: 21000, After: 4800, Unit: "dead_tuples/min", Significant: &sig},
+	}}
 }
 
 func textIf(ok bool, s string) string {

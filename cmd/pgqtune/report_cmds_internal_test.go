@@ -34,9 +34,9 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return exitFailure, out.String(), err.Error()
 }
 
-// reportRuns is the report package's synthetic run directories, absolute:
+// reportRuns is compare's synthetic run directories (internal/synthrun), absolute:
 // TestMain moves the tests into a scratch working directory.
-var reportRuns = mustAbs(filepath.Join("..", "..", "report", "testdata", "runs"))
+var reportRuns = mustAbs(filepath.Join("..", "..", "compare", "testdata", "runs"))
 
 func mustAbs(p string) string {
 	a, err := filepath.Abs(p)

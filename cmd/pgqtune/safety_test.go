@@ -20,7 +20,7 @@ import (
 // baseRun is a recorded run shipped with the report package's tests.
 var baseRun = func() string {
 	// Absolute: TestMain moves the tests into a scratch working directory.
-	p, err := filepath.Abs(filepath.Join("..", "..", "report", "testdata", "runs", "base"))
+	p, err := filepath.Abs(filepath.Join("..", "..", "compare", "testdata", "runs", "base"))
 	if err != nil {
 		panic(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -162,6 +163,16 @@ func openPool(ctx context.Context, dsn, app string, size int) (*pgxpool.Pool, er
 	cfg.ConnConfig.RuntimeParams["application_name"] = app
 	cfg.MaxConns = int32(min(size, math.MaxInt32))
 	cfg.MinConns = 0
+	// Raw socket I/O (rawio_linux.go) keeps the runtime's monitor thread
+	// asleep between round trips.
+	dial := cfg.ConnConfig.DialFunc
+	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return wrapRawIO(c), nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("sqlload: open pool: %w", err)

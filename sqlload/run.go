@@ -220,6 +220,7 @@ type driver struct {
 	stopRun context.CancelFunc
 
 	batches chan batch
+	spare   chan []NewJob // sent batches' slices, for reuse (recycle)
 	seq     atomic.Int64
 	ledger  ledger
 	c       counters
@@ -267,7 +268,8 @@ func newDriver(p *RunParams, sc *Scenario, schema, app string, ad Adapter, pool 
 		// Intended times are set when a batch is built, so waiting here
 		// still counts as latency, as it should.
 		batches: make(chan batch, max(sc.Producers, 1)), room: make(chan struct{}, 1),
-		enqH: newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
+		spare: make(chan []NewJob, max(sc.Producers, 1)),
+		enqH:  newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
 		tickH: newHist(), stepH: newHist(), phaseH: newHist(),
 		wake: newWaker(), seen: map[string]bool{}, opErrs: map[string]*opErr{},
 	}

@@ -14,7 +14,30 @@ import (
 func (d *driver) producer() {
 	for b := range d.batches {
 		d.enqueue(b)
+		d.recycle(b.jobs)
 	}
+}
+
+// recycle keeps a sent batch's slice for the closed loop's next batch (no
+// allocation per batch); the spare slot holds one per producer.
+func (d *driver) recycle(jobs []NewJob) {
+	select {
+	case d.spare <- jobs[:0]:
+	default:
+	}
+}
+
+// batchOf returns an empty batch with room for n jobs, reused when one is
+// spare.
+func (d *driver) batchOf(n int) []NewJob {
+	select {
+	case jobs := <-d.spare:
+		if cap(jobs) >= n {
+			return jobs
+		}
+	default:
+	}
+	return make([]NewJob, 0, n)
 }
 
 // enqueue writes one batch, retrying errors that certainly did not commit.

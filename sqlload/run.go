@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -90,7 +89,8 @@ func Run(ctx context.Context, p *RunParams) (*Result, error) {
 	sc := p.Scenario
 	schema := cmp.Or(p.Schema, "pgqtune")
 	app := cmp.Or(p.AppName, DefaultAppName)
-	pool, err := openPool(ctx, p.DSN, app, sc.poolSize())
+	conns := newConnSet()
+	pool, err := openPool(ctx, p.DSN, app, sc.poolSize(), conns)
 	if err != nil {
 		return nil, err
 	}
@@ -109,12 +109,13 @@ func Run(ctx context.Context, p *RunParams) (*Result, error) {
 	}
 	defer limitProcs(sc.clientProcs())()
 	d := newDriver(p, sc, schema, app, ad, pool)
+	d.conns = conns
 	return d.run(ctx)
 }
 
 // Setup creates the scenario's queue tables in schema. It is idempotent.
 func Setup(ctx context.Context, dsn, schema string, sc *Scenario) error {
-	pool, err := openPool(ctx, dsn, DefaultAppName+"-setup", 2)
+	pool, err := openPool(ctx, dsn, DefaultAppName+"-setup", 2, nil)
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,9 @@ func (s *Scenario) poolSize() int {
 	return s.Producers + s.Consumers + 2
 }
 
-func openPool(ctx context.Context, dsn, app string, size int) (*pgxpool.Pool, error) {
+// openPool opens a pool of size connections; with conns set, they join it
+// (connset.go).
+func openPool(ctx context.Context, dsn, app string, size int, conns *connSet) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlload: parse DSN: %w", err)
@@ -163,15 +166,8 @@ func openPool(ctx context.Context, dsn, app string, size int) (*pgxpool.Pool, er
 	cfg.ConnConfig.RuntimeParams["application_name"] = app
 	cfg.MaxConns = int32(min(size, math.MaxInt32))
 	cfg.MinConns = 0
-	// Raw socket I/O (rawio_linux.go) keeps the runtime's monitor thread
-	// asleep between round trips.
-	dial := cfg.ConnConfig.DialFunc
-	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return wrapRawIO(c), nil
+	if conns != nil {
+		cfg.ConnConfig.DialFunc = conns.dialer(cfg.ConnConfig.DialFunc)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -216,6 +212,10 @@ type driver struct {
 	// Ctrl-C, and is cancelled only after a grace period.
 	hctx    context.Context
 	hcancel context.CancelFunc
+	// callCtx is what database calls get: hctx, or for a poolOnly adapter
+	// hctx without its end, which interrupts conns instead (connset.go).
+	callCtx context.Context
+	conns   *connSet
 	fatal   atomic.Pointer[error]
 	stopRun context.CancelFunc
 
@@ -342,6 +342,11 @@ func (d *driver) run(ctx context.Context) (*Result, error) {
 	d.stopRun = stopRun
 	d.hctx, d.hcancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer d.hcancel()
+	d.callCtx = d.hctx
+	if _, ok := d.ad.(poolOnly); ok && d.conns != nil {
+		d.callCtx = workerCtx(d.hctx)
+		defer context.AfterFunc(d.hctx, d.conns.interrupt)()
+	}
 
 	workload := d.comparability(ctx)
 	if err := d.adoptLeftovers(ctx); err != nil {

@@ -103,6 +103,9 @@ func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 	return a, nil
 }
 
+// poolOnly: every call of the adapter goes through the run's pool.
+func (a *skipLocked) poolOnly() {}
+
 func (a *skipLocked) Setup(ctx context.Context) error {
 	if err := migrations.Up(ctx, a.dsn, "skiplocked", a.schema); err != nil {
 		return fmt.Errorf("skiplocked: setup: %w", err)

@@ -166,6 +166,8 @@ type NewJob struct {
 
 // EnqueueParams are Enqueue's arguments.
 type EnqueueParams struct {
+	// Jobs belongs to the driver, which reuses it for a later batch once
+	// Enqueue returns: an adapter copies what it keeps.
 	Jobs   []NewJob
 	Method InsertMethod
 }

@@ -26,13 +26,17 @@
 // pgx's per-call encode and scan planning. BenchmarkDriverMax and
 // `make bench` measure client CPU per completed job against pgbench's.
 //
-// What is left of the gap to pgbench is mostly the Go runtime, not the
-// driver's own work: per round trip the driver makes the same system calls
-// as pgbench (one write, two reads, one poll), but each time its only P
-// goes idle and wakes again, the runtime's sysmon thread is woken from deep
-// sleep by the first system call and sleeps again in 20 µs steps: about
-// half the process's context switches (measured with perf sched_switch).
-//
+// The Go runtime's own costs are kept out of the way too: the workload's
+// connections read and write their sockets with raw system calls
+// (rawio_linux.go), so the runtime's monitor thread is not woken from deep
+// sleep after every moment all workers waited on the network (that cycle
+// was half the process's context switches and a fifth of its CPU per job),
+// and the skiplocked workers' calls get a context that never ends, the run's
+// end interrupting the pool's connections once (connset.go), instead of
+// pgconn watching each call's context. What remains beyond pgbench's cost
+// is user time in pgx's protocol handling and the scheduler (epoll,
+// goroutine wake-ups); the system calls per job are pgbench's.
+
 // Queue designs are Adapters (adapter.go), registered by name; the built-in
 // skiplocked adapter is in skiplocked.go, and every adapter passes the
 // shared suite in internal/adaptertest.

@@ -221,9 +221,9 @@ func (d *driver) closedLoop(ctx context.Context, rng *rand.Rand, maxDepth int) {
 			continue
 		}
 		now := time.Now()
-		jobs := make([]NewJob, d.sc.EnqueueBatch)
-		for i := range jobs {
-			jobs[i] = d.newJob(rng, now)
+		jobs := d.batchOf(d.sc.EnqueueBatch)
+		for range d.sc.EnqueueBatch {
+			jobs = append(jobs, d.newJob(rng, now))
 		}
 		if !d.send(ctx, batch{jobs: jobs, method: InsertMethod(d.sc.InsertMethod)}) {
 			return

@@ -35,12 +35,14 @@ func newPreparedSQL(sql string) preparedSQL {
 	return preparedSQL{name: fmt.Sprintf("pgqtune_%016x", h.Sum64()), sql: sql}
 }
 
-// prepareOn makes sure the statement exists on c.
-func (p preparedSQL) prepareOn(ctx context.Context, c *pgx.Conn) error {
-	if _, err := c.Prepare(ctx, p.name, p.sql); err != nil {
-		return prepareError{err}
+// prepareOn makes sure the statement exists on c and returns its
+// description (result columns included: a Bind of it needs no Describe).
+func (p preparedSQL) prepareOn(ctx context.Context, c *pgx.Conn) (*pgconn.StatementDescription, error) {
+	sd, err := c.Prepare(ctx, p.name, p.sql)
+	if err != nil {
+		return nil, prepareError{err}
 	}
-	return nil
+	return sd, nil
 }
 
 // prepareError marks a failed Parse as safe to retry: preparing changes no

@@ -89,7 +89,8 @@ func Run(ctx context.Context, p *RunParams) (*Result, error) {
 	sc := p.Scenario
 	schema := cmp.Or(p.Schema, "pgqtune")
 	app := cmp.Or(p.AppName, DefaultAppName)
-	pool, err := openPool(ctx, p.DSN, app, sc.poolSize())
+	conns := newConnSet()
+	pool, err := openPool(ctx, p.DSN, app, sc.poolSize(), conns)
 	if err != nil {
 		return nil, err
 	}
@@ -108,12 +109,13 @@ func Run(ctx context.Context, p *RunParams) (*Result, error) {
 	}
 	defer limitProcs(sc.clientProcs())()
 	d := newDriver(p, sc, schema, app, ad, pool)
+	d.conns = conns
 	return d.run(ctx)
 }
 
 // Setup creates the scenario's queue tables in schema. It is idempotent.
 func Setup(ctx context.Context, dsn, schema string, sc *Scenario) error {
-	pool, err := openPool(ctx, dsn, DefaultAppName+"-setup", 2)
+	pool, err := openPool(ctx, dsn, DefaultAppName+"-setup", 2, nil)
 	if err != nil {
 		return err
 	}
@@ -154,7 +156,9 @@ func (s *Scenario) poolSize() int {
 	return s.Producers + s.Consumers + 2
 }
 
-func openPool(ctx context.Context, dsn, app string, size int) (*pgxpool.Pool, error) {
+// openPool opens a pool of size connections; with conns set, they join it
+// (connset.go).
+func openPool(ctx context.Context, dsn, app string, size int, conns *connSet) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlload: parse DSN: %w", err)
@@ -162,6 +166,9 @@ func openPool(ctx context.Context, dsn, app string, size int) (*pgxpool.Pool, er
 	cfg.ConnConfig.RuntimeParams["application_name"] = app
 	cfg.MaxConns = int32(min(size, math.MaxInt32))
 	cfg.MinConns = 0
+	if conns != nil {
+		cfg.ConnConfig.DialFunc = conns.dialer(cfg.ConnConfig.DialFunc)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("sqlload: open pool: %w", err)
@@ -205,10 +212,15 @@ type driver struct {
 	// Ctrl-C, and is cancelled only after a grace period.
 	hctx    context.Context
 	hcancel context.CancelFunc
+	// callCtx is what database calls get: hctx, or for a poolOnly adapter
+	// hctx without its end, which interrupts conns instead (connset.go).
+	callCtx context.Context
+	conns   *connSet
 	fatal   atomic.Pointer[error]
 	stopRun context.CancelFunc
 
 	batches chan batch
+	spare   chan []NewJob // sent batches' slices, for reuse (recycle)
 	seq     atomic.Int64
 	ledger  ledger
 	c       counters
@@ -256,7 +268,8 @@ func newDriver(p *RunParams, sc *Scenario, schema, app string, ad Adapter, pool 
 		// Intended times are set when a batch is built, so waiting here
 		// still counts as latency, as it should.
 		batches: make(chan batch, max(sc.Producers, 1)), room: make(chan struct{}, 1),
-		enqH: newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
+		spare: make(chan []NewJob, max(sc.Producers, 1)),
+		enqH:  newHist(), deqH: newHist(), compH: newHist(), waitH: newHist(), e2eH: newHist(),
 		tickH: newHist(), stepH: newHist(), phaseH: newHist(),
 		wake: newWaker(), seen: map[string]bool{}, opErrs: map[string]*opErr{},
 	}
@@ -329,6 +342,11 @@ func (d *driver) run(ctx context.Context) (*Result, error) {
 	d.stopRun = stopRun
 	d.hctx, d.hcancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer d.hcancel()
+	d.callCtx = d.hctx
+	if _, ok := d.ad.(poolOnly); ok && d.conns != nil {
+		d.callCtx = workerCtx(d.hctx)
+		defer context.AfterFunc(d.hctx, d.conns.interrupt)()
+	}
 
 	workload := d.comparability(ctx)
 	if err := d.adoptLeftovers(ctx); err != nil {

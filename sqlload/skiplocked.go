@@ -103,6 +103,9 @@ func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 	return a, nil
 }
 
+// poolOnly: every call of the adapter goes through the run's pool.
+func (a *skipLocked) poolOnly() {}
+
 func (a *skipLocked) Setup(ctx context.Context) error {
 	if err := migrations.Up(ctx, a.dsn, "skiplocked", a.schema); err != nil {
 		return fmt.Errorf("skiplocked: setup: %w", err)
@@ -179,7 +182,7 @@ func (a *skipLocked) enqueueMultiRow(ctx context.Context, jobs []NewJob) error {
 			return err
 		}
 		defer c.Release()
-		if err := a.enqueueStmt.prepareOn(ctx, c.Conn()); err != nil {
+		if _, err := a.enqueueStmt.prepareOn(ctx, c.Conn()); err != nil {
 			return err
 		}
 		arrays := lit.enqueueArrayBytes(jobs)
@@ -281,11 +284,12 @@ func (a *skipLocked) completeAndClaim(ctx context.Context, done []*Job, d *Deque
 	}
 	defer conn.Release()
 	if len(done) > 0 {
-		if err := a.completeStmt.prepareOn(ctx, conn.Conn()); err != nil {
+		if _, err := a.completeStmt.prepareOn(ctx, conn.Conn()); err != nil {
 			return nil, err
 		}
 	}
-	if err := a.claimStmt.prepareOn(ctx, conn.Conn()); err != nil {
+	claim, err := a.claimStmt.prepareOn(ctx, conn.Conn())
+	if err != nil {
 		return nil, err
 	}
 	lit := getLiteralBuf()
@@ -295,7 +299,10 @@ func (a *skipLocked) completeAndClaim(ctx context.Context, done []*Job, d *Deque
 	if len(done) > 0 {
 		b.ExecPrepared(a.completeStmt.name, [][]byte{lit.idsLiteralBytes(done)}, nil, nil)
 	}
-	b.ExecPrepared(a.claimStmt.name, [][]byte{[]byte(d.Queue), strconv.AppendInt(limit[:0], int64(d.Limit), 10)}, nil, binaryResults)
+	// The claim's result columns are known from its Prepare: no Describe
+	// (and no RowDescription to decode) per claim, as pgx's statement
+	// cache does.
+	b.ExecStatement(claim, [][]byte{[]byte(d.Queue), strconv.AppendInt(limit[:0], int64(d.Limit), 10)}, nil, binaryResults)
 	mrr := conn.Conn().PgConn().ExecBatch(ctx, &b)
 	var jobs []*Job
 	var readErr error
@@ -332,7 +339,7 @@ func (a *skipLocked) completeOnly(ctx context.Context, jobs []*Job) error {
 		return err
 	}
 	defer conn.Release()
-	if err := a.completeStmt.prepareOn(ctx, conn.Conn()); err != nil {
+	if _, err := a.completeStmt.prepareOn(ctx, conn.Conn()); err != nil {
 		return err
 	}
 	lit := getLiteralBuf()

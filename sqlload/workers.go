@@ -14,7 +14,30 @@ import (
 func (d *driver) producer() {
 	for b := range d.batches {
 		d.enqueue(b)
+		d.recycle(b.jobs)
 	}
+}
+
+// recycle keeps a sent batch's slice for the closed loop's next batch (no
+// allocation per batch); the spare slot holds one per producer.
+func (d *driver) recycle(jobs []NewJob) {
+	select {
+	case d.spare <- jobs[:0]:
+	default:
+	}
+}
+
+// batchOf returns an empty batch with room for n jobs, reused when one is
+// spare.
+func (d *driver) batchOf(n int) []NewJob {
+	select {
+	case jobs := <-d.spare:
+		if cap(jobs) >= n {
+			return jobs
+		}
+	default:
+	}
+	return make([]NewJob, 0, n)
 }
 
 // enqueue writes one batch, retrying errors that certainly did not commit.
@@ -24,7 +47,7 @@ func (d *driver) enqueue(b batch) {
 	n := int64(len(b.jobs))
 	for attempt := 0; ; attempt++ {
 		t0 := time.Now()
-		err := d.ad.Enqueue(d.hctx, &EnqueueParams{Jobs: b.jobs, Method: b.method})
+		err := d.ad.Enqueue(d.callCtx, &EnqueueParams{Jobs: b.jobs, Method: b.method})
 		if err == nil {
 			d.measMu.RLock()
 			d.enqH.record(time.Since(t0))
@@ -113,7 +136,7 @@ func (d *driver) consumer(id int, stop <-chan struct{}) {
 			err := retry(d.hctx, func() error {
 				t0 := time.Now()
 				var err error
-				jobs, err = d.ad.Dequeue(d.hctx, &DequeueParams{Queue: q, Limit: d.sc.DequeueBatch})
+				jobs, err = d.ad.Dequeue(d.callCtx, &DequeueParams{Queue: q, Limit: d.sc.DequeueBatch})
 				if err == nil {
 					d.deqH.record(time.Since(t0))
 				}
@@ -204,7 +227,7 @@ func (d *driver) work(rng *rand.Rand, jobs []*Job, then *DequeueParams) (next []
 	if len(ok) > 0 && !claimed {
 		err := retry(d.hctx, func() error {
 			t0 := time.Now()
-			err := d.ad.Complete(d.hctx, &CompleteParams{Jobs: ok})
+			err := d.ad.Complete(d.callCtx, &CompleteParams{Jobs: ok})
 			if err == nil {
 				d.compH.record(time.Since(t0))
 			}
@@ -227,7 +250,7 @@ func (d *driver) work(rng *rand.Rand, jobs []*Job, then *DequeueParams) (next []
 // and the next claim goes through Dequeue.
 func (d *driver) completeAndClaim(ok []*Job, then *DequeueParams) ([]*Job, bool) {
 	t0 := time.Now()
-	next, err := d.chain.CompleteAndClaim(d.hctx, &CompleteParams{Jobs: ok}, then)
+	next, err := d.chain.CompleteAndClaim(d.callCtx, &CompleteParams{Jobs: ok}, then)
 	if err != nil {
 		if d.hctx.Err() == nil {
 			d.countErr("complete and claim")(err)
@@ -264,7 +287,7 @@ func (d *driver) failJobs(jobs []*Job) {
 func (d *driver) failGroup(jobs []*Job, retryAt time.Time) {
 	p := &FailParams{Jobs: jobs, RetryAt: retryAt, Error: "simulated failure"}
 	defer d.wakeAt(retryAt)
-	if err := retry(d.hctx, func() error { return d.ad.Fail(d.hctx, p) }, d.countErr("fail"), nil); err != nil {
+	if err := retry(d.hctx, func() error { return d.ad.Fail(d.callCtx, p) }, d.countErr("fail"), nil); err != nil {
 		return
 	}
 	d.c.failed.Add(int64(len(jobs)))

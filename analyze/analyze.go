@@ -80,7 +80,7 @@ func Analyze(run *runrec.Run, opts Options) (*Result, error) {
 		// all of it tells it already (under make test-stress a vacuum_lag
 		// drop over 58 % of the run hid it).
 		hidden := explained(res.Findings, f)
-		if w.Kind == runrec.FindingWholeRun {
+		if w.Kind == runrec.FindingWholeRun && sc.reachesEnd(w) {
 			hidden = explainedWholeRun(res.Findings, f)
 		}
 		if f.Cause != CauseUnknown && !hidden {
@@ -180,6 +180,20 @@ func core(w *window) *window {
 // a storm, and its whole-run finding says what it costs.
 func explained(events []runrec.Finding, f runrec.Finding) bool {
 	return explainedBy(events, f, 0.5, 0.5)
+}
+
+// reachesEnd reports whether w runs to the last measured second: a pile of
+// dead tuples still growing when the run ended, the slow fault a whole-run
+// finding is for. One that was cut before (its holder ended) is told by a
+// drop of its cause over half of it, like any other event.
+func (sc *scene) reachesEnd(w *window) bool {
+	last := -1
+	for i := range sc.tl.Slots {
+		if sc.tl.Slots[i].Measured {
+			last = i
+		}
+	}
+	return w.I1+2 >= last
 }
 
 // explainedStorm is explained for a checkpoint storm: only a finding of

@@ -63,7 +63,7 @@ func (sc *scene) claimCostIn(fr []frame, signal string) claimCost {
 	if signal == "ms" {
 		get = func(f *frame) float64 { return f.ClaimMeanMs }
 	}
-	c.Base = sc.baseMedian("claim_cost:"+signal, has, get)
+	c.Base = sc.baseLow("claim_cost:"+signal, has, get)
 	if c.Base <= 0 {
 		return claimCost{}
 	}

@@ -111,6 +111,23 @@ func (sc *scene) baseMedian(key string, has func(*frame) bool, get func(*frame) 
 	return sc.cached("median:"+key, func() float64 { return median(sc.baseVals(has, get)) })
 }
 
+// baseLow is the normal level of a "lower is better" signal (a cost per
+// call): the median over baseline frames where has, or the level of its
+// quietest stretches when that is ClaimFactor times lower. A fault lasting
+// most of a short run leaves the baseline made mostly of its own seconds
+// (a 20 s hold in a 32 s run put the claim's median at 1,069 buffers
+// against 60 before it), and a cost measured against that shows none.
+func (sc *scene) baseLow(key string, has func(*frame) bool, get func(*frame) float64) float64 {
+	return sc.cached("low:"+key, func() float64 {
+		vals := sc.baseVals(has, get)
+		med := median(vals)
+		if low := lowLevel(vals, sc.samplerStep(), sc.opts.MinWindowS); low*sc.opts.ClaimFactor < med {
+			return low
+		}
+		return med
+	})
+}
+
 // baseQuantile is the q-quantile of get over baseline frames.
 func (sc *scene) baseQuantile(key string, q float64, has func(*frame) bool, get func(*frame) float64) float64 {
 	return sc.cached(fmt.Sprintf("q%v:%s", q, key), func() float64 { return quantile(sc.baseVals(has, get), q) })

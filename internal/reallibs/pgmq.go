@@ -41,7 +41,11 @@ func preparePgmq(ctx context.Context, dsn string, o Options) (*pgmqWorkload, err
 		w.Close()
 		return nil, fmt.Errorf("reallibs: pgmq: %w: CREATE EXTENSION pgmq: %w", ErrUnavailable, err)
 	}
-	if _, err := pool.Exec(ctx, `SELECT pgmq.create($1)`, PgmqQueue); err != nil {
+	// pgmq.create re-creates the queue's indexes (IF NOT EXISTS): on a
+	// queue that exists already it would undo a dropped claim index, and
+	// the run meant to go without it would have it.
+	if _, err := pool.Exec(ctx, `SELECT pgmq.create($1)
+		WHERE NOT EXISTS (SELECT 1 FROM pgmq.list_queues() WHERE queue_name = $1)`, PgmqQueue); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("reallibs: pgmq: create queue: %w", err)
 	}

@@ -1,6 +1,6 @@
 // Package report renders a pgqtune run: report.json (the schema_version 1
-// contract, validated against the embedded report.schema.json before it is
-// written), report.md for a terminal, pull request or ticket, and a
+// contract, normalized by runrec.Normalize and validated by
+// runrec.ValidateJSON before it is written), report.md for a terminal, pull request or ticket, and a
 // self-contained report.html whose charts are SVG drawn with gonum/plot.
 //
 // It also renders a comparison of two runs (WriteComparison), which package

@@ -38,7 +38,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add([]byte("\xff\xfe"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		verr := report.ValidateJSON(b)
+		verr := runrec.ValidateJSON(b)
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, runrec.ReportJSON), b, 0o644); err != nil {
 			t.Fatal(err)

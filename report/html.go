@@ -29,7 +29,7 @@ func HTML(w io.Writer, rep *runrec.Report, run *runrec.Run) error {
 
 // HTMLWith is HTML with options.
 func HTMLWith(w io.Writer, rep *runrec.Report, run *runrec.Run, opts Options) error {
-	return renderHTML(w, buildView(Normalize(rep), run, opts))
+	return renderHTML(w, buildView(runrec.Normalize(rep), run, opts))
 }
 
 // causeCSS is the badge colour of a cause, as a CSS colour.

@@ -51,5 +51,5 @@ func Markdown(w io.Writer, rep *runrec.Report, run *runrec.Run) error {
 
 // MarkdownWith is Markdown with options.
 func MarkdownWith(w io.Writer, rep *runrec.Report, run *runrec.Run, opts Options) error {
-	return renderMarkdown(w, buildView(Normalize(rep), run, opts))
+	return renderMarkdown(w, buildView(runrec.Normalize(rep), run, opts))
 }

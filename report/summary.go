@@ -15,7 +15,7 @@ import (
 // number of recommendations and where the files are. dir may be "" when the
 // report was not written to disk.
 func Summary(w io.Writer, rep *runrec.Report, dir string) {
-	r := Normalize(rep)
+	r := runrec.Normalize(rep)
 	var b strings.Builder
 	title := "pgqtune " + cmp.Or(r.Run.Mode, "run")
 	// An observed run's scenario is "observe" itself: say it once.

@@ -36,7 +36,7 @@ func WriteWith(dir string, rep *runrec.Report, run *runrec.Run, opts Options) er
 	if rep == nil {
 		return errors.New("report: write: nil report")
 	}
-	norm := Normalize(rep)
+	norm := runrec.Normalize(rep)
 	js, err := MarshalJSON(norm)
 	if err != nil {
 		return err
@@ -72,12 +72,12 @@ func WriteWith(dir string, rep *runrec.Report, run *runrec.Run, opts Options) er
 // MarshalJSON encodes rep as report.json (indented, trailing newline) after
 // normalizing it, and validates the result against the schema.
 func MarshalJSON(rep *runrec.Report) ([]byte, error) {
-	b, err := json.MarshalIndent(Normalize(rep), "", "  ")
+	b, err := json.MarshalIndent(runrec.Normalize(rep), "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("report: encode %s: %w", runrec.ReportJSON, err)
 	}
 	b = append(b, '\n')
-	if err := ValidateJSON(b); err != nil {
+	if err := runrec.ValidateJSON(b); err != nil {
 		return nil, fmt.Errorf("report: %s: %w", runrec.ReportJSON, err)
 	}
 	return b, nil
@@ -98,7 +98,7 @@ func Load(dir string) (*runrec.Report, error) {
 	case err != nil:
 		return nil, &LoadError{Msg: fmt.Sprintf("cannot read %s", path), Err: err}
 	}
-	if err := ValidateJSON(b); err != nil {
+	if err := runrec.ValidateJSON(b); err != nil {
 		return nil, &LoadError{Msg: fmt.Sprintf("%s is not a valid pgqtune report: %v", path, err), Err: err}
 	}
 	var rep runrec.Report

@@ -172,7 +172,7 @@ func TestStore(t *testing.T) {
 		if err := pgtest.Pool(t, dsn).QueryRow(ctx, "SELECT report FROM pgqtune_results.run WHERE id = $1", "synthetic-base").Scan(&doc); err != nil {
 			t.Fatal(err)
 		}
-		if err := report.ValidateJSON(doc); err != nil {
+		if err := runrec.ValidateJSON(doc); err != nil {
 			t.Fatal(err)
 		}
 		var got runrec.Report

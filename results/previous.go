@@ -18,7 +18,7 @@ func Previous(dir string, rep *runrec.Report, run *runrec.Run) *compare.Comparis
 	if dir == "" || rep == nil || rep.Run.StartedAt.IsZero() {
 		return nil
 	}
-	rep = report.Normalize(rep)
+	rep = runrec.Normalize(rep)
 	self, err := filepath.Abs(dir)
 	if err != nil {
 		return nil

@@ -33,7 +33,7 @@ var (
 // created or migrated first). Storing a run id again replaces it, so
 // re-running `history --push` is harmless.
 func Store(ctx context.Context, dsn string, rep *runrec.Report) error {
-	r := report.Normalize(rep)
+	r := runrec.Normalize(rep)
 	doc, err := report.MarshalJSON(r)
 	if err != nil {
 		return err

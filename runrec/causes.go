@@ -3,8 +3,8 @@ package runrec
 // Cause codes: a Finding's Cause, a Contributor's and a CauseScore's. This
 // file is the one place each code is spelled; analyze names the causes with
 // these constants, recommendations matches findings by them, report colours
-// them, and report/report.schema.json pins "cause" to exactly this list (a
-// test in runrec checks both, and that no other non-test Go file spells a
+// them, and runrec/report.schema.json pins "cause" to exactly this list (a
+// test in internal/layout checks both, and that no other non-test Go file spells a
 // code as a string literal). README.md's cause table defines each code; add
 // a code only with a clear definition there.
 const (

@@ -23,7 +23,13 @@
 //
 // It also owns the names every other package shares: the file names above,
 // DefaultRoot (the results root, pgqtune-runs), and the cause codes and
-// finding kinds (causes.go, report.go), which report/report.schema.json pins.
+// finding kinds (causes.go, report.go), which report.schema.json pins.
+//
+// The report.json contract itself is here too, so that report only renders:
+// report.schema.json (embedded as SchemaJSON, checked by ValidateJSON,
+// schema.go) and Normalize (normalize.go), which turns a Report into what the
+// schema requires (UTC times, empty lists rather than null, finite numbers)
+// before anything writes, renders or stores it.
 //
 // The .jsonl files are appended a line at a time and synced, so a crash or a
 // kill loses at most the line in flight; readers skip a torn last line.

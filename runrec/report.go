@@ -7,7 +7,8 @@ const SchemaVersion = 1
 
 // Report is report.json, schema_version 1. It is a contract other tools
 // parse: fields may be added, never renamed or removed. The JSON Schema is
-// report/report.schema.json.
+// report.schema.json beside it (SchemaJSON, ValidateJSON), and Normalize
+// makes a Report what that schema requires.
 type Report struct {
 	SchemaVersion int `json:"schema_version"`
 	// PgqtuneVersion is the version of pgqtune that wrote the report

@@ -16,7 +16,6 @@ import (
 
 	"github.com/pgqtune/pgqtune/internal/pgserver"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
-	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -76,7 +75,7 @@ func loadReport(t testing.TB, dir string) *runrec.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := report.ValidateJSON(b); err != nil {
+	if err := runrec.ValidateJSON(b); err != nil {
 		t.Fatalf("report.json does not follow the contract: %v", err)
 	}
 	var rep runrec.Report

@@ -20,7 +20,6 @@ import (
 
 	"github.com/pgqtune/pgqtune/internal/pgserver"
 	"github.com/pgqtune/pgqtune/internal/pipeline"
-	"github.com/pgqtune/pgqtune/report"
 	"github.com/pgqtune/pgqtune/runrec"
 )
 
@@ -71,7 +70,7 @@ func runWith(t *testing.T, dsn string, dur time.Duration, fault func(ctx context
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := report.ValidateJSON(b); err != nil {
+	if err := runrec.ValidateJSON(b); err != nil {
 		t.Fatalf("report.json breaks the contract: %v", err)
 	}
 	return o

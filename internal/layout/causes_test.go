@@ -108,10 +108,10 @@ func causeContexts(f *ast.File) map[*ast.BasicLit]bool {
 	return out
 }
 
-// TestSchemaPinsCauses checks that report/report.schema.json's cause enum and
+// TestSchemaPinsCauses checks that runrec/report.schema.json's cause enum and
 // finding kind enum are exactly runrec's lists.
 func TestSchemaPinsCauses(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "report", "report.schema.json"))
+	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "runrec", "report.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

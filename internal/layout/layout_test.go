@@ -44,6 +44,12 @@ var rules = []rule{
 	{"compare computes, it neither renders (report) nor looks runs up (results), and imports nothing under internal/",
 		under("compare"),
 		func(p string) bool { return under(module+"report", module+"results", module+"internal")(p) }},
+	{"runrec is the contract every layer reads (run directory, report.json, its schema and Normalize): it imports none of the layers above it, so none of them is needed to read or check a run",
+		under("runrec"),
+		func(p string) bool {
+			return under(module+"report", module+"results", module+"compare", module+"analyze",
+				module+"recommendations", module+"sqlload", module+"internal")(p)
+		}},
 	{"report only renders: finding the previous run is results', and it imports nothing under internal/",
 		under("report"),
 		func(p string) bool { return under(module+"results", module+"internal")(p) }},

@@ -1,19 +1,17 @@
-package report
+package runrec
 
 import (
 	"fmt"
 	"math"
 	"sort"
 	"strings"
-
-	"github.com/pgqtune/pgqtune/runrec"
 )
 
 // sanitize replaces values JSON cannot carry (NaN, ±Inf: a ratio over an
 // empty window, say) with 0, clamps confidences into [0, 1], and says so in
 // a note, so one bad figure never costs the whole report. r is a copy owned
 // by Normalize.
-func sanitize(r *runrec.Report) {
+func sanitize(r *Report) {
 	bad := map[string]bool{}
 	fin := func(name string, f *float64) {
 		if math.IsNaN(*f) || math.IsInf(*f, 0) {
@@ -27,7 +25,7 @@ func sanitize(r *runrec.Report) {
 			bad[name] = true
 		}
 	}
-	pct := func(name string, p *runrec.Percentiles) {
+	pct := func(name string, p *Percentiles) {
 		for _, f := range []*float64{&p.P50, &p.P90, &p.P95, &p.P99, &p.P999, &p.Max} {
 			fin(name, f)
 		}

@@ -1,4 +1,4 @@
-package report
+package runrec
 
 import (
 	"bytes"
@@ -10,8 +10,11 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// SchemaJSON is report/report.schema.json, the published JSON Schema of the
-// report.json contract (schema_version 1).
+// SchemaJSON is runrec/report.schema.json, the published JSON Schema of the
+// report.json contract (schema_version 1). It lives beside the Report type
+// it describes so that the contract, its types and its check change
+// together, and a package that writes or reads report.json (report,
+// results) validates it without depending on the renderer.
 //
 //go:embed report.schema.json
 var SchemaJSON []byte
@@ -24,22 +27,24 @@ var (
 	schemaErr  error
 )
 
+// compiledSchema compiles SchemaJSON once per process: compiling is far
+// slower than validating, and every report written or loaded needs it.
 func compiledSchema() (*jsonschema.Schema, error) {
 	schemaOnce.Do(func() {
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
 		if err != nil {
-			schemaErr = fmt.Errorf("report: parse embedded schema: %w", err)
+			schemaErr = fmt.Errorf("runrec: parse embedded report schema: %w", err)
 			return
 		}
 		c := jsonschema.NewCompiler()
 		c.AssertFormat()
 		if err := c.AddResource(schemaURL, doc); err != nil {
-			schemaErr = fmt.Errorf("report: load embedded schema: %w", err)
+			schemaErr = fmt.Errorf("runrec: load embedded report schema: %w", err)
 			return
 		}
 		schema, schemaErr = c.Compile(schemaURL)
 		if schemaErr != nil {
-			schemaErr = fmt.Errorf("report: compile embedded schema: %w", schemaErr)
+			schemaErr = fmt.Errorf("runrec: compile embedded report schema: %w", schemaErr)
 		}
 	})
 	return schema, schemaErr

@@ -1,20 +1,16 @@
-package report
+package runrec
 
-import (
-	"maps"
-
-	"github.com/pgqtune/pgqtune/runrec"
-)
+import "maps"
 
 // Normalize returns a copy of rep as report.json carries it: the schema
 // version set, times in UTC, every list and map the contract requires
 // present (empty, never null) so parsers need no null checks, and figures
 // JSON cannot carry (NaN, infinities) replaced, with a note. rep itself is
 // not changed.
-func Normalize(rep *runrec.Report) *runrec.Report {
+func Normalize(rep *Report) *Report {
 	r := *rep
 	if r.SchemaVersion == 0 {
-		r.SchemaVersion = runrec.SchemaVersion
+		r.SchemaVersion = SchemaVersion
 	}
 	if r.Throughput.Unit == "" {
 		r.Throughput.Unit = "jobs/s"
@@ -25,30 +21,30 @@ func Normalize(rep *runrec.Report) *runrec.Report {
 	if r.Run.Settings == nil {
 		r.Run.Settings = map[string]string{}
 	}
-	r.Throughput.Series = make([]runrec.SeriesPoint, len(rep.Throughput.Series))
+	r.Throughput.Series = make([]SeriesPoint, len(rep.Throughput.Series))
 	for i, p := range rep.Throughput.Series {
 		p.T = p.T.UTC()
 		r.Throughput.Series[i] = p
 	}
 	if len(rep.Phases) > 0 {
-		r.Phases = make([]runrec.PhaseResult, len(rep.Phases))
+		r.Phases = make([]PhaseResult, len(rep.Phases))
 		for i, p := range rep.Phases {
 			p.Start, p.End = p.Start.UTC(), p.End.UTC()
 			r.Phases[i] = p
 		}
 	}
 	r.Throughput.Operations = maps.Clone(rep.Throughput.Operations)
-	r.Findings = make([]runrec.Finding, len(rep.Findings))
+	r.Findings = make([]Finding, len(rep.Findings))
 	for i, f := range rep.Findings {
 		f.Start, f.End = f.Start.UTC(), f.End.UTC()
-		f.Evidence = orEmpty(append([]runrec.Evidence(nil), f.Evidence...))
-		f.Alternatives = append([]runrec.CauseScore(nil), f.Alternatives...)
-		f.Contributing = append([]runrec.Contributor(nil), f.Contributing...)
+		f.Evidence = orEmpty(append([]Evidence(nil), f.Evidence...))
+		f.Alternatives = append([]CauseScore(nil), f.Alternatives...)
+		f.Contributing = append([]Contributor(nil), f.Contributing...)
 		f.Objects = orEmpty(f.Objects)
 		f.PIDs = orEmpty(f.PIDs)
 		r.Findings[i] = f
 	}
-	r.Recommendations = make([]runrec.Recommendation, len(rep.Recommendations))
+	r.Recommendations = make([]Recommendation, len(rep.Recommendations))
 	for i, rc := range rep.Recommendations {
 		rc.FindingIDs = orEmpty(rc.FindingIDs)
 		if rc.Validation != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -75,4 +76,56 @@ func DropSchema(ctx context.Context, conn *pgx.Conn, schema string) error {
 		return fmt.Errorf("drop schema %s: %w", schema, err)
 	}
 	return nil
+}
+
+// DropSchemaTimeout bounds DropSchemaDSN: the drop runs after the run, when
+// the user is waiting for their prompt, and a server that does not answer
+// within it should cost a warning, not a hang.
+const DropSchemaTimeout = 30 * time.Second
+
+// ConnectError is a ClaimSchemaDSN or DropSchemaDSN failure to reach the
+// database, as opposed to a failure of the schema's own SQL. It is a type
+// of its own because the caller words the two differently: only the caller
+// knows how to name the target without its password, so it reads Err (pgx's
+// error) rather than this error's text.
+type ConnectError struct {
+	// Op is the operation that needed the connection ("claim schema x").
+	Op string
+	// Err is pgx.Connect's error.
+	Err error
+}
+
+// Error names the operation and the connect failure.
+func (e *ConnectError) Error() string { return e.Op + ": connect: " + e.Err.Error() }
+
+// Unwrap returns pgx's error, so errors.As finds a *pgconn.PgError in it.
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// ClaimSchemaDSN connects to dsn and runs ClaimSchema on that connection,
+// closed before it returns: the claim happens once, before the workload's
+// pool exists, so it has a connection of its own. A failure to connect is a
+// *ConnectError; ClaimSchema's errors (ErrSchemaNotOurs among them) come
+// back as ClaimSchema returns them, already naming their step.
+func ClaimSchemaDSN(ctx context.Context, dsn, schema string, explicit bool) (bool, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return false, &ConnectError{Op: "claim schema " + schema, Err: err}
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return ClaimSchema(ctx, conn, schema, explicit)
+}
+
+// DropSchemaDSN connects to dsn and runs DropSchema on that connection,
+// within DropSchemaTimeout. It returns every failure (a *ConnectError when
+// the database could not be reached): a schema left behind is the user's to
+// drop, so the caller must tell them rather than drop the error.
+func DropSchemaDSN(ctx context.Context, dsn, schema string) error {
+	ctx, cancel := context.WithTimeout(ctx, DropSchemaTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return &ConnectError{Op: "drop schema " + schema, Err: err}
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return DropSchema(ctx, conn, schema)
 }

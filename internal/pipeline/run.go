@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgqtune/pgqtune/analyze/collect"
+	"github.com/pgqtune/pgqtune/internal/connstr"
 	"github.com/pgqtune/pgqtune/internal/pgserver"
 	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
@@ -100,8 +101,15 @@ func Run(ctx context.Context, o RunOptions) (outcome *Outcome, err error) {
 		return nil, err
 	}
 	defer func() {
-		if cerr := t.close(s.bg); cerr != nil && outcome != nil {
+		cerr := t.close(s.bg)
+		switch {
+		case cerr == nil:
+		case outcome != nil:
 			outcome.CleanupErr = cerr
+		default:
+			// No outcome to carry it (the run failed before it had one):
+			// the user still learns the schema was left behind.
+			err = errors.Join(err, schemaLeftError(cerr))
 		}
 	}()
 
@@ -216,7 +224,11 @@ type runTarget struct {
 func openRunTarget(ctx context.Context, o RunOptions, sc *sqlload.Scenario) (*runTarget, error) {
 	t := &runTarget{Target: Target{DSN: o.DSN, Schema: o.Schema}}
 	if err := t.open(ctx, o, sc); err != nil {
-		_ = t.close(context.WithoutCancel(ctx))
+		// The user learns of a schema left behind even when the run never
+		// started: it is theirs to drop.
+		if cerr := t.close(context.WithoutCancel(ctx)); cerr != nil {
+			err = errors.Join(err, schemaLeftError(cerr))
+		}
 		return nil, err
 	}
 	return t, nil
@@ -239,9 +251,12 @@ func (t *runTarget) open(ctx context.Context, o RunOptions, sc *sqlload.Scenario
 		return err
 	}
 	t.version = version
-	created, err := claimSchema(ctx, t.DSN, t.Schema, o.SchemaExplicit)
+	created, err := sqlload.ClaimSchemaDSN(ctx, t.DSN, t.Schema, o.SchemaExplicit)
+	if errors.Is(err, sqlload.ErrSchemaNotOurs) {
+		return badInputf("schema %q already exists and was not created by pgqtune; refusing to touch it (name it with --schema to use it anyway, or pick another)", t.Schema)
+	}
 	if err != nil {
-		return err
+		return schemaError(err, t.DSN)
 	}
 	t.dropSchema = t.Server == nil && created && !o.Keep
 	if err := sqlload.Setup(ctx, t.DSN, t.Schema, sc); err != nil {
@@ -260,7 +275,9 @@ func (t *runTarget) open(ctx context.Context, o RunOptions, sc *sqlload.Scenario
 func (t *runTarget) close(ctx context.Context) error {
 	var err error
 	if t.dropSchema {
-		err = dropSchema(ctx, t.DSN, t.Schema)
+		if derr := sqlload.DropSchemaDSN(ctx, t.DSN, t.Schema); derr != nil {
+			err = schemaError(derr, t.DSN)
+		}
 	}
 	if t.Server != nil {
 		t.Server.Stop()
@@ -352,35 +369,23 @@ func queueTables(sc *sqlload.Scenario, schema string) []string {
 	return out
 }
 
-// claimSchema connects to dsn and makes sure schema is pgqtune's to use
-// (sqlload.ClaimSchema). It reports whether pgqtune owns it.
-func claimSchema(ctx context.Context, dsn, schema string, explicit bool) (bool, error) {
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return false, fmt.Errorf("connect to %s: %s", Describe(dsn), rootCause(err, dsn))
+// schemaError words a failure of sqlload.ClaimSchemaDSN or DropSchemaDSN for
+// the user: a failure to connect as checkConnect words one (the target
+// named without its password, pgx's error cut to its root cause), anything
+// else as sqlload said it, with the DSN's password masked (sqlload does not
+// know how to; see internal/connstr).
+func schemaError(err error, dsn string) error {
+	var ce *sqlload.ConnectError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("connect to %s: %s", Describe(dsn), rootCause(ce.Err, dsn))
 	}
-	defer conn.Close(context.Background())
-	owned, err := sqlload.ClaimSchema(ctx, conn, schema, explicit)
-	if errors.Is(err, sqlload.ErrSchemaNotOurs) {
-		return false, badInputf("schema %q already exists and was not created by pgqtune; refusing to touch it (name it with --schema to use it anyway, or pick another)", schema)
-	}
-	return owned, err
+	return connstr.RedactErr(err, dsn)
 }
 
-// dropSchema drops pgqtune's own schema after a run on --dsn
-// (sqlload.DropSchema), within 30 s.
-func dropSchema(ctx context.Context, dsn, schema string) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return fmt.Errorf("connect to %s: %s", Describe(dsn), rootCause(err, dsn))
-	}
-	defer conn.Close(context.Background())
-	if err := sqlload.DropSchema(ctx, conn, schema); err != nil {
-		return fmt.Errorf("%s", redact(err.Error(), dsn))
-	}
-	return nil
+// schemaLeftError is a failure to drop pgqtune's schema reported beside the
+// error a run ended with, worded as the warning a finished run prints.
+func schemaLeftError(err error) error {
+	return fmt.Errorf("pgqtune's schema was left on the database: %w", err)
 }
 
 func sanitizeID(s string) string {

@@ -31,6 +31,14 @@ func TestRecordedRuns(t *testing.T) {
 		// hold ended: xmin_horizon read as "not yet enough to slow the
 		// claim" and missing_index was named instead.
 		{dir: "idle_xmin_short", from: "01:22:47", to: "01:23:07", cause: analyze.CauseXmin, not: []string{analyze.CauseMissingIndex, analyze.CauseCPU}},
+		// Twelve CPU hogs for 13 s on a host at load 11-15 (make
+		// test-stress, with builds beside it): the sampler skipped 6
+		// ticks, the baseline had 3 seconds, one of them the hogs'
+		// first, and the host was 100 % busy before as after. The drop
+		// outlasted the hogs by 10 s of draining, which diluted their
+		// mean (3.7 on CPU against a baseline of 5): client_bound was
+		// named, cpu_saturation not at all.
+		{dir: "cpu_hog_loaded", from: "06:20:16", to: "06:20:29", cause: analyze.CauseCPU, not: []string{analyze.CauseClientBound}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.dir, func(t *testing.T) {

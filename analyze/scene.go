@@ -161,6 +161,20 @@ func winMean(fr []frame, has func(*frame) bool, get func(*frame) float64) (float
 	return s / float64(n), true
 }
 
+// winQuantile is the q-quantile of get over fr where has (0 when none).
+func winQuantile(fr []frame, has func(*frame) bool, get func(*frame) float64, q float64) float64 {
+	var xs []float64
+	for i := range fr {
+		if f := &fr[i]; has == nil || has(f) {
+			xs = append(xs, get(f))
+		}
+	}
+	if len(xs) == 0 {
+		return 0
+	}
+	return quantile(xs, q)
+}
+
 // winMax is the max of get over fr where has.
 func winMax(fr []frame, has func(*frame) bool, get func(*frame) float64) float64 {
 	m := 0.0

@@ -58,7 +58,10 @@ func newPgBossDB(t *testing.T) *pgBossDB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec(`SELECT pg_stat_statements_reset()`)
+	// This database's entries only: a reset of all of them (the tests run
+	// in parallel on one cluster) emptied another test's between its claim
+	// and its read (make test-stress: "no rows in result set").
+	exec(`SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)`)
 	exec(strings.ReplaceAll(string(b), "{schema}", "pgboss"), "orders", 10)
 	if err := pool.QueryRow(ctx, `SELECT queryid, query FROM pg_stat_statements WHERE query LIKE '%FOR UPDATE SKIP LOCKED%' AND query LIKE '%pgboss.job%'
 	      AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&q.qid, &q.claim); err != nil {

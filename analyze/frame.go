@@ -116,20 +116,20 @@ func makeFrame(s *runrec.Sample, tl *timeline, q *queueInfo) frame {
 func (f *frame) addStatus(s *runrec.Sample) {
 	for name, st := range s.Status {
 		switch {
-		case st == "reset":
+		case st.Kind == runrec.StatusReset:
 			f.Resets++
-		case strings.HasPrefix(st, "error"):
+		case st.Kind == runrec.StatusError:
 			f.Errors++
-		case name == "server" && strings.HasPrefix(st, "unavailable"):
+		case name == "server" && st.Kind == runrec.StatusUnavailable:
 			f.Down = true
-		case name == "server" && strings.HasPrefix(st, "reconnected"):
+		case name == "server" && st.Kind == runrec.StatusReconnected:
 			f.Reset = true
-		case name == "server" && strings.HasPrefix(st, "restarted at "):
+		case name == "server" && st.Kind == runrec.StatusRestarted:
 			f.Reset = true
-			at, _, _ := strings.Cut(strings.TrimPrefix(st, "restarted at "), ",")
-			if t, err := time.Parse(time.RFC3339, at); err == nil {
-				f.RestartedAt = t
-			} else {
+			// A restart whose time is unknown is dated by the sample that
+			// saw it.
+			f.RestartedAt = st.RestartedAt
+			if f.RestartedAt.IsZero() {
 				f.RestartedAt = s.T
 			}
 		}

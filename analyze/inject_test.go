@@ -1,7 +1,9 @@
 package analyze_test
 
 import (
+	"fmt"
 	"slices"
+	"time"
 
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -238,21 +240,43 @@ func (s *synth) restart(from, to int) {
 	s.stall(from, to, 0)
 	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
 		tk.Errors = 40
-		*sm = runrec.Sample{T: sm.T, IntervalS: 1, Status: map[string]string{
-			"server": "unavailable: failed to connect to `host=127.0.0.1`: dial error: connect: connection refused"}}
+		*sm = runrec.Sample{T: sm.T, IntervalS: 1, Status: map[string]runrec.CollectorStatus{
+			"server": unavailable("failed to connect to `host=127.0.0.1`: dial error: connect: connection refused")}}
 	})
 	back := s.smp(to)
-	back.Status = map[string]string{"server": "reconnected after 8.0s", "database": "reset", "statements": "reset", "wal": "reset", "checkpointer": "reset"}
+	back.Status = map[string]runrec.CollectorStatus{"server": reconnected(8), "database": statusReset, "statements": statusReset, "wal": statusReset, "checkpointer": statusReset}
 	back.Database, back.Statements, back.WAL, back.Checkpointer = nil, nil, nil, nil
 	back.Skipped = 3
 	s.run.Samples = slices.Delete(s.run.Samples, from+2, from+5)
+}
+
+// statusReset is a collector's status on a tick after its counters reset.
+var statusReset = runrec.CollectorStatus{Kind: runrec.StatusReset}
+
+// unavailable is the server's status on a tick without a connection, as the
+// sampler writes it.
+func unavailable(why string) runrec.CollectorStatus {
+	return runrec.CollectorStatus{Kind: runrec.StatusUnavailable, Detail: "unavailable: " + why}
+}
+
+// reconnected is the server's status on the first tick after a reconnect
+// that was down for downS seconds.
+func reconnected(downS float64) runrec.CollectorStatus {
+	return runrec.CollectorStatus{Kind: runrec.StatusReconnected, Detail: fmt.Sprintf("reconnected after %.1fs", downS)}
+}
+
+// restarted is the server's status on the first tick after a reconnect to
+// a server that started again at back.
+func restarted(back time.Time, downS float64) runrec.CollectorStatus {
+	return runrec.CollectorStatus{Kind: runrec.StatusRestarted, RestartedAt: back,
+		Detail: fmt.Sprintf("restarted at %s, reconnected after %.1fs", back.Format(time.RFC3339), downS)}
 }
 
 // resetsAndGaps: a stats reset at 30 s and a sampler overrun at 38-40 s
 // in an otherwise steady run.
 func (s *synth) resetsAndGaps() {
 	r := s.smp(30)
-	r.Status = map[string]string{"database": "reset", "statements": "reset"}
+	r.Status = map[string]runrec.CollectorStatus{"database": statusReset, "statements": statusReset}
 	r.Database, r.Statements = nil, nil
 	s.smp(40).Skipped = 2
 	s.smp(40).IntervalS = 3

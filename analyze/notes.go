@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pgqtune/pgqtune/runrec"
 )
 
 // notes says what the analysis could not see: collectors without data,
@@ -18,19 +20,19 @@ func (sc *scene) notes() []string {
 	resets := map[string][]time.Time{}
 	for _, s := range sc.samples {
 		for c, st := range s.Status {
-			if st == "" || st == "ok" {
+			if st.Kind == "" || st.Kind == runrec.StatusOK {
 				continue
 			}
-			if st == "reset" {
+			if st.Kind == runrec.StatusReset {
 				resets[c] = append(resets[c], s.T)
 				continue
 			}
-			k := key{c, st}
+			k := key{c, st.String()}
 			if c == "server" {
 				// Reasons carry timings and error texts: group by kind.
-				k.reason = strings.TrimSuffix(strings.Fields(st)[0], ":")
+				k.reason = string(st.Kind)
 				if count[k] == 0 {
-					example[k] = st
+					example[k] = st.String()
 				}
 			}
 			if count[k] == 0 {

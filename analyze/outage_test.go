@@ -17,12 +17,12 @@ func TestRestartWithoutDrop(t *testing.T) {
 	s := newSynth(60, 5)
 	back := synthT0.Add(32 * time.Second)
 	for i := 30; i < 32; i++ {
-		*s.smp(i) = runrec.Sample{T: s.smp(i).T, IntervalS: 1, Status: map[string]string{
-			"server": "unavailable: failed to connect to `host=127.0.0.1`: dial error: connect: connection refused"}}
+		*s.smp(i) = runrec.Sample{T: s.smp(i).T, IntervalS: 1, Status: map[string]runrec.CollectorStatus{
+			"server": unavailable("failed to connect to `host=127.0.0.1`: dial error: connect: connection refused")}}
 	}
 	sm := s.smp(32)
-	sm.Status = map[string]string{"server": "restarted at " + back.Format(time.RFC3339) + ", reconnected after 2.0s",
-		"database": "reset", "statements": "reset", "wal": "reset", "checkpointer": "reset"}
+	sm.Status = map[string]runrec.CollectorStatus{"server": restarted(back, 2),
+		"database": statusReset, "statements": statusReset, "wal": statusReset, "checkpointer": statusReset}
 	sm.Database, sm.Statements, sm.WAL, sm.Checkpointer = nil, nil, nil, nil
 	res, err := analyze.Analyze(s.run, analyze.DefaultOptions())
 	if err != nil {
@@ -57,8 +57,8 @@ func TestRestartNamedInDrop(t *testing.T) {
 	s.restart(20, 28)
 	back := synthT0.Add(28 * time.Second)
 	for i := range s.run.Samples {
-		if st := s.run.Samples[i].Status["server"]; strings.HasPrefix(st, "reconnected") {
-			s.run.Samples[i].Status["server"] = "restarted at " + back.Format(time.RFC3339) + ", " + st
+		if st := s.run.Samples[i].Status["server"]; st.Kind == runrec.StatusReconnected {
+			s.run.Samples[i].Status["server"] = restarted(back, 8)
 		}
 	}
 	res, err := analyze.Analyze(s.run, analyze.DefaultOptions())
@@ -100,11 +100,11 @@ func TestChoppyOutage(t *testing.T) {
 		tk.LatencyMs.P99, tk.LatencyMs.Max = p99[k], p99[k]+10
 	}
 	for i := 31; i < 36; i++ {
-		*s.smp(i) = runrec.Sample{T: s.smp(i).T, IntervalS: 1, Status: map[string]string{
-			"server": "unavailable: collect: connection lost: read pg_stat_database: FATAL: terminating connection due to administrator command (SQLSTATE 57P01)"}}
+		*s.smp(i) = runrec.Sample{T: s.smp(i).T, IntervalS: 1, Status: map[string]runrec.CollectorStatus{
+			"server": unavailable("collect: connection lost: read pg_stat_database: FATAL: terminating connection due to administrator command (SQLSTATE 57P01)")}}
 	}
 	sm := s.smp(36)
-	sm.Status = map[string]string{"server": "reconnected after 5.0s", "database": "reset", "statements": "reset"}
+	sm.Status = map[string]runrec.CollectorStatus{"server": reconnected(5), "database": statusReset, "statements": statusReset}
 	sm.Database, sm.Statements = nil, nil
 	res, err := analyze.Analyze(s.run, analyze.DefaultOptions())
 	if err != nil {

@@ -31,6 +31,15 @@
 // schema requires (UTC times, empty lists rather than null, finite numbers)
 // before anything writes, renders or stores it.
 //
+// The run-directory files change only additively: a reader of this version
+// loads every directory an earlier version wrote. The one change of form so
+// far is Sample.Status: each entry was the human text alone ("reset",
+// "error: ...", "restarted at <time>, ...") and is now a CollectorStatus
+// object {"kind", "detail", "restarted_at"} (status.go), whose UnmarshalJSON
+// still reads the old strings, mapping their prefixes to the same kinds
+// analyze used to read from them. Builds from before the object form cannot
+// read a samples.jsonl line that carries one.
+//
 // The .jsonl files are appended a line at a time and synced, so a crash or a
 // kill loses at most the line in flight; readers skip a torn last line.
 package runrec

@@ -8,7 +8,7 @@ import "time"
 //
 // Counter deltas are only filled when the previous snapshot is comparable
 // (no reset, no counter going backwards); otherwise the section is nil for
-// that tick and Status says "reset".
+// that tick and its Status is StatusReset.
 type Sample struct {
 	// T is when the tick started (UTC).
 	T time.Time `json:"t"`
@@ -17,10 +17,11 @@ type Sample struct {
 	// Skipped is true when the previous tick overran and this tick stands in
 	// for one or more ticks that were not taken.
 	Skipped int `json:"skipped,omitempty"`
-	// Status maps a collector name to "ok" or to why it has no data:
-	// "missing: ...", "no privilege: ...", "unsupported: ...", "reset",
-	// "error: ...". Collectors that are ok may be left out.
-	Status map[string]string `json:"status,omitempty"`
+	// Status maps a collector name to why it has no data this tick (see
+	// CollectorStatus and StatusKind), and the key "server" to the
+	// sampler's connection being unavailable, reconnected or restarted.
+	// Collectors that are ok may be left out.
+	Status map[string]CollectorStatus `json:"status,omitempty"`
 
 	Database     *DatabaseStats   `json:"database,omitempty"`
 	Statements   []StatementDelta `json:"statements,omitempty"`

@@ -60,7 +60,7 @@ func (c *checkpointCollector) collect(ctx context.Context, e *env, smp *runrec.S
 	}
 	d, ok := s.DiffSince(*prev)
 	if !ok {
-		setStatus(smp, c.name(), StatusReset)
+		setStatus(smp, c.name(), statusReset)
 		return nil
 	}
 	smp.Checkpointer = &d

@@ -59,7 +59,7 @@ func (c *databaseCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 	}
 	d, ok := s.DiffSince(*prev)
 	if !ok {
-		setStatus(smp, c.name(), StatusReset)
+		setStatus(smp, c.name(), statusReset)
 		return nil
 	}
 	smp.Database = &d

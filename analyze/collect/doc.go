@@ -4,17 +4,19 @@
 //
 // Each statistics view has its own collector (one file, its SQL in sql/, its
 // snapshot type and its delta). Counters become deltas against the previous
-// tick and are dropped for a tick (Status "reset") when a counter went down or
-// stats_reset changed; gauges are recorded as they are. A collector that
-// cannot run (missing extension, missing privilege, older server) records why
-// in Sample.Status and in Notes, and the others go on.
+// tick and are dropped for a tick (status kind runrec.StatusReset) when a
+// counter went down or stats_reset changed; gauges are recorded as they are.
+// A collector that cannot run (missing extension, missing privilege, older
+// server) records why in Sample.Status (a runrec.CollectorStatus: a kind to
+// switch on and the text people read) and in Notes, and the others go on.
 //
 // The sampler uses one dedicated connection (application_name
 // pgqtune-sampler, short statement_timeout and lock_timeout), queries outside
 // any transaction block so that Postgres 15+ never serves it a cached stats
 // snapshot, and in read-only mode runs with default_transaction_read_only on.
 // A lost connection is retried with backoff; the ticks in between are
-// recorded with Status["server"] so the gap is visible.
+// recorded with Status["server"] (unavailable, then reconnected or
+// restarted) so the gap is visible.
 //
 // The sampler also decides, once, what the workload's statements do for
 // its queues (roles.go): which are each queue's claim, enqueue and

@@ -83,7 +83,7 @@ func (c *indexesCollector) collect(ctx context.Context, e *env, smp *runrec.Samp
 		}
 		d, ok := now.DiffSince(before)
 		if !ok {
-			setStatus(smp, c.name(), StatusReset)
+			setStatus(smp, c.name(), statusReset)
 			return nil
 		}
 		if def, ok := defs[oid]; ok {

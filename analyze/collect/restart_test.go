@@ -27,19 +27,20 @@ func TestServerRestart(t *testing.T) {
 	// A restarted server is told from a lost session by its postmaster
 	// start time.
 	back := r.waitFor(t, "a reconnect", func(s runrec.Sample) bool {
-		return strings.HasPrefix(s.Status["server"], "reconnected") || strings.HasPrefix(s.Status["server"], "restarted")
+		k := s.Status["server"].Kind
+		return k == runrec.StatusReconnected || k == runrec.StatusRestarted
 	})
-	if !strings.HasPrefix(back.Status["server"], "restarted at ") {
-		t.Errorf("server status after the restart = %q, want it to say the server restarted", back.Status["server"])
+	if st := back.Status["server"]; st.Kind != runrec.StatusRestarted || st.RestartedAt.IsZero() || !strings.HasPrefix(st.Detail, "restarted at ") {
+		t.Errorf("server status after the restart = %+v, want it to say the server restarted and when", st)
 	}
-	r.waitFor(t, "deltas after the restart", func(s runrec.Sample) bool { return s.Database != nil && s.Status["server"] == "" })
+	r.waitFor(t, "deltas after the restart", func(s runrec.Sample) bool { return s.Database != nil && s.Status["server"].Kind == "" })
 	ss := r.stop(t)
-	if !slices.ContainsFunc(ss, func(s runrec.Sample) bool { return strings.HasPrefix(s.Status["server"], "unavailable") }) {
+	if !slices.ContainsFunc(ss, func(s runrec.Sample) bool { return s.Status["server"].Kind == runrec.StatusUnavailable }) {
 		t.Errorf("no sample records the outage")
 	}
 	for i, s := range ss {
 		assertNonNegative(t, s)
-		if strings.HasPrefix(s.Status["server"], "restarted") && (s.Database != nil || s.WAL != nil || s.Statements != nil) {
+		if s.Status["server"].Kind == runrec.StatusRestarted && (s.Database != nil || s.WAL != nil || s.Statements != nil) {
 			t.Errorf("the first sample after the restart has deltas spanning it: %+v", s)
 		}
 		if i > 0 && s.T.Before(ss[i-1].T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -154,18 +153,17 @@ func (s *Sampler) note(n string) {
 
 // noteStatus turns a collector's non-ok status into a note, once per
 // collector and kind of status (a status that repeats every tick is one note).
-func (s *Sampler) noteStatus(name, status string) {
-	kind, _, _ := strings.Cut(status, ":")
-	if status == StatusOK || status == StatusReset || kind == "error" {
+func (s *Sampler) noteStatus(name string, st runrec.CollectorStatus) {
+	if st.Kind == runrec.StatusOK || st.Kind == runrec.StatusReset || st.Kind == runrec.StatusError {
 		return
 	}
-	key := name + "\x00" + kind
+	key := name + "\x00" + string(st.Kind)
 	s.mu.Lock()
 	dup := s.seen[key]
 	s.seen[key] = true
 	s.mu.Unlock()
 	if !dup {
-		s.note(name + ": " + status)
+		s.note(name + ": " + st.String())
 	}
 }
 
@@ -196,19 +194,15 @@ func (s *Sampler) Run(ctx context.Context, sink func(runrec.Sample) error) error
 				// second without the server is a second of lost evidence.
 				backoff = min(2*backoff, max(2*time.Second, interval))
 				retryAt = start.Add(backoff)
-				setStatus(&smp, "server", "unavailable: "+err.Error())
+				setStatus(&smp, "server", statusOf(runrec.StatusUnavailable, "unavailable: "+err.Error()))
 			} else {
-				msg := fmt.Sprintf("reconnected after %.1fs", start.Sub(downSince).Seconds())
-				if s.restartedAt != nil {
-					msg = fmt.Sprintf("restarted at %s, reconnected after %.1fs", s.restartedAt.UTC().Format(time.RFC3339), start.Sub(downSince).Seconds())
-				}
-				setStatus(&smp, "server", msg)
+				setStatus(&smp, "server", s.reconnectedStatus(start.Sub(downSince)))
 				backoff = interval
 			}
 		}
 		if s.env.conn == nil {
-			if smp.Status["server"] == "" {
-				setStatus(&smp, "server", "unavailable: reconnecting")
+			if _, ok := smp.Status["server"]; !ok {
+				setStatus(&smp, "server", statusOf(runrec.StatusUnavailable, "unavailable: reconnecting"))
 			}
 		} else if err := s.tick(ctx, &smp); err != nil {
 			if ctx.Err() != nil {
@@ -216,7 +210,7 @@ func (s *Sampler) Run(ctx context.Context, sink func(runrec.Sample) error) error
 			}
 			s.dropConn()
 			downSince, retryAt, backoff = start, start, interval
-			setStatus(&smp, "server", "unavailable: "+err.Error())
+			setStatus(&smp, "server", statusOf(runrec.StatusUnavailable, "unavailable: "+err.Error()))
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -319,9 +313,23 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	}
 }
 
-func setStatus(smp *runrec.Sample, name, status string) {
-	if smp.Status == nil {
-		smp.Status = map[string]string{}
+// reconnectedStatus is the server's status on the first tick after a
+// reconnect, down for how long it was without a connection.
+func (s *Sampler) reconnectedStatus(down time.Duration) runrec.CollectorStatus {
+	if s.restartedAt == nil {
+		return statusOf(runrec.StatusReconnected, fmt.Sprintf("reconnected after %.1fs", down.Seconds()))
 	}
-	smp.Status[name] = status
+	// The detail has always carried the time to the second; RestartedAt
+	// says the same, so text and field never disagree.
+	at := s.restartedAt.UTC().Truncate(time.Second)
+	st := statusOf(runrec.StatusRestarted, fmt.Sprintf("restarted at %s, reconnected after %.1fs", at.Format(time.RFC3339), down.Seconds()))
+	st.RestartedAt = at
+	return st
+}
+
+func setStatus(smp *runrec.Sample, name string, st runrec.CollectorStatus) {
+	if smp.Status == nil {
+		smp.Status = map[string]runrec.CollectorStatus{}
+	}
+	smp.Status[name] = st
 }

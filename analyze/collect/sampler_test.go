@@ -188,16 +188,16 @@ func TestSampler(t *testing.T) {
 		r.ticks(t, 2)
 		exec(t, b.pool, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, collect.ApplicationName)
 		r.waitFor(t, "a reconnect", func(s runrec.Sample) bool {
-			return strings.HasPrefix(s.Status["server"], "reconnected")
+			return s.Status["server"].Kind == runrec.StatusReconnected
 		})
 		got := r.waitFor(t, "deltas again after the reconnect", func(s runrec.Sample) bool {
-			return s.Database != nil && s.Status["server"] == ""
+			return s.Database != nil && s.Status["server"].Kind == ""
 		})
 		if got.Database.XactCommit < 0 {
 			t.Errorf("negative delta after reconnect: %+v", got.Database)
 		}
 		ss := r.stop(t)
-		lost := slices.ContainsFunc(ss, func(s runrec.Sample) bool { return strings.HasPrefix(s.Status["server"], "unavailable") })
+		lost := slices.ContainsFunc(ss, func(s runrec.Sample) bool { return s.Status["server"].Kind == runrec.StatusUnavailable })
 		if !lost {
 			t.Errorf("no sample records the lost connection")
 		}

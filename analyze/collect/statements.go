@@ -62,7 +62,7 @@ type statementsCollector struct {
 	query     string
 	textQuery string
 	infoQuery string
-	missing   string // why the collector cannot run, "" when it can
+	missing   runrec.CollectorStatus // why the collector cannot run; zero Kind when it can
 
 	prev      map[stmtKey]stmtCounters
 	prevReset time.Time
@@ -81,12 +81,13 @@ func (c *statementsCollector) prepare(ctx context.Context, e *env) []string {
 	var schema, version string
 	err := e.conn.QueryRow(ctx, extensionSQL, "pg_stat_statements").Scan(&schema, &version)
 	if errors.Is(err, pgx.ErrNoRows) {
-		c.missing = "missing: CREATE EXTENSION pg_stat_statements in database " + e.dbName +
+		install := "CREATE EXTENSION pg_stat_statements in database " + e.dbName +
 			" (with pg_stat_statements in shared_preload_libraries)"
-		return []string{"pg_stat_statements is not installed: per-query evidence unavailable; " + strings.TrimPrefix(c.missing, "missing: ")}
+		c.missing = statusOf(runrec.StatusMissing, "missing: "+install)
+		return []string{"pg_stat_statements is not installed: per-query evidence unavailable; " + install}
 	}
 	if err != nil {
-		c.missing = "error: " + err.Error()
+		c.missing = statusOf(runrec.StatusError, "error: "+err.Error())
 		return []string{"pg_stat_statements: cannot read its version: " + err.Error()}
 	}
 	q := pgx.Identifier{schema}.Sanitize()
@@ -114,7 +115,7 @@ func extVersion(v string) int {
 }
 
 func (c *statementsCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
-	if c.missing != "" {
+	if c.missing.Kind != "" {
 		setStatus(smp, c.name(), c.missing)
 		return nil
 	}
@@ -151,7 +152,7 @@ func (c *statementsCollector) collect(ctx context.Context, e *env, smp *runrec.S
 		return nil
 	}
 	if !reset.Equal(prevReset) {
-		setStatus(smp, c.name(), StatusReset)
+		setStatus(smp, c.name(), statusReset)
 		return nil
 	}
 	var out []runrec.StatementDelta

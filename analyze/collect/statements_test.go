@@ -73,7 +73,7 @@ func TestStatements(t *testing.T) {
 		r.ticks(t, 2)
 		exec(t, b.pool, `SELECT pg_stat_statements_reset()`)
 		exec(t, b.pool, `SELECT pg_stat_reset()`)
-		r.waitFor(t, "the statements reset", func(s runrec.Sample) bool { return s.Status["statements"] == collect.StatusReset })
+		r.waitFor(t, "the statements reset", func(s runrec.Sample) bool { return s.Status["statements"].Kind == runrec.StatusReset })
 		for i := 0; i < 3; i++ {
 			exec(t, b.pool, `INSERT INTO stmt_probe VALUES ($1)`, i)
 		}
@@ -82,7 +82,7 @@ func TestStatements(t *testing.T) {
 		var resetDB bool
 		for _, s := range ss {
 			assertNonNegative(t, s)
-			if s.Status["database"] == collect.StatusReset {
+			if s.Status["database"].Kind == runrec.StatusReset {
 				resetDB = true
 				if s.Database != nil {
 					t.Errorf("a reset tick still has a database delta: %+v", s.Database)

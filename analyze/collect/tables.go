@@ -114,7 +114,7 @@ func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 		return nil
 	}
 	if reset {
-		setStatus(smp, c.name(), StatusReset)
+		setStatus(smp, c.name(), statusReset)
 		return nil
 	}
 	sort.Slice(queue, func(i, j int) bool { return queue[i].t.Relation < queue[j].t.Relation })

@@ -69,7 +69,7 @@ func (c *walCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) 
 	}
 	d, ok := s.DiffSince(*prev)
 	if !ok {
-		setStatus(smp, c.name(), StatusReset)
+		setStatus(smp, c.name(), statusReset)
 		return nil
 	}
 	smp.WAL = &d

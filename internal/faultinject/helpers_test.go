@@ -133,7 +133,7 @@ func logFindings(t *testing.T, rep *runrec.Report) {
 func serverDown(run *runrec.Run) []time.Time {
 	var out []time.Time
 	for _, s := range run.Samples {
-		if strings.HasPrefix(s.Status["server"], "unavailable") {
+		if s.Status["server"].Kind == runrec.StatusUnavailable {
 			out = append(out, s.T)
 		}
 	}

@@ -41,19 +41,19 @@ func scoreCPU(sc *scene, w *window) verdict {
 	// Presence: foreign backends on CPU, counted against the cores (two
 	// hogs take both cores of a 2-core server), or database backends on
 	// CPU beyond the cores, which is contention wherever the server runs.
-	// Foreign backends are taken at the busiest quarter of the window's
-	// seconds as well as on average (not the workload's own, whose spread
-	// is noise): a drop outlasts the hogs while the backlog drains, and
+	// Foreign backends on CPU are taken at the busiest quarter of the
+	// window's seconds as well as on average (not the workload's own, whose
+	// spread is noise, nor foreign ones waiting, which use no CPU): a drop outlasts the hogs while the backlog drains, and
 	// those seconds, with no hog left, dilute a mean (under make
 	// test-stress hogs on CPU in 8 of 17 seconds averaged 3.7 against a
 	// baseline of 5 that had caught their first second).
 	busiest := func(get func(*frame) float64, avg float64) float64 {
 		return max(avg, winQuantile(fr, act, get, 0.75))
 	}
-	sForeign := 0.0
+	sForeign, sForeignCPU := 0.0, 0.0
 	if hasAct {
-		sForeign = max(ramp((busiest(foreignCPU, winForeignCPU)-baseForeignCPU)/cpus, 0.25, 0.75),
-			0.6*ramp(busiest(foreign, winForeign)-baseForeign, 0.5, max(1, cpus/2)))
+		sForeignCPU = ramp((busiest(foreignCPU, winForeignCPU)-baseForeignCPU)/cpus, 0.25, 0.75)
+		sForeign = max(sForeignCPU, 0.6*ramp(winForeign-baseForeign, 0.5, max(1, cpus/2)))
 	}
 	sRunq := ramp((winOnCPU-baseOnCPU)/cpus, 0.5, 1.5)
 	presence := max(sForeign, sRunq)
@@ -87,8 +87,8 @@ func scoreCPU(sc *scene, w *window) verdict {
 	}
 	if hasAct {
 		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_activity.active_non_workload", Value: round(winForeign, 1), Baseline: ptr(round(baseForeign, 1)),
-			Detail: fmt.Sprintf("%.1f non-workload backends active on average (%.1f in the busiest quarter of the seconds), %.1f of them on CPU with no wait event (baseline %.1f); %.1f backends on CPU in all (baseline %.1f)",
-				winForeign, busiest(foreign, winForeign), winForeignCPU, baseForeign, winOnCPU, baseOnCPU)})
+			Detail: fmt.Sprintf("%.1f non-workload backends active on average, %.1f of them on CPU with no wait event (%.1f in the busiest quarter of the seconds; baseline %.1f); %.1f backends on CPU in all (baseline %.1f)",
+				winForeign, winForeignCPU, busiest(foreignCPU, winForeignCPU), baseForeign, winOnCPU, baseOnCPU)})
 	}
 	if ev, ok := alike.evidence(); ok {
 		v.Evidence = append(v.Evidence, ev)
@@ -109,7 +109,7 @@ func scoreCPU(sc *scene, w *window) verdict {
 	switch {
 	case sHost > 0:
 		v.Summary = fmt.Sprintf("the CPUs were saturated (%.0f%% busy, baseline %.0f%%)", winBusy, baseBusy)
-	case sForeign >= sRunq:
+	case sForeignCPU > 0 && sForeignCPU >= sRunq:
 		v.Summary = fmt.Sprintf("non-workload backends ran on CPU beside the workload (%.1f on average, %.1f in the busiest quarter of the seconds, baseline %.1f) on %.0f CPUs",
 			winForeignCPU, busiest(foreignCPU, winForeignCPU), baseForeignCPU, cpus)
 	default:

@@ -39,5 +39,8 @@
 
 // Queue designs are Adapters (adapter.go), registered by name; the built-in
 // skiplocked adapter is in skiplocked.go, and every adapter passes the
-// shared suite in internal/adaptertest.
+// shared suite in internal/adaptertest. An adapter that needs a queue
+// library is a package of its own under sqlload/adapter (river), so that
+// the driver itself depends on no queue library; sqlload/adapter/all
+// imports every adapter for programs that offer them all.
 package sqlload

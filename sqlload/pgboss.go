@@ -297,12 +297,12 @@ func (a *pgBoss) Stats(ctx context.Context) (QueueStats, error) {
 }
 
 func (a *pgBoss) Pending(ctx context.Context) ([]int64, error) {
-	return collectInt64s(ctx, a.pool, "pgboss: pending", a.pending, a.queues)
+	return CollectInt64s(ctx, a.pool, "pgboss: pending", a.pending, a.queues)
 }
 
 // Lookup returns which of seqs exist in the run's queues in any state.
 func (a *pgBoss) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
-	return collectInt64s(ctx, a.pool, "pgboss: lookup", a.lookup, a.queues, seqs)
+	return CollectInt64s(ctx, a.pool, "pgboss: lookup", a.lookup, a.queues, seqs)
 }
 
 func (a *pgBoss) Close(context.Context) error { return nil }

@@ -3,9 +3,7 @@ package sqlload
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"regexp"
 	"slices"
@@ -15,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgqtune/pgqtune/migrations"
@@ -163,7 +160,7 @@ func newPgmq(_ context.Context, c *Config) (Adapter, error) {
 // per extra queue, or pgmq.create in extension mode.
 func (a *pgmq) Setup(ctx context.Context) error {
 	var version string
-	err := retrySetup(ctx, func() (err error) { version, err = pgmqDetect(ctx, a); return err })
+	err := RetrySetup(ctx, func() (err error) { version, err = pgmqDetect(ctx, a); return err })
 	if err != nil {
 		return fmt.Errorf("pgmq: setup: %w", err)
 	}
@@ -181,7 +178,7 @@ func (a *pgmq) Setup(ctx context.Context) error {
 	if ext {
 		for _, name := range a.queueNames {
 			q := a.extQueue(name)
-			err := retrySetup(ctx, func() error {
+			err := RetrySetup(ctx, func() error {
 				_, err := a.pool.Exec(ctx, `/* pgqtune pgmq create */ SELECT pgmq.create($1::text)`, q.pgmq)
 				return err
 			})
@@ -191,14 +188,14 @@ func (a *pgmq) Setup(ctx context.Context) error {
 			queues[name] = q
 		}
 	} else {
-		if err := retrySetup(ctx, func() error { return migrations.Up(ctx, a.dsn, "pgmq", a.schema) }); err != nil {
+		if err := RetrySetup(ctx, func() error { return migrations.Up(ctx, a.dsn, "pgmq", a.schema) }); err != nil {
 			return fmt.Errorf("pgmq: setup: %w", err)
 		}
 		for _, name := range a.queueNames {
 			q := a.builtinQueue(name)
 			if name != "default" {
 				sql := strings.ReplaceAll(q.expand(loadSQL("pgmq_add_queue", a.schema)), "{name}", quoteLiteral(name))
-				err := retrySetup(ctx, func() error { _, err := a.pool.Exec(ctx, sql); return err })
+				err := RetrySetup(ctx, func() error { _, err := a.pool.Exec(ctx, sql); return err })
 				if err != nil {
 					return fmt.Errorf("pgmq: setup: add queue %s: %w", name, err)
 				}
@@ -548,13 +545,13 @@ func (a *pgmq) finish(ctx context.Context, jobs []*Job, archive bool, failure *s
 		}
 		switch {
 		case ext && archive:
-			_, err = a.pool.Exec(ctx, q.archive, q.pgmq, ids(js))
+			_, err = a.pool.Exec(ctx, q.archive, q.pgmq, JobIDs(js))
 		case ext:
-			_, err = a.pool.Exec(ctx, q.del, q.pgmq, ids(js))
+			_, err = a.pool.Exec(ctx, q.del, q.pgmq, JobIDs(js))
 		case archive:
-			_, err = a.pool.Exec(ctx, q.archive, ids(js), failure)
+			_, err = a.pool.Exec(ctx, q.archive, JobIDs(js), failure)
 		default:
-			_, err = a.pool.Exec(ctx, q.del, ids(js))
+			_, err = a.pool.Exec(ctx, q.del, JobIDs(js))
 		}
 		if err != nil {
 			return err
@@ -597,9 +594,9 @@ func (a *pgmq) Fail(ctx context.Context, p *FailParams) error {
 		}
 		if ext {
 			secs := int32(math.Ceil(max(time.Until(p.RetryAt).Seconds(), 0)))
-			_, err = a.pool.Exec(ctx, q.setVT, q.pgmq, ids(js), atts, secs)
+			_, err = a.pool.Exec(ctx, q.setVT, q.pgmq, JobIDs(js), atts, secs)
 		} else {
-			_, err = a.pool.Exec(ctx, q.setVT, ids(js), atts, p.RetryAt)
+			_, err = a.pool.Exec(ctx, q.setVT, JobIDs(js), atts, p.RetryAt)
 		}
 		if err != nil {
 			return fmt.Errorf("pgmq: fail %d messages (set_vt): %w", len(js), err)
@@ -647,7 +644,7 @@ func (a *pgmq) Pending(ctx context.Context) ([]int64, error) {
 		if err != nil {
 			return nil, err
 		}
-		seqs, err := collectInt64s(ctx, a.pool, "pgmq: pending in "+q.pgmq, q.pending)
+		seqs, err := CollectInt64s(ctx, a.pool, "pgmq: pending in "+q.pgmq, q.pending)
 		if err != nil {
 			return nil, err
 		}
@@ -665,7 +662,7 @@ func (a *pgmq) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
 		if err != nil {
 			return nil, err
 		}
-		found, err := collectInt64s(ctx, a.pool, "pgmq: lookup in "+q.pgmq, q.lookup, seqs)
+		found, err := CollectInt64s(ctx, a.pool, "pgmq: lookup in "+q.pgmq, q.lookup, seqs)
 		if err != nil {
 			return nil, err
 		}
@@ -676,33 +673,3 @@ func (a *pgmq) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
 
 // Close has nothing to release: the pool is the driver's.
 func (a *pgmq) Close(context.Context) error { return nil }
-
-// retrySetup runs an idempotent Setup step again when the connection was
-// lost under it (a terminated session, a restarting server): a run whose
-// sessions are being killed must still get its tables. Other errors, and a
-// cancelled ctx, end it at once.
-func retrySetup(ctx context.Context, step func() error) error {
-	var err error
-	for attempt := 0; attempt < 6; attempt++ {
-		if err = step(); err == nil || !connectionLost(err) || ctx.Err() != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(50<<attempt) * time.Millisecond):
-		}
-	}
-	return err
-}
-
-// connectionLost reports errors after which the same statement may simply
-// be sent again on a new connection.
-func connectionLost(err error) bool {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57")
-	}
-	var ce *pgconn.ConnectError
-	return pgconn.SafeToRetry(err) || errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.Timeout(err)
-}

@@ -360,7 +360,7 @@ func (a *skipLocked) Fail(ctx context.Context, p *FailParams) error {
 	if !p.RetryAt.IsZero() {
 		retryAt = &p.RetryAt
 	}
-	if _, err := a.pool.Exec(ctx, a.fail, ids(p.Jobs), atts, retryAt, p.Error); err != nil {
+	if _, err := a.pool.Exec(ctx, a.fail, JobIDs(p.Jobs), atts, retryAt, p.Error); err != nil {
 		return fmt.Errorf("skiplocked: fail %d jobs: %w", len(p.Jobs), err)
 	}
 	return nil
@@ -377,34 +377,13 @@ func (a *skipLocked) Stats(ctx context.Context) (QueueStats, error) {
 }
 
 func (a *skipLocked) Pending(ctx context.Context) ([]int64, error) {
-	return collectInt64s(ctx, a.pool, "skiplocked: pending", a.pending)
+	return CollectInt64s(ctx, a.pool, "skiplocked: pending", a.pending)
 }
 
 func (a *skipLocked) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
-	return collectInt64s(ctx, a.pool, "skiplocked: lookup", a.lookup, seqs)
+	return CollectInt64s(ctx, a.pool, "skiplocked: lookup", a.lookup, seqs)
 }
 
 func (a *skipLocked) Close(context.Context) error { return nil }
 
 func (a *skipLocked) q(table string) string { return pgx.Identifier{a.schema, table}.Sanitize() }
-
-func ids(jobs []*Job) []int64 {
-	out := make([]int64, len(jobs))
-	for i, j := range jobs {
-		out[i] = j.ID
-	}
-	return out
-}
-
-// collectInt64s runs a one-column bigint query.
-func collectInt64s(ctx context.Context, pool *pgxpool.Pool, op, sql string, args ...any) ([]int64, error) {
-	rows, err := pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	return out, nil
-}

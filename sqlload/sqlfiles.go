@@ -2,6 +2,7 @@ package sqlload
 
 import (
 	"embed"
+	"io/fs"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -10,10 +11,15 @@ import (
 //go:embed sql/*.sql
 var sqlFiles embed.FS
 
-// loadSQL returns sql/name.sql with {schema} replaced by the quoted schema
-// name. A missing file is a build mistake, caught by every test.
-func loadSQL(name, schema string) string {
-	b, err := sqlFiles.ReadFile("sql/" + name + ".sql")
+// loadSQL returns the driver's own sql/name.sql, expanded as LoadSQL does.
+func loadSQL(name, schema string) string { return LoadSQL(sqlFiles, name, schema) }
+
+// LoadSQL returns sql/name.sql of fsys (an adapter's embedded SQL files)
+// with its whole-line comments dropped and {schema} replaced by the quoted
+// schema name. A missing file is a build mistake, caught by every test: the
+// statement returned then fails with the file's name in it.
+func LoadSQL(fsys fs.FS, name, schema string) string {
+	b, err := fs.ReadFile(fsys, "sql/"+name+".sql")
 	if err != nil {
 		return "/* missing sql/" + name + ".sql */ SELECT error"
 	}

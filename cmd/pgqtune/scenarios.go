@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pgqtune/pgqtune/sqlload"
+	_ "github.com/pgqtune/pgqtune/sqlload/adapter/all" // the adapters listed
 	"github.com/pgqtune/pgqtune/units"
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
+	_ "github.com/pgqtune/pgqtune/sqlload/adapter/all" // every adapter a scenario may name
 )
 
 // driverResult is what `benchtool driver` prints (one JSON line), for

@@ -12,6 +12,9 @@
 //     gate) imports neither report nor results nor internal/: report renders
 //     a comparison, results finds the previous run, compare only computes;
 //   - report imports neither results nor internal/: it only renders;
+//   - each queue adapter is a package under sqlload/adapter that registers
+//     itself; sqlload imports none of them, and only sqlload/adapter/river
+//     (and the real-library suite, internal/reallibs) imports River;
 //   - internal/synthrun (the synthetic runs of the report and compare
 //     tests) is imported by tests only.
 //

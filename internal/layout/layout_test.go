@@ -53,6 +53,12 @@ var rules = []rule{
 	{"report only renders: finding the previous run is results', and it imports nothing under internal/",
 		under("report"),
 		func(p string) bool { return under(module+"results", module+"internal")(p) }},
+	{"River is one adapter's dependency: only sqlload/adapter/river (and the real-library suite, internal/reallibs) imports it",
+		func(d string) bool { return !under("sqlload/adapter/river", "internal/reallibs")(d) },
+		func(p string) bool { return under("github.com/riverqueue")(p) }},
+	{"the driver depends on no adapter: sqlload's own files import nothing under sqlload/adapter",
+		func(d string) bool { return d == "sqlload" },
+		func(p string) bool { return under(module + "sqlload/adapter")(p) }},
 	{"internal/synthrun is test support: only tests import it", func(d string) bool { return !under("internal/synthrun")(d) },
 		func(p string) bool { return under(module + "internal/synthrun")(p) }},
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/pgqtune/pgqtune/internal/pgserver"
 	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
+	// Every adapter a scenario may name.
+	_ "github.com/pgqtune/pgqtune/sqlload/adapter/all"
 )
 
 // WorkloadApp is the application_name of every workload session; the

@@ -1,4 +1,4 @@
-package sqlload_test
+package river_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/sqlload"
+	_ "github.com/pgqtune/pgqtune/sqlload/adapter/river"
 )
 
 func TestRiver(t *testing.T) {

@@ -1,31 +1,11 @@
-package sqlload
-
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"os"
-	"regexp"
-	"runtime/debug"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
-)
-
-// The river adapter drives the real River library (riverqueue/river v0.51,
-// pgx v5 driver): River's own migrations (rivermigrate) in the run's
-// schema, River's inserts, and River's producers, fetch loop, completer and
-// retry policy calling the driver's handler, so River users benchmark the
-// queue they run. It implements Worker: the driver calls Work instead of
-// Dequeue/Complete/Fail.
+// Package river is the river queue adapter (sqlload.RegisterAdapter name
+// "river"): it drives the real River library (riverqueue/river v0.51, pgx v5
+// driver): River's own migrations (rivermigrate) in the run's schema,
+// River's inserts, and River's producers, fetch loop, completer and retry
+// policy calling the driver's handler, so River users benchmark the queue
+// they run. It implements sqlload.Worker: the driver calls Work instead of
+// Dequeue/Complete/Fail. It is the only package of pgqtune's driver that
+// imports River (internal/layout checks that).
 //
 // Each job is a River job of kind "pgqtune" whose args are the driver's
 // payload document ({"seq", "t", "pad"}), which is how integrity survives a
@@ -58,10 +38,42 @@ import (
 //	max_workers: 100 (default, as in River's documentation)
 //	    River's QueueConfig.MaxWorkers for every queue; 0 means the
 //	    driver's consumer count.
+package river
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/pgqtune/pgqtune/sqlload"
+)
+
+// init registers the adapter under the name "river".
 func init() {
-	RegisterAdapter("river", newRiver)
-	DescribeAdapter("river", "when you run River: the real River library drives its own schema")
+	sqlload.RegisterAdapter("river", newRiver)
+	sqlload.DescribeAdapter("river", "when you run River: the real River library drives its own schema")
 }
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+// loadSQL returns this adapter's sql/name.sql for schema (sqlload.LoadSQL).
+func loadSQL(name, schema string) string { return sqlload.LoadSQL(sqlFiles, name, schema) }
 
 // riverSchemaName is what River's Config.Schema accepts.
 var riverSchemaName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
@@ -69,13 +81,13 @@ var riverSchemaName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 // riverKind is the kind of every job the driver inserts.
 const riverKind = "pgqtune"
 
-type riverAdapter struct {
+type adapter struct {
 	pool          *pgxpool.Pool
 	dsn           string
 	schema        string
 	queues        []string
 	maxAttempts   int
-	insert        InsertMethod
+	insert        sqlload.InsertMethod
 	fetchCooldown time.Duration
 	fetchPoll     time.Duration
 	pollOnly      bool
@@ -99,12 +111,12 @@ type riverArgs struct {
 // Kind is River's job kind.
 func (riverArgs) Kind() string { return riverKind }
 
-func newRiver(_ context.Context, c *Config) (Adapter, error) {
+func newRiver(_ context.Context, c *sqlload.Config) (sqlload.Adapter, error) {
 	s := c.Settings
 	if err := s.Check("insert", "fetch_cooldown", "fetch_poll_interval", "poll_only", "retry_backoff", "max_workers"); err != nil {
 		return nil, err
 	}
-	insert, err := s.String("insert", string(InsertMultiRow), string(InsertMultiRow), string(InsertCopy), string(InsertSingle))
+	insert, err := s.String("insert", string(sqlload.InsertMultiRow), string(sqlload.InsertMultiRow), string(sqlload.InsertCopy), string(sqlload.InsertSingle))
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +129,7 @@ func newRiver(_ context.Context, c *Config) (Adapter, error) {
 		return nil, err
 	}
 	if poll < cooldown {
-		return nil, &SettingError{Key: "fetch_poll_interval", Msg: fmt.Sprintf("%v is shorter than fetch_cooldown %v (River refuses that)", poll, cooldown)}
+		return nil, &sqlload.SettingError{Key: "fetch_poll_interval", Msg: fmt.Sprintf("%v is shorter than fetch_cooldown %v (River refuses that)", poll, cooldown)}
 	}
 	pollOnly, err := s.Bool("poll_only", false)
 	if err != nil {
@@ -138,9 +150,9 @@ func newRiver(_ context.Context, c *Config) (Adapter, error) {
 	if len(queues) == 0 {
 		queues = []string{river.QueueDefault}
 	}
-	return &riverAdapter{
+	return &adapter{
 		pool: c.Pool, dsn: c.DSN, schema: c.Schema, queues: queues, maxAttempts: max(c.MaxAttempts, 1),
-		insert: InsertMethod(insert), fetchCooldown: cooldown, fetchPoll: poll, pollOnly: pollOnly,
+		insert: sqlload.InsertMethod(insert), fetchCooldown: cooldown, fetchPoll: poll, pollOnly: pollOnly,
 		retryBackoff: backoff, maxWorkers: maxWorkers,
 		// River logs recoverable trouble (a lost listener, a retried fetch)
 		// at warn; the driver counts its own errors, so only River's errors
@@ -156,7 +168,7 @@ func newRiver(_ context.Context, c *Config) (Adapter, error) {
 // Setup runs River's own migrations (all of them, to the version this
 // library release expects) into the run's schema and builds the insert
 // client.
-func (a *riverAdapter) Setup(ctx context.Context) error {
+func (a *adapter) Setup(ctx context.Context) error {
 	// DDL is the tool's, not the workload's: it runs on its own small pool
 	// under its own application_name, so neither the sampler nor a fault
 	// aimed at the workload's sessions mistakes it for the queue's traffic.
@@ -165,7 +177,7 @@ func (a *riverAdapter) Setup(ctx context.Context) error {
 		return err
 	}
 	defer setupPool.Close()
-	err = retrySetup(ctx, func() error {
+	err = sqlload.RetrySetup(ctx, func() error {
 		_, err := setupPool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{a.schema}.Sanitize())
 		return err
 	})
@@ -178,7 +190,7 @@ func (a *riverAdapter) Setup(ctx context.Context) error {
 	}
 	// rivermigrate runs each migration in its own transaction and records
 	// it, so running it again after a lost connection resumes where it was.
-	if err := retrySetup(ctx, func() error { _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); return err }); err != nil {
+	if err := sqlload.RetrySetup(ctx, func() error { _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); return err }); err != nil {
 		return fmt.Errorf("river: setup: migrate up in %s: %w", a.schema, err)
 	}
 	client, err := river.NewClient(riverpgxv5.New(a.pool), &river.Config{Schema: a.schema, Logger: a.logger, MaxAttempts: a.maxAttempts})
@@ -246,7 +258,7 @@ func riverVersion() string {
 }
 
 // setupPool opens a two-connection pool on the target for Setup's DDL.
-func (a *riverAdapter) setupPool(ctx context.Context) (*pgxpool.Pool, error) {
+func (a *adapter) setupPool(ctx context.Context) (*pgxpool.Pool, error) {
 	dsn := a.dsn
 	if dsn == "" {
 		dsn = a.pool.Config().ConnConfig.ConnString()
@@ -265,12 +277,12 @@ func (a *riverAdapter) setupPool(ctx context.Context) (*pgxpool.Pool, error) {
 }
 
 // Tables names River's job table, the one the queue lives in.
-func (a *riverAdapter) Tables() []string {
+func (a *adapter) Tables() []string {
 	return []string{pgx.Identifier{a.schema, "river_job"}.Sanitize()}
 }
 
 // Describe records River's effective settings.
-func (a *riverAdapter) Describe() map[string]any {
+func (a *adapter) Describe() map[string]any {
 	d := map[string]any{
 		"library":           "github.com/riverqueue/river " + riverVersion() + " (riverpgxv5)",
 		"insert":            string(a.insert),
@@ -287,7 +299,7 @@ func (a *riverAdapter) Describe() map[string]any {
 	return d
 }
 
-func (a *riverAdapter) client() (*river.Client[pgx.Tx], error) {
+func (a *adapter) client() (*river.Client[pgx.Tx], error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.inserter == nil {
@@ -298,7 +310,7 @@ func (a *riverAdapter) client() (*river.Client[pgx.Tx], error) {
 
 // Enqueue inserts the batch through River: InsertMany, InsertManyFast
 // (COPY) or Insert per job, always in one transaction.
-func (a *riverAdapter) Enqueue(ctx context.Context, p *EnqueueParams) error {
+func (a *adapter) Enqueue(ctx context.Context, p *sqlload.EnqueueParams) error {
 	if len(p.Jobs) == 0 {
 		return nil
 	}
@@ -307,7 +319,7 @@ func (a *riverAdapter) Enqueue(ctx context.Context, p *EnqueueParams) error {
 		return err
 	}
 	method := p.Method
-	if method == InsertDefault {
+	if method == sqlload.InsertDefault {
 		method = a.insert
 	}
 	params := make([]river.InsertManyParams, len(p.Jobs))
@@ -316,13 +328,13 @@ func (a *riverAdapter) Enqueue(ctx context.Context, p *EnqueueParams) error {
 	}
 	err = pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
 		switch method {
-		case InsertMultiRow:
+		case sqlload.InsertMultiRow:
 			_, err := c.InsertManyTx(ctx, tx, params)
 			return err
-		case InsertCopy:
+		case sqlload.InsertCopy:
 			_, err := c.InsertManyFastTx(ctx, tx, params)
 			return err
-		case InsertSingle:
+		case sqlload.InsertSingle:
 			for _, ip := range params {
 				if _, err := c.InsertTx(ctx, tx, ip.Args, ip.InsertOpts); err != nil {
 					return err
@@ -330,7 +342,7 @@ func (a *riverAdapter) Enqueue(ctx context.Context, p *EnqueueParams) error {
 			}
 			return nil
 		}
-		return fmt.Errorf("insert method %q: %w", method, ErrUnsupported)
+		return fmt.Errorf("insert method %q: %w", method, sqlload.ErrUnsupported)
 	})
 	if err != nil {
 		return fmt.Errorf("river: insert %d jobs (%s): %w", len(p.Jobs), method, err)
@@ -338,7 +350,7 @@ func (a *riverAdapter) Enqueue(ctx context.Context, p *EnqueueParams) error {
 	return nil
 }
 
-func (a *riverAdapter) insertParams(j *NewJob) river.InsertManyParams {
+func (a *adapter) insertParams(j *sqlload.NewJob) river.InsertManyParams {
 	fields := riverArgs{Seq: j.Seq, T: j.IntendedAt.UnixMicro()}
 	const overhead = len(`{"seq":,"t":,"pad":""}`) + 2*19
 	if pad := j.PayloadSize - overhead; pad > 0 {
@@ -371,7 +383,7 @@ func padding(n int) string {
 // Work runs a River client with the driver's handler as its worker until
 // ctx is cancelled, then stops it softly: River lets running jobs finish and
 // flushes their completions before Stop returns.
-func (a *riverAdapter) Work(ctx context.Context, p *WorkParams) error {
+func (a *adapter) Work(ctx context.Context, p *sqlload.WorkParams) error {
 	if _, err := a.client(); err != nil {
 		return err
 	}
@@ -423,7 +435,7 @@ func (a *riverAdapter) Work(ctx context.Context, p *WorkParams) error {
 			client = c
 			break
 		}
-		if !connectionLost(err) {
+		if !sqlload.ConnectionLost(err) {
 			return fmt.Errorf("river: start workers: %w", err)
 		}
 		select {
@@ -444,7 +456,7 @@ func (a *riverAdapter) Work(ctx context.Context, p *WorkParams) error {
 // riverWorker hands River's jobs to the driver.
 type riverWorker struct {
 	river.WorkerDefaults[riverArgs]
-	params  *WorkParams
+	params  *sqlload.WorkParams
 	backoff time.Duration
 }
 
@@ -452,7 +464,7 @@ type riverWorker struct {
 // attempt is reported before River records it, with whether River will
 // retry it.
 func (w *riverWorker) Work(ctx context.Context, job *river.Job[riverArgs]) error {
-	j := &Job{
+	j := &sqlload.Job{
 		ID:         job.ID,
 		Seq:        job.Args.Seq,
 		IntendedAt: time.UnixMicro(job.Args.T),
@@ -478,23 +490,23 @@ func (w *riverWorker) NextRetry(*river.Job[riverArgs]) time.Time {
 }
 
 // Dequeue is not how River is driven (see Work): River's producers fetch.
-func (a *riverAdapter) Dequeue(context.Context, *DequeueParams) ([]*Job, error) {
-	return nil, fmt.Errorf("river: dequeue: River fetches jobs itself (use Work): %w", ErrUnsupported)
+func (a *adapter) Dequeue(context.Context, *sqlload.DequeueParams) ([]*sqlload.Job, error) {
+	return nil, fmt.Errorf("river: dequeue: River fetches jobs itself (use Work): %w", sqlload.ErrUnsupported)
 }
 
 // Complete is River's completer's job (see Work).
-func (a *riverAdapter) Complete(context.Context, *CompleteParams) error {
-	return fmt.Errorf("river: complete: River completes jobs itself (use Work): %w", ErrUnsupported)
+func (a *adapter) Complete(context.Context, *sqlload.CompleteParams) error {
+	return fmt.Errorf("river: complete: River completes jobs itself (use Work): %w", sqlload.ErrUnsupported)
 }
 
 // Fail is River's retry policy's job (see Work).
-func (a *riverAdapter) Fail(context.Context, *FailParams) error {
-	return fmt.Errorf("river: fail: River retries jobs itself (use Work): %w", ErrUnsupported)
+func (a *adapter) Fail(context.Context, *sqlload.FailParams) error {
+	return fmt.Errorf("river: fail: River retries jobs itself (use Work): %w", sqlload.ErrUnsupported)
 }
 
 // Stats reads river_job's unfinished rows.
-func (a *riverAdapter) Stats(ctx context.Context) (QueueStats, error) {
-	var s QueueStats
+func (a *adapter) Stats(ctx context.Context) (sqlload.QueueStats, error) {
+	var s sqlload.QueueStats
 	var age float64
 	if err := a.pool.QueryRow(ctx, a.stats).Scan(&s.Depth, &s.Scheduled, &s.InFlight, &age); err != nil {
 		return s, fmt.Errorf("river: stats: %w", err)
@@ -504,19 +516,19 @@ func (a *riverAdapter) Stats(ctx context.Context) (QueueStats, error) {
 }
 
 // Pending lists the seq of every River job not yet finalized.
-func (a *riverAdapter) Pending(ctx context.Context) ([]int64, error) {
-	return collectInt64s(ctx, a.pool, "river: pending", a.pending)
+func (a *adapter) Pending(ctx context.Context) ([]int64, error) {
+	return sqlload.CollectInt64s(ctx, a.pool, "river: pending", a.pending)
 }
 
 // Lookup returns which of seqs River has in any state.
-func (a *riverAdapter) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
+func (a *adapter) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
 	docs := make([]string, len(seqs))
 	for i, s := range seqs {
 		docs[i] = `{"seq":` + strconv.FormatInt(s, 10) + `}`
 	}
-	return collectInt64s(ctx, a.pool, "river: lookup", a.lookup, docs)
+	return sqlload.CollectInt64s(ctx, a.pool, "river: lookup", a.lookup, docs)
 }
 
 // Close has nothing to release: the work client stops in Work and the
 // insert client holds no connections of its own.
-func (a *riverAdapter) Close(context.Context) error { return nil }
+func (a *adapter) Close(context.Context) error { return nil }

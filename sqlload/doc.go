@@ -36,7 +36,7 @@
 // pgconn watching each call's context. What remains beyond pgbench's cost
 // is user time in pgx's protocol handling and the scheduler (epoll,
 // goroutine wake-ups); the system calls per job are pgbench's.
-
+//
 // Queue designs are Adapters (adapter.go), registered by name; the built-in
 // skiplocked adapter is in skiplocked.go, and every adapter passes the
 // shared suite in internal/adaptertest. An adapter that needs a queue

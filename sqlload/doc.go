@@ -37,10 +37,10 @@
 // is user time in pgx's protocol handling and the scheduler (epoll,
 // goroutine wake-ups); the system calls per job are pgbench's.
 //
-// Queue designs are Adapters (adapter.go), registered by name; the built-in
-// skiplocked adapter is in skiplocked.go, and every adapter passes the
-// shared suite in internal/adaptertest. An adapter that needs a queue
-// library is a package of its own under sqlload/adapter (river), so that
-// the driver itself depends on no queue library; sqlload/adapter/all
+// Queue designs are Adapters (adapter.go), registered by name, and every
+// adapter passes the shared suite in internal/adaptertest. Each adapter is
+// a package of its own under sqlload/adapter (pgmq, river; the built-in
+// skiplocked adapter is still skiplocked.go here) that registers itself in
+// its init, so the driver depends on no queue library; sqlload/adapter/all
 // imports every adapter for programs that offer them all.
 package sqlload

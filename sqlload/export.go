@@ -131,3 +131,17 @@ wait "$producers"
 	}
 	return b.String()
 }
+
+// StripComments drops full-line SQL comments and blank lines from a
+// statement an adapter's PgbenchScripts embeds (pgbench scripts keep them
+// out of multi-line commands).
+func StripComments(sql string) string {
+	var out []string
+	for _, l := range strings.Split(sql, "\n") {
+		if t := strings.TrimSpace(l); t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}

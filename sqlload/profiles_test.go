@@ -2,12 +2,11 @@ package sqlload_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/pgqtune/pgqtune/analyze"
+	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
 )
@@ -15,15 +14,7 @@ import (
 // loadYAML loads a scenario body from a temp file or fails the test.
 func loadYAML(t *testing.T, body string) *sqlload.Scenario {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "scenario.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sc, err := sqlload.LoadScenario(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sc
+	return adaptertest.LoadYAML(t, body)
 }
 
 func TestRunBuiltinProfiles(t *testing.T) {

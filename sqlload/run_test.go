@@ -3,12 +3,13 @@ package sqlload_test
 import (
 	"context"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/runrec"
 	"github.com/pgqtune/pgqtune/sqlload"
@@ -35,56 +36,18 @@ func load(t *testing.T, name string, o sqlload.Overrides) *sqlload.Scenario {
 	return sc
 }
 
-// drive runs sc on a fresh database and checks what every run must hold:
-// integrity exact, ticks well-formed.
+// drive runs sc on a fresh database with adaptertest.Drive, which checks
+// what every run must hold: integrity exact, ticks well-formed.
 func drive(t *testing.T, ctx context.Context, sc *sqlload.Scenario, during func(ctx context.Context, dsn string)) *runBundle {
 	t.Helper()
-	dsn := pgtest.NewDB(t)
-	if err := sqlload.Setup(ctx, dsn, "pgqtune", sc); err != nil {
-		t.Fatal(err)
-	}
-	b := &runBundle{dsn: dsn}
-	var mu sync.Mutex
-	var out strings.Builder
-	hctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if during != nil {
-		go during(hctx, dsn)
-	}
-	res, err := sqlload.Run(ctx, &sqlload.RunParams{
-		DSN: dsn, Schema: "pgqtune", Scenario: sc,
-		OnTick:   func(tk runrec.WorkloadTick) { mu.Lock(); b.ticks = append(b.ticks, tk); mu.Unlock() },
-		Progress: &out,
-	})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	b.res, b.progress = res, out.String()
-	in := res.Integrity
-	t.Logf("%s: integrity %+v, e2e p50 %.1f p99 %.1f ms, notes %v", sc.Name, in, res.LatencyMs.P50, res.LatencyMs.P99, res.Notes)
-	if in.Lost != 0 || in.Duplicated != 0 {
-		t.Fatalf("integrity broken: %+v", in)
-	}
-	if in.Enqueued == 0 || in.Enqueued != in.Completed+in.Pending+in.Failed {
-		t.Fatalf("integrity does not add up: %+v", in)
-	}
-	for i := 1; i < len(b.ticks); i++ {
-		if !b.ticks[i].T.After(b.ticks[i-1].T) {
-			t.Fatalf("tick %d at %v is not after %v", i, b.ticks[i].T, b.ticks[i-1].T)
-		}
-	}
-	var enq, comp int64
-	for _, tk := range b.ticks {
-		enq += tk.Enqueued
-		comp += tk.Completed
-	}
-	// Ticks count completion events: a job redelivered after its claim
-	// expired and finished again is one job in the books but two
-	// completions in the ticks (a redelivered failure is none).
-	if enq < in.Enqueued-in.Pending-in.Failed || comp < in.Completed || comp > in.Completed+in.Redelivered {
-		t.Fatalf("ticks count %d enqueued, %d completed; integrity says %+v", enq, comp, in)
-	}
-	return b
+	r := adaptertest.Drive(t, ctx, sc, during)
+	return &runBundle{res: r.Res, ticks: r.Ticks, progress: r.Progress, dsn: r.DSN}
+}
+
+// killWorkload terminates the driver's sessions every 150 ms for d (or
+// until ctx ends), counting the kills (adaptertest.KillWorkload).
+func killWorkload(t *testing.T, killed *atomic.Int64, d time.Duration) func(ctx context.Context, dsn string) {
+	return adaptertest.KillWorkload(t, killed, d)
 }
 
 func TestRunBaseline(t *testing.T) {
@@ -128,11 +91,7 @@ func TestRunBaseline(t *testing.T) {
 
 func mustPool(t *testing.T, dsn string) *pgxpool.Pool {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pool
+	return adaptertest.MustPool(t, dsn)
 }
 
 func newDB(t *testing.T) string { return pgtest.NewDB(t) }

@@ -43,10 +43,10 @@ SELECT %s, :prio, now(),
   FROM generate_series(1, %d);
 `, p.EnqueueBatch, len(p.Queues), p.Priorities-1, ident, queueExpr, pad, p.MaxAttempts, p.EnqueueBatch)
 
-	claim := stripComments(loadSQL("skiplocked_claim", p.Schema))
+	claim := StripComments(loadSQL("skiplocked_claim", p.Schema))
 	claim = strings.ReplaceAll(claim, "$1", queueExpr)
 	claim = strings.ReplaceAll(claim, "$2", fmt.Sprint(p.DequeueBatch))
-	complete := stripComments(a.complete)
+	complete := StripComments(a.complete)
 	complete = strings.ReplaceAll(complete, "$1", ":ids::bigint[]")
 	consume := fmt.Sprintf(`-- pgqtune skiplocked consume: the driver's claim, then its completion (%s).
 \set q random(1, %d)
@@ -58,17 +58,4 @@ SELECT quote_literal(coalesce(array_agg(id), '{}')) AS ids FROM claimed
 %s;
 `, a.completion, len(p.Queues), claim, complete)
 	return map[string]string{"setup.sql": setup, "enqueue.sql": enqueue, "consume.sql": consume}, nil
-}
-
-// stripComments drops full-line SQL comments (pgbench scripts keep them
-// out of multi-line commands).
-func stripComments(sql string) string {
-	var out []string
-	for _, l := range strings.Split(sql, "\n") {
-		if t := strings.TrimSpace(l); t == "" || strings.HasPrefix(t, "--") {
-			continue
-		}
-		out = append(out, l)
-	}
-	return strings.Join(out, "\n")
 }

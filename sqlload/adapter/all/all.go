@@ -10,5 +10,6 @@ package all
 
 import (
 	// Each import registers one adapter.
+	_ "github.com/pgqtune/pgqtune/sqlload/adapter/pgmq"
 	_ "github.com/pgqtune/pgqtune/sqlload/adapter/river"
 )

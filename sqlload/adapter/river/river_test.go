@@ -13,7 +13,6 @@ import (
 
 	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/sqlload"
-	_ "github.com/pgqtune/pgqtune/sqlload/adapter/river"
 )
 
 func TestRiver(t *testing.T) {

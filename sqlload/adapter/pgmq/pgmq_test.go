@@ -1,4 +1,4 @@
-package sqlload_test
+package pgmq_test
 
 import (
 	"context"
@@ -8,10 +8,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgqtune/pgqtune/internal/pgtest"
-
 	"github.com/pgqtune/pgqtune/internal/adaptertest"
+	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/sqlload"
+	"github.com/pgqtune/pgqtune/sqlload/adapter/pgmq"
 )
 
 func TestPgmq(t *testing.T) {
@@ -19,9 +19,9 @@ func TestPgmq(t *testing.T) {
 		sqlload.Settings{"completion": "delete"},
 		sqlload.Settings{"completion": "archive", "extension": "off", "visibility_timeout": "1m", "notify": true},
 		// Extension mode, against a stand-in for pgmq's functions (see
-		// PgmqShimPrefix): the calls, their arguments and the read_ct guard.
-		sqlload.Settings{"extension": "on", "queue_prefix": sqlload.PgmqShimPrefix},
-		sqlload.Settings{"extension": "on", "queue_prefix": sqlload.PgmqShimPrefix, "completion": "archive"},
+		// pgmq.ShimPrefix): the calls, their arguments and the read_ct guard.
+		sqlload.Settings{"extension": "on", "queue_prefix": pgmq.ShimPrefix},
+		sqlload.Settings{"extension": "on", "queue_prefix": pgmq.ShimPrefix, "completion": "archive"},
 	)
 }
 
@@ -78,7 +78,7 @@ func TestPgmqExtensionDetection(t *testing.T) {
 	ctx := context.Background()
 	t.Run("not installed: version is empty", func(t *testing.T) {
 		pool := pgtest.Pool(t, pgtest.NewDB(t))
-		v, err := sqlload.PgmqExtensionVersion(ctx, pool)
+		v, err := pgmq.ExtensionVersion(ctx, pool)
 		if err != nil || v != "" {
 			t.Fatalf("version = %q, err %v; want empty (pgmq is not installable here)", v, err)
 		}
@@ -100,7 +100,7 @@ func TestPgmqExtensionDetection(t *testing.T) {
 		}
 	})
 	t.Run("on with the extension (a stand-in) drives pgmq's functions", func(t *testing.T) {
-		b := adaptertest.Setup(t, "pgmq", sqlload.Settings{"extension": "on", "queue_prefix": sqlload.PgmqShimPrefix})
+		b := adaptertest.Setup(t, "pgmq", sqlload.Settings{"extension": "on", "queue_prefix": pgmq.ShimPrefix})
 		if d := b.Adapter.(sqlload.Describer).Describe(); d["backend"] != "extension shim" {
 			t.Fatalf("backend = %v, want extension shim", d["backend"])
 		}

@@ -1,4 +1,4 @@
-package sqlload_test
+package pgmq_test
 
 import (
 	"context"

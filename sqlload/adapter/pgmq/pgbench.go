@@ -1,4 +1,4 @@
-package sqlload
+package pgmq
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgqtune/pgqtune/migrations"
+	"github.com/pgqtune/pgqtune/sqlload"
 )
 
 // PgbenchScripts writes the pgmq adapter's statements as pgbench scripts:
@@ -15,7 +16,7 @@ import (
 // extension: on, calls to pgmq.send_batch / read / delete / archive. pgbench
 // cannot choose a table per transaction, so the scripts work the first queue
 // only (the others are created by setup.sql).
-func (a *pgmq) PgbenchScripts(p *PgbenchParams) (map[string]string, error) {
+func (a *adapter) PgbenchScripts(p *sqlload.PgbenchParams) (map[string]string, error) {
 	queues := p.Queues
 	if len(queues) == 0 {
 		queues = a.queueNames
@@ -25,7 +26,7 @@ func (a *pgmq) PgbenchScripts(p *PgbenchParams) (map[string]string, error) {
 	if ext {
 		schema = "pgmq"
 	}
-	a = &pgmq{schema: schema, prefix: a.prefix, completion: a.completion, vt: a.vt, queueNames: queues}
+	a = &adapter{schema: schema, prefix: a.prefix, completion: a.completion, vt: a.vt, queueNames: queues}
 	q := a.builtinQueue(queues[0])
 	if ext {
 		q = a.extQueue(queues[0])
@@ -72,12 +73,12 @@ func (a *pgmq) PgbenchScripts(p *PgbenchParams) (map[string]string, error) {
 		finish = fmt.Sprintf("SELECT count(*) FROM pgmq.%s(%s, :ids::bigint[]);\n", fn, quoteLiteral(q.pgmq))
 	} else {
 		enqueue = strings.NewReplacer("$1::jsonb[]", msgs, "$2::float8[]", fmt.Sprintf("array_fill(0::float8, ARRAY[%d])", batch)).
-			Replace(stripComments(q.send)) + ";\n"
-		read = strings.NewReplacer("$1", fmt.Sprint(claimN), "$2::float8", fmt.Sprint(vtSecs)).Replace(stripComments(q.read))
+			Replace(sqlload.StripComments(q.send)) + ";\n"
+		read = strings.NewReplacer("$1", fmt.Sprint(claimN), "$2::float8", fmt.Sprint(vtSecs)).Replace(sqlload.StripComments(q.read))
 		if a.completion == "archive" {
-			finish = strings.NewReplacer("$1::bigint[]", ":ids::bigint[]", "$2::text", "NULL::text").Replace(stripComments(q.archive)) + ";\n"
+			finish = strings.NewReplacer("$1::bigint[]", ":ids::bigint[]", "$2::text", "NULL::text").Replace(sqlload.StripComments(q.archive)) + ";\n"
 		} else {
-			finish = strings.ReplaceAll(stripComments(q.del), "$1::bigint[]", ":ids::bigint[]") + ";\n"
+			finish = strings.ReplaceAll(sqlload.StripComments(q.del), "$1::bigint[]", ":ids::bigint[]") + ";\n"
 		}
 	}
 	return map[string]string{

@@ -1,4 +1,4 @@
-package sqlload_test
+package pgmq_test
 
 import (
 	"context"
@@ -6,28 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgqtune/pgqtune/sqlload"
+	"github.com/pgqtune/pgqtune/internal/adaptertest"
 )
-
-// killWorkload terminates the driver's sessions every 150 ms for d (or
-// until ctx ends), counting the kills.
-func killWorkload(t *testing.T, killed *atomic.Int64, d time.Duration) func(ctx context.Context, dsn string) {
-	return func(ctx context.Context, dsn string) {
-		pool := mustPool(t, dsn)
-		defer pool.Close()
-		ctx, cancel := context.WithTimeout(ctx, d)
-		defer cancel()
-		for ctx.Err() == nil {
-			var n int64
-			err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
-				FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()`, sqlload.DefaultAppName).Scan(&n)
-			if err == nil {
-				killed.Add(n)
-			}
-			time.Sleep(150 * time.Millisecond)
-		}
-	}
-}
 
 // TestPgmqRun drives the pgmq adapter end to end with the real driver:
 // delayed jobs, failures with retries, two queues, LISTEN/NOTIFY wake-ups,
@@ -41,7 +21,7 @@ func TestPgmqRun(t *testing.T) {
 	}{{"steady", false}, {"killed sessions", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sc := loadYAML(t, `name: pgmq-run
+			sc := adaptertest.LoadYAML(t, `name: pgmq-run
 adapter: pgmq
 adapter_settings: {completion: archive, visibility_timeout: 20s, notify: true}
 wakeup: notify
@@ -63,11 +43,11 @@ phases:
 			var killed atomic.Int64
 			var during func(context.Context, string)
 			if tc.kill {
-				during = killWorkload(t, &killed, time.Minute)
+				during = adaptertest.KillWorkload(t, &killed, time.Minute)
 			}
-			b := drive(t, context.Background(), sc, during)
+			b := adaptertest.Drive(t, context.Background(), sc, during)
 			var errs, retried int64
-			for _, tk := range b.ticks {
+			for _, tk := range b.Ticks {
 				errs += tk.Errors
 				retried += tk.Retried
 			}
@@ -80,7 +60,7 @@ phases:
 			// under a claim leave it invisible for the 20 s visibility
 			// timeout, so pending may be non-zero then; the drain (until
 			// the backlog is empty, at most 3 min) works off the rest.
-			in := b.res.Integrity
+			in := b.Res.Integrity
 			if in.Completed == 0 || in.Lost != 0 || in.Duplicated != 0 || in.Enqueued != in.Completed+in.Pending+in.Failed {
 				t.Fatalf("books do not balance: %+v", in)
 			}

@@ -1,10 +1,12 @@
-package sqlload_test
+package river_test
 
 import (
 	"context"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pgqtune/pgqtune/internal/adaptertest"
 )
 
 // TestRiverRun drives the river adapter end to end with the real driver:
@@ -26,7 +28,7 @@ func TestRiverRun(t *testing.T) {
 	}{{"steady", false}, {"killed sessions", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sc := loadYAML(t, `name: river-run
+			sc := adaptertest.LoadYAML(t, `name: river-run
 adapter: river
 adapter_settings: {fetch_cooldown: 10ms, fetch_poll_interval: 100ms, retry_backoff: 50ms}
 rate: 300
@@ -43,11 +45,11 @@ phases:
 			var killed atomic.Int64
 			var during func(context.Context, string)
 			if tc.kill {
-				during = killWorkload(t, &killed, 3*time.Second)
+				during = adaptertest.KillWorkload(t, &killed, 3*time.Second)
 			}
-			b := drive(t, context.Background(), sc, during)
+			b := adaptertest.Drive(t, context.Background(), sc, during)
 			var errs, failed int64
-			for _, tk := range b.ticks {
+			for _, tk := range b.Ticks {
 				errs += tk.Errors
 				failed += tk.Failed
 			}
@@ -57,7 +59,7 @@ phases:
 			t.Logf("terminated %d sessions, %d errors seen, %d failed attempts", killed.Load(), errs, failed)
 			// Progress, not speed: most of what was enqueued got done, even
 			// with sessions dying under the driver.
-			in := b.res.Integrity
+			in := b.Res.Integrity
 			if in.Completed < 100 || 2*in.Completed < in.Enqueued || failed == 0 {
 				t.Fatalf("%d of %d jobs completed, %d failed: want most of them and some failed", in.Completed, in.Enqueued, failed)
 			}

@@ -1,24 +1,5 @@
-package sqlload
-
-import (
-	"cmp"
-	"context"
-	"fmt"
-	"math"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/pgqtune/pgqtune/migrations"
-)
-
-// The pgmq adapter has pgmq's semantics: one table per queue (msg_id,
+// Package pgmq is the pgmq queue adapter (sqlload.RegisterAdapter name
+// "pgmq"). It has pgmq's semantics: one table per queue (msg_id,
 // read_ct, enqueued_at, vt, message jsonb), a read that hides messages for a
 // visibility timeout instead of marking them taken, delete or archive on
 // completion, and messages whose timeout expires before they are finished
@@ -57,16 +38,45 @@ import (
 //	    transaction (what pgmq 1.6's enable_notify_insert trigger does, on
 //	    pgqtune's channel), so consumers can wait on LISTEN instead of
 //	    polling (scenario wakeup: notify).
+package pgmq
+
+import (
+	"cmp"
+	"context"
+	"embed"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgqtune/pgqtune/migrations"
+	"github.com/pgqtune/pgqtune/sqlload"
+)
+
+// init registers the adapter under the name "pgmq".
 func init() {
-	RegisterAdapter("pgmq", newPgmq)
-	DescribeAdapter("pgmq", "when you run pgmq: the real extension when installed (extension: auto), otherwise pgmq-shaped tables")
+	sqlload.RegisterAdapter("pgmq", newPgmq)
+	sqlload.DescribeAdapter("pgmq", "when you run pgmq: the real extension when installed (extension: auto), otherwise pgmq-shaped tables")
 }
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+// loadSQL returns this adapter's sql/name.sql for schema (sqlload.LoadSQL).
+func loadSQL(name, schema string) string { return sqlload.LoadSQL(sqlFiles, name, schema) }
 
 // pgmqQueueName is what pgmq accepts as a queue name (it builds table names
 // from it); 47 leaves room for the "q_"/"a_" prefixes and pgmq's own limit.
 var pgmqQueueName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,46}$`)
 
-type pgmq struct {
+type adapter struct {
 	pool       *pgxpool.Pool
 	dsn        string
 	schema     string
@@ -108,7 +118,7 @@ type pgmqQueue struct {
 	send, read, del, archive, setVT, stats, pending, lookup string
 }
 
-func newPgmq(_ context.Context, c *Config) (Adapter, error) {
+func newPgmq(_ context.Context, c *sqlload.Config) (sqlload.Adapter, error) {
 	s := c.Settings
 	if err := s.Check("completion", "visibility_timeout", "extension", "queue_prefix", "notify"); err != nil {
 		return nil, err
@@ -146,10 +156,10 @@ func newPgmq(_ context.Context, c *Config) (Adapter, error) {
 			return nil, fmt.Errorf("pgmq: queue name %q: want lower-case letters, digits and underscores (at most 47), as pgmq requires", q)
 		}
 		if extMode != "off" && !pgmqQueueName.MatchString(prefix+q) {
-			return nil, &SettingError{Key: "queue_prefix", Msg: fmt.Sprintf("%q + queue %q is not a valid pgmq queue name", prefix, q)}
+			return nil, &sqlload.SettingError{Key: "queue_prefix", Msg: fmt.Sprintf("%q + queue %q is not a valid pgmq queue name", prefix, q)}
 		}
 	}
-	return &pgmq{
+	return &adapter{
 		pool: c.Pool, dsn: c.DSN, schema: c.Schema, completion: completion,
 		vt: vt, extMode: extMode, prefix: prefix, queueNames: queues, channel: channel,
 	}, nil
@@ -158,9 +168,9 @@ func newPgmq(_ context.Context, c *Config) (Adapter, error) {
 // Setup picks the backend (see the extension setting) and creates the
 // queues: the built-in tables through migrations/pgmq plus one table pair
 // per extra queue, or pgmq.create in extension mode.
-func (a *pgmq) Setup(ctx context.Context) error {
+func (a *adapter) Setup(ctx context.Context) error {
 	var version string
-	err := RetrySetup(ctx, func() (err error) { version, err = pgmqDetect(ctx, a); return err })
+	err := sqlload.RetrySetup(ctx, func() (err error) { version, err = pgmqDetect(ctx, a); return err })
 	if err != nil {
 		return fmt.Errorf("pgmq: setup: %w", err)
 	}
@@ -178,7 +188,7 @@ func (a *pgmq) Setup(ctx context.Context) error {
 	if ext {
 		for _, name := range a.queueNames {
 			q := a.extQueue(name)
-			err := RetrySetup(ctx, func() error {
+			err := sqlload.RetrySetup(ctx, func() error {
 				_, err := a.pool.Exec(ctx, `/* pgqtune pgmq create */ SELECT pgmq.create($1::text)`, q.pgmq)
 				return err
 			})
@@ -188,14 +198,14 @@ func (a *pgmq) Setup(ctx context.Context) error {
 			queues[name] = q
 		}
 	} else {
-		if err := RetrySetup(ctx, func() error { return migrations.Up(ctx, a.dsn, "pgmq", a.schema) }); err != nil {
+		if err := sqlload.RetrySetup(ctx, func() error { return migrations.Up(ctx, a.dsn, "pgmq", a.schema) }); err != nil {
 			return fmt.Errorf("pgmq: setup: %w", err)
 		}
 		for _, name := range a.queueNames {
 			q := a.builtinQueue(name)
 			if name != "default" {
 				sql := strings.ReplaceAll(q.expand(loadSQL("pgmq_add_queue", a.schema)), "{name}", quoteLiteral(name))
-				err := RetrySetup(ctx, func() error { _, err := a.pool.Exec(ctx, sql); return err })
+				err := sqlload.RetrySetup(ctx, func() error { _, err := a.pool.Exec(ctx, sql); return err })
 				if err != nil {
 					return fmt.Errorf("pgmq: setup: add queue %s: %w", name, err)
 				}
@@ -209,9 +219,9 @@ func (a *pgmq) Setup(ctx context.Context) error {
 	return nil
 }
 
-// PgmqExtensionVersion returns the installed version of the pgmq extension
+// ExtensionVersion returns the installed version of the pgmq extension
 // in the database pool is connected to, or "" when it is not installed.
-func PgmqExtensionVersion(ctx context.Context, pool *pgxpool.Pool) (string, error) {
+func ExtensionVersion(ctx context.Context, pool *pgxpool.Pool) (string, error) {
 	var v string
 	err := pool.QueryRow(ctx, `/* pgqtune pgmq detect */ SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgmq'`).Scan(&v)
 	if err == pgx.ErrNoRows {
@@ -225,11 +235,11 @@ func PgmqExtensionVersion(ctx context.Context, pool *pgxpool.Pool) (string, erro
 
 // pgmqDetect is how Setup finds the extension; tests replace it to point
 // extension mode at a stand-in (the extension is not installable there).
-var pgmqDetect = func(ctx context.Context, a *pgmq) (string, error) {
-	return PgmqExtensionVersion(ctx, a.pool)
+var pgmqDetect = func(ctx context.Context, a *adapter) (string, error) {
+	return ExtensionVersion(ctx, a.pool)
 }
 
-func (a *pgmq) builtinQueue(name string) *pgmqQueue {
+func (a *adapter) builtinQueue(name string) *pgmqQueue {
 	q := &pgmqQueue{
 		name: name, pgmq: name,
 		table: pgx.Identifier{a.schema, "q_" + name}.Sanitize(),
@@ -241,7 +251,7 @@ func (a *pgmq) builtinQueue(name string) *pgmqQueue {
 	return q
 }
 
-func (a *pgmq) extQueue(name string) *pgmqQueue {
+func (a *adapter) extQueue(name string) *pgmqQueue {
 	q := &pgmqQueue{
 		name: name, pgmq: a.prefix + name,
 		table: pgx.Identifier{"pgmq", "q_" + a.prefix + name}.Sanitize(),
@@ -261,7 +271,7 @@ func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''
 
 // queue returns the queue's statements; before Setup (or for a queue the
 // scenario did not declare) it is an error, not a panic.
-func (a *pgmq) queue(name string) (*pgmqQueue, bool, error) {
+func (a *adapter) queue(name string) (*pgmqQueue, bool, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	q, ok := a.queues[name]
@@ -275,7 +285,7 @@ func (a *pgmq) queue(name string) (*pgmqQueue, bool, error) {
 }
 
 // Tables names the live and archive table of every queue.
-func (a *pgmq) Tables() []string {
+func (a *adapter) Tables() []string {
 	a.mu.RLock()
 	ext := a.ext
 	a.mu.RUnlock()
@@ -291,10 +301,10 @@ func (a *pgmq) Tables() []string {
 }
 
 // Channel is the LISTEN channel consumers wait on (notify: true), or "".
-func (a *pgmq) Channel() string { return a.channel }
+func (a *adapter) Channel() string { return a.channel }
 
 // Describe records the effective settings, including which backend ran.
-func (a *pgmq) Describe() map[string]any {
+func (a *adapter) Describe() map[string]any {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	d := map[string]any{
@@ -302,7 +312,7 @@ func (a *pgmq) Describe() map[string]any {
 		"visibility_timeout_s": a.vt.Seconds(),
 		"extension":            a.extMode,
 		"backend":              "builtin",
-		"insert":               string(InsertMultiRow),
+		"insert":               string(sqlload.InsertMultiRow),
 		"priorities":           "ignored (pgmq has none)",
 		"notify":               a.channel != "",
 	}
@@ -316,22 +326,22 @@ func (a *pgmq) Describe() map[string]any {
 // Enqueue sends a batch: pgmq.send_batch's statement (or the function
 // itself in extension mode). Methods single and copy are the built-in
 // tables' only; the extension offers neither.
-func (a *pgmq) Enqueue(ctx context.Context, p *EnqueueParams) error {
+func (a *adapter) Enqueue(ctx context.Context, p *sqlload.EnqueueParams) error {
 	if len(p.Jobs) == 0 {
 		return nil
 	}
-	byQueue := map[string][]NewJob{}
+	byQueue := map[string][]sqlload.NewJob{}
 	for _, j := range p.Jobs {
 		byQueue[j.Queue] = append(byQueue[j.Queue], j)
 	}
 	for _, jobs := range byQueue {
-		slices.SortStableFunc(jobs, func(x, y NewJob) int { return cmp.Compare(x.Priority, y.Priority) })
+		slices.SortStableFunc(jobs, func(x, y sqlload.NewJob) int { return cmp.Compare(x.Priority, y.Priority) })
 	}
 	method := p.Method
-	if method == InsertDefault {
-		method = InsertMultiRow
+	if method == sqlload.InsertDefault {
+		method = sqlload.InsertMultiRow
 	}
-	if method == InsertCopy {
+	if method == sqlload.InsertCopy {
 		// COPY needs an explicit transaction to cover several queues.
 		err := pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
 			for name, jobs := range byQueue {
@@ -340,7 +350,7 @@ func (a *pgmq) Enqueue(ctx context.Context, p *EnqueueParams) error {
 					return err
 				}
 				if ext {
-					return fmt.Errorf("insert method %q with the pgmq extension: %w", method, ErrUnsupported)
+					return fmt.Errorf("insert method %q with the pgmq extension: %w", method, sqlload.ErrUnsupported)
 				}
 				if err := a.sendCopy(ctx, tx, q, jobs); err != nil {
 					return err
@@ -368,14 +378,14 @@ func (a *pgmq) Enqueue(ctx context.Context, p *EnqueueParams) error {
 			return err
 		}
 		switch {
-		case ext && method == InsertMultiRow:
+		case ext && method == sqlload.InsertMultiRow:
 			a.sendExt(b, q, jobs)
-		case method == InsertMultiRow:
+		case method == sqlload.InsertMultiRow:
 			a.sendMultiRow(b, q, jobs)
-		case method == InsertSingle && !ext:
+		case method == sqlload.InsertSingle && !ext:
 			a.sendSingle(b, q, jobs)
 		default:
-			return fmt.Errorf("pgmq: send (%s, extension %v): %w", method, ext, ErrUnsupported)
+			return fmt.Errorf("pgmq: send (%s, extension %v): %w", method, ext, sqlload.ErrUnsupported)
 		}
 	}
 	// Postgres delivers the notifications at commit: a listener never
@@ -393,35 +403,35 @@ func (a *pgmq) Enqueue(ctx context.Context, p *EnqueueParams) error {
 
 // delaySeconds is how long after now the job becomes readable (0 for
 // immediate jobs and for run_at times already past).
-func delaySeconds(j *NewJob, now time.Time) float64 {
+func delaySeconds(j *sqlload.NewJob, now time.Time) float64 {
 	if j.RunAt.IsZero() {
 		return 0
 	}
 	return max(j.RunAt.Sub(now).Seconds(), 0)
 }
 
-func (a *pgmq) sendMultiRow(b *pgx.Batch, q *pgmqQueue, jobs []NewJob) {
+func (a *adapter) sendMultiRow(b *pgx.Batch, q *pgmqQueue, jobs []sqlload.NewJob) {
 	now := time.Now()
 	msgs := make([]string, len(jobs))
 	delays := make([]float64, len(jobs))
 	for i := range jobs {
-		msgs[i] = string(EncodePayload(&jobs[i]))
+		msgs[i] = string(sqlload.EncodePayload(&jobs[i]))
 		delays[i] = delaySeconds(&jobs[i], now)
 	}
 	b.Queue(q.send, msgs, delays)
 }
 
-func (a *pgmq) sendSingle(b *pgx.Batch, q *pgmqQueue, jobs []NewJob) {
+func (a *adapter) sendSingle(b *pgx.Batch, q *pgmqQueue, jobs []sqlload.NewJob) {
 	now := time.Now()
 	sql := `/* pgqtune pgmq send single */ INSERT INTO ` + q.table + ` (vt, message) VALUES (clock_timestamp() + make_interval(secs => $1::float8), $2::jsonb)`
 	for i := range jobs {
-		b.Queue(sql, delaySeconds(&jobs[i], now), string(EncodePayload(&jobs[i])))
+		b.Queue(sql, delaySeconds(&jobs[i], now), string(sqlload.EncodePayload(&jobs[i])))
 	}
 }
 
 // sendCopy uses COPY, which cannot evaluate clock_timestamp(): vt comes from
 // the client's clock here, the one place it does.
-func (a *pgmq) sendCopy(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []NewJob) error {
+func (a *adapter) sendCopy(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []sqlload.NewJob) error {
 	now := time.Now()
 	schema, table := a.schema, "q_"+q.name
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{schema, table}, []string{"vt", "message"},
@@ -430,20 +440,20 @@ func (a *pgmq) sendCopy(ctx context.Context, tx pgx.Tx, q *pgmqQueue, jobs []New
 			if j := &jobs[i]; j.RunAt.After(now) {
 				vt = j.RunAt
 			}
-			return []any{vt, string(EncodePayload(&jobs[i]))}, nil
+			return []any{vt, string(sqlload.EncodePayload(&jobs[i]))}, nil
 		}))
 	return err
 }
 
 // sendExt groups the batch by delay, since pgmq.send_batch takes one delay
 // (whole seconds, rounded up so no message becomes visible early).
-func (a *pgmq) sendExt(b *pgx.Batch, q *pgmqQueue, jobs []NewJob) {
+func (a *adapter) sendExt(b *pgx.Batch, q *pgmqQueue, jobs []sqlload.NewJob) {
 	now := time.Now()
 	byDelay := map[int32][]string{}
 	for i := range jobs {
 		j := &jobs[i]
 		d := int32(math.Ceil(delaySeconds(j, now)))
-		msg := EncodePayload(j)
+		msg := sqlload.EncodePayload(j)
 		if d > 0 {
 			// pgmq.read will not say when a delayed message became
 			// readable: carry it in the message (see pgmq_ext_read.sql).
@@ -458,7 +468,7 @@ func (a *pgmq) sendExt(b *pgx.Batch, q *pgmqQueue, jobs []NewJob) {
 
 // Dequeue is pgmq.read: up to p.Limit visible messages, hidden for the
 // visibility timeout.
-func (a *pgmq) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
+func (a *adapter) Dequeue(ctx context.Context, p *sqlload.DequeueParams) ([]*sqlload.Job, error) {
 	q, ext, err := a.queue(p.Queue)
 	if err != nil {
 		return nil, err
@@ -473,8 +483,8 @@ func (a *pgmq) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
 		return nil, fmt.Errorf("pgmq: read from %s: %w", q.pgmq, err)
 	}
 	now := time.Now()
-	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
-		j := &Job{Queue: p.Queue, Handle: q}
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sqlload.Job, error) {
+		j := &sqlload.Job{Queue: p.Queue, Handle: q}
 		var t, runAt int64
 		dest := []any{&j.ID, &j.Seq, &t, &j.Attempt, &j.ReadyAt}
 		if ext {
@@ -513,8 +523,8 @@ func (a *pgmq) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
 }
 
 // byHandle groups jobs by queue, keeping Dequeue's order within each.
-func pgmqByQueue(jobs []*Job) (map[*pgmqQueue][]*Job, error) {
-	out := map[*pgmqQueue][]*Job{}
+func pgmqByQueue(jobs []*sqlload.Job) (map[*pgmqQueue][]*sqlload.Job, error) {
+	out := map[*pgmqQueue][]*sqlload.Job{}
 	for _, j := range jobs {
 		q, ok := j.Handle.(*pgmqQueue)
 		if !ok {
@@ -526,14 +536,14 @@ func pgmqByQueue(jobs []*Job) (map[*pgmqQueue][]*Job, error) {
 }
 
 // Complete deletes or archives the messages (pgmq.delete / pgmq.archive).
-func (a *pgmq) Complete(ctx context.Context, p *CompleteParams) error {
+func (a *adapter) Complete(ctx context.Context, p *sqlload.CompleteParams) error {
 	if err := a.finish(ctx, p.Jobs, a.completion == "archive", nil); err != nil {
 		return fmt.Errorf("pgmq: complete %d messages (%s): %w", len(p.Jobs), a.completion, err)
 	}
 	return nil
 }
 
-func (a *pgmq) finish(ctx context.Context, jobs []*Job, archive bool, failure *string) error {
+func (a *adapter) finish(ctx context.Context, jobs []*sqlload.Job, archive bool, failure *string) error {
 	groups, err := pgmqByQueue(jobs)
 	if err != nil {
 		return err
@@ -545,13 +555,13 @@ func (a *pgmq) finish(ctx context.Context, jobs []*Job, archive bool, failure *s
 		}
 		switch {
 		case ext && archive:
-			_, err = a.pool.Exec(ctx, q.archive, q.pgmq, JobIDs(js))
+			_, err = a.pool.Exec(ctx, q.archive, q.pgmq, sqlload.JobIDs(js))
 		case ext:
-			_, err = a.pool.Exec(ctx, q.del, q.pgmq, JobIDs(js))
+			_, err = a.pool.Exec(ctx, q.del, q.pgmq, sqlload.JobIDs(js))
 		case archive:
-			_, err = a.pool.Exec(ctx, q.archive, JobIDs(js), failure)
+			_, err = a.pool.Exec(ctx, q.archive, sqlload.JobIDs(js), failure)
 		default:
-			_, err = a.pool.Exec(ctx, q.del, JobIDs(js))
+			_, err = a.pool.Exec(ctx, q.del, sqlload.JobIDs(js))
 		}
 		if err != nil {
 			return err
@@ -565,7 +575,7 @@ func (a *pgmq) finish(ctx context.Context, jobs []*Job, archive bool, failure *s
 
 // Fail makes the messages readable again at p.RetryAt (pgmq.set_vt), or
 // archives them as dead letters when p.RetryAt is zero.
-func (a *pgmq) Fail(ctx context.Context, p *FailParams) error {
+func (a *adapter) Fail(ctx context.Context, p *sqlload.FailParams) error {
 	if len(p.Jobs) == 0 {
 		return nil
 	}
@@ -594,9 +604,9 @@ func (a *pgmq) Fail(ctx context.Context, p *FailParams) error {
 		}
 		if ext {
 			secs := int32(math.Ceil(max(time.Until(p.RetryAt).Seconds(), 0)))
-			_, err = a.pool.Exec(ctx, q.setVT, q.pgmq, JobIDs(js), atts, secs)
+			_, err = a.pool.Exec(ctx, q.setVT, q.pgmq, sqlload.JobIDs(js), atts, secs)
 		} else {
-			_, err = a.pool.Exec(ctx, q.setVT, JobIDs(js), atts, p.RetryAt)
+			_, err = a.pool.Exec(ctx, q.setVT, sqlload.JobIDs(js), atts, p.RetryAt)
 		}
 		if err != nil {
 			return fmt.Errorf("pgmq: fail %d messages (set_vt): %w", len(js), err)
@@ -606,14 +616,14 @@ func (a *pgmq) Fail(ctx context.Context, p *FailParams) error {
 }
 
 // Stats is pgmq.metrics' view, summed over the queues.
-func (a *pgmq) Stats(ctx context.Context) (QueueStats, error) {
-	var total QueueStats
+func (a *adapter) Stats(ctx context.Context) (sqlload.QueueStats, error) {
+	var total sqlload.QueueStats
 	for _, name := range a.queueNames {
 		q, _, err := a.queue(name)
 		if err != nil {
 			return total, err
 		}
-		var s QueueStats
+		var s sqlload.QueueStats
 		var age float64
 		if err := a.pool.QueryRow(ctx, q.stats).Scan(&s.Depth, &s.Scheduled, &s.InFlight, &age); err != nil {
 			return total, fmt.Errorf("pgmq: stats of %s: %w", q.pgmq, err)
@@ -637,14 +647,14 @@ func (a *pgmq) Stats(ctx context.Context) (QueueStats, error) {
 
 // Pending lists the Seq of every message still in a queue table: waiting,
 // delayed, in flight or waiting for a retry.
-func (a *pgmq) Pending(ctx context.Context) ([]int64, error) {
+func (a *adapter) Pending(ctx context.Context) ([]int64, error) {
 	var out []int64
 	for _, name := range a.queueNames {
 		q, _, err := a.queue(name)
 		if err != nil {
 			return nil, err
 		}
-		seqs, err := CollectInt64s(ctx, a.pool, "pgmq: pending in "+q.pgmq, q.pending)
+		seqs, err := sqlload.CollectInt64s(ctx, a.pool, "pgmq: pending in "+q.pgmq, q.pending)
 		if err != nil {
 			return nil, err
 		}
@@ -655,14 +665,14 @@ func (a *pgmq) Pending(ctx context.Context) ([]int64, error) {
 
 // Lookup returns which of seqs exist in a queue or its archive. Messages
 // already deleted on completion cannot be found: pgmq keeps no trace of them.
-func (a *pgmq) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
+func (a *adapter) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
 	var out []int64
 	for _, name := range a.queueNames {
 		q, _, err := a.queue(name)
 		if err != nil {
 			return nil, err
 		}
-		found, err := CollectInt64s(ctx, a.pool, "pgmq: lookup in "+q.pgmq, q.lookup, seqs)
+		found, err := sqlload.CollectInt64s(ctx, a.pool, "pgmq: lookup in "+q.pgmq, q.lookup, seqs)
 		if err != nil {
 			return nil, err
 		}
@@ -672,4 +682,4 @@ func (a *pgmq) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
 }
 
 // Close has nothing to release: the pool is the driver's.
-func (a *pgmq) Close(context.Context) error { return nil }
+func (a *adapter) Close(context.Context) error { return nil }

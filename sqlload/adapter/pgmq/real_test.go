@@ -1,4 +1,4 @@
-package sqlload_test
+package pgmq_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/sqlload"
+	"github.com/pgqtune/pgqtune/sqlload/adapter/pgmq"
 )
 
 // TestPgmqRealExtension runs the shared adapter suite against pgmq 1.5.2
@@ -15,11 +16,11 @@ import (
 func TestPgmqRealExtension(t *testing.T) {
 	pgtest.RequirePgmq(t)
 	adaptertest.Run(t, "pgmq",
-		sqlload.Settings{"extension": "on", "queue_prefix": sqlload.PgmqRealPrefix},
-		sqlload.Settings{"extension": "on", "queue_prefix": sqlload.PgmqRealPrefix, "completion": "archive", "visibility_timeout": "5s"},
+		sqlload.Settings{"extension": "on", "queue_prefix": pgmq.RealPrefix},
+		sqlload.Settings{"extension": "on", "queue_prefix": pgmq.RealPrefix, "completion": "archive", "visibility_timeout": "5s"},
 	)
 	t.Run("describe and tables", func(t *testing.T) {
-		b := adaptertest.Setup(t, "pgmq", sqlload.Settings{"extension": "auto", "queue_prefix": sqlload.PgmqRealPrefix})
+		b := adaptertest.Setup(t, "pgmq", sqlload.Settings{"extension": "auto", "queue_prefix": pgmq.RealPrefix})
 		d := b.Adapter.(sqlload.Describer).Describe()
 		if d["backend"] != "extension 1.5.2" {
 			t.Fatalf("backend = %v, want extension 1.5.2", d["backend"])
@@ -40,7 +41,7 @@ func TestPgmqRealExtension(t *testing.T) {
 // the books (0 lost, 0 duplicated).
 func TestPgmqRealRun(t *testing.T) {
 	pgtest.RequirePgmq(t)
-	sc := loadYAML(t, `name: pgmq-real-run
+	sc := adaptertest.LoadYAML(t, `name: pgmq-real-run
 adapter: pgmq
 adapter_settings: {extension: "on", queue_prefix: real_, completion: archive, visibility_timeout: 20s}
 rate: 200
@@ -58,8 +59,8 @@ drain: 10s
 phases:
   - {name: steady, profile: constant, duration: 3s}
 `)
-	b := drive(t, context.Background(), sc, nil)
-	in := b.res.Integrity
+	b := adaptertest.Drive(t, context.Background(), sc, nil)
+	in := b.Res.Integrity
 	if in.Completed < 100 || 2*in.Completed < in.Enqueued {
 		t.Fatalf("%d of %d jobs completed: want most of them", in.Completed, in.Enqueued)
 	}

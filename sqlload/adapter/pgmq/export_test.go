@@ -1,4 +1,4 @@
-package sqlload
+package pgmq
 
 import (
 	"context"
@@ -6,28 +6,28 @@ import (
 	"os"
 )
 
-// PgmqShimPrefix is the queue_prefix that makes a test's pgmq adapter find
+// ShimPrefix is the queue_prefix that makes a test's pgmq adapter find
 // a stand-in for the pgmq extension (testdata/pgmq_shim.sql, installed into
 // its database on the spot) instead of looking in pg_extension: the real
 // extension cannot be installed here, and extension mode still deserves a
 // run through the shared suite. Other tests are untouched.
-const PgmqShimPrefix = "shim_"
+const ShimPrefix = "shim_"
 
-// PgmqRealPrefix is the queue_prefix that makes a test's pgmq adapter run
+// RealPrefix is the queue_prefix that makes a test's pgmq adapter run
 // CREATE EXTENSION pgmq (the real 1.5.2, made installable by
 // pgtest.RequirePgmq) in its fresh database before detecting it: the
 // adapter itself never creates extensions on a target.
-const PgmqRealPrefix = "real_"
+const RealPrefix = "real_"
 
 func init() {
 	detect := pgmqDetect
-	pgmqDetect = func(ctx context.Context, a *pgmq) (string, error) {
-		if a.prefix == PgmqRealPrefix {
+	pgmqDetect = func(ctx context.Context, a *adapter) (string, error) {
+		if a.prefix == RealPrefix {
 			if _, err := a.pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pgmq`); err != nil {
 				return "", fmt.Errorf("create extension pgmq: %w", err)
 			}
 		}
-		if a.prefix != PgmqShimPrefix {
+		if a.prefix != ShimPrefix {
 			return detect(ctx, a)
 		}
 		var exists bool

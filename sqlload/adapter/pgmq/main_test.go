@@ -1,0 +1,12 @@
+package pgmq_test
+
+import (
+	"testing"
+
+	"github.com/pgqtune/pgqtune/internal/pgserver"
+	"github.com/pgqtune/pgqtune/internal/pgtest"
+	// The adapter under test registers itself.
+	_ "github.com/pgqtune/pgqtune/sqlload/adapter/pgmq"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m, pgserver.Options{}) }

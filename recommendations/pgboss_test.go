@@ -12,7 +12,7 @@ import (
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/libraries"
 	"github.com/pgqtune/pgqtune/runrec"
-	"github.com/pgqtune/pgqtune/sqlload"
+	"github.com/pgqtune/pgqtune/sqlload/adapter/pgboss"
 )
 
 // pgBossDB is a database whose pgboss schema real pg-boss 10.4.2 created
@@ -35,7 +35,7 @@ func newPgBossDB(t *testing.T) *pgBossDB {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
 	dsn := pgtest.NewDB(t)
-	if err := sqlload.PgBossInstall(ctx, dsn, "pgboss", []string{"orders"}); err != nil {
+	if err := pgboss.Install(ctx, dsn, "pgboss", []string{"orders"}); err != nil {
 		t.Skipf("pg-boss 10.4.2 could not be installed or started: %v", err)
 	}
 	pool := pgtest.Pool(t, dsn)
@@ -54,7 +54,7 @@ func newPgBossDB(t *testing.T) *pgBossDB {
 	exec(`INSERT INTO pgboss.job (name, data) SELECT 'orders', '{"x": 1}' FROM generate_series(1, 300)`)
 	exec(`DROP INDEX ` + q.part + `_i5`)
 	exec(`ANALYZE pgboss.job`)
-	b, err := os.ReadFile("../sqlload/sql/pgboss_fetch.sql")
+	b, err := os.ReadFile("../sqlload/adapter/pgboss/sql/pgboss_fetch.sql")
 	if err != nil {
 		t.Fatal(err)
 	}

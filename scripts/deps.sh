@@ -52,7 +52,7 @@ npm_pin() { # NAME MARKER DIR...: npm ci the pinned package set of DIR into the 
 if [ "${1:-}" = "--test" ]; then
 	if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
 		mkdir -p "${XDG_CACHE_HOME:-$HOME/.cache}/pgqtune"
-		npm_pin pgboss-10.4.2 node_modules/pg-boss/package.json sqlload/pgbossjs
+		npm_pin pgboss-10.4.2 node_modules/pg-boss/package.json sqlload/adapter/pgboss/pgbossjs
 		npm_pin graphile-worker-0.16.6 node_modules/graphile-worker/package.json internal/reallibs/js/graphile-worker
 	else
 		echo "deps: node or npm not found: the pgboss adapter's and the real-library tests will skip (install Node.js 20+ with npm)"

@@ -39,7 +39,7 @@
 //
 // Queue designs are Adapters (adapter.go), registered by name, and every
 // adapter passes the shared suite in internal/adaptertest. Each adapter is
-// a package of its own under sqlload/adapter (pgmq, river; the built-in
+// a package of its own under sqlload/adapter (pgboss, pgmq, river; the built-in
 // skiplocked adapter is still skiplocked.go here) that registers itself in
 // its init, so the driver depends on no queue library; sqlload/adapter/all
 // imports every adapter for programs that offer them all.

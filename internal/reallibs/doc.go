@@ -4,8 +4,8 @@
 //
 //   - pg-boss 10.4.2 (Node): js/pgboss/load.js, new PgBoss, createQueue,
 //     send / insert, work; installed with npm into the user cache by the
-//     pgboss adapter's own install (sqlload.PgBossDir), the script beside
-//     pg-boss's setup script;
+//     pgboss adapter's own install (sqlload/adapter/pgboss: pgboss.Dir),
+//     the script beside pg-boss's setup script;
 //   - graphile-worker 0.16.6 (Node): js/graphile-worker/load.js, run with a
 //     task list, makeWorkerUtils().addJob, graphile_worker.add_jobs for
 //     backlogs; its package.json and package-lock.json pin it, cached the

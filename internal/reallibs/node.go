@@ -20,7 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgqtune/pgqtune/sqlload"
+	"github.com/pgqtune/pgqtune/sqlload/adapter/pgboss"
 	"github.com/pgqtune/pgqtune/sqlload/nodepkg"
 )
 
@@ -50,9 +50,9 @@ func Script(ctx context.Context, lib Library) ([]string, error) {
 	var err error
 	switch lib {
 	case PgBoss:
-		// The pgboss adapter's own install (sqlload/pgbossjs): one pg-boss
+		// The pgboss adapter's own install (sqlload/adapter/pgboss/pgbossjs): one pg-boss
 		// in the cache, with the load script beside its setup script.
-		if dir, err = sqlload.PgBossDir(ctx); err == nil {
+		if dir, err = pgboss.Dir(ctx); err == nil {
 			var sub fs.FS
 			if sub, err = fs.Sub(pgbossJS, "js/pgboss"); err == nil {
 				err = nodepkg.WriteFiles(sub, dir)

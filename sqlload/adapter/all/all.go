@@ -10,6 +10,7 @@ package all
 
 import (
 	// Each import registers one adapter.
+	_ "github.com/pgqtune/pgqtune/sqlload/adapter/pgboss"
 	_ "github.com/pgqtune/pgqtune/sqlload/adapter/pgmq"
 	_ "github.com/pgqtune/pgqtune/sqlload/adapter/river"
 )

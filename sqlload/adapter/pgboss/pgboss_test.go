@@ -1,4 +1,4 @@
-package sqlload_test
+package pgboss_test
 
 import (
 	"context"
@@ -10,10 +10,11 @@ import (
 	"github.com/pgqtune/pgqtune/internal/adaptertest"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/sqlload"
+	"github.com/pgqtune/pgqtune/sqlload/adapter/pgboss"
 )
 
 func TestPgBoss(t *testing.T) {
-	if _, err := sqlload.PgBossDir(context.Background()); err != nil {
+	if _, err := pgboss.Dir(context.Background()); err != nil {
 		t.Skip(err)
 	}
 	adaptertest.Run(t, "pgboss")

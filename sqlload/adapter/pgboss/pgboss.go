@@ -1,4 +1,17 @@
-package sqlload
+// Package pgboss is the pgboss queue adapter (sqlload.RegisterAdapter
+// name "pgboss"): it drives an existing pg-boss v10 schema (schema version
+// 24) with statements of pg-boss's own shapes: sends through the
+// partitioned job table, pg-boss's fetch CTE, completion by id list, and
+// retry/fail by state. pgqtune never writes pg-boss DDL: when the schema or
+// a queue is missing, Setup runs pg-boss 10.4.2 itself (Node, npm, cached
+// install) to migrate and create the queues. Use it when you run pg-boss;
+// use skiplocked for a home-grown job table.
+//
+// Settings:
+//
+//	schema: pgboss (default)
+//	    pg-boss's schema on the target.
+package pgboss
 
 import (
 	"context"
@@ -17,25 +30,21 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/pgqtune/pgqtune/sqlload"
 	"github.com/pgqtune/pgqtune/sqlload/nodepkg"
 )
 
-// The pgboss adapter drives an existing pg-boss v10 schema (schema version
-// 24) with statements of pg-boss's own shapes: sends through the
-// partitioned job table, pg-boss's fetch CTE, completion by id list, and
-// retry/fail by state. pgqtune never writes pg-boss DDL: when the schema or
-// a queue is missing, Setup runs pg-boss 10.4.2 itself (Node, npm, cached
-// install) to migrate and create the queues. Use it when you run pg-boss;
-// use skiplocked for a home-grown job table.
-//
-// Settings:
-//
-//	schema: pgboss (default)
-//	    pg-boss's schema on the target.
+// init registers the adapter under the name "pgboss".
 func init() {
-	RegisterAdapter("pgboss", newPgBoss)
-	DescribeAdapter("pgboss", "when you run pg-boss v10: its own schema, send/fetch/complete, partitions and queue foreign key (throwaway cluster: needs Node, npm)")
+	sqlload.RegisterAdapter("pgboss", newPgBoss)
+	sqlload.DescribeAdapter("pgboss", "when you run pg-boss v10: its own schema, send/fetch/complete, partitions and queue foreign key (throwaway cluster: needs Node, npm)")
 }
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+// loadSQL returns this adapter's sql/name.sql for schema (sqlload.LoadSQL).
+func loadSQL(name, schema string) string { return sqlload.LoadSQL(sqlFiles, name, schema) }
 
 // pgbossSchemaVersion is the pgboss.version of pg-boss 10.x.
 const pgbossSchemaVersion = 24
@@ -46,7 +55,7 @@ const pgbossRelease = "10.4.2"
 //go:embed pgbossjs/package.json pgbossjs/package-lock.json pgbossjs/setup.js
 var pgbossJS embed.FS
 
-type pgBoss struct {
+type adapter struct {
 	pool   *pgxpool.Pool
 	dsn    string
 	schema string
@@ -56,7 +65,7 @@ type pgBoss struct {
 	send, fetch, complete, fail, pending, stats, lookup string
 }
 
-func newPgBoss(_ context.Context, c *Config) (Adapter, error) {
+func newPgBoss(_ context.Context, c *sqlload.Config) (sqlload.Adapter, error) {
 	s := c.Settings
 	if err := s.Check("schema"); err != nil {
 		return nil, err
@@ -65,7 +74,7 @@ func newPgBoss(_ context.Context, c *Config) (Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &pgBoss{pool: c.Pool, dsn: c.DSN, schema: schema, queues: c.Queues, maxAtt: max(c.MaxAttempts, 1)}
+	a := &adapter{pool: c.Pool, dsn: c.DSN, schema: schema, queues: c.Queues, maxAtt: max(c.MaxAttempts, 1)}
 	a.send = loadSQL("pgboss_send", schema)
 	a.fetch = loadSQL("pgboss_fetch", schema)
 	a.complete = loadSQL("pgboss_complete", schema)
@@ -78,7 +87,7 @@ func newPgBoss(_ context.Context, c *Config) (Adapter, error) {
 
 // Setup checks the schema version and the queues, and has pg-boss itself
 // create whatever is missing.
-func (a *pgBoss) Setup(ctx context.Context) error {
+func (a *adapter) Setup(ctx context.Context) error {
 	ok, err := a.ready(ctx)
 	if err != nil {
 		return err
@@ -86,7 +95,7 @@ func (a *pgBoss) Setup(ctx context.Context) error {
 	if ok {
 		return nil
 	}
-	if err := PgBossInstall(ctx, a.dsn, a.schema, a.queues); err != nil {
+	if err := Install(ctx, a.dsn, a.schema, a.queues); err != nil {
 		return err
 	}
 	if ok, err = a.ready(ctx); err != nil {
@@ -100,7 +109,7 @@ func (a *pgBoss) Setup(ctx context.Context) error {
 
 // ready reports whether the schema is a supported pg-boss one holding every
 // queue; an unsupported version is an error.
-func (a *pgBoss) ready(ctx context.Context) (bool, error) {
+func (a *adapter) ready(ctx context.Context) (bool, error) {
 	var v *int
 	err := a.pool.QueryRow(ctx, `SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL ELSE 0 END`, a.schema+".version").Scan(&v)
 	if err != nil {
@@ -137,11 +146,11 @@ func unsupportedPgBoss(schema string, ver int) error {
 	return fmt.Errorf("pgboss: schema %s is at version %d, older than pg-boss v10 (version %d): --adapter pgboss drives v10 schemas only and leaves this one untouched; upgrade pg-boss, or use 'pgqtune observe' on it", schema, ver, pgbossSchemaVersion)
 }
 
-// PgBossInstall has pg-boss 10.4.2 migrate schema on dsn and create the
+// Install has pg-boss 10.4.2 migrate schema on dsn and create the
 // queues, installing it with npm into the user cache once. Without Node or
 // npm it returns an error whose message is one line naming what is missing.
-func PgBossInstall(ctx context.Context, dsn, schema string, queues []string) error {
-	dir, err := PgBossDir(ctx)
+func Install(ctx context.Context, dsn, schema string, queues []string) error {
+	dir, err := Dir(ctx)
 	if err != nil {
 		return err
 	}
@@ -154,9 +163,9 @@ func PgBossInstall(ctx context.Context, dsn, schema string, queues []string) err
 	return nil
 }
 
-// PgBossDir returns the cached pg-boss install (node_modules, setup.js),
+// Dir returns the cached pg-boss install (node_modules, setup.js),
 // making it when missing.
-func PgBossDir(ctx context.Context) (string, error) {
+func Dir(ctx context.Context) (string, error) {
 	files, err := fs.Sub(pgbossJS, "pgbossjs")
 	if err != nil {
 		return "", fmt.Errorf("pgboss: embedded files: %w", err)
@@ -173,33 +182,33 @@ func PgBossDir(ctx context.Context) (string, error) {
 
 // Tables names the parent job table and each queue's partition (pg-boss
 // names it 'j' || sha224(queue)).
-func (a *pgBoss) Tables() []string {
-	out := []string{QualifiedName(a.schema, "job")}
+func (a *adapter) Tables() []string {
+	out := []string{sqlload.QualifiedName(a.schema, "job")}
 	for _, q := range a.queues {
 		h := sha256.Sum224([]byte(q))
-		out = append(out, QualifiedName(a.schema, "j"+hex.EncodeToString(h[:])))
+		out = append(out, sqlload.QualifiedName(a.schema, "j"+hex.EncodeToString(h[:])))
 	}
 	return out
 }
 
 // Describe records the adapter's settings.
-func (a *pgBoss) Describe() map[string]any {
+func (a *adapter) Describe() map[string]any {
 	return map[string]any{"library": "pg-boss " + pgbossRelease + " schema (version 24)", "schema": a.schema, "completion": "update (state completed)"}
 }
 
-func (a *pgBoss) Enqueue(ctx context.Context, p *EnqueueParams) error {
+func (a *adapter) Enqueue(ctx context.Context, p *sqlload.EnqueueParams) error {
 	if len(p.Jobs) == 0 {
 		return nil
 	}
-	if p.Method != InsertDefault && p.Method != InsertMultiRow {
-		return fmt.Errorf("pgboss: send %d jobs: insert method %q: %w", len(p.Jobs), p.Method, ErrUnsupported)
+	if p.Method != sqlload.InsertDefault && p.Method != sqlload.InsertMultiRow {
+		return fmt.Errorf("pgboss: send %d jobs: insert method %q: %w", len(p.Jobs), p.Method, sqlload.ErrUnsupported)
 	}
 	n := len(p.Jobs)
 	names, data, prios, runAt := make([]string, n), make([]string, n), make([]int32, n), make([]*time.Time, n)
 	for i := range p.Jobs {
 		j := &p.Jobs[i]
 		// pg-boss runs higher priority first; the driver's lower first.
-		names[i], data[i], prios[i] = j.Queue, string(EncodePayload(j)), -int32(j.Priority)
+		names[i], data[i], prios[i] = j.Queue, string(sqlload.EncodePayload(j)), -int32(j.Priority)
 		if !j.RunAt.IsZero() {
 			runAt[i] = &j.RunAt
 		}
@@ -216,13 +225,13 @@ type pgbossHandle struct {
 	retryCount int32
 }
 
-func (a *pgBoss) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
+func (a *adapter) Dequeue(ctx context.Context, p *sqlload.DequeueParams) ([]*sqlload.Job, error) {
 	rows, err := a.pool.Query(ctx, a.fetch, p.Queue, p.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("pgboss: fetch from %s: %w", p.Queue, err)
 	}
-	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Job, error) {
-		j := &Job{Queue: p.Queue}
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*sqlload.Job, error) {
+		j := &sqlload.Job{Queue: p.Queue}
 		var h pgbossHandle
 		var t int64
 		if err := r.Scan(&h.id, &j.Seq, &t, &h.retryCount, &j.ReadyAt); err != nil {
@@ -239,7 +248,7 @@ func (a *pgBoss) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) 
 
 // byQueue groups jobs by queue: pg-boss's statements name the queue so the
 // planner prunes to its partition.
-func byQueue(jobs []*Job) (map[string][]string, map[string][]int32, error) {
+func byQueue(jobs []*sqlload.Job) (map[string][]string, map[string][]int32, error) {
 	ids, rcs := map[string][]string{}, map[string][]int32{}
 	for _, j := range jobs {
 		h, ok := j.Handle.(pgbossHandle)
@@ -252,7 +261,7 @@ func byQueue(jobs []*Job) (map[string][]string, map[string][]int32, error) {
 	return ids, rcs, nil
 }
 
-func (a *pgBoss) Complete(ctx context.Context, p *CompleteParams) error {
+func (a *adapter) Complete(ctx context.Context, p *sqlload.CompleteParams) error {
 	ids, _, err := byQueue(p.Jobs)
 	if err == nil {
 		b := &pgx.Batch{}
@@ -267,7 +276,7 @@ func (a *pgBoss) Complete(ctx context.Context, p *CompleteParams) error {
 	return nil
 }
 
-func (a *pgBoss) Fail(ctx context.Context, p *FailParams) error {
+func (a *adapter) Fail(ctx context.Context, p *sqlload.FailParams) error {
 	var retryAt *time.Time
 	if !p.RetryAt.IsZero() {
 		retryAt = &p.RetryAt
@@ -286,8 +295,8 @@ func (a *pgBoss) Fail(ctx context.Context, p *FailParams) error {
 	return nil
 }
 
-func (a *pgBoss) Stats(ctx context.Context) (QueueStats, error) {
-	var s QueueStats
+func (a *adapter) Stats(ctx context.Context) (sqlload.QueueStats, error) {
+	var s sqlload.QueueStats
 	var age float64
 	if err := a.pool.QueryRow(ctx, a.stats, a.queues).Scan(&s.Depth, &s.Scheduled, &s.InFlight, &age); err != nil {
 		return s, fmt.Errorf("pgboss: stats: %w", err)
@@ -296,13 +305,13 @@ func (a *pgBoss) Stats(ctx context.Context) (QueueStats, error) {
 	return s, nil
 }
 
-func (a *pgBoss) Pending(ctx context.Context) ([]int64, error) {
-	return CollectInt64s(ctx, a.pool, "pgboss: pending", a.pending, a.queues)
+func (a *adapter) Pending(ctx context.Context) ([]int64, error) {
+	return sqlload.CollectInt64s(ctx, a.pool, "pgboss: pending", a.pending, a.queues)
 }
 
 // Lookup returns which of seqs exist in the run's queues in any state.
-func (a *pgBoss) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
-	return CollectInt64s(ctx, a.pool, "pgboss: lookup", a.lookup, a.queues, seqs)
+func (a *adapter) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
+	return sqlload.CollectInt64s(ctx, a.pool, "pgboss: lookup", a.lookup, a.queues, seqs)
 }
 
-func (a *pgBoss) Close(context.Context) error { return nil }
+func (a *adapter) Close(context.Context) error { return nil }

@@ -10,7 +10,7 @@ import (
 )
 
 // TestClassifyOwnAdapters classifies every statement pgqtune's own queue
-// adapters send (sqlload/sql and sqlload/adapter/*/sql), as the sampler would see them: each
+// adapters send (sqlload/adapter/*/sql), as the sampler would see them: each
 // adapter's claim is the claim, and its stats, lookup and pending queries
 // never are.
 func TestClassifyOwnAdapters(t *testing.T) {
@@ -34,12 +34,9 @@ func TestClassifyOwnAdapters(t *testing.T) {
 		"river_stats": libraries.RoleMaintenance, "river_pending": libraries.RoleOther, "river_lookup": libraries.RoleOther,
 	}
 	libs := map[string]string{"pgboss": libraries.PGBoss, "pgmq": libraries.PGMQ, "skiplocked": libraries.SkipLocked, "river": libraries.River}
-	// The driver's own (sqlload/sql) and each adapter package's.
-	files, err := filepath.Glob("../sqlload/sql/*.sql")
-	more, err2 := filepath.Glob("../sqlload/adapter/*/sql/*.sql")
-	files = append(files, more...)
-	if err != nil || err2 != nil || len(files) == 0 {
-		t.Fatalf("no adapter SQL files (%v, %v)", err, err2)
+	files, err := filepath.Glob("../sqlload/adapter/*/sql/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no adapter SQL files (%v)", err)
 	}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".sql")
@@ -61,6 +58,6 @@ func TestClassifyOwnAdapters(t *testing.T) {
 		delete(want, name)
 	}
 	for name := range want {
-		t.Errorf("%s.sql not found in sqlload/sql or sqlload/adapter/*/sql", name)
+		t.Errorf("%s.sql not found in sqlload/adapter/*/sql", name)
 	}
 }

@@ -7,7 +7,7 @@ var skipLocked = register(&Profile{
 	Name:     SkipLocked,
 	Owned:    true,
 	Versions: "migrations/skiplocked 001",
-	Source:   "migrations/skiplocked/001_job.up.sql and sqlload/sql/skiplocked_*.sql (this repository)",
+	Source:   "migrations/skiplocked/001_job.up.sql and sqlload/adapter/skiplocked/sql/skiplocked_*.sql (this repository)",
 	Tables: []Table{
 		{
 			Pattern: "*.job", Jobs: true,

@@ -5,7 +5,7 @@
 #  1. On ONE throwaway cluster (fsync on: this measures durable commits),
 #     pgbench runs a custom script holding the skiplocked adapter's own
 #     statements (enqueue multirow + claim + complete-delete, read from
-#     sqlload/sql) with N clients, and pgqtune's driver runs the same
+#     sqlload/adapter/skiplocked/sql) with N clients, and pgqtune's driver runs the same
 #     statements with N connections in the closed-loop `max` profile, twice:
 #     with each statement its own transaction, as pgbench does, and
 #     pipelined (complete_and_claim: a batch's completion and the next claim
@@ -70,7 +70,7 @@ echo "bench: throwaway cluster (fsync on) at ${DSN%%\?*}; $(nproc) CPUs, load av
 
 # ---- 1. driver vs pgbench, same SQL, same connections -----------------------
 "$BENCHTOOL" setup --dsn "$DSN" --set skiplocked --schema pgqtune
-mapfile -t PGBENCH_VARS < <("$BENCHTOOL" pgbench-script --sqldir sqlload/sql --schema pgqtune \
+mapfile -t PGBENCH_VARS < <("$BENCHTOOL" pgbench-script --sqldir sqlload/adapter/skiplocked/sql --schema pgqtune \
 	--batch "$BATCH" --payload 200 --completion delete --out "$WORK/queue.pgbench")
 
 reset_queue() {

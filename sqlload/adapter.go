@@ -10,7 +10,8 @@ import (
 
 // Adapter is one queue design driven by the workload: a built-in table
 // (skiplocked, pgmq) or a real library (River). A new queue design is one
-// new file implementing Adapter and calling RegisterAdapter in its init.
+// new package under sqlload/adapter implementing Adapter and calling
+// RegisterAdapter in its init, imported by sqlload/adapter/all.
 //
 // The driver gives every job a sequence number (NewJob.Seq, unique within a
 // run) and keeps the accounting itself; an adapter's only duties are to

@@ -18,7 +18,7 @@ import (
 // removes it when the call returns; with eight workers on one context that
 // was a twentieth of the driver's CPU per job, spent on a lock all workers
 // share. Calls of an adapter whose connections all come from the pool
-// (poolOnly) get a context that never ends instead (workerCtx), and the
+// (PoolOnly) get a context that never ends instead (workerCtx), and the
 // one interrupt does what the watchers did: a deadline in the past on every
 // connection, which fails the read or write in progress as a cancelled
 // context would. A worker's dial in progress is cancelled and later ones
@@ -99,6 +99,12 @@ func (c *trackedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// poolOnly is implemented by adapters that reach the database through the
-// run's pool alone: interrupting the pool's connections interrupts them.
-type poolOnly interface{ poolOnly() }
+// PoolOnly is an optional capability of adapters that reach the database
+// through the run's pool (Config.Pool) alone: interrupting the pool's
+// connections at the run's end interrupts them, so their calls get a
+// context that never ends (workerCtx) and pgconn does not watch a context
+// per call. The driver checks for it once per run.
+type PoolOnly interface {
+	// PoolOnly does nothing: implementing it is the promise.
+	PoolOnly()
+}

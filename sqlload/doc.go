@@ -22,8 +22,9 @@
 // client_procs (procs.go), because an I/O-bound Go client given every core
 // spends more CPU in the scheduler than on its work. The skiplocked
 // adapter sends its hot statements through pgconn with their parameters
-// already encoded and reads the claim's columns raw (rawexec.go), skipping
-// pgx's per-call encode and scan planning. BenchmarkDriverMax and
+// already encoded and reads the claim's columns raw
+// (sqlload/adapter/skiplocked/rawexec.go), skipping pgx's per-call encode
+// and scan planning. BenchmarkDriverMax and
 // `make bench` measure client CPU per completed job against pgbench's.
 //
 // The Go runtime's own costs are kept out of the way too: the workload's
@@ -39,8 +40,14 @@
 //
 // Queue designs are Adapters (adapter.go), registered by name, and every
 // adapter passes the shared suite in internal/adaptertest. Each adapter is
-// a package of its own under sqlload/adapter (pgboss, pgmq, river; the built-in
-// skiplocked adapter is still skiplocked.go here) that registers itself in
-// its init, so the driver depends on no queue library; sqlload/adapter/all
-// imports every adapter for programs that offer them all.
+// a package of its own under sqlload/adapter (skiplocked, pgmq, river,
+// pgboss), with its embedded SQL (LoadSQL) and its tests, that registers
+// itself in its init, as River keeps one driver per package: sqlload
+// imports no adapter and no queue library, and sqlload/adapter/all imports
+// every adapter for the programs that offer them all (the CLI, the
+// pipeline, benchtool). What adapters share from the driver is exported
+// and small: RetrySetup and ConnectionLost (retry.go), CollectInt64s and
+// JobIDs (rows.go), LoadSQL and QualifiedName (sqlfiles.go), EncodePayload
+// and AppendPayload (payload.go), StripComments (export.go) and the
+// PoolOnly capability (connset.go).
 package sqlload

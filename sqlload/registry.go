@@ -14,7 +14,7 @@ var (
 )
 
 // RegisterAdapter makes an adapter available to scenarios under name. It is
-// called from the adapter file's init; registering a name twice panics, as
+// called from the adapter package's init; registering a name twice panics, as
 // that is a programming error found at start-up.
 func RegisterAdapter(name string, f Factory) {
 	registryMu.Lock()
@@ -26,7 +26,7 @@ func RegisterAdapter(name string, f Factory) {
 }
 
 // DescribeAdapter records when to choose the adapter name, one line shown
-// by 'pgqtune scenarios'. Adapter files call it from init beside
+// by 'pgqtune scenarios'. Adapter packages call it from init beside
 // RegisterAdapter.
 func DescribeAdapter(name, use string) {
 	registryMu.Lock()

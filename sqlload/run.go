@@ -212,7 +212,7 @@ type driver struct {
 	// Ctrl-C, and is cancelled only after a grace period.
 	hctx    context.Context
 	hcancel context.CancelFunc
-	// callCtx is what database calls get: hctx, or for a poolOnly adapter
+	// callCtx is what database calls get: hctx, or for a PoolOnly adapter
 	// hctx without its end, which interrupts conns instead (connset.go).
 	callCtx context.Context
 	conns   *connSet
@@ -343,7 +343,7 @@ func (d *driver) run(ctx context.Context) (*Result, error) {
 	d.hctx, d.hcancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer d.hcancel()
 	d.callCtx = d.hctx
-	if _, ok := d.ad.(poolOnly); ok && d.conns != nil {
+	if _, ok := d.ad.(PoolOnly); ok && d.conns != nil {
 		d.callCtx = workerCtx(d.hctx)
 		defer context.AfterFunc(d.hctx, d.conns.interrupt)()
 	}

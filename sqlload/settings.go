@@ -15,8 +15,8 @@ import (
 // a scenario file is an error with its file:line rather than silently
 // ignored.
 //
-// Settings the built-in adapters understand are documented on each adapter
-// (see skiplocked.go); common ones:
+// Settings the built-in adapters understand are documented in each
+// adapter's package doc (sqlload/adapter/...); common ones:
 //
 //	completion: delete | update | archive   how Complete finishes a job
 //	insert:     multirow | single | copy     default insert method

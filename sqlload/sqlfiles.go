@@ -1,18 +1,11 @@
 package sqlload
 
 import (
-	"embed"
 	"io/fs"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
-
-//go:embed sql/*.sql
-var sqlFiles embed.FS
-
-// loadSQL returns the driver's own sql/name.sql, expanded as LoadSQL does.
-func loadSQL(name, schema string) string { return LoadSQL(sqlFiles, name, schema) }
 
 // LoadSQL returns sql/name.sql of fsys (an adapter's embedded SQL files)
 // with its whole-line comments dropped and {schema} replaced by the quoted

@@ -12,14 +12,14 @@ import (
 )
 
 // pgbenchScript writes a pgbench custom script holding the skiplocked
-// adapter's own statements (read from sqlload/sql, so the script follows any
-// change to them) for one enqueue + claim + complete cycle of --batch jobs,
+// adapter's own statements (read from sqlload/adapter/skiplocked/sql, so the
+// script follows any change to them) for one enqueue + claim + complete cycle of --batch jobs,
 // and prints the -D variables pgbench needs. Each $n becomes a pgbench
 // variable, which pgbench -M prepared binds as a parameter, exactly as the
 // driver's prepared statements are bound.
 func pgbenchScript(args []string) error {
 	fs := flag.NewFlagSet("pgbench-script", flag.ContinueOnError)
-	sqlDir := fs.String("sqldir", "sqlload/sql", "directory of the adapter .sql files")
+	sqlDir := fs.String("sqldir", "sqlload/adapter/skiplocked/sql", "directory of the skiplocked adapter's .sql files")
 	schema := fs.String("schema", "pgqtune", "schema of the queue tables")
 	batch := fs.Int("batch", 10, "jobs per enqueue and per claim")
 	payload := fs.Int("payload", 200, "job document size in bytes")
@@ -65,7 +65,7 @@ func pgbenchScript(args []string) error {
 	complete = bindVars(complete, "ids")
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "-- pgqtune bench: the skiplocked adapter's statements (sqlload/sql), one enqueue + claim + complete of %d jobs.\n", *batch)
+	fmt.Fprintf(&b, "-- pgqtune bench: the skiplocked adapter's statements (sqlload/adapter/skiplocked/sql), one enqueue + claim + complete of %d jobs.\n", *batch)
 	b.WriteString(enqueue + ";\n")
 	// The claim's ids feed the completion, as they do in the driver; the
 	// wrapper only aggregates them for \gset (pgbench keeps one row).

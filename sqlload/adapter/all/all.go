@@ -13,4 +13,5 @@ import (
 	_ "github.com/pgqtune/pgqtune/sqlload/adapter/pgboss"
 	_ "github.com/pgqtune/pgqtune/sqlload/adapter/pgmq"
 	_ "github.com/pgqtune/pgqtune/sqlload/adapter/river"
+	_ "github.com/pgqtune/pgqtune/sqlload/adapter/skiplocked"
 )

@@ -1,4 +1,4 @@
-package sqlload_test
+package skiplocked_test
 
 import (
 	"context"

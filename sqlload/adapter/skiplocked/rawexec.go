@@ -1,4 +1,4 @@
-package sqlload
+package skiplocked
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/pgqtune/pgqtune/sqlload"
 )
 
 // The adapter's hot statements (enqueue, claim, complete) go through pgconn
@@ -69,7 +71,7 @@ const pgEpochMicros = 946684800 * 1000000
 
 // readClaimed reads the claim's RETURNING rows (binary format) into one
 // allocation of at most limit jobs.
-func readClaimed(rr *pgconn.ResultReader, queue string, limit int) ([]*Job, error) {
+func readClaimed(rr *pgconn.ResultReader, queue string, limit int) ([]*sqlload.Job, error) {
 	fields := rr.FieldDescriptions()
 	if len(fields) != len(claimedColumns) {
 		_, _ = rr.Close()
@@ -81,8 +83,8 @@ func readClaimed(rr *pgconn.ResultReader, queue string, limit int) ([]*Job, erro
 			return nil, fmt.Errorf("claim column %d (%s) has type OID %d format %d, want OID %d in binary", i+1, f.Name, f.DataTypeOID, f.Format, claimedColumns[i])
 		}
 	}
-	jobs := make([]Job, 0, max(limit, 0))
-	out := make([]*Job, 0, max(limit, 0))
+	jobs := make([]sqlload.Job, 0, max(limit, 0))
+	out := make([]*sqlload.Job, 0, max(limit, 0))
 	for rr.NextRow() {
 		v := rr.Values()
 		for i, col := range v {
@@ -95,7 +97,7 @@ func readClaimed(rr *pgconn.ResultReader, queue string, limit int) ([]*Job, erro
 			_, _ = rr.Close()
 			return nil, fmt.Errorf("claim row has a binary value of the wrong length")
 		}
-		jobs = append(jobs, Job{
+		jobs = append(jobs, sqlload.Job{
 			Queue:       queue,
 			ID:          int64(binary.BigEndian.Uint64(v[0])),
 			Seq:         int64(binary.BigEndian.Uint64(v[1])),

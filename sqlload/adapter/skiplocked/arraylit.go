@@ -1,8 +1,10 @@
-package sqlload
+package skiplocked
 
 import (
 	"strconv"
 	"sync"
+
+	"github.com/pgqtune/pgqtune/sqlload"
 )
 
 // Array parameters as text literals ('{"a","b"}'), sent in text format as
@@ -32,7 +34,7 @@ func putLiteralBuf(l *literalBuf) {
 // enqueueArrays returns the skiplocked enqueue's four array parameters
 // (queues text[], priorities smallint[], run_at timestamptz[] with NULL for
 // "now", documents jsonb[]) as literals, sharing one string allocation.
-func (l *literalBuf) enqueueArrays(jobs []NewJob) (queues, prios, runAt, docs string) {
+func (l *literalBuf) enqueueArrays(jobs []sqlload.NewJob) (queues, prios, runAt, docs string) {
 	a := l.enqueueArrayBytes(jobs)
 	s := string(l.b)
 	n0, n1, n2 := len(a[0]), len(a[0])+len(a[1]), len(a[0])+len(a[1])+len(a[2])
@@ -41,7 +43,7 @@ func (l *literalBuf) enqueueArrays(jobs []NewJob) (queues, prios, runAt, docs st
 
 // enqueueArrayBytes is enqueueArrays without the string copy: the four
 // literals are consecutive slices of the buffer, valid until its next use.
-func (l *literalBuf) enqueueArrayBytes(jobs []NewJob) [4][]byte {
+func (l *literalBuf) enqueueArrayBytes(jobs []sqlload.NewJob) [4][]byte {
 	b := l.b[:0]
 	var ends [4]int
 	b = append(b, '{')
@@ -82,7 +84,7 @@ func (l *literalBuf) enqueueArrayBytes(jobs []NewJob) [4][]byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		l.doc = AppendPayload(l.doc[:0], &jobs[i])
+		l.doc = sqlload.AppendPayload(l.doc[:0], &jobs[i])
 		b = appendQuoted(b, l.doc)
 	}
 	b = append(b, '}')
@@ -93,7 +95,7 @@ func (l *literalBuf) enqueueArrayBytes(jobs []NewJob) [4][]byte {
 
 // idsLiteralBytes returns the jobs' IDs as a bigint[] literal in the
 // buffer, valid until its next use.
-func (l *literalBuf) idsLiteralBytes(jobs []*Job) []byte {
+func (l *literalBuf) idsLiteralBytes(jobs []*sqlload.Job) []byte {
 	b := append(l.b[:0], '{')
 	for i, j := range jobs {
 		if i > 0 {

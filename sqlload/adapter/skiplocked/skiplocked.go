@@ -1,20 +1,10 @@
-package sqlload
-
-import (
-	"context"
-	"fmt"
-	"strconv"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/pgqtune/pgqtune/migrations"
-)
-
-// The skiplocked adapter is a pg-boss-style job table (migrations/skiplocked):
-// a state column, a partial claim index, claims with FOR UPDATE SKIP LOCKED.
+// Package skiplocked is the built-in skiplocked queue adapter
+// (sqlload.RegisterAdapter name "skiplocked"): a pg-boss-style job table
+// (migrations/skiplocked): a state column, a partial claim index, claims
+// with FOR UPDATE SKIP LOCKED. It is the driver's hot path: its enqueue,
+// claim and complete go through pgconn with parameters already encoded as
+// text array literals (arraylit.go) and the claim's columns read raw
+// (rawexec.go), and it implements sqlload.PoolOnly.
 //
 // Settings:
 //
@@ -35,17 +25,41 @@ import (
 //	    with a connection; keep it well above dequeue_batch x the longest
 //	    work_time, or jobs still being worked run twice (and the run
 //	    reports them as duplicated, as at-least-once delivery would).
+package skiplocked
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgqtune/pgqtune/migrations"
+	"github.com/pgqtune/pgqtune/sqlload"
+)
+
+// init registers the adapter under the name "skiplocked".
 func init() {
-	RegisterAdapter("skiplocked", newSkipLocked)
-	DescribeAdapter("skiplocked", "for a home-grown job table claimed with FOR UPDATE SKIP LOCKED (pg-boss-like, pgqtune's own schema, no Node needed)")
+	sqlload.RegisterAdapter("skiplocked", newSkipLocked)
+	sqlload.DescribeAdapter("skiplocked", "for a home-grown job table claimed with FOR UPDATE SKIP LOCKED (pg-boss-like, pgqtune's own schema, no Node needed)")
 }
 
-type skipLocked struct {
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+// loadSQL returns this adapter's sql/name.sql for schema (sqlload.LoadSQL).
+func loadSQL(name, schema string) string { return sqlload.LoadSQL(sqlFiles, name, schema) }
+
+type adapter struct {
 	pool       *pgxpool.Pool
 	dsn        string
 	schema     string
 	completion string
-	insert     InsertMethod
+	insert     sqlload.InsertMethod
 	channel    string
 	maxAtt     int
 	expire     time.Duration
@@ -57,7 +71,7 @@ type skipLocked struct {
 	maxAttText                           []byte
 }
 
-func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
+func newSkipLocked(_ context.Context, c *sqlload.Config) (sqlload.Adapter, error) {
 	s := c.Settings
 	if err := s.Check("completion", "insert", "notify", "expire_after"); err != nil {
 		return nil, err
@@ -66,7 +80,7 @@ func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	insert, err := s.String("insert", string(InsertMultiRow), string(InsertMultiRow), string(InsertSingle), string(InsertCopy))
+	insert, err := s.String("insert", string(sqlload.InsertMultiRow), string(sqlload.InsertMultiRow), string(sqlload.InsertSingle), string(sqlload.InsertCopy))
 	if err != nil {
 		return nil, err
 	}
@@ -80,12 +94,12 @@ func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 			return nil, err
 		}
 		if expire < time.Second {
-			return nil, &SettingError{Key: "expire_after", Msg: fmt.Sprintf("%v is under a second: every job in flight would expire", expire)}
+			return nil, &sqlload.SettingError{Key: "expire_after", Msg: fmt.Sprintf("%v is under a second: every job in flight would expire", expire)}
 		}
 	}
-	a := &skipLocked{
+	a := &adapter{
 		pool: c.Pool, dsn: c.DSN, schema: c.Schema, completion: completion,
-		insert: InsertMethod(insert), maxAtt: max(c.MaxAttempts, 1), expire: expire,
+		insert: sqlload.InsertMethod(insert), maxAtt: max(c.MaxAttempts, 1), expire: expire,
 	}
 	if notify || c.Notify {
 		a.channel = "pgqtune_" + c.Schema
@@ -103,23 +117,24 @@ func newSkipLocked(_ context.Context, c *Config) (Adapter, error) {
 	return a, nil
 }
 
-// poolOnly: every call of the adapter goes through the run's pool.
-func (a *skipLocked) poolOnly() {}
+// PoolOnly marks the adapter as sqlload.PoolOnly: every call of the
+// adapter goes through the run's pool.
+func (a *adapter) PoolOnly() {}
 
-func (a *skipLocked) Setup(ctx context.Context) error {
+func (a *adapter) Setup(ctx context.Context) error {
 	if err := migrations.Up(ctx, a.dsn, "skiplocked", a.schema); err != nil {
 		return fmt.Errorf("skiplocked: setup: %w", err)
 	}
 	return nil
 }
 
-func (a *skipLocked) Tables() []string {
-	return []string{QualifiedName(a.schema, "job"), QualifiedName(a.schema, "job_archive")}
+func (a *adapter) Tables() []string {
+	return []string{sqlload.QualifiedName(a.schema, "job"), sqlload.QualifiedName(a.schema, "job_archive")}
 }
 
-func (a *skipLocked) Channel() string { return a.channel }
+func (a *adapter) Channel() string { return a.channel }
 
-func (a *skipLocked) Describe() map[string]any {
+func (a *adapter) Describe() map[string]any {
 	expire := "off"
 	if a.expire > 0 {
 		expire = a.expire.String()
@@ -129,7 +144,7 @@ func (a *skipLocked) Describe() map[string]any {
 
 // MaintainEvery is how often Maintain runs: a quarter of expire_after, at
 // least every second; 0 when expiration is off.
-func (a *skipLocked) MaintainEvery() time.Duration {
+func (a *adapter) MaintainEvery() time.Duration {
 	if a.expire <= 0 {
 		return 0
 	}
@@ -137,7 +152,7 @@ func (a *skipLocked) MaintainEvery() time.Duration {
 }
 
 // Maintain expires jobs claimed longer ago than expire_after.
-func (a *skipLocked) Maintain(ctx context.Context) (int64, error) {
+func (a *adapter) Maintain(ctx context.Context) (int64, error) {
 	if a.expire <= 0 {
 		return 0, nil
 	}
@@ -148,24 +163,24 @@ func (a *skipLocked) Maintain(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-func (a *skipLocked) Enqueue(ctx context.Context, p *EnqueueParams) error {
+func (a *adapter) Enqueue(ctx context.Context, p *sqlload.EnqueueParams) error {
 	if len(p.Jobs) == 0 {
 		return nil
 	}
 	method := p.Method
-	if method == InsertDefault {
+	if method == sqlload.InsertDefault {
 		method = a.insert
 	}
 	var err error
 	switch method {
-	case InsertMultiRow:
+	case sqlload.InsertMultiRow:
 		err = a.enqueueMultiRow(ctx, p.Jobs)
-	case InsertSingle:
+	case sqlload.InsertSingle:
 		err = a.enqueueSingle(ctx, p.Jobs)
-	case InsertCopy:
+	case sqlload.InsertCopy:
 		err = a.enqueueCopy(ctx, p.Jobs)
 	default:
-		err = fmt.Errorf("insert method %q: %w", method, ErrUnsupported)
+		err = fmt.Errorf("insert method %q: %w", method, sqlload.ErrUnsupported)
 	}
 	if err != nil {
 		return fmt.Errorf("skiplocked: enqueue %d jobs (%s): %w", len(p.Jobs), method, err)
@@ -173,7 +188,7 @@ func (a *skipLocked) Enqueue(ctx context.Context, p *EnqueueParams) error {
 	return nil
 }
 
-func (a *skipLocked) enqueueMultiRow(ctx context.Context, jobs []NewJob) error {
+func (a *adapter) enqueueMultiRow(ctx context.Context, jobs []sqlload.NewJob) error {
 	lit := getLiteralBuf()
 	defer putLiteralBuf(lit)
 	if a.channel == "" {
@@ -197,7 +212,7 @@ func (a *skipLocked) enqueueMultiRow(ctx context.Context, jobs []NewJob) error {
 	return a.pool.SendBatch(ctx, b).Close()
 }
 
-func (a *skipLocked) enqueueSingle(ctx context.Context, jobs []NewJob) error {
+func (a *adapter) enqueueSingle(ctx context.Context, jobs []sqlload.NewJob) error {
 	return pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		for i := range jobs {
@@ -208,14 +223,14 @@ func (a *skipLocked) enqueueSingle(ctx context.Context, jobs []NewJob) error {
 			}
 			b.Queue(`/* pgqtune skiplocked enqueue single */ INSERT INTO `+a.q("job")+
 				` (queue, priority, run_at, payload, max_attempts) VALUES ($1, $2, coalesce($3, now()), $4, $5)`,
-				j.Queue, j.Priority, runAt, string(EncodePayload(j)), a.maxAtt)
+				j.Queue, j.Priority, runAt, string(sqlload.EncodePayload(j)), a.maxAtt)
 		}
 		a.queueNotify(b, jobs)
 		return tx.SendBatch(ctx, b).Close()
 	})
 }
 
-func (a *skipLocked) enqueueCopy(ctx context.Context, jobs []NewJob) error {
+func (a *adapter) enqueueCopy(ctx context.Context, jobs []sqlload.NewJob) error {
 	now := time.Now()
 	return pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error {
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{a.schema, "job"},
@@ -226,7 +241,7 @@ func (a *skipLocked) enqueueCopy(ctx context.Context, jobs []NewJob) error {
 				if runAt.IsZero() {
 					runAt = now
 				}
-				return []any{j.Queue, j.Priority, runAt, string(EncodePayload(j)), a.maxAtt}, nil
+				return []any{j.Queue, j.Priority, runAt, string(sqlload.EncodePayload(j)), a.maxAtt}, nil
 			}))
 		if err != nil {
 			return err
@@ -243,7 +258,7 @@ func (a *skipLocked) enqueueCopy(ctx context.Context, jobs []NewJob) error {
 // queueNotify adds one NOTIFY per distinct queue of the batch; Postgres
 // delivers them at commit, so a listener never wakes before the rows are
 // visible.
-func (a *skipLocked) queueNotify(b *pgx.Batch, jobs []NewJob) {
+func (a *adapter) queueNotify(b *pgx.Batch, jobs []sqlload.NewJob) {
 	if a.channel == "" {
 		return
 	}
@@ -256,7 +271,7 @@ func (a *skipLocked) queueNotify(b *pgx.Batch, jobs []NewJob) {
 	}
 }
 
-func (a *skipLocked) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, error) {
+func (a *adapter) Dequeue(ctx context.Context, p *sqlload.DequeueParams) ([]*sqlload.Job, error) {
 	jobs, err := a.completeAndClaim(ctx, nil, p)
 	if err != nil {
 		return nil, fmt.Errorf("skiplocked: claim from %s: %w", p.Queue, err)
@@ -267,7 +282,7 @@ func (a *skipLocked) Dequeue(ctx context.Context, p *DequeueParams) ([]*Job, err
 // CompleteAndClaim sends the completion and the next claim as one batch
 // ended by a single Sync, so Postgres runs both in one implicit transaction
 // with one commit.
-func (a *skipLocked) CompleteAndClaim(ctx context.Context, c *CompleteParams, d *DequeueParams) ([]*Job, error) {
+func (a *adapter) CompleteAndClaim(ctx context.Context, c *sqlload.CompleteParams, d *sqlload.DequeueParams) ([]*sqlload.Job, error) {
 	jobs, err := a.completeAndClaim(ctx, c.Jobs, d)
 	if err != nil {
 		return nil, fmt.Errorf("skiplocked: complete %d jobs (%s) and claim from %s: %w", len(c.Jobs), a.completion, d.Queue, err)
@@ -277,7 +292,7 @@ func (a *skipLocked) CompleteAndClaim(ctx context.Context, c *CompleteParams, d 
 
 // completeAndClaim completes done (none: a plain claim) and claims up to
 // d.Limit jobs in one round trip and one transaction.
-func (a *skipLocked) completeAndClaim(ctx context.Context, done []*Job, d *DequeueParams) ([]*Job, error) {
+func (a *adapter) completeAndClaim(ctx context.Context, done []*sqlload.Job, d *sqlload.DequeueParams) ([]*sqlload.Job, error) {
 	conn, err := a.pool.Acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -304,7 +319,7 @@ func (a *skipLocked) completeAndClaim(ctx context.Context, done []*Job, d *Deque
 	// cache does.
 	b.ExecStatement(claim, [][]byte{[]byte(d.Queue), strconv.AppendInt(limit[:0], int64(d.Limit), 10)}, nil, binaryResults)
 	mrr := conn.Conn().PgConn().ExecBatch(ctx, &b)
-	var jobs []*Job
+	var jobs []*sqlload.Job
 	var readErr error
 	for i := 0; mrr.NextResult(); i++ {
 		rr := mrr.ResultReader()
@@ -323,7 +338,7 @@ func (a *skipLocked) completeAndClaim(ctx context.Context, done []*Job, d *Deque
 	return jobs, nil
 }
 
-func (a *skipLocked) Complete(ctx context.Context, p *CompleteParams) error {
+func (a *adapter) Complete(ctx context.Context, p *sqlload.CompleteParams) error {
 	if len(p.Jobs) == 0 {
 		return nil
 	}
@@ -333,7 +348,7 @@ func (a *skipLocked) Complete(ctx context.Context, p *CompleteParams) error {
 	return nil
 }
 
-func (a *skipLocked) completeOnly(ctx context.Context, jobs []*Job) error {
+func (a *adapter) completeOnly(ctx context.Context, jobs []*sqlload.Job) error {
 	conn, err := a.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -348,7 +363,7 @@ func (a *skipLocked) completeOnly(ctx context.Context, jobs []*Job) error {
 	return err
 }
 
-func (a *skipLocked) Fail(ctx context.Context, p *FailParams) error {
+func (a *adapter) Fail(ctx context.Context, p *sqlload.FailParams) error {
 	if len(p.Jobs) == 0 {
 		return nil
 	}
@@ -360,14 +375,14 @@ func (a *skipLocked) Fail(ctx context.Context, p *FailParams) error {
 	if !p.RetryAt.IsZero() {
 		retryAt = &p.RetryAt
 	}
-	if _, err := a.pool.Exec(ctx, a.fail, JobIDs(p.Jobs), atts, retryAt, p.Error); err != nil {
+	if _, err := a.pool.Exec(ctx, a.fail, sqlload.JobIDs(p.Jobs), atts, retryAt, p.Error); err != nil {
 		return fmt.Errorf("skiplocked: fail %d jobs: %w", len(p.Jobs), err)
 	}
 	return nil
 }
 
-func (a *skipLocked) Stats(ctx context.Context) (QueueStats, error) {
-	var s QueueStats
+func (a *adapter) Stats(ctx context.Context) (sqlload.QueueStats, error) {
+	var s sqlload.QueueStats
 	var age float64
 	if err := a.pool.QueryRow(ctx, a.stats).Scan(&s.Depth, &s.Scheduled, &age); err != nil {
 		return s, fmt.Errorf("skiplocked: stats: %w", err)
@@ -376,14 +391,14 @@ func (a *skipLocked) Stats(ctx context.Context) (QueueStats, error) {
 	return s, nil
 }
 
-func (a *skipLocked) Pending(ctx context.Context) ([]int64, error) {
-	return CollectInt64s(ctx, a.pool, "skiplocked: pending", a.pending)
+func (a *adapter) Pending(ctx context.Context) ([]int64, error) {
+	return sqlload.CollectInt64s(ctx, a.pool, "skiplocked: pending", a.pending)
 }
 
-func (a *skipLocked) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
-	return CollectInt64s(ctx, a.pool, "skiplocked: lookup", a.lookup, seqs)
+func (a *adapter) Lookup(ctx context.Context, seqs []int64) ([]int64, error) {
+	return sqlload.CollectInt64s(ctx, a.pool, "skiplocked: lookup", a.lookup, seqs)
 }
 
-func (a *skipLocked) Close(context.Context) error { return nil }
+func (a *adapter) Close(context.Context) error { return nil }
 
-func (a *skipLocked) q(table string) string { return pgx.Identifier{a.schema, table}.Sanitize() }
+func (a *adapter) q(table string) string { return pgx.Identifier{a.schema, table}.Sanitize() }

@@ -1,4 +1,4 @@
-package sqlload
+package skiplocked
 
 import (
 	"fmt"
@@ -7,11 +7,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgqtune/pgqtune/migrations"
+	"github.com/pgqtune/pgqtune/sqlload"
 )
 
 // PgbenchScripts writes the skiplocked adapter's own statements (the same
 // files the driver runs) as pgbench scripts.
-func (a *skipLocked) PgbenchScripts(p *PgbenchParams) (map[string]string, error) {
+func (a *adapter) PgbenchScripts(p *sqlload.PgbenchParams) (map[string]string, error) {
 	ups, err := migrations.UpSQL("skiplocked")
 	if err != nil {
 		return nil, err
@@ -43,10 +44,10 @@ SELECT %s, :prio, now(),
   FROM generate_series(1, %d);
 `, p.EnqueueBatch, len(p.Queues), p.Priorities-1, ident, queueExpr, pad, p.MaxAttempts, p.EnqueueBatch)
 
-	claim := StripComments(loadSQL("skiplocked_claim", p.Schema))
+	claim := sqlload.StripComments(loadSQL("skiplocked_claim", p.Schema))
 	claim = strings.ReplaceAll(claim, "$1", queueExpr)
 	claim = strings.ReplaceAll(claim, "$2", fmt.Sprint(p.DequeueBatch))
-	complete := StripComments(a.complete)
+	complete := sqlload.StripComments(a.complete)
 	complete = strings.ReplaceAll(complete, "$1", ":ids::bigint[]")
 	consume := fmt.Sprintf(`-- pgqtune skiplocked consume: the driver's claim, then its completion (%s).
 \set q random(1, %d)

@@ -9,6 +9,9 @@ import (
 
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/sqlload"
+	// The built-in baseline scenario, loaded before its adapter is
+	// overridden, names skiplocked.
+	_ "github.com/pgqtune/pgqtune/sqlload/adapter/skiplocked"
 )
 
 // TestPgmqPgbench exports a pgmq scenario and runs the scripts with the real

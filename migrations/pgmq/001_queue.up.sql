@@ -26,8 +26,8 @@ CREATE TABLE q_default (
 );
 
 -- q_default_vt_idx is pgmq's own index: it serves the read query
--- (sqlload/pgmq_read.sql): WHERE vt <= clock_timestamp() ORDER BY msg_id
--- LIMIT n FOR UPDATE SKIP LOCKED. pgmq orders by msg_id and relies on the
+-- (sqlload/adapter/pgmq/sql/pgmq_read.sql): WHERE vt <= clock_timestamp()
+-- ORDER BY msg_id LIMIT n FOR UPDATE SKIP LOCKED. pgmq orders by msg_id and relies on the
 -- primary key for the order; vt bounds the visible set.
 CREATE INDEX q_default_vt_idx ON q_default (vt ASC);
 

@@ -16,7 +16,8 @@ CREATE TABLE job (
     finished_at  timestamptz
 );
 
--- job_claim_idx serves the claim query (sqlload/sql/skiplocked_claim.sql):
+-- job_claim_idx serves the claim query
+-- (sqlload/adapter/skiplocked/sql/skiplocked_claim.sql):
 --   WHERE queue = $1 AND state = 'pending' AND run_at <= now()
 --   ORDER BY priority, run_at LIMIT $2 FOR UPDATE SKIP LOCKED
 -- Partial on the pending state so it stays small however many completed

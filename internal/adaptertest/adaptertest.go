@@ -1,5 +1,8 @@
 // Package adaptertest is the one test suite every sqlload queue adapter
-// must pass, against a real cluster. An adapter's test file calls it:
+// must pass, against a real cluster. An adapter package's external test
+// imports the adapter (which registers its name) and calls it:
+//
+//	import _ "github.com/pgqtune/pgqtune/sqlload/adapter/skiplocked"
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m, pgserver.Options{}) }
 //
@@ -12,6 +15,8 @@
 // Each settings variant runs the whole suite in a fresh database. Adapters
 // that implement sqlload.Worker (their library runs its own workers) get
 // the Worker half of the suite instead of the Dequeue/Complete/Fail half.
+// Drive (drive.go) runs a whole scenario through the driver for an
+// adapter's end-to-end tests and checks the books every run must balance.
 //
 // It lives under internal/, beside the pgtest clusters it uses (as River
 // keeps riverdrivertest), so that sqlload's non-test code imports nothing

@@ -51,11 +51,12 @@ func BenchmarkTick(b *testing.B) {
 func BenchmarkCollector(b *testing.B) {
 	s := benchSampler(b)
 	ctx := context.Background()
-	for _, c := range s.cols {
-		b.Run(c.name(), func(b *testing.B) {
+	var smp runrec.Sample
+	for _, st := range s.steps(ctx, &smp, &readings{}) {
+		b.Run(st.c.name(), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				var smp runrec.Sample
-				if err := c.collect(ctx, s.env, &smp); err != nil {
+				smp = runrec.Sample{}
+				if _, err := st.read(); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,7 +1,6 @@
 package collect
 
 import (
-	"context"
 	"sync"
 	"time"
 
@@ -11,17 +10,36 @@ import (
 )
 
 // collector owns one statistics view: its query, its previous snapshot and
-// its delta.
+// its delta. Each collector also has a typed collect method,
+//
+//	collect(ctx, e *env) (xxxReading, error)
+//
+// returning what it read this tick (its reading); the signatures differ,
+// so the tick (Sampler.steps) calls each by name. A reading returned with
+// an error holds what was read before the failure.
 type collector interface {
 	// name is the key of the collector in runrec.Sample.Status.
 	name() string
-	// collect reads the view and fills its part of smp. An error that is not
-	// a lost connection becomes the collector's Status for this tick.
-	collect(ctx context.Context, e *env, smp *runrec.Sample) error
 	// forget drops the previous snapshot (after a reconnect the next tick is
 	// a new baseline rather than a delta over the gap).
 	forget()
 }
+
+// reading is what one collector read in one tick.
+type reading interface {
+	// record writes the reading's own part of the sample (and nothing of
+	// any other collector's).
+	record(smp *runrec.Sample)
+	// status is the collector's status for a tick it ran without an error:
+	// zero Kind when ok, statusReset when its counters went down (the tick
+	// is a new baseline), or why it cannot run.
+	status() runrec.CollectorStatus
+}
+
+// outcome is the status part of a reading; readings embed it.
+type outcome struct{ st runrec.CollectorStatus }
+
+func (o outcome) status() runrec.CollectorStatus { return o.st }
 
 // missingHinter is implemented by collectors that need an extension or a
 // newer server, to name it in their "missing:" status.
@@ -29,10 +47,14 @@ type missingHinter interface {
 	missingHint() string
 }
 
-// env is what collectors share: the session and what was learned at start.
+// env is what the sampler learned about the session, which collectors only
+// read: the connection, the server, the session's privileges, and the
+// queue list. The sampler alone writes it: identify at start and on a
+// reconnect, setQueues when the queue collector's reading found queues or
+// partitions.
 type env struct {
-	// mu guards queues against readers outside Run (Sampler.QueueTables);
-	// Run's goroutine is the only writer.
+	// mu guards the queue list against readers outside Run
+	// (Sampler.QueueTables); Run's goroutine is the only writer.
 	mu        sync.Mutex
 	conn      *pgx.Conn
 	cfg       Config
@@ -55,18 +77,6 @@ type env struct {
 	// without naming its table.
 	queueSchemas []string
 	queueOIDs    []uint32 // queue tables and their partitions
-	sampled      []uint32 // tables sampled this tick (set by the tables collector)
-	// claims maps the queryids of the statements decided to be claims (see
-	// roles.go) to their lowercased text, so that the rows they return count
-	// as dequeued jobs of the queue they name.
-	claims map[int64]string
-	// rs is the statement-role decision (roles.go); its roles and libs are
-	// guarded by mu.
-	rs roleState
-	// Cumulative counters at the sampler's first tick and now, so that a
-	// queue found while running can be counted from the start.
-	tablesFirst, tablesCur map[uint32]tableSnap
-	stmtsFirst, stmtsCur   map[stmtKey]stmtCounters
 	// note records a note for the run (what was detected late, what is
 	// not seen).
 	note func(string)

@@ -39,21 +39,37 @@ type indexesCollector struct {
 func (*indexesCollector) name() string { return "indexes" }
 func (c *indexesCollector) forget()    { c.prev = nil }
 
-func (c *indexesCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// indexesReading is the use of the sampled tables' indexes over the last
+// tick.
+type indexesReading struct {
+	outcome
+	indexes []runrec.IndexStats
+}
+
+func (r indexesReading) record(smp *runrec.Sample) {
+	if r.indexes != nil {
+		smp.Indexes = r.indexes
+	}
+}
+
+// collect reads the indexes of the tables the tables collector sampled
+// this tick (tablesReading.sampled).
+func (c *indexesCollector) collect(ctx context.Context, e *env, sampled []uint32) (indexesReading, error) {
+	var r indexesReading
 	if c.defs == nil {
 		c.defs = map[uint32]bool{}
 	}
-	if len(e.sampled) == 0 {
+	if len(sampled) == 0 {
 		c.prev = nil
-		return nil
+		return r, nil
 	}
 	known := make([]uint32, 0, len(c.defs))
 	for oid := range c.defs {
 		known = append(known, oid)
 	}
-	rows, err := e.conn.Query(ctx, indexesSQL, e.sampled, e.dbOID, known)
+	rows, err := e.conn.Query(ctx, indexesSQL, sampled, e.dbOID, known)
 	if err != nil {
-		return fmt.Errorf("read pg_stat_user_indexes: %w", err)
+		return r, fmt.Errorf("read pg_stat_user_indexes: %w", err)
 	}
 	cur := map[uint32]indexSnap{}
 	defs := map[uint32]string{}
@@ -68,12 +84,12 @@ func (c *indexesCollector) collect(ctx context.Context, e *env, smp *runrec.Samp
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read pg_stat_user_indexes: %w", err)
+		return r, fmt.Errorf("read pg_stat_user_indexes: %w", err)
 	}
 	prev := c.prev
 	c.prev = cur
 	if prev == nil {
-		return nil
+		return r, nil
 	}
 	var out []runrec.IndexStats
 	for oid, now := range cur {
@@ -83,8 +99,8 @@ func (c *indexesCollector) collect(ctx context.Context, e *env, smp *runrec.Samp
 		}
 		d, ok := now.DiffSince(before)
 		if !ok {
-			setStatus(smp, c.name(), statusReset)
-			return nil
+			r.st = statusReset
+			return r, nil
 		}
 		if def, ok := defs[oid]; ok {
 			d.Definition = def
@@ -98,6 +114,6 @@ func (c *indexesCollector) collect(ctx context.Context, e *env, smp *runrec.Samp
 		}
 		return out[i].Index < out[j].Index
 	})
-	smp.Indexes = out
-	return nil
+	r.indexes = out
+	return r, nil
 }

@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -29,31 +28,17 @@ var (
 // minus one).
 const depthCap = 100000
 
-// queueState is what the queue collector keeps per queue between ticks.
+// queueState is what the queue collector keeps per queue between ticks:
+// the queries it may run and what they said last.
 type queueState struct {
 	depthSQL, oldestSQL, inflightSQL string
 	note                             string
 
-	prevUnfinished int64 // depth + in flight at the last tick, -1 unknown
-	prevDepth      int64
-	carry          int64 // negative completions owed from earlier ticks
-	carryDeq       int64
-	// While the depth (or the in-flight count) cannot be read for a few
-	// ticks (its count timed out behind a lock), the last known value
-	// stays the reference and the inserts of those ticks are held here
-	// for the next tick that reads it. Without them, inserts counted
-	// during the gap and a depth read after it that already holds them
-	// were counted twice: a 5 s table lock on real pg-boss made observe
-	// count 2,456 completions for the library's 2,005.
-	gapIns, gapInsU int64
-	// Plain tables: deleted and claimed rows so far, and the completions
-	// recorded so far.
-	cumDel, cumClaimed, emitted int64
-	inflight                    paced[int64]   // the in-flight count
-	oldest                      paced[float64] // the oldest job's age past the depth cap
-	oldestReplanned             bool           // re-EXPLAINed once the backlog passed the cap
-	catchUp                     bool           // found after the start: next tick counts since then
-	newMembers                  []uint32       // partitions added while running
+	inflight        paced[int64]   // the in-flight count
+	oldest          paced[float64] // the oldest job's age past the depth cap
+	oldestReplanned bool           // re-EXPLAINed once the backlog passed the cap
+	catchUp         bool           // found after the start: next tick counts since then
+	newMembers      []uint32       // partitions added while running
 }
 
 type queuesCollector struct {
@@ -75,19 +60,24 @@ const (
 
 func (*queuesCollector) name() string { return "queues" }
 
-func (c *queuesCollector) forget() {
-	for _, st := range c.state {
-		st.prevUnfinished, st.prevDepth, st.carry, st.carryDeq = -1, -1, 0, 0
-	}
-}
+// forget keeps the prepared queries: a reconnect does not change which
+// are cheap. (The queue accounting over ticks is the derive step's; see
+// derived.forget.)
+func (*queuesCollector) forget() {}
 
 // prepare builds each queue's queries and keeps only those the planner can
 // answer cheaply, noting the others.
 func (c *queuesCollector) prepare(ctx context.Context, e *env) []string {
+	return c.prepareQueues(ctx, e, e.queues)
+}
+
+// prepareQueues builds the queries of queues (the list at start, or the
+// one the collector just found).
+func (c *queuesCollector) prepareQueues(ctx context.Context, e *env, queues []queueTable) []string {
 	var notes []string
-	c.state = make([]*queueState, len(e.queues))
-	for i, q := range e.queues {
-		st := &queueState{prevUnfinished: -1, prevDepth: -1}
+	c.state = make([]*queueState, len(queues))
+	for i, q := range queues {
+		st := &queueState{}
 		c.state[i] = st
 		k := q.kind
 		if k == nil {
@@ -127,116 +117,91 @@ func (c *queuesCollector) prepare(ctx context.Context, e *env) []string {
 	return notes
 }
 
-func (c *queuesCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// queuesReading is what the queue collector read in one tick: the NOTIFY
+// queue's usage, the queue list when it found queues or partitions, and
+// each queue's levels. Enqueued, dequeued and completed counts are not
+// read here: derive computes them from the tables, statements and these
+// levels.
+type queuesReading struct {
+	outcome
+	notify *float64
+	// queues is the new queue list when this tick found queues (found) or
+	// new partitions of partitioned ones; nil when the list is unchanged.
+	queues []queueTable
+	found  bool
+	// levels are one per queue of the list, in its order; on a lost
+	// connection, those read before it.
+	levels []queueLevels
+}
+
+func (r queuesReading) record(smp *runrec.Sample) {
+	if r.notify != nil {
+		smp.Notify = r.notify
+	}
+}
+
+// queueLevels is one queue's levels at one tick, and what derive needs to
+// know about how they were read.
+type queueLevels struct {
+	q queueTable
+	// health has Table, System, Note and the levels (Depth,
+	// OldestPendingAgeS, InFlight; -1 when not read) filled in.
+	health runrec.QueueHealth
+	// depthSampled and inflightSampled say the depth and in-flight queries
+	// are (still) run for this queue.
+	depthSampled, inflightSampled bool
+	// found: the queue was found after the start and is counted for the
+	// first time: everything since the sampler's first tick.
+	found bool
+	// newMembers are partitions added while running, found this tick.
+	newMembers []uint32
+}
+
+func (c *queuesCollector) collect(ctx context.Context, e *env) (queuesReading, error) {
+	var r queuesReading
 	var usage float64
 	if err := e.conn.QueryRow(ctx, "SELECT pg_catalog.pg_notification_queue_usage() /* pgqtune */").Scan(&usage); err != nil {
-		return fmt.Errorf("read pg_notification_queue_usage: %w", err)
+		return r, fmt.Errorf("read pg_notification_queue_usage: %w", err)
 	}
-	smp.Notify = &usage
+	r.notify = &usage
 	c.ticks++
-	if len(e.queues) == 0 && len(e.cfg.QueueTables) == 0 && (c.ticks <= redetectEager || c.ticks%redetectEvery == 0) {
-		if err := c.redetect(ctx, e); err != nil {
-			return err
+	queues := e.queues
+	if len(queues) == 0 && len(e.cfg.QueueTables) == 0 && (c.ticks <= redetectEager || c.ticks%redetectEvery == 0) {
+		qs, err := c.redetect(ctx, e)
+		if err != nil {
+			return r, err
+		}
+		if qs != nil {
+			queues, r.queues, r.found = qs, qs, true
 		}
 	}
-	if len(e.queues) == 0 {
-		return nil
+	if len(queues) == 0 {
+		return r, nil
 	}
 	if c.ticks%refreshPartitionsEvery == 0 {
-		if err := c.refreshPartitions(ctx, e); err != nil {
-			return err
+		qs, err := c.refreshPartitions(ctx, e, queues)
+		if err != nil {
+			return r, err
+		}
+		if qs != nil {
+			queues, r.queues = qs, qs
 		}
 	}
-	tables := map[string]*runrec.TableStats{}
-	for i := range smp.Tables {
-		tables[smp.Tables[i].Relation] = &smp.Tables[i]
-	}
-	for i, q := range e.queues {
+	for i, q := range queues {
 		st := c.state[i]
-		qh := runrec.QueueHealth{Table: q.Name, System: q.System, Depth: -1, OldestPendingAgeS: -1, InFlight: -1, Note: st.note}
-		var ins, del, live int64
-		seen := false
-		for j, m := range q.Members {
-			if slices.Contains(st.newMembers, q.memberOIDs[j]) {
-				// A partition added while running: everything since the
-				// start, not this tick's delta, which was not yet the
-				// queue's.
-				i, d, ok := sinceStart(e, q.memberOIDs[j:j+1])
-				ins, del, seen = ins+i, del+d, seen || ok
-				if t, ok := tables[m]; ok {
-					live += t.LiveTup
-				}
-				continue
-			}
-			if t, ok := tables[m]; ok {
-				ins, del, live = ins+t.Ins, del+t.Del, live+t.LiveTup
-				seen = true
-			}
+		l := queueLevels{q: q, found: st.catchUp, newMembers: st.newMembers,
+			health: runrec.QueueHealth{Table: q.Name, System: q.System, Depth: -1, OldestPendingAgeS: -1, InFlight: -1, Note: st.note}}
+		st.catchUp, st.newMembers = false, nil
+		if l.found {
+			l.health.Note = strings.TrimPrefix(l.health.Note+"; found after the sampler started: this tick counts everything since then", "; ")
 		}
-		st.newMembers = nil
-		claimed := claimedRows(e, q, smp.Statements)
-		if st.catchUp {
-			// Found after the start: count everything since the sampler's
-			// first tick, when the queue was (as far as it can tell) empty.
-			st.catchUp = false
-			ins, del, seen = sinceStart(e, q.memberOIDs)
-			claimed = claimedSinceStart(e, q)
-			st.prevDepth, st.prevUnfinished = 0, 0
-			qh.Note = strings.TrimPrefix(qh.Note+"; found after the sampler started: this tick counts everything since then", "; ")
+		if err := c.count(ctx, e, st, &l.health); err != nil {
+			return r, err
 		}
-		if err := c.count(ctx, e, st, &qh); err != nil {
-			return err
-		}
-		if st.depthSQL == "" && seen && q.kind == nil {
-			qh.Depth = live
-		}
-		unfinished := int64(-1)
-		if qh.Depth >= 0 && (qh.InFlight >= 0 || st.inflightSQL == "") {
-			unfinished = qh.Depth + max(qh.InFlight, 0)
-		}
-		if seen {
-			qh.Enqueued = ins
-			if qh.Depth >= 0 && st.prevDepth >= 0 && st.depthSQL != "" && q.kind != nil {
-				qh.Dequeued, st.carryDeq = settle(ins+st.gapIns-(qh.Depth-st.prevDepth), st.carryDeq)
-			} else if st.depthSQL == "" && q.kind != nil && claimed > 0 {
-				// The depth is not sampled (its count would scan the table:
-				// a pg-boss queue whose fetch index is gone): the rows the
-				// queue's claim statements returned are its dequeues, so
-				// a library queue's throughput is still seen.
-				qh.Dequeued = claimed
-			}
-			switch {
-			case q.kind == nil:
-				// A plain table's jobs finish by being deleted, or by an
-				// update its SKIP LOCKED statement makes: whichever counts
-				// more so far is the measure. The two lag differently
-				// (statement counters are immediate, tuple counters are
-				// flushed lazily), so only the growth of the larger total
-				// is recorded, never both.
-				st.cumDel += del
-				if claimed > 0 {
-					qh.Dequeued = claimed
-					st.cumClaimed += claimed
-				}
-				total := max(st.cumDel, st.cumClaimed)
-				qh.Completed, st.emitted = total-st.emitted, total
-			case q.kind.completeByDelete:
-				qh.Completed = del
-			case unfinished >= 0 && st.prevUnfinished >= 0 && st.inflightSQL != "":
-				qh.Completed, st.carry = settle(ins+st.gapInsU-(unfinished-st.prevUnfinished), st.carry)
-			default:
-				qh.Completed = qh.Dequeued
-			}
-		}
-		if q.kind == nil && st.cumClaimed > 0 && st.cumDel == 0 {
-			// Jobs stay in the table when done: its rows are not its depth.
-			qh.Depth = -1
-		}
-		st.prevDepth, st.gapIns = bridge(st.prevDepth, qh.Depth, st.gapIns, qh.Enqueued)
-		st.prevUnfinished, st.gapInsU = bridge(st.prevUnfinished, unfinished, st.gapInsU, qh.Enqueued)
-		smp.Queues = append(smp.Queues, qh)
+		l.depthSampled, l.inflightSampled = st.depthSQL != "", st.inflightSQL != ""
+		r.levels = append(r.levels, l)
 	}
-	return nil
+	return r, nil
 }
 
 // bridge returns the reference level and the inserts owed to it after a

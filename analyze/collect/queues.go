@@ -323,10 +323,9 @@ func loadMembers(ctx context.Context, e *env, q *queueTable) error {
 	return nil
 }
 
-// setQueues records the queues and the names derived from them, and
-// decides the statement roles again against them.
+// setQueues records the queues and the names derived from them. Only the
+// sampler calls it (Sampler.setQueues), between collectors.
 func (e *env) setQueues(qs []queueTable) {
-	defer e.decide()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.queues = qs

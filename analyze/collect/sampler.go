@@ -14,7 +14,11 @@ import (
 type Sampler struct {
 	cfg  Config
 	env  *env
-	cols []collector
+	cols collectors
+	// roles is the statement-role decision; derived what the derive step
+	// keeps across ticks.
+	roles   roleState
+	derived derived
 	// restartedAt is set by a reconnect that found the server restarted
 	// (its postmaster start time moved): when it came back up.
 	restartedAt *time.Time
@@ -63,12 +67,12 @@ func New(ctx context.Context, cfg Config) (*Sampler, error) {
 		conn.Close(context.Background())
 		return nil, err
 	}
-	s.env.setQueues(queues)
+	s.setQueues(queues)
 	for _, n := range qnotes {
 		s.note(n)
 	}
 	s.cols = newCollectors(cfg)
-	for _, c := range s.cols {
+	for _, c := range s.cols.all() {
 		if p, ok := c.(preparer); ok {
 			for _, n := range p.prepare(ctx, s.env) {
 				s.note(n)
@@ -85,28 +89,51 @@ type preparer interface {
 	prepare(ctx context.Context, e *env) []string
 }
 
-// newCollectors lists the collectors in tick order. Tables runs before
-// queues because queue health derives enqueue/complete counts from the
-// queue tables' tuple counters.
-func newCollectors(cfg Config) []collector {
-	cols := []collector{
-		&databaseCollector{},
-		&statementsCollector{},
-		&activityCollector{},
-		&locksCollector{},
-		&walCollector{},
-		&checkpointCollector{},
-		&tablesCollector{},
-		&indexesCollector{},
-		&vacuumCollector{},
-		&xminCollector{},
-		&queuesCollector{},
-		&settingsCollector{},
+// collectors are the sampler's collectors, one per statistics view.
+type collectors struct {
+	database   *databaseCollector
+	statements *statementsCollector
+	activity   *activityCollector
+	locks      *locksCollector
+	wal        *walCollector
+	checkpoint *checkpointCollector
+	tables     *tablesCollector
+	indexes    *indexesCollector
+	vacuum     *vacuumCollector
+	xmin       *xminCollector
+	queues     *queuesCollector
+	settings   *settingsCollector
+	host       *hostCollector // nil unless Config.HostStats
+}
+
+func newCollectors(cfg Config) collectors {
+	cs := collectors{
+		database: &databaseCollector{}, statements: &statementsCollector{}, activity: &activityCollector{},
+		locks: &locksCollector{}, wal: &walCollector{}, checkpoint: &checkpointCollector{},
+		tables: &tablesCollector{}, indexes: &indexesCollector{}, vacuum: &vacuumCollector{},
+		xmin: &xminCollector{}, queues: &queuesCollector{}, settings: &settingsCollector{},
 	}
 	if cfg.HostStats {
-		cols = append(cols, &hostCollector{})
+		cs.host = &hostCollector{}
 	}
-	return cols
+	return cs
+}
+
+// all lists the collectors in tick order.
+func (cs *collectors) all() []collector {
+	out := []collector{cs.database, cs.statements, cs.activity, cs.locks, cs.wal, cs.checkpoint,
+		cs.tables, cs.indexes, cs.vacuum, cs.xmin, cs.queues, cs.settings}
+	if cs.host != nil {
+		out = append(out, cs.host)
+	}
+	return out
+}
+
+// setQueues makes qs the queue list the collectors read and decides the
+// statement roles again against it.
+func (s *Sampler) setQueues(qs []queueTable) {
+	s.env.setQueues(qs)
+	s.roles.decide(qs)
 }
 
 // Server returns what the sampler learned about the server at start.
@@ -223,33 +250,110 @@ func (s *Sampler) Run(ctx context.Context, sink func(runrec.Sample) error) error
 	}
 }
 
-// tick runs every collector once into smp. Only a lost connection is
-// returned; other failures become the collector's status.
+// tick runs every collector once, records each reading in smp as it
+// arrives, then derives what needs several of them (derive.go). Only a
+// lost connection is returned; other failures become the collector's
+// status. A tick cut short by a lost connection still derives from what
+// was read before it.
 func (s *Sampler) tick(ctx context.Context, smp *runrec.Sample) error {
 	tctx, cancel := context.WithTimeout(ctx, s.cfg.statementTimeout()+2*time.Second)
 	defer cancel()
-	for _, c := range s.cols {
-		err := c.collect(tctx, s.env, smp)
+	var r readings
+	lost := s.collectAll(tctx, smp, &r)
+	s.derived.derive(&r, s.roles.claims, len(s.env.queues), smp)
+	return lost
+}
+
+// collectAll runs the tick's steps in order until the connection is lost.
+func (s *Sampler) collectAll(ctx context.Context, smp *runrec.Sample, r *readings) error {
+	for _, st := range s.steps(ctx, smp, r) {
+		v, err := st.read()
+		if v != nil {
+			v.record(smp)
+			if k := v.status(); k.Kind != "" {
+				setStatus(smp, st.c.name(), k)
+			}
+		}
 		h := hint{}
-		if mh, ok := c.(missingHinter); ok {
+		if mh, ok := st.c.(missingHinter); ok {
 			h.missing = mh.missingHint()
 		}
-		st, lost := classify(err, s.env.role, h)
-		if lost == nil && err != nil && (tctx.Err() != nil || s.env.conn.IsClosed()) {
+		stat, lost := classify(err, s.env.role, h)
+		if lost == nil && err != nil && (ctx.Err() != nil || s.env.conn.IsClosed()) {
 			lost = fmt.Errorf("%w: %w", ErrConnLost, err)
 		}
 		if lost != nil {
 			return lost
 		}
 		if err != nil {
-			c.forget()
-			setStatus(smp, c.name(), st)
+			st.c.forget()
+			setStatus(smp, st.c.name(), stat)
 		}
-		if cur, ok := smp.Status[c.name()]; ok {
-			s.noteStatus(c.name(), cur)
+		if cur, ok := smp.Status[st.c.name()]; ok {
+			s.noteStatus(st.c.name(), cur)
 		}
 	}
 	return nil
+}
+
+// step is one collector's turn in a tick: read runs it and returns its
+// reading (nil for a collector that still writes smp itself).
+type step struct {
+	c    collector
+	read func() (reading, error)
+}
+
+// steps lists the tick's steps in order. The readings derive combines are
+// kept in r. Two readings feed the sampler's own state as soon as they
+// arrive, because collectors later in the tick read it: new statement
+// texts go to the role decision, and queues the queue collector found
+// become the queue list (the settings collector reads their reloptions in
+// the same tick). The indexes collector reads the indexes of the tables the
+// tables collector sampled.
+func (s *Sampler) steps(ctx context.Context, smp *runrec.Sample, r *readings) []step {
+	cs, e := &s.cols, s.env
+	legacy := func(c interface {
+		collect(context.Context, *env, *runrec.Sample) error
+	}) func() (reading, error) {
+		return func() (reading, error) { return nil, c.collect(ctx, e, smp) }
+	}
+	steps := []step{
+		{cs.database, legacy(cs.database)},
+		{cs.statements, func() (reading, error) {
+			v, err := cs.statements.collect(ctx, e)
+			r.statements = v
+			s.roles.noteTexts(v.texts)
+			if err == nil && len(v.texts) > 0 {
+				s.roles.decide(e.queues)
+			}
+			return v, err
+		}},
+		{cs.activity, legacy(cs.activity)},
+		{cs.locks, legacy(cs.locks)},
+		{cs.wal, legacy(cs.wal)},
+		{cs.checkpoint, legacy(cs.checkpoint)},
+		{cs.tables, func() (reading, error) {
+			v, err := cs.tables.collect(ctx, e)
+			r.tables = v
+			return v, err
+		}},
+		{cs.indexes, func() (reading, error) { return cs.indexes.collect(ctx, e, r.tables.sampled) }},
+		{cs.vacuum, legacy(cs.vacuum)},
+		{cs.xmin, legacy(cs.xmin)},
+		{cs.queues, func() (reading, error) {
+			v, err := cs.queues.collect(ctx, e)
+			r.queues, r.queuesFailed = v, err != nil
+			if v.queues != nil {
+				s.setQueues(v.queues)
+			}
+			return v, err
+		}},
+		{cs.settings, legacy(cs.settings)},
+	}
+	if cs.host != nil {
+		steps = append(steps, step{cs.host, legacy(cs.host)})
+	}
+	return steps
 }
 
 // reconnect opens a new session after a lost one; the collectors start a
@@ -280,9 +384,10 @@ func (s *Sampler) dropConn() {
 		s.env.conn.Close(context.Background())
 		s.env.conn = nil
 	}
-	for _, c := range s.cols {
+	for _, c := range s.cols.all() {
 		c.forget()
 	}
+	s.derived.forget()
 }
 
 // advance returns the next tick time after now and how many ticks were

@@ -114,21 +114,45 @@ func extVersion(v string) int {
 	return a*100 + b
 }
 
-func (c *statementsCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// statementsReading is what the statements collector read in one tick.
+type statementsReading struct {
+	outcome
+	// deltas are the workload statements' changes over the last tick,
+	// busiest first.
+	deltas []runrec.StatementDelta
+	// counters are every entry's cumulative counters (nil when not read);
+	// restarted says pg_stat_statements was reset since the previous read,
+	// so that they are a new baseline.
+	counters  map[stmtKey]stmtCounters
+	restarted bool
+	// texts are the workload statement texts read for the first time, for
+	// the statement-role decision; complete only when the tick returned no
+	// error.
+	texts map[int64]string
+}
+
+func (r statementsReading) record(smp *runrec.Sample) {
+	if r.deltas != nil {
+		smp.Statements = r.deltas
+	}
+}
+
+func (c *statementsCollector) collect(ctx context.Context, e *env) (statementsReading, error) {
+	var r statementsReading
 	if c.missing.Kind != "" {
-		setStatus(smp, c.name(), c.missing)
-		return nil
+		r.st = c.missing
+		return r, nil
 	}
 	var reset time.Time
 	if c.infoQuery != "" {
 		var dealloc int64
 		if err := e.conn.QueryRow(ctx, c.infoQuery).Scan(&reset, &dealloc); err != nil {
-			return fmt.Errorf("read pg_stat_statements_info: %w", err)
+			return r, fmt.Errorf("read pg_stat_statements_info: %w", err)
 		}
 	}
 	rows, err := e.conn.Query(ctx, c.query, e.dbOID)
 	if err != nil {
-		return fmt.Errorf("read pg_stat_statements: %w", err)
+		return r, fmt.Errorf("read pg_stat_statements: %w", err)
 	}
 	cur := make(map[stmtKey]stmtCounters, len(c.prev))
 	var k stmtKey
@@ -140,20 +164,17 @@ func (c *statementsCollector) collect(ctx context.Context, e *env, smp *runrec.S
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read pg_stat_statements: %w", err)
+		return r, fmt.Errorf("read pg_stat_statements: %w", err)
 	}
 	prev, prevReset := c.prev, c.prevReset
 	c.prev, c.prevReset = cur, reset
-	if e.stmtsFirst == nil || !reset.Equal(prevReset) && prev != nil {
-		e.stmtsFirst = cur
-	}
-	e.stmtsCur = cur
+	r.counters, r.restarted = cur, prev != nil && !reset.Equal(prevReset)
 	if prev == nil {
-		return nil
+		return r, nil
 	}
 	if !reset.Equal(prevReset) {
-		setStatus(smp, c.name(), statusReset)
-		return nil
+		r.st = statusReset
+		return r, nil
 	}
 	var out []runrec.StatementDelta
 	var newIDs []int64
@@ -186,16 +207,16 @@ func (c *statementsCollector) collect(ctx context.Context, e *env, smp *runrec.S
 		}
 	}
 	if len(newIDs) > 0 {
-		texts, err := c.readTexts(ctx, e, newIDs)
-		if err != nil {
-			return err
+		r.texts = map[int64]string{}
+		if err := c.readTexts(ctx, e, newIDs, r.texts); err != nil {
+			return r, err
 		}
 		kept := out[:0]
 		for _, s := range out {
 			if c.own[s.QueryID] {
 				continue
 			}
-			if t, ok := texts[s.QueryID]; ok && !c.texts[s.QueryID] {
+			if t, ok := r.texts[s.QueryID]; ok && !c.texts[s.QueryID] {
 				s.Text = t
 				c.texts[s.QueryID] = true
 			}
@@ -210,17 +231,17 @@ func (c *statementsCollector) collect(ctx context.Context, e *env, smp *runrec.S
 		}
 		return out[i].QueryID < out[j].QueryID
 	})
-	smp.Statements = out
-	return nil
+	r.deltas = out
+	return r, nil
 }
 
-// readTexts fetches the texts of ids, marking the sampler's own queries.
-func (c *statementsCollector) readTexts(ctx context.Context, e *env, ids []int64) (map[int64]string, error) {
+// readTexts reads the texts of ids into texts, marking the sampler's own
+// queries.
+func (c *statementsCollector) readTexts(ctx context.Context, e *env, ids []int64, texts map[int64]string) error {
 	rows, err := e.conn.Query(ctx, c.textQuery, e.dbOID, ids)
 	if err != nil {
-		return nil, fmt.Errorf("read pg_stat_statements texts: %w", err)
+		return fmt.Errorf("read pg_stat_statements texts: %w", err)
 	}
-	texts := map[int64]string{}
 	var id int64
 	var text string
 	_, err = pgx.ForEachRow(rows, []any{&id, &text}, func() error {
@@ -228,18 +249,13 @@ func (c *statementsCollector) readTexts(ctx context.Context, e *env, ids []int64
 			c.own[id] = true
 			return nil
 		}
-		text = truncate(text, maxTextLen)
-		e.noteText(id, text)
-		texts[id] = text
+		texts[id] = truncate(text, maxTextLen)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read pg_stat_statements texts: %w", err)
+		return fmt.Errorf("read pg_stat_statements texts: %w", err)
 	}
-	if len(texts) > 0 {
-		e.decide()
-	}
-	return texts, nil
+	return nil
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 character.

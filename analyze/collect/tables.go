@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"maps"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
@@ -88,41 +87,65 @@ type tablesCollector struct {
 func (*tablesCollector) name() string { return "tables" }
 func (c *tablesCollector) forget()    { c.prev, c.prevTick = nil, nil }
 
-func (c *tablesCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
-	e.sampled = e.sampled[:0]
+// tablesReading is what the tables collector read in one tick.
+type tablesReading struct {
+	outcome
+	// rows are the tables recorded in the sample (the queue tables whose
+	// delta covers the last tick, then the most active others), nil when
+	// none were.
+	rows []runrec.TableStats
+	// sampled are the tables whose indexes the indexes collector reads.
+	sampled []uint32
+	// read are the counters read this tick (nil when the read failed).
+	read map[uint32]tableSnap
+	// latest are the latest counters of every table read so far: the
+	// collector's own map, valid until its next tick.
+	latest map[uint32]tableSnap
+}
+
+func (r tablesReading) record(smp *runrec.Sample) {
+	if r.rows != nil {
+		smp.Tables = r.rows
+	}
+}
+
+func (c *tablesCollector) collect(ctx context.Context, e *env) (tablesReading, error) {
+	var r tablesReading
 	c.tick++
 	cur, full, err := c.read(ctx, e)
 	if err != nil {
-		return err
+		return r, err
 	}
 	first := c.prev == nil
 	if first {
 		c.prev, c.prevTick = map[uint32]tableSnap{}, map[uint32]int{}
 	}
 	queue, others, reset := c.deltas(e, cur, first)
-	if e.tablesFirst == nil {
-		e.tablesFirst = maps.Clone(cur)
-	}
-	e.tablesCur = c.prev
+	r.read, r.latest = cur, c.prev
 	if first {
 		// Baseline: the queue tables are still worth sizing for indexes.
 		for oid, s := range cur {
 			if e.queueRels[s.name] {
-				e.sampled = append(e.sampled, oid)
+				r.sampled = append(r.sampled, oid)
 			}
 		}
-		return nil
+		return r, nil
 	}
 	if reset {
-		setStatus(smp, c.name(), statusReset)
-		return nil
+		r.st = statusReset
+		return r, nil
 	}
 	sort.Slice(queue, func(i, j int) bool { return queue[i].t.Relation < queue[j].t.Relation })
 	all := append(queue, c.rankOthers(e, others, full)...)
 	if len(all) == 0 {
-		return nil
+		return r, nil
 	}
-	return recordTables(ctx, e, smp, all)
+	r.sampled = make([]uint32, len(all))
+	for i, row := range all {
+		r.sampled[i] = row.oid
+	}
+	r.rows, err = sizeTables(ctx, e, all)
+	return r, err
 }
 
 // read reads the tables' statistics: every table on a full read (the
@@ -225,17 +248,16 @@ func (c *tablesCollector) rankOthers(e *env, others []tableRow, full bool) []tab
 	return kept
 }
 
-// recordTables reads the sizes of the tables in all and records them in
-// the sample, in that order.
-func recordTables(ctx context.Context, e *env, smp *runrec.Sample, all []tableRow) error {
+// sizeTables reads the sizes of the tables in all and returns their
+// statistics in that order.
+func sizeTables(ctx context.Context, e *env, all []tableRow) ([]runrec.TableStats, error) {
 	oids := make([]uint32, len(all))
 	for i, r := range all {
 		oids[i] = r.oid
 	}
-	e.sampled = append(e.sampled, oids...)
 	sizes, err := readSizes(ctx, e, oids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := make([]runrec.TableStats, len(all))
 	for i, r := range all {
@@ -243,8 +265,7 @@ func recordTables(ctx context.Context, e *env, smp *runrec.Sample, all []tableRo
 		r.t.HeapBytes, r.t.IndexBytes, r.t.ToastBytes = sz[0], sz[1], sz[2]
 		out[i] = r.t
 	}
-	smp.Tables = out
-	return nil
+	return out, nil
 }
 
 // readTables reads the statistics of the tables in filter (all when nil).

@@ -36,10 +36,18 @@ type activityRow struct {
 	stateAgeS float64
 }
 
-func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// activityReading is the sessions at this tick.
+type activityReading struct {
+	outcome
+	activity *runrec.Activity
+}
+
+func (r activityReading) record(smp *runrec.Sample) { smp.Activity = r.activity }
+
+func (c *activityCollector) collect(ctx context.Context, e *env) (activityReading, error) {
 	rows, err := e.conn.Query(ctx, activitySQL)
 	if err != nil {
-		return fmt.Errorf("read pg_stat_activity: %w", err)
+		return activityReading{}, fmt.Errorf("read pg_stat_activity: %w", err)
 	}
 	var all []activityRow
 	var r activityRow
@@ -51,7 +59,7 @@ func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read pg_stat_activity: %w", err)
+		return activityReading{}, fmt.Errorf("read pg_stat_activity: %w", err)
 	}
 	a := &runrec.Activity{ByState: map[string]int{}, ByWait: map[string]int{}}
 	if v, err := strconv.Atoi(e.info.Settings["max_connections"]); err == nil {
@@ -99,12 +107,11 @@ func (c *activityCollector) collect(ctx context.Context, e *env, smp *runrec.Sam
 		}
 	}
 	a.NonWorkload = capNonWorkload(a.NonWorkload, a.OldestXmin)
-	smp.Activity = a
 	if hidden && !e.monitor {
 		// The data is partial, not missing: a note, not a status.
 		e.note("activity: other roles' queries and waits are hidden (<insufficient privilege>); GRANT pg_monitor TO " + e.role)
 	}
-	return nil
+	return activityReading{activity: a}, nil
 }
 
 // capNonWorkload keeps the maxNonWorkload longest-running of bs, longest

@@ -51,11 +51,9 @@ func BenchmarkTick(b *testing.B) {
 func BenchmarkCollector(b *testing.B) {
 	s := benchSampler(b)
 	ctx := context.Background()
-	var smp runrec.Sample
-	for _, st := range s.steps(ctx, &smp, &readings{}) {
+	for _, st := range s.steps(ctx, &readings{}) {
 		b.Run(st.c.name(), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				smp = runrec.Sample{}
 				if _, err := st.read(); err != nil {
 					b.Fatal(err)
 				}

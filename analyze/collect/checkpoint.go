@@ -43,7 +43,17 @@ type checkpointCollector struct{ prev *checkpointSnap }
 func (*checkpointCollector) name() string { return "checkpointer" }
 func (c *checkpointCollector) forget()    { c.prev = nil }
 
-func (c *checkpointCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// checkpointReading is the checkpoint activity over the last tick (nil on
+// the first tick and after a reset).
+type checkpointReading struct {
+	outcome
+	stats *runrec.CheckpointStats
+}
+
+func (r checkpointReading) record(smp *runrec.Sample) { smp.Checkpointer = r.stats }
+
+func (c *checkpointCollector) collect(ctx context.Context, e *env) (checkpointReading, error) {
+	var r checkpointReading
 	q := checkpointBgwriterSQL
 	if e.version() >= 170000 {
 		q = checkpointCheckpointerSQL
@@ -51,18 +61,18 @@ func (c *checkpointCollector) collect(ctx context.Context, e *env, smp *runrec.S
 	var s checkpointSnap
 	k := &s.ints
 	if err := e.conn.QueryRow(ctx, q).Scan(&k[0], &k[1], &k[2], &k[3], &k[4], &s.times[0], &s.times[1], &s.reset); err != nil {
-		return fmt.Errorf("read checkpoint statistics: %w", err)
+		return r, fmt.Errorf("read checkpoint statistics: %w", err)
 	}
 	prev := c.prev
 	c.prev = &s
 	if prev == nil {
-		return nil
+		return r, nil
 	}
 	d, ok := s.DiffSince(*prev)
 	if !ok {
-		setStatus(smp, c.name(), statusReset)
-		return nil
+		r.st = statusReset
+		return r, nil
 	}
-	smp.Checkpointer = &d
-	return nil
+	r.stats = &d
+	return r, nil
 }

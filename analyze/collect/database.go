@@ -44,24 +44,34 @@ type databaseCollector struct{ prev *databaseSnap }
 func (*databaseCollector) name() string { return "database" }
 func (c *databaseCollector) forget()    { c.prev = nil }
 
-func (c *databaseCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// databaseReading is the database's activity over the last tick (nil on
+// the first tick and after a reset).
+type databaseReading struct {
+	outcome
+	stats *runrec.DatabaseStats
+}
+
+func (r databaseReading) record(smp *runrec.Sample) { smp.Database = r.stats }
+
+func (c *databaseCollector) collect(ctx context.Context, e *env) (databaseReading, error) {
+	var r databaseReading
 	var s databaseSnap
 	k := &s.counters
 	err := e.conn.QueryRow(ctx, databaseSQL).Scan(&k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &k[6], &k[7], &k[8],
 		&k[9], &k[10], &k[11], &k[12], &s.times[0], &s.times[1], &s.backends, &s.reset)
 	if err != nil {
-		return fmt.Errorf("read pg_stat_database: %w", err)
+		return r, fmt.Errorf("read pg_stat_database: %w", err)
 	}
 	prev := c.prev
 	c.prev = &s
 	if prev == nil {
-		return nil
+		return r, nil
 	}
 	d, ok := s.DiffSince(*prev)
 	if !ok {
-		setStatus(smp, c.name(), statusReset)
-		return nil
+		r.st = statusReset
+		return r, nil
 	}
-	smp.Database = &d
-	return nil
+	r.stats = &d
+	return r, nil
 }

@@ -3,7 +3,6 @@ package collect
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -38,10 +37,18 @@ type hostCollector struct{ prev *cpuTimes }
 func (*hostCollector) name() string { return "host" }
 func (c *hostCollector) forget()    {}
 
-func (c *hostCollector) collect(_ context.Context, _ *env, smp *runrec.Sample) error {
+// hostReading is this host's CPU and load at this tick.
+type hostReading struct {
+	outcome
+	host *runrec.HostStats
+}
+
+func (r hostReading) record(smp *runrec.Sample) { smp.Host = r.host }
+
+func (c *hostCollector) collect() (hostReading, error) {
 	cur, cpus, running, err := readProcStat()
 	if err != nil {
-		return err
+		return hostReading{}, err
 	}
 	h := &runrec.HostStats{CPUs: cpus, ProcsRunning: running}
 	if b, err := os.ReadFile(procRoot + "/loadavg"); err == nil {
@@ -56,8 +63,7 @@ func (c *hostCollector) collect(_ context.Context, _ *env, smp *runrec.Sample) e
 			h.CPUBusyPct, h.IOWaitPct = busy, io
 		}
 	}
-	smp.Host = h
-	return nil
+	return hostReading{host: h}, nil
 }
 
 // readProcStat parses /proc/stat: the aggregate cpu times, the number of

@@ -29,7 +29,17 @@ type locksCollector struct{ waitingSQL string }
 func (*locksCollector) name() string { return "locks" }
 func (*locksCollector) forget()      {}
 
-func (c *locksCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// locksReading is the lock waits at this tick. With an error, it holds the
+// counts read before the blockers could be described.
+type locksReading struct {
+	outcome
+	locks *runrec.Locks
+}
+
+func (r locksReading) record(smp *runrec.Sample) { smp.Locks = r.locks }
+
+func (c *locksCollector) collect(ctx context.Context, e *env) (locksReading, error) {
+	var r locksReading
 	if c.waitingSQL == "" {
 		ws := "a.query_start"
 		if e.version() >= 140000 {
@@ -39,7 +49,7 @@ func (c *locksCollector) collect(ctx context.Context, e *env, smp *runrec.Sample
 	}
 	rows, err := e.conn.Query(ctx, c.waitingSQL, e.dbOID)
 	if err != nil {
-		return fmt.Errorf("read pg_locks: %w", err)
+		return r, fmt.Errorf("read pg_locks: %w", err)
 	}
 	var waits []runrec.LockWait
 	var w runrec.LockWait
@@ -55,12 +65,12 @@ func (c *locksCollector) collect(ctx context.Context, e *env, smp *runrec.Sample
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read pg_locks: %w", err)
+		return r, fmt.Errorf("read pg_locks: %w", err)
 	}
 	l := &runrec.Locks{Waiting: len(waits)}
-	smp.Locks = l
+	r.locks = l
 	if len(waits) == 0 {
-		return nil
+		return r, nil
 	}
 	l.ByMode = map[string]int{}
 	for _, w := range waits {
@@ -69,7 +79,7 @@ func (c *locksCollector) collect(ctx context.Context, e *env, smp *runrec.Sample
 	heads := chainHeads(waits)
 	if len(heads) > 0 {
 		if l.Blockers, err = c.describeBlockers(ctx, e, heads, waits); err != nil {
-			return err
+			return r, err
 		}
 	}
 	sort.Slice(waits, func(i, j int) bool { return waits[i].WaitingS > waits[j].WaitingS })
@@ -77,7 +87,7 @@ func (c *locksCollector) collect(ctx context.Context, e *env, smp *runrec.Sample
 		waits = waits[:maxLockWaits]
 	}
 	l.Waits = waits
-	return nil
+	return r, nil
 }
 
 // chainHeads maps each session at the head of a blocking chain (a blocker

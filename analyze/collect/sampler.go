@@ -266,13 +266,11 @@ func (s *Sampler) tick(ctx context.Context, smp *runrec.Sample) error {
 
 // collectAll runs the tick's steps in order until the connection is lost.
 func (s *Sampler) collectAll(ctx context.Context, smp *runrec.Sample, r *readings) error {
-	for _, st := range s.steps(ctx, smp, r) {
+	for _, st := range s.steps(ctx, r) {
 		v, err := st.read()
-		if v != nil {
-			v.record(smp)
-			if k := v.status(); k.Kind != "" {
-				setStatus(smp, st.c.name(), k)
-			}
+		v.record(smp)
+		if k := v.status(); k.Kind != "" {
+			setStatus(smp, st.c.name(), k)
 		}
 		h := hint{}
 		if mh, ok := st.c.(missingHinter); ok {
@@ -297,28 +295,23 @@ func (s *Sampler) collectAll(ctx context.Context, smp *runrec.Sample, r *reading
 }
 
 // step is one collector's turn in a tick: read runs it and returns its
-// reading (nil for a collector that still writes smp itself).
+// reading.
 type step struct {
 	c    collector
 	read func() (reading, error)
 }
 
 // steps lists the tick's steps in order. The readings derive combines are
-// kept in r. Two readings feed the sampler's own state as soon as they
-// arrive, because collectors later in the tick read it: new statement
-// texts go to the role decision, and queues the queue collector found
-// become the queue list (the settings collector reads their reloptions in
-// the same tick). The indexes collector reads the indexes of the tables the
-// tables collector sampled.
-func (s *Sampler) steps(ctx context.Context, smp *runrec.Sample, r *readings) []step {
+// kept in r; the others go straight into the sample. Two readings feed the
+// sampler's own state as soon as they arrive, because what runs later in
+// the tick reads it: new statement texts go to the role decision, and the
+// queues the queue collector found become the queue list (the settings
+// collector reads their reloptions in the same tick). The indexes
+// collector reads the indexes of the tables the tables collector sampled.
+func (s *Sampler) steps(ctx context.Context, r *readings) []step {
 	cs, e := &s.cols, s.env
-	legacy := func(c interface {
-		collect(context.Context, *env, *runrec.Sample) error
-	}) func() (reading, error) {
-		return func() (reading, error) { return nil, c.collect(ctx, e, smp) }
-	}
 	steps := []step{
-		{cs.database, legacy(cs.database)},
+		{cs.database, func() (reading, error) { return cs.database.collect(ctx, e) }},
 		{cs.statements, func() (reading, error) {
 			v, err := cs.statements.collect(ctx, e)
 			r.statements = v
@@ -328,18 +321,18 @@ func (s *Sampler) steps(ctx context.Context, smp *runrec.Sample, r *readings) []
 			}
 			return v, err
 		}},
-		{cs.activity, legacy(cs.activity)},
-		{cs.locks, legacy(cs.locks)},
-		{cs.wal, legacy(cs.wal)},
-		{cs.checkpoint, legacy(cs.checkpoint)},
+		{cs.activity, func() (reading, error) { return cs.activity.collect(ctx, e) }},
+		{cs.locks, func() (reading, error) { return cs.locks.collect(ctx, e) }},
+		{cs.wal, func() (reading, error) { return cs.wal.collect(ctx, e) }},
+		{cs.checkpoint, func() (reading, error) { return cs.checkpoint.collect(ctx, e) }},
 		{cs.tables, func() (reading, error) {
 			v, err := cs.tables.collect(ctx, e)
 			r.tables = v
 			return v, err
 		}},
 		{cs.indexes, func() (reading, error) { return cs.indexes.collect(ctx, e, r.tables.sampled) }},
-		{cs.vacuum, legacy(cs.vacuum)},
-		{cs.xmin, legacy(cs.xmin)},
+		{cs.vacuum, func() (reading, error) { return cs.vacuum.collect(ctx, e) }},
+		{cs.xmin, func() (reading, error) { return cs.xmin.collect(ctx, e) }},
 		{cs.queues, func() (reading, error) {
 			v, err := cs.queues.collect(ctx, e)
 			r.queues, r.queuesFailed = v, err != nil
@@ -348,10 +341,10 @@ func (s *Sampler) steps(ctx context.Context, smp *runrec.Sample, r *readings) []
 			}
 			return v, err
 		}},
-		{cs.settings, legacy(cs.settings)},
+		{cs.settings, func() (reading, error) { return cs.settings.collect(ctx, e) }},
 	}
 	if cs.host != nil {
-		steps = append(steps, step{cs.host, legacy(cs.host)})
+		steps = append(steps, step{cs.host, func() (reading, error) { return cs.host.collect() }})
 	}
 	return steps
 }

@@ -60,29 +60,53 @@ func (*settingsCollector) name() string { return "settings" }
 // reconnect is not news.
 func (*settingsCollector) forget() {}
 
-func (c *settingsCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// settingsReading is the settings and the queue tables' reloptions that
+// changed since the last tick (all of them on the first). With an error,
+// it holds the settings read before the reloptions failed.
+type settingsReading struct {
+	outcome
+	settings   map[string]string
+	reloptions map[string][]string
+}
+
+func (r settingsReading) record(smp *runrec.Sample) {
+	if r.settings != nil {
+		smp.Settings = r.settings
+	}
+	if r.reloptions != nil {
+		smp.Reloptions = r.reloptions
+	}
+}
+
+func (c *settingsCollector) collect(ctx context.Context, e *env) (settingsReading, error) {
+	var r settingsReading
 	c.ticks++
 	var loaded time.Time
 	if err := e.conn.QueryRow(ctx, "SELECT pg_catalog.pg_conf_load_time() /* pgqtune */").Scan(&loaded); err != nil {
-		return fmt.Errorf("read pg_conf_load_time: %w", err)
+		return r, fmt.Errorf("read pg_conf_load_time: %w", err)
 	}
 	if c.prev == nil || !loaded.Equal(c.loadTime) {
-		if err := c.readChanged(ctx, e, smp); err != nil {
-			return err
+		changed, err := c.readChanged(ctx, e)
+		if err != nil {
+			return r, err
 		}
+		r.settings = changed
 		c.loadTime = loaded
 	}
 	if len(e.queueOIDs) == 0 || (c.prevRel != nil && c.ticks%relOptionsEvery != 0) {
-		return nil
+		return r, nil
 	}
-	return c.readReloptions(ctx, e, smp)
+	var err error
+	r.reloptions, err = c.readReloptions(ctx, e)
+	return r, err
 }
 
-// readChanged reads the settings and records those that changed.
-func (c *settingsCollector) readChanged(ctx context.Context, e *env, smp *runrec.Sample) error {
+// readChanged reads the settings and returns those that changed (nil when
+// none did).
+func (c *settingsCollector) readChanged(ctx context.Context, e *env) (map[string]string, error) {
 	cur, err := readSettings(ctx, e)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	changed := map[string]string{}
 	for k, v := range cur {
@@ -96,17 +120,18 @@ func (c *settingsCollector) readChanged(ctx context.Context, e *env, smp *runrec
 		}
 	}
 	c.prev = cur
-	if len(changed) > 0 {
-		smp.Settings = changed
+	if len(changed) == 0 {
+		return nil, nil
 	}
-	return nil
+	return changed, nil
 }
 
-// readReloptions records the queue tables' reloptions that changed.
-func (c *settingsCollector) readReloptions(ctx context.Context, e *env, smp *runrec.Sample) error {
+// readReloptions returns the queue tables' reloptions that changed (nil
+// when none did).
+func (c *settingsCollector) readReloptions(ctx context.Context, e *env) (map[string][]string, error) {
 	rows, err := e.conn.Query(ctx, reloptionsSQL, e.queueOIDs)
 	if err != nil {
-		return fmt.Errorf("read reloptions: %w", err)
+		return nil, fmt.Errorf("read reloptions: %w", err)
 	}
 	rel := map[string][]string{}
 	var name string
@@ -116,19 +141,17 @@ func (c *settingsCollector) readReloptions(ctx context.Context, e *env, smp *run
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read reloptions: %w", err)
+		return nil, fmt.Errorf("read reloptions: %w", err)
 	}
+	var changed map[string][]string
 	for k, v := range rel {
 		if old, ok := c.prevRel[k]; !ok || !slices.Equal(old, v) {
-			if smp.Reloptions == nil {
-				smp.Reloptions = map[string][]string{}
+			if changed == nil {
+				changed = map[string][]string{}
 			}
-			smp.Reloptions[k] = v
+			changed[k] = v
 		}
 	}
-	if rel == nil {
-		rel = map[string][]string{}
-	}
 	c.prevRel = rel
-	return nil
+	return changed, nil
 }

@@ -19,7 +19,15 @@ type vacuumCollector struct{ query string }
 func (*vacuumCollector) name() string { return "vacuum" }
 func (*vacuumCollector) forget()      {}
 
-func (c *vacuumCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// vacuumReading is the vacuums running at this tick.
+type vacuumReading struct {
+	outcome
+	vacuums []runrec.VacuumProgress
+}
+
+func (r vacuumReading) record(smp *runrec.Sample) { smp.Vacuums = r.vacuums }
+
+func (c *vacuumCollector) collect(ctx context.Context, e *env) (vacuumReading, error) {
 	if c.query == "" {
 		dead := "p.num_dead_tuples"
 		if e.version() >= 170000 {
@@ -29,7 +37,7 @@ func (c *vacuumCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 	}
 	rows, err := e.conn.Query(ctx, c.query, e.dbOID)
 	if err != nil {
-		return fmt.Errorf("read pg_stat_progress_vacuum: %w", err)
+		return vacuumReading{}, fmt.Errorf("read pg_stat_progress_vacuum: %w", err)
 	}
 	var out []runrec.VacuumProgress
 	var v runrec.VacuumProgress
@@ -39,8 +47,7 @@ func (c *vacuumCollector) collect(ctx context.Context, e *env, smp *runrec.Sampl
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read pg_stat_progress_vacuum: %w", err)
+		return vacuumReading{}, fmt.Errorf("read pg_stat_progress_vacuum: %w", err)
 	}
-	smp.Vacuums = out
-	return nil
+	return vacuumReading{vacuums: out}, nil
 }

@@ -49,29 +49,39 @@ type walCollector struct{ prev *walSnap }
 func (*walCollector) name() string { return "wal" }
 func (c *walCollector) forget()    { c.prev = nil }
 
-func (c *walCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// walReading is the WAL written over the last tick (nil on the first tick
+// and after a reset).
+type walReading struct {
+	outcome
+	stats *runrec.WALStats
+}
+
+func (r walReading) record(smp *runrec.Sample) { smp.WAL = r.stats }
+
+func (c *walCollector) collect(ctx context.Context, e *env) (walReading, error) {
+	var r walReading
 	var s walSnap
 	if err := e.conn.QueryRow(ctx, walLSNSQL).Scan(&s.lsn); err != nil {
-		return fmt.Errorf("read WAL position: %w", err)
+		return r, fmt.Errorf("read WAL position: %w", err)
 	}
 	if e.version() >= 140000 {
 		k := &s.ints
 		if err := e.conn.QueryRow(ctx, walStatSQL).Scan(&k[0], &k[1], &k[2], &k[3], &k[4], &k[5],
 			&s.times[0], &s.times[1], &s.reset); err != nil {
-			return fmt.Errorf("read pg_stat_wal: %w", err)
+			return r, fmt.Errorf("read pg_stat_wal: %w", err)
 		}
 		s.hasStat = true
 	}
 	prev := c.prev
 	c.prev = &s
 	if prev == nil {
-		return nil
+		return r, nil
 	}
 	d, ok := s.DiffSince(*prev)
 	if !ok {
-		setStatus(smp, c.name(), statusReset)
-		return nil
+		r.st = statusReset
+		return r, nil
 	}
-	smp.WAL = &d
-	return nil
+	r.stats = &d
+	return r, nil
 }

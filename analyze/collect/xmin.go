@@ -19,10 +19,18 @@ type xminCollector struct{}
 func (*xminCollector) name() string { return "xmin" }
 func (*xminCollector) forget()      {}
 
-func (c *xminCollector) collect(ctx context.Context, e *env, smp *runrec.Sample) error {
+// xminReading is what holds back the cleanup horizon at this tick.
+type xminReading struct {
+	outcome
+	holders []runrec.XminHolder
+}
+
+func (r xminReading) record(smp *runrec.Sample) { smp.XminHolders = r.holders }
+
+func (c *xminCollector) collect(ctx context.Context, e *env) (xminReading, error) {
 	rows, err := e.conn.Query(ctx, xminHoldersSQL, e.perDatabaseHorizon())
 	if err != nil {
-		return fmt.Errorf("read xmin holders: %w", err)
+		return xminReading{}, fmt.Errorf("read xmin holders: %w", err)
 	}
 	var out []runrec.XminHolder
 	var h runrec.XminHolder
@@ -31,11 +39,10 @@ func (c *xminCollector) collect(ctx context.Context, e *env, smp *runrec.Sample)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read xmin holders: %w", err)
+		return xminReading{}, fmt.Errorf("read xmin holders: %w", err)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].XminAge > out[j].XminAge })
-	smp.XminHolders = out
-	return nil
+	return xminReading{holders: out}, nil
 }
 
 // perDatabaseHorizon reports whether the server keeps one cleanup horizon

@@ -10,13 +10,16 @@ import (
 )
 
 // collector owns one statistics view: its query, its previous snapshot and
-// its delta. Each collector also has a typed collect method,
+// its delta. Each collector also has a typed collect method returning what
+// it read this tick, its reading:
 //
 //	collect(ctx, e *env) (xxxReading, error)
 //
-// returning what it read this tick (its reading); the signatures differ,
-// so the tick (Sampler.steps) calls each by name. A reading returned with
-// an error holds what was read before the failure.
+// (the indexes collector also takes the tables it reads, the host
+// collector reads /proc and takes nothing). The signatures differ, so the
+// tick (Sampler.steps) calls each by name. A reading returned with an
+// error holds what was read before the failure, which the tick records as
+// well.
 type collector interface {
 	// name is the key of the collector in runrec.Sample.Status.
 	name() string

@@ -182,6 +182,28 @@ func (d *derived) queueHealth(a *queueAccount, l queueLevels, tables map[string]
 	return qh
 }
 
+// bridge returns the reference level and the inserts owed to it after a
+// tick that read level cur (-1: not read) with ins inserts: a read level
+// becomes the reference and clears the debt; an unread one keeps the last
+// known reference and adds the tick's inserts to what the next read owes.
+func bridge(prev, cur, owed, ins int64) (ref, newOwed int64) {
+	if cur >= 0 || prev < 0 {
+		return cur, 0
+	}
+	return prev, owed + ins
+}
+
+// settle adds what earlier ticks owe to n; a negative result (the counters
+// a backend has not flushed yet) is carried to the next tick instead of
+// being recorded, so totals stay exact and no tick is negative.
+func settle(n, carry int64) (out, newCarry int64) {
+	n += carry
+	if n < 0 {
+		return 0, n
+	}
+	return n, 0
+}
+
 // claimedRows sums the rows that the claim statements naming q returned
 // over the tick (-1 when no such statement is known).
 func claimedRows(claims map[int64]string, q queueTable, stmts []runrec.StatementDelta) int64 {

@@ -10,6 +10,37 @@
 // server) records why in Sample.Status (a runrec.CollectorStatus: a kind to
 // switch on and the text people read) and in Notes, and the others go on.
 //
+// # One tick
+//
+// Collectors share no mutable state. What they read is env (collector.go):
+// the session, the server's version and settings, the session's
+// privileges, and the queue list, all written by the Sampler alone. Each
+// collector keeps its own previous snapshot and returns what it read this
+// tick as a typed reading (tablesReading, statementsReading, queuesReading,
+// activityReading, ...), which writes only its own part of the sample.
+// Sampler.steps lists the collectors in tick order and says what flows
+// between them, in the open:
+//
+//   - the indexes collector reads the indexes of the tables the tables
+//     reading sampled;
+//   - new statement texts in the statements reading go to the statement-role
+//     decision (roles.go) as soon as they are read;
+//   - queues the queue collector found (late, or new partitions) become the
+//     queue list before the settings collector reads their reloptions.
+//
+// After the collectors, one derive step (derive.go) computes what needs
+// several readings: it folds the tables' and statements' cumulative
+// counters into those of the first tick, and computes each queue's health
+// (enqueued, dequeued, completed) from the queue reading's levels (depth,
+// in flight, oldest pending age), the tables reading's deltas and the rows
+// the claim statements returned (statements reading plus the role
+// decision's claims). The queue accounting that spans ticks (the last
+// levels, carries, totals) is the derive step's state, not a collector's.
+// A tick cut short by a lost connection still derives from what was read
+// before it.
+//
+// # The session
+//
 // The sampler uses one dedicated connection (application_name
 // pgqtune-sampler, short statement_timeout and lock_timeout), queries outside
 // any transaction block so that Postgres 15+ never serves it a cached stats
@@ -17,6 +48,8 @@
 // A lost connection is retried with backoff; the ticks in between are
 // recorded with Status["server"] (unavailable, then reconnected or
 // restarted) so the gap is visible.
+//
+// # Statement roles
 //
 // The sampler also decides, once, what the workload's statements do for
 // its queues (roles.go): which are each queue's claim, enqueue and

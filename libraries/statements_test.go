@@ -29,7 +29,7 @@ func runCases(t *testing.T, library string, cases []stmtCase) {
 // TestClassifyPGBoss classifies the normalized texts pg_stat_statements
 // (track = all) recorded while pg-boss 10.4.2 sent, fetched, completed and
 // failed jobs and ran its maintenance (testdata/pgboss-10.4.2.json, written
-// by analyze/collect's TestStatementRolesPgBoss with
+// by sampler's TestStatementRolesPgBoss with
 // PGQTUNE_ROLES_FIXTURE set).
 func TestClassifyPGBoss(t *testing.T) {
 	b, err := os.ReadFile("testdata/pgboss-10.4.2.json")
@@ -91,7 +91,7 @@ UPDATE "pgboss".job SET completed_on = now(), state = $3 WHERE name = $1 AND id 
 	})
 }
 
-// recordedTexts reads the statement texts of a fixture analyze/collect's
+// recordedTexts reads the statement texts of a fixture sampler's
 // real-library tests wrote (PGQTUNE_ROLES_FIXTURE).
 func recordedTexts(t *testing.T, path string) []string {
 	t.Helper()

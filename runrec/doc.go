@@ -2,7 +2,7 @@
 // its report.json contract, and reads and writes them.
 //
 // Every other package talks through these types: sqlload appends one
-// WorkloadTick per second, the sampler (analyze/collect) appends one Sample
+// WorkloadTick per second, the sampler (package sampler) appends one Sample
 // per tick, analyze turns both into Findings, recommendations turns findings
 // into Recommendations, and report renders a Report. Keeping them here, with
 // little logic beyond reading and writing, means nothing imports in a circle and

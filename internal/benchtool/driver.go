@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/runrec"
+	"github.com/pgqtune/pgqtune/sampler"
 	"github.com/pgqtune/pgqtune/sqlload"
 	_ "github.com/pgqtune/pgqtune/sqlload/adapter/all" // every adapter a scenario may name
 )
@@ -67,7 +67,7 @@ func parseDriverFlags(args []string) (*driverFlags, error) {
 // driver runs pgqtune's workload driver (sqlload.Run, the code `pgqtune run`
 // uses) on a scenario file and prints its completed jobs/s over the
 // non-warm-up seconds. With --sampler it also runs the statistics sampler
-// (analyze/collect) at that interval, for the sampler-overhead comparison.
+// (package sampler) at that interval, for the sampler-overhead comparison.
 func driver(args []string) error {
 	f, err := parseDriverFlags(args)
 	if err != nil {
@@ -85,7 +85,7 @@ func driver(args []string) error {
 
 	stopSampler := func() int { return 0 }
 	if f.samplerEvery > 0 {
-		s, err := collect.New(ctx, collect.Config{DSN: f.dsn, Interval: f.samplerEvery, WorkloadApps: []string{"pgqtune-workload"}, HostStats: true})
+		s, err := sampler.New(ctx, sampler.Config{DSN: f.dsn, Interval: f.samplerEvery, WorkloadApps: []string{"pgqtune-workload"}, HostStats: true})
 		if err != nil {
 			return fmt.Errorf("driver: sampler: %w", err)
 		}
@@ -160,7 +160,7 @@ func benchScenario(f *driverFlags) (*sqlload.Scenario, error) {
 // waits for it and returns the number of samples taken. Each sample is
 // encoded as pipeline.Run would write it, so its cost is in the
 // comparison, and then discarded.
-func runSampler(ctx context.Context, s *collect.Sampler) (stop func() int) {
+func runSampler(ctx context.Context, s *sampler.Sampler) (stop func() int) {
 	sampCtx, cancel := context.WithCancel(ctx)
 	enc := json.NewEncoder(devNull{})
 	var samples int

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/internal/pgtest"
 	"github.com/pgqtune/pgqtune/internal/pipeline"
+	"github.com/pgqtune/pgqtune/sampler"
 )
 
 // TestKilledBackends terminates the driver's and the sampler's sessions
@@ -34,7 +34,7 @@ func TestKilledBackends(t *testing.T) {
 			if n, err := k.terminate(ctx, pipeline.WorkloadApp); err == nil {
 				killedWorkload += n
 			}
-			if n, err := k.terminate(ctx, collect.ApplicationName); err == nil {
+			if n, err := k.terminate(ctx, sampler.ApplicationName); err == nil {
 				killedSampler += n
 			}
 			time.Sleep(10 * time.Millisecond)

@@ -33,7 +33,7 @@ func under(prefixes ...string) func(string) bool {
 }
 
 var rules = []rule{
-	{"analyze and sqlload import nothing under internal/", under("analyze", "sqlload"),
+	{"analyze, sqlload and the sampler import nothing under internal/", under("analyze", "sqlload", "sampler"),
 		func(p string) bool {
 			return under("internal")(strings.TrimPrefix(p, module)) && strings.HasPrefix(p, module)
 		}},

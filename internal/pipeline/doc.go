@@ -26,7 +26,7 @@
 //
 // It owns no analysis and no queue or sampling SQL: the workload, pgqtune's
 // queue schemas and its schema claim (sqlload/schema.go) are sqlload's, the
-// sampler's queries analyze/collect's, the analysis analyze's, the rules
+// sampling queries the sampler's, the analysis analyze's, the rules
 // recommendations', the run-directory contract and report.json types
 // runrec's, rendering report's, comparing runs compare's, and history, the
 // results store and the previous-run lookup results'. What SQL it does run is session plumbing: a

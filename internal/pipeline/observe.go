@@ -15,9 +15,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/internal/connstr"
 	"github.com/pgqtune/pgqtune/runrec"
+	"github.com/pgqtune/pgqtune/sampler"
 	"github.com/pgqtune/pgqtune/sqlload"
 )
 
@@ -72,7 +72,7 @@ func Observe(ctx context.Context, o ObserveOptions) (*Outcome, error) {
 	}
 
 	s.meta.Scenario, s.meta.Target = "observe", Describe(o.DSN)
-	if err := s.startSampler(ctx, collect.Config{
+	if err := s.startSampler(ctx, sampler.Config{
 		DSN:         o.DSN,
 		Interval:    o.Interval,
 		QueueTables: o.QueueTables,
@@ -227,7 +227,7 @@ func observedSink(s *session, o ObserveOptions) func(runrec.Sample) error {
 		if err := s.rec.sample(smp); err != nil {
 			return err
 		}
-		t := collect.ObservedTick(prev, &smp)
+		t := sampler.ObservedTick(prev, &smp)
 		s.rec.tick(t)
 		cp := smp
 		prev = &cp

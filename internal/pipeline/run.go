@@ -16,10 +16,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/internal/connstr"
 	"github.com/pgqtune/pgqtune/internal/pgserver"
 	"github.com/pgqtune/pgqtune/runrec"
+	"github.com/pgqtune/pgqtune/sampler"
 	"github.com/pgqtune/pgqtune/sqlload"
 	// Every adapter a scenario may name.
 	_ "github.com/pgqtune/pgqtune/sqlload/adapter/all"
@@ -120,7 +120,7 @@ func Run(ctx context.Context, o RunOptions) (outcome *Outcome, err error) {
 	if t.Server != nil {
 		s.meta.Target = "throwaway local cluster (" + s.meta.Target + ")"
 	}
-	if err := s.startSampler(ctx, collect.Config{
+	if err := s.startSampler(ctx, sampler.Config{
 		DSN:          t.DSN,
 		Interval:     o.Interval,
 		QueueTables:  queueTables(sc, t.Schema),

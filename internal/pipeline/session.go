@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/pgqtune/pgqtune/analyze/collect"
 	"github.com/pgqtune/pgqtune/runrec"
+	"github.com/pgqtune/pgqtune/sampler"
 )
 
 // session is the skeleton Run and Observe share: a run directory proved
@@ -28,7 +28,7 @@ type session struct {
 	dir     string
 	started time.Time
 	meta    runrec.Meta
-	sampler *collect.Sampler
+	sampler *sampler.Sampler
 	rec     *recorder
 	// bg outlives a cancelled ctx: after Ctrl-C the sampler takes its last
 	// tick, the server is still stopped and the report still written.
@@ -73,18 +73,18 @@ func (s *session) discardUnrecorded() {
 // startSampler starts the sampler and records what it learned of the
 // server and its queues; version is the connection check's, kept when the
 // sampler could not read one.
-func (s *session) startSampler(ctx context.Context, cfg collect.Config, version string) error {
-	sampler, err := collect.New(ctx, cfg)
+func (s *session) startSampler(ctx context.Context, cfg sampler.Config, version string) error {
+	sp, err := sampler.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	s.sampler = sampler
-	info := sampler.Server()
+	s.sampler = sp
+	info := sp.Server()
 	s.meta.ServerVersion = cmp.Or(info.Version, version)
 	s.meta.ServerVersionNum = info.VersionNum
 	s.meta.Settings = info.Settings
-	s.meta.QueueTables = sampler.QueueTables()
-	s.meta.Libraries = sampler.Libraries()
+	s.meta.QueueTables = sp.QueueTables()
+	s.meta.Libraries = sp.Libraries()
 	return nil
 }
 

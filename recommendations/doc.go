@@ -37,7 +37,9 @@
 //
 // Every rule is a pure function of an Input, so the rules run the same on a
 // live run and on a saved run directory (catalog.json stands in for the
-// database).
+// database). Only five files talk to a database: catalog_snapshot.go,
+// hypopg.go, scratch.go, replay.go and apply.go; internal/layout's
+// TestRecommendationRulesArePure fails if any other file imports pgx.
 //
 // Everything a rule writes is meant to be pasted: SQL runs as written on the
 // server version the run recorded (settings and syntax are gated on

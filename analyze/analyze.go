@@ -160,9 +160,15 @@ func (o Options) validate() error {
 }
 
 // core is the part of w where the fault acts: a drop's low seconds, not
-// the catch-up after them.
+// the catch-up after them. Only for a drop finding: in a slowdown (or
+// latency, backlog) the rate fell too little to be the finding's kind,
+// its "low seconds" are the workload's own burstiness, and the fault acts
+// over the whole window (under make test-stress, River starved by two CPU
+// hogs and the stress load lost 6 % with bursts of 0 and 969 jobs a
+// second: its lowest seconds came after the hogs had ended, and the
+// slowdown they caused was scored where they were gone).
 func core(w *window) *window {
-	if !w.Drop || w.D0 < 0 {
+	if !w.Drop || w.D0 < 0 || w.Kind != runrec.FindingDrop {
 		return w
 	}
 	c := *w

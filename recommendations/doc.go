@@ -39,7 +39,7 @@
 // live run and on a saved run directory (catalog.json stands in for the
 // database). Only five files talk to a database: catalog_snapshot.go,
 // hypopg.go, scratch.go, replay.go and apply.go; internal/layout's
-// TestRecommendationRulesArePure fails if any other file imports pgx.
+// TestImportRules fails if any other file imports pgx.
 //
 // Everything a rule writes is meant to be pasted: SQL runs as written on the
 // server version the run recorded (settings and syntax are gated on

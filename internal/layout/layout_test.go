@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,11 +14,13 @@ import (
 
 const module = "github.com/pgqtune/pgqtune/"
 
-// rule is one import rule: a non-test file in a package whose directory
-// matches from must not import a package for which to is true.
+// rule is one import rule: a non-test file for which from is true (given
+// its path from the module root, slash-separated) must not import a
+// package for which to is true. under(...) matches a file by its
+// directory's prefix.
 type rule struct {
 	why  string
-	from func(dir string) bool
+	from func(file string) bool
 	to   func(path string) bool
 }
 
@@ -37,7 +40,7 @@ var rules = []rule{
 		func(p string) bool {
 			return under("internal")(strings.TrimPrefix(p, module)) && strings.HasPrefix(p, module)
 		}},
-	{"only cmd/ and internal/ import internal/pipeline", func(d string) bool { return !under("cmd", "internal")(d) },
+	{"only cmd/ and internal/ import internal/pipeline", func(f string) bool { return !under("cmd", "internal")(f) },
 		func(p string) bool { return under(module + "internal/pipeline")(p) }},
 	{"units imports no pgqtune package", under("units"),
 		func(p string) bool { return strings.HasPrefix(p, module) }},
@@ -54,12 +57,15 @@ var rules = []rule{
 		under("report"),
 		func(p string) bool { return under(module+"results", module+"internal")(p) }},
 	{"River is one adapter's dependency: only sqlload/adapter/river (and the real-library suite, internal/reallibs) imports it",
-		func(d string) bool { return !under("sqlload/adapter/river", "internal/reallibs")(d) },
+		func(f string) bool { return !under("sqlload/adapter/river", "internal/reallibs")(f) },
 		func(p string) bool { return under("github.com/riverqueue")(p) }},
 	{"the driver depends on no adapter: sqlload's own files import nothing under sqlload/adapter",
-		func(d string) bool { return d == "sqlload" },
+		func(f string) bool { return path.Dir(f) == "sqlload" },
 		func(p string) bool { return under(module + "sqlload/adapter")(p) }},
-	{"internal/synthrun is test support: only tests import it", func(d string) bool { return !under("internal/synthrun")(d) },
+	{"recommendations' rules stay pure: only its files that talk to a database (liveRecommendationFiles) import pgx",
+		func(f string) bool { return path.Dir(f) == "recommendations" && !liveRecommendationFiles[path.Base(f)] },
+		func(p string) bool { return under("github.com/jackc/pgx/v5")(p) || p == "database/sql" }},
+	{"internal/synthrun is test support: only tests import it", func(f string) bool { return !under("internal/synthrun")(f) },
 		func(p string) bool { return under(module + "internal/synthrun")(p) }},
 }
 
@@ -71,7 +77,7 @@ func TestImportRules(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		dir := filepath.ToSlash(filepath.Dir(rel))
+		file := filepath.ToSlash(rel)
 		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
 		if err != nil {
 			return err
@@ -80,7 +86,7 @@ func TestImportRules(t *testing.T) {
 		for _, im := range f.Imports {
 			p, _ := strconv.Unquote(im.Path.Value)
 			for _, r := range rules {
-				if r.from(dir) && r.to(p) {
+				if r.from(file) && r.to(p) {
 					t.Errorf("%s imports %s: %s", rel, p, r.why)
 				}
 			}

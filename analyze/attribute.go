@@ -39,11 +39,11 @@ type verdict struct {
 	// was not measured in the window (a holder whose dead tuples did not
 	// yet slow the claim): it may contribute, never be the finding's cause.
 	PresenceOnly bool
-	// YieldsTo names a cause this one yields to when that cause showed
-	// its effect and cleared the bar too: a horizon held by the very
-	// sessions that saturate the CPU is one consequence of them, and the
-	// CPU they take is what the DBA must look at first.
-	YieldsTo string
+	// YieldsTo names the causes this one yields to when one of them
+	// showed its effect and cleared the bar too: a horizon held by the
+	// very sessions that saturate the CPU is one consequence of them, and
+	// the CPU they take is what the DBA must look at first.
+	YieldsTo []string
 }
 
 // scorer scores one cause for one window.
@@ -130,7 +130,7 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 		switch {
 		case !effective(v):
 			return 2
-		case v.YieldsTo != "" && slices.ContainsFunc(vs, func(u verdict) bool { return u.Cause == v.YieldsTo && effective(u) }):
+		case slices.ContainsFunc(vs, func(u verdict) bool { return slices.Contains(v.YieldsTo, u.Cause) && effective(u) }):
 			return 1
 		}
 		return 0
@@ -152,7 +152,7 @@ func (sc *scene) finding(w *window, vs []verdict) runrec.Finding {
 		// themselves, the pages its dead tuples fill).
 		second := 0.0
 		for _, v := range vs[1:] {
-			if ranks[v.Cause] != 1 && v.YieldsTo != top.Cause {
+			if ranks[v.Cause] != 1 && !slices.Contains(v.YieldsTo, top.Cause) {
 				second = max(second, v.Score)
 			}
 		}

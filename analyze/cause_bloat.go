@@ -58,7 +58,7 @@ func scoreBloat(sc *scene, w *window) verdict {
 		// Pages that grew while a horizon was held hold the dead tuples
 		// it keeps: when xmin_horizon shows that effect, it is the
 		// cause, and this is its trace.
-		v.YieldsTo = CauseXmin
+		v.YieldsTo = []string{CauseXmin}
 	}
 	if ok && baseBlk > 0 {
 		v.Evidence = append(v.Evidence, runrec.Evidence{Signal: "pg_stat_statements.claim_blocks_per_call", Value: round(winBlk, 1), Baseline: ptr(round(baseBlk, 1)),

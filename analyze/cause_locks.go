@@ -72,10 +72,42 @@ func lockVerdict(sc *scene, w *window, row bool, score float64) verdict {
 	} else {
 		v.Summary = fmt.Sprintf("up to %d sessions waited on %s (blocker not identified)", lw.maxWaiting, what)
 	}
-	if row {
+	switch {
+	case row && ownClaimShare(bl, sc.q.ClaimID) >= 0.5:
+		// The rows were held by the workload's own claim while it ran:
+		// under READ COMMITTED a claim that locks a row, then finds on
+		// re-checking the newest version that another worker took it,
+		// keeps the lock until it ends, and that worker's complete
+		// waits. The waits last as long as the claim does, so they are
+		// the claim's slowness seen from the complete: whatever slowed
+		// the claim is the cause.
+		v.Summary += " (rows the workload's own claim locked while it ran slowly: a claim keeps the lock on rows it re-checked and found taken until it ends)"
+		v.YieldsTo = claimSlowers
+	case row:
 		v.Summary += " (hot rows locked without SKIP LOCKED)"
 	}
 	return v
+}
+
+// claimSlowers are the causes that make the claim itself slower: row locks
+// its own sessions hold while they run yield to them.
+var claimSlowers = []string{CauseXmin, CauseMissingIndex, CauseBloat, CauseVacuumLag, CauseCPU, CauseIO}
+
+// ownClaimShare is the share of the waits blocked by workload sessions that
+// were running the claim statement (known by pg_stat_activity.query_id,
+// Postgres 14+).
+func ownClaimShare(bl []*blockerAgg, claim map[int64]bool) float64 {
+	var own, all int
+	for _, b := range bl {
+		all += b.blocked
+		if b.Workload && b.QueryID != 0 && claim[b.QueryID] && b.State == "active" {
+			own += b.blocked
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(own) / float64(all)
 }
 
 // waitKey is one kind of lock wait: the relation and lock type:mode.

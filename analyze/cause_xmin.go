@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -117,7 +118,7 @@ func scoreXmin(sc *scene, w *window) verdict {
 		// The holder is a long query busy on CPU: when the CPU is
 		// saturated as well, that is the cause and the horizon it holds
 		// one of its consequences (removing the query removes both).
-		v.YieldsTo = CauseCPU
+		v.YieldsTo = []string{CauseCPU}
 	} else if lk := sc.lockBehindHold(w, h); lk != "" {
 		// The snapshots were held by sessions stuck behind a lock (or
 		// holding one while others queued): they end when the lock
@@ -125,7 +126,7 @@ func scoreXmin(sc *scene, w *window) verdict {
 		// consequences (under make test-stress, hot rows locked for
 		// 0.7 s at a time kept 11 vacuums from cutting 1,376 dead
 		// tuples, and xmin_horizon was named over row_lock_contention).
-		v.YieldsTo = lk
+		v.YieldsTo = []string{lk}
 	}
 	v.PresenceOnly = effect < 0.5
 	if !growing {
@@ -155,7 +156,7 @@ func scoreXmin(sc *scene, w *window) verdict {
 // onCPUNote says, for a holder that is a CPU hog itself, that the same
 // query was busy on CPU.
 func (v verdict) onCPUNote() verdict {
-	if v.YieldsTo == CauseCPU {
+	if slices.Contains(v.YieldsTo, CauseCPU) {
 		v.Summary += "; the holding query was itself busy on CPU"
 	}
 	return v

@@ -186,3 +186,34 @@ func TestXminHolderKinds(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimHoldingRowsIsTheHoldsEffect: a prepared transaction holds the
+// horizon for 20 s; the claim, stepping over the dead tuples, slows 20x
+// while its buffers barely move (a plan that reads the table whatever it
+// holds), then, right as the hold ends, takes seconds a call and holds rows
+// that other workers' completes wait for. The completes slowed only because
+// they waited on the claim: the held horizon is the cause, and the row
+// locks the workload's claim held are its consequence (CI, internal/
+// pipeline/faults TestPreparedXact: row_lock_contention named, "hot rows
+// locked without SKIP LOCKED", over a SKIP LOCKED claim).
+func TestClaimHoldingRowsIsTheHoldsEffect(t *testing.T) {
+	s := newSynth(70, 20)
+	s.holdXminWith(20, 40, func(age float64) runrec.XminHolder {
+		return runrec.XminHolder{Kind: runrec.XminPrepared, Name: "pgqtune_fault", XminAge: int64(age * 1300), AgeS: age}
+	})
+	s.each(20, 40, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		setClaimBlocks(sm, 6*(1+0.8*float64(i-20)/20))
+	})
+	s.claimHoldsRows(34, 47)
+	s.stall(40, 46, 0.04)
+	res := analyzeRun(t, s.run)
+	f := requireCause(t, res, analyze.CauseXmin, 20, 46)
+	for _, g := range res.Findings {
+		if overlaps(g, 20, 46) && g.Cause == analyze.CauseRowLock {
+			t.Errorf("%s names row_lock_contention for rows the workload's own claim held: %s", g.ID, g.Summary)
+		}
+	}
+	if !strings.Contains(f.Summary, "prepared transaction") {
+		t.Errorf("xmin finding does not name the prepared transaction: %s", f.Summary)
+	}
+}

@@ -52,7 +52,12 @@
 // CPU-bound queries in the queue's database made the skiplocked claim
 // read 38 -> 5,347 buffers and cut throughput, where on a quiet host an
 // idle transaction making it read as much did not), and queue tables that
-// grew while a horizon was held yield to xmin_horizon.
+// grew while a horizon was held yield to xmin_horizon. Row locks held by
+// the workload's own claim while it runs (known by the blocker's query id)
+// yield to whatever slowed the claim: a claim that re-checks a row another
+// worker took keeps its lock until it ends, so that worker's complete
+// waits as long as the claim runs. An enqueue or complete that waited on
+// a lock does not count in "every statement slower alike".
 //
 // Slow faults (autovacuum off or starved, a checkpoint storm) are
 // whole-run findings that quantify their growth (slowfaults.go):

@@ -375,3 +375,35 @@ func (s *synth) checkpointsOnly(from, to int) {
 		sm.WAL.FPI = sm.WAL.Records / 3
 	})
 }
+
+// claimHoldsRows: the claim runs for seconds (it steps over dead tuples)
+// and, locking rows it then finds already claimed (READ COMMITTED re-checks
+// the newest version and keeps the lock), holds rows other workers are
+// completing: their complete waits on the claim's transaction id. The
+// blockers are the workload's own sessions running the claim.
+func (s *synth) claimHoldsRows(from, to int) {
+	s.each(from, to, func(i int, tk *runrec.WorkloadTick, sm *runrec.Sample) {
+		held := float64(i-from) + 1.5
+		var waits []runrec.LockWait
+		for p := 0; p < 2; p++ {
+			waits = append(waits, runrec.LockWait{PID: 3200 + p, LockType: "transactionid", Mode: "ShareLock",
+				WaitingS: held, Query: "UPDATE pgqtune.job SET state = $1, finished_at = now() WHERE id = $2", BlockedBy: []int{3300 + p}, Workload: true})
+		}
+		var blockers []runrec.LockBlocker
+		for p := 0; p < 2; p++ {
+			blockers = append(blockers, runrec.LockBlocker{PID: 3300 + p, State: "active", Query: claimText, QueryID: claimID, Workload: true,
+				ApplicationName: "pgqtune-workload", XactAgeS: held, HeldS: held, Blocked: 1})
+		}
+		sm.Locks = &runrec.Locks{Waiting: 2, ByMode: map[string]int{"transactionid:ShareLock": 2}, Waits: waits, Blockers: blockers}
+		sm.Activity.Active = 6
+		sm.Activity.ByWait = map[string]int{"Lock:transactionid": 2, "CPU": 4}
+		for k := range sm.Statements {
+			st := &sm.Statements[k]
+			if st.QueryID == completeID {
+				// The completes that got through waited for the claim.
+				st.TotalExecMs = float64(st.Calls) * held * 400
+			}
+		}
+		setClaimMean(sm, 2000)
+	})
+}

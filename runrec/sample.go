@@ -159,6 +159,14 @@ type LockBlocker struct {
 	HeldS    float64 `json:"held_s,omitempty"`
 	Blocked  int     `json:"blocked"`
 	Prepared bool    `json:"prepared,omitempty"`
+	// Workload is true for a session of the measured workload, as for
+	// LockWait.
+	Workload bool `json:"workload,omitempty"`
+	// QueryID is pg_stat_activity.query_id of the statement the blocker
+	// runs or ran last (Postgres 14+ with query ids computed; 0 unknown):
+	// it tells a workload's own claim, holding rows while it runs, from a
+	// foreign session holding them.
+	QueryID int64 `json:"query_id,omitempty"`
 }
 
 // Locks summarizes pg_locks.

@@ -24,7 +24,7 @@ var (
 // maxLockWaits caps the waits listed per tick (the counts stay exact).
 const maxLockWaits = 50
 
-type locksCollector struct{ waitingSQL string }
+type locksCollector struct{ waitingSQL, blockersSQL string }
 
 func (*locksCollector) name() string { return "locks" }
 func (*locksCollector) forget()      {}
@@ -46,6 +46,11 @@ func (c *locksCollector) collect(ctx context.Context, e *env) (locksReading, err
 			ws = "coalesce(l.waitstart, a.query_start)"
 		}
 		c.waitingSQL = strings.ReplaceAll(locksWaitingSQL, "{{waitstart}}", ws)
+		qid := "0"
+		if e.version() >= 140000 {
+			qid = "a.query_id"
+		}
+		c.blockersSQL = strings.ReplaceAll(locksBlockersSQL, "{{query_id}}", qid)
 	}
 	rows, err := e.conn.Query(ctx, c.waitingSQL, e.dbOID)
 	if err != nil {
@@ -147,14 +152,15 @@ func (c *locksCollector) describeBlockers(ctx context.Context, e *env, heads map
 	}
 	var out []runrec.LockBlocker
 	if len(pids) > 0 {
-		rows, err := e.conn.Query(ctx, locksBlockersSQL, pids, e.dbOID)
+		rows, err := e.conn.Query(ctx, c.blockersSQL, pids, e.dbOID)
 		if err != nil {
 			return nil, fmt.Errorf("read lock blockers: %w", err)
 		}
 		var b runrec.LockBlocker
 		var held []string
-		_, err = pgx.ForEachRow(rows, []any{&b.PID, &b.State, &b.Query, &b.ApplicationName, &b.XactAgeS, &held}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&b.PID, &b.State, &b.Query, &b.ApplicationName, &b.XactAgeS, &b.QueryID, &held}, func() error {
 			b.Relation, b.ModeHeld = heldOn(held, wanted)
+			b.Workload = e.isWorkload(b.ApplicationName, b.Query)
 			b.HeldS = b.XactAgeS
 			b.Blocked = heads[b.PID]
 			out = append(out, b)

@@ -3,6 +3,7 @@ package sampler_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,6 +82,36 @@ func TestLocks(t *testing.T) {
 		}
 		if len(got.Locks.Blockers) != 1 || got.Locks.Blockers[0].PID != pid(t, head) || got.Locks.Blockers[0].Blocked != 2 {
 			t.Errorf("blockers = %+v, want only the head (pid %d) blocking 2", got.Locks.Blockers, pid(t, head))
+		}
+	})
+
+	t.Run("a workload session holding rows while it runs is known by its query id", func(t *testing.T) {
+		b := setup(t, sampler.Config{WorkloadApps: []string{"pgqtune-workload"}}, mk)
+		holder := conn(t, b.dsn, "pgqtune-workload")
+		held := make(chan error, 1)
+		go func() {
+			// One statement that locks a row, then runs on holding it,
+			// as a slow claim does.
+			_, err := holder.Exec(context.Background(),
+				`SELECT pg_sleep(60) FROM (SELECT id FROM jobs WHERE id = 4 FOR UPDATE) j`)
+			held <- err
+		}()
+		w := conn(t, b.dsn, "worker")
+		done := make(chan error, 1)
+		r := record(t, b.s)
+		go func() {
+			_, err := w.Exec(context.Background(), `UPDATE jobs SET state = 'done' WHERE id = 4`)
+			done <- err
+		}()
+		got := r.waitFor(t, "a wait on the running holder", func(s runrec.Sample) bool { return s.Locks != nil && len(s.Locks.Blockers) > 0 })
+		exec(t, b.pool, `SELECT pg_cancel_backend(`+strconv.Itoa(pid(t, holder))+`)`)
+		<-held
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		bl := got.Locks.Blockers[0]
+		if bl.PID != pid(t, holder) || bl.State != "active" || !bl.Workload || bl.QueryID == 0 {
+			t.Errorf("blocker = %+v, want the running workload session with its query id", bl)
 		}
 	})
 

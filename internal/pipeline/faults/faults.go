@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgqtune/pgqtune/analyze"
 	"github.com/pgqtune/pgqtune/internal/pipeline"
 	"github.com/pgqtune/pgqtune/runrec"
 )
@@ -281,7 +282,9 @@ func Exec(stmts []string, undo ...string) func(ctx context.Context, t pipeline.T
 
 // KeptDir makes a temporary run directory named by pattern that is removed
 // after the test, unless the test failed or PGQTUNE_KEEP_RUNS is set: then
-// it is kept and logged for inspection.
+// it is kept and logged for inspection. A failed test also logs the run's
+// per-second frames (analyze.FrameTable), since on a CI host the kept
+// directory is gone with the machine.
 func KeptDir(t *testing.T, pattern string) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", pattern)
@@ -289,6 +292,9 @@ func KeptDir(t *testing.T, pattern string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if t.Failed() {
+			logFrames(t, dir)
+		}
 		if t.Failed() || os.Getenv("PGQTUNE_KEEP_RUNS") != "" {
 			t.Logf("run directory kept: %s", dir)
 			return
@@ -296,4 +302,21 @@ func KeptDir(t *testing.T, pattern string) string {
 		os.RemoveAll(dir)
 	})
 	return dir
+}
+
+// logFrames logs the per-second frames of the run recorded under dir (in
+// dir/run or dir itself), when there is one.
+func logFrames(t *testing.T, dir string) {
+	for _, d := range []string{filepath.Join(dir, "run"), dir} {
+		if _, err := os.Stat(filepath.Join(d, runrec.MetaFile)); err != nil {
+			continue
+		}
+		r, err := runrec.Load(d)
+		if err != nil {
+			t.Logf("frames of %s: %v", d, err)
+			return
+		}
+		t.Logf("per-second frames of %s:\n%s", d, analyze.FrameTable(r, analyze.DefaultOptions()))
+		return
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -88,6 +89,7 @@ func TestLocks(t *testing.T) {
 	t.Run("a workload session holding rows while it runs is known by its query id", func(t *testing.T) {
 		b := setup(t, sampler.Config{WorkloadApps: []string{"pgqtune-workload"}}, mk)
 		holder := conn(t, b.dsn, "pgqtune-workload")
+		holderPID := pid(t, holder)
 		held := make(chan error, 1)
 		go func() {
 			// One statement that locks a row, then runs on holding it,
@@ -96,6 +98,26 @@ func TestLocks(t *testing.T) {
 				`SELECT pg_sleep(60) FROM (SELECT id FROM jobs WHERE id = 4 FOR UPDATE) j`)
 			held <- err
 		}()
+		// The row is locked once the holder sleeps (the lock is taken
+		// before the projection runs); the worker must not update it
+		// first, however slowly the holder starts.
+		deadline := time.Now().Add(60 * time.Second)
+		for sleeping := false; !sleeping; {
+			if time.Now().After(deadline) {
+				t.Fatal("the holder did not reach its sleep in 60 s")
+			}
+			select {
+			case err := <-held:
+				t.Fatalf("holder ended before it slept: %v", err)
+			case <-time.After(50 * time.Millisecond):
+			}
+			var ev string
+			if err := b.pool.QueryRow(context.Background(),
+				`SELECT coalesce(wait_event, '') FROM pg_stat_activity WHERE pid = $1`, holderPID).Scan(&ev); err != nil {
+				t.Fatal(err)
+			}
+			sleeping = ev == "PgSleep"
+		}
 		w := conn(t, b.dsn, "worker")
 		done := make(chan error, 1)
 		r := record(t, b.s)
@@ -104,13 +126,13 @@ func TestLocks(t *testing.T) {
 			done <- err
 		}()
 		got := r.waitFor(t, "a wait on the running holder", func(s runrec.Sample) bool { return s.Locks != nil && len(s.Locks.Blockers) > 0 })
-		exec(t, b.pool, `SELECT pg_cancel_backend(`+strconv.Itoa(pid(t, holder))+`)`)
+		exec(t, b.pool, `SELECT pg_cancel_backend(`+strconv.Itoa(holderPID)+`)`)
 		<-held
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
 		bl := got.Locks.Blockers[0]
-		if bl.PID != pid(t, holder) || bl.State != "active" || !bl.Workload || bl.QueryID == 0 {
+		if bl.PID != holderPID || bl.State != "active" || !bl.Workload || bl.QueryID == 0 {
 			t.Errorf("blocker = %+v, want the running workload session with its query id", bl)
 		}
 	})

@@ -90,6 +90,8 @@ func TestLocks(t *testing.T) {
 		b := setup(t, sampler.Config{WorkloadApps: []string{"pgqtune-workload"}}, mk)
 		holder := conn(t, b.dsn, "pgqtune-workload")
 		holderPID := pid(t, holder)
+		// Runs before the connection's own cleanup, on any failure too.
+		t.Cleanup(func() { _, _ = b.pool.Exec(context.Background(), `SELECT pg_cancel_backend($1)`, holderPID) })
 		held := make(chan error, 1)
 		go func() {
 			// One statement that locks a row, then runs on holding it,

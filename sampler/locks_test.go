@@ -3,7 +3,6 @@ package sampler_test
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,7 +127,7 @@ func TestLocks(t *testing.T) {
 			done <- err
 		}()
 		got := r.waitFor(t, "a wait on the running holder", func(s runrec.Sample) bool { return s.Locks != nil && len(s.Locks.Blockers) > 0 })
-		exec(t, b.pool, `SELECT pg_cancel_backend(`+strconv.Itoa(holderPID)+`)`)
+		exec(t, b.pool, `SELECT pg_cancel_backend($1)`, holderPID)
 		<-held
 		if err := <-done; err != nil {
 			t.Fatal(err)
